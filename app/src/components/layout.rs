@@ -1,0 +1,71 @@
+use crate::pages::auth::AuthContext;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let auth = AuthContext::get();
+    view! {
+        <header class="site-header">
+            <div class="site-header-inner">
+                <a class="brand" href="/marketplace">
+                    <span class="brand-mark" aria-hidden="true">"⊞"</span>
+                    " Plugboard"
+                </a>
+                <nav class="site-nav" aria-label="Main">
+                    <A href="/marketplace">"Marketplace"</A>
+                </nav>
+                <div class="account">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match auth.user.await {
+                                Ok(Some(user)) => view! {
+                                    <span class="who" data-testid="signed-in-as">
+                                        <strong>{user.display_name}</strong>
+                                        <span class="muted">" · " {user.tenant_name} " · " {user.role.label()}</span>
+                                    </span>
+                                    <ActionForm action=auth.sign_out attr:class="inline-form">
+                                        <button type="submit" class="button subtle">"Sign out"</button>
+                                    </ActionForm>
+                                }
+                                .into_any(),
+                                _ => view! {
+                                    <A href="/signin" attr:class="button subtle">"Sign in"</A>
+                                    <A href="/signup" attr:class="button primary">"Sign up"</A>
+                                }
+                                .into_any(),
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+/// Sets the HTTP status of the server-rendered response (no effect in the browser).
+pub fn set_http_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_http_status(404);
+    view! {
+        <Title text="Not found"/>
+        <section class="empty-state">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <a class="button primary" href="/marketplace">"Browse the marketplace"</a>
+        </section>
+    }
+}

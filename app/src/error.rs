@@ -1,0 +1,49 @@
+//! The error every server function returns. Its `Display` is the message a person
+//! reads on the page; internal causes are logged on the server and never sent.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    NotSignedIn,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Bad input, with the field it concerns.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("Email or password is incorrect.")]
+    BadCredentials,
+    #[error("Too many attempts. Wait a few minutes and try again.")]
+    RateLimited,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The call itself failed (network, encoding); the text is safe to show.
+    #[error("Could not reach Plugboard: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.to_owned(), message: message.into() }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                Self::invalid("request", format!("The form was incomplete: {msg}"))
+            }
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}

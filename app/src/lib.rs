@@ -1,0 +1,64 @@
+//! Plugboard's application: the pages, the types they share with the server, and the
+//! server functions behind them. With the `ssr` feature it also holds the server side
+//! (`server`): storage, accounts, the catalog and the HTTP router.
+
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use components::layout::{Header, NotFound};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use pages::auth::{AuthContext, SignInPage, SignUpPage};
+use pages::marketplace::{MarketplacePage, PluginDetailPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    AuthContext::provide();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/plugboard.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="Plugboard: plugins for your projects and tasks."/>
+        <Title formatter=|text: String| if text.is_empty() { "Plugboard".to_owned() } else { format!("{text} · Plugboard") }/>
+        <Router>
+            <Header/>
+            <main class="page">
+                // Async rendering: the whole page, status code included, is ready before the
+                // first byte, so it reads and works with JavaScript off.
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/marketplace"/> }/>
+                    <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
+                    <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/signup") view=SignUpPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,159 @@
+//! Sign up, sign in, sign out: the forms and the server functions behind them.
+
+use crate::domain::SessionUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[server(prefix = "/rpc", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    crate::server::session::current_user().await
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{accounts, internal, session, AppState};
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+
+    let state = AppState::from_context()?;
+    let client_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0.ip());
+    let user = accounts::authenticate(&state.db, &state.settings, &email, &password, client_ip).await?;
+    end_presented_session(&state).await?;
+    // A fresh session id at every sign-in (no fixation).
+    let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
+    session::send_cookie(session::set_cookie_header(&state.settings, &token));
+    leptos_axum::redirect("/marketplace");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_up")]
+pub async fn sign_up(
+    organisation: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::domain::{Email, Password, Role, TenantName};
+    use crate::server::{accounts, internal, session, AppState};
+
+    let state = AppState::from_context()?;
+    let tenant = TenantName::parse(&organisation).map_err(|m| AppError::invalid("organisation", m))?;
+    let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
+    let password = Password::parse_new(&password).map_err(|m| AppError::invalid("password", m))?;
+    let owner = accounts::NewUser { email: &email, display_name: &name, password: &password, role: Role::Owner };
+    let (_, user) = accounts::create_tenant_with_owner(&state.db, &tenant, &owner).await?;
+    end_presented_session(&state).await?;
+    let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
+    session::send_cookie(session::set_cookie_header(&state.settings, &token));
+    leptos_axum::redirect("/marketplace");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{session, AppState};
+
+    let state = AppState::from_context()?;
+    end_presented_session(&state).await?;
+    session::send_cookie(session::clear_cookie_header());
+    leptos_axum::redirect("/marketplace");
+    Ok(())
+}
+
+/// Deletes the session whose cookie came with this request, if any.
+#[cfg(feature = "ssr")]
+async fn end_presented_session(state: &crate::server::AppState) -> Result<(), AppError> {
+    use crate::server::{internal, session};
+    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
+    if let Some(token) = session::token_from_headers(&headers) {
+        session::delete(&state.db, &token).await.map_err(internal("ending a session failed"))?;
+    }
+    Ok(())
+}
+
+/// The account actions and who is signed in, shared by the header and the pages.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+}
+
+impl AuthContext {
+    pub fn provide() -> Self {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_up = ServerAction::<SignUp>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        // Re-read the user after any of the three actions.
+        let user = Resource::new(
+            move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+            |_| current_user(),
+        );
+        let ctx = Self { sign_in, sign_up, sign_out, user };
+        provide_context(ctx);
+        ctx
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+}
+
+/// The error of an action's last run, shown under its form.
+fn action_error(value: impl Get<Value = Option<Result<(), AppError>>> + Send + Sync + 'static) -> impl IntoView
+{
+    move || {
+        value.get().and_then(Result::err).map(|e| {
+            view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+        })
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let auth = AuthContext::get();
+    view! {
+        <Title text="Sign in"/>
+        <section class="auth-card">
+            <h1>"Sign in to Plugboard"</h1>
+            <ActionForm action=auth.sign_in attr:class="stacked-form">
+                <label for="signin-email">"Email"</label>
+                <input id="signin-email" type="email" name="email" autocomplete="username" required/>
+                <label for="signin-password">"Password"</label>
+                <input id="signin-password" type="password" name="password" autocomplete="current-password" required/>
+                {action_error(auth.sign_in.value())}
+                <button type="submit" class="button primary">"Sign in"</button>
+            </ActionForm>
+            <p class="muted">"New to Plugboard? " <A href="/signup">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let auth = AuthContext::get();
+    view! {
+        <Title text="Create an account"/>
+        <section class="auth-card">
+            <h1>"Create your organisation"</h1>
+            <p class="muted">"You become its owner and can install plugins for everyone in it."</p>
+            <ActionForm action=auth.sign_up attr:class="stacked-form">
+                <label for="signup-organisation">"Organisation"</label>
+                <input id="signup-organisation" type="text" name="organisation" autocomplete="organization" required/>
+                <label for="signup-name">"Your name"</label>
+                <input id="signup-name" type="text" name="name" autocomplete="name"/>
+                <label for="signup-email">"Email"</label>
+                <input id="signup-email" type="email" name="email" autocomplete="username" required/>
+                <label for="signup-password">"Password"</label>
+                <input id="signup-password" type="password" name="password" autocomplete="new-password" minlength="10" required/>
+                <p class="hint">"At least 10 characters."</p>
+                {action_error(auth.sign_up.value())}
+                <button type="submit" class="button primary">"Create account"</button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <A href="/signin">"Sign in"</A></p>
+        </section>
+    }
+}

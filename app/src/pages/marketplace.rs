@@ -1,0 +1,290 @@
+//! The marketplace: the plugin grid with its filters, and each plugin's page.
+
+use crate::components::layout::set_http_status;
+use crate::components::plugin_card::{format_count, PluginCardView, PluginIcon, Rating, VerifiedBadge};
+use crate::domain::{Category, MarketplaceQuery, PluginDetail, PluginPage, Sort};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
+use std::time::Duration;
+
+/// How long typing must pause before the grid follows the search box.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+#[server(prefix = "/rpc", endpoint = "list_plugins")]
+pub async fn list_plugins(query: MarketplaceQuery) -> Result<PluginPage, AppError> {
+    use crate::server::{catalog, internal, session, AppState};
+    let state = AppState::from_context()?;
+    let viewer = session::current_user().await?;
+    catalog::list_published(&state.db, &query, viewer.map(|u| u.tenant_id))
+        .await
+        .map_err(internal("listing plugins failed"))
+}
+
+#[server(prefix = "/rpc", endpoint = "plugin_detail")]
+pub async fn get_plugin_detail(slug: String) -> Result<PluginDetail, AppError> {
+    use crate::server::{catalog, internal, session, AppState};
+    let state = AppState::from_context()?;
+    let viewer = session::current_user().await?;
+    catalog::published_detail(&state.db, &slug, viewer.as_ref())
+        .await
+        .map_err(internal("loading a plugin failed"))?
+        .ok_or_else(|| AppError::NotFound("No published plugin has this address.".to_owned()))
+}
+
+#[component]
+pub fn MarketplacePage() -> impl IntoView {
+    let params = use_query_map();
+    let parsed = Memo::new(move |_| {
+        params.with(|p| {
+            MarketplaceQuery::from_params(p.get_str("q"), p.get_str("category"), p.get_str("sort"), p.get_str("page"))
+        })
+    });
+    let query = Memo::new(move |_| parsed.with(|(q, _)| q.clone()));
+    let listing = Resource::new(move || query.get(), list_plugins);
+
+    view! {
+        <Title text="Marketplace"/>
+        <section class="hero">
+            <h1>"Plugin marketplace"</h1>
+            <p class="muted">"Connect your projects and tasks to the tools your team already uses."</p>
+        </section>
+        <FilterBar query/>
+        {move || {
+            let ignored = parsed.with(|(_, ignored)| ignored.clone());
+            (!ignored.is_empty()).then(|| view! {
+                <p class="notice" role="status">
+                    {format!("Ignored an unknown value for {}; showing the default instead.", ignored.join(", "))}
+                </p>
+            })
+        }}
+        <Transition fallback=|| view! { <p class="loading">"Loading plugins…"</p> }>
+            {move || Suspend::new(async move {
+                match listing.await {
+                    Ok(page) => view! { <PluginGrid page/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Search, category and sort. A plain GET form, so it works before the WASM loads;
+/// once hydrated, changes update the URL and the grid without a page load.
+#[component]
+fn FilterBar(query: Memo<MarketplaceQuery>) -> impl IntoView {
+    let navigate = use_navigate();
+    let go = move |next: MarketplaceQuery, replace: bool| {
+        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+    };
+    let pending_search = StoredValue::new(None::<TimeoutHandle>);
+    let on_search = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            if let Some(handle) = pending_search.get_value() {
+                handle.clear();
+            }
+            let go = go.clone();
+            let handle = set_timeout_with_handle(
+                move || go(MarketplaceQuery { q: text, page: 1, ..query.get_untracked() }, true),
+                SEARCH_DEBOUNCE,
+            )
+            .ok();
+            pending_search.set_value(handle);
+        }
+    };
+    let on_category = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let category = Category::parse(&event_target_value(&ev));
+            go(MarketplaceQuery { category, page: 1, ..query.get_untracked() }, false);
+        }
+    };
+    let on_sort = move |ev: leptos::ev::Event| {
+        let sort = Sort::parse(&event_target_value(&ev)).unwrap_or_default();
+        go(MarketplaceQuery { sort, page: 1, ..query.get_untracked() }, false);
+    };
+    // The search box is not bound to the URL after the first render: rewriting it while
+    // someone types would eat keystrokes.
+    let initial_q = query.get_untracked().q;
+
+    view! {
+        <Form method="GET" action="/marketplace" attr:class="filter-bar" attr:role="search">
+            <label class="visually-hidden" for="marketplace-search">"Search plugins"</label>
+            <input
+                id="marketplace-search"
+                class="search"
+                type="search"
+                name="q"
+                placeholder="Search plugins"
+                autocomplete="off"
+                maxlength="200"
+                value=initial_q
+                on:input=on_search
+            />
+            <label class="visually-hidden" for="marketplace-category">"Category"</label>
+            <select id="marketplace-category" name="category" on:change=on_category
+                prop:value=move || query.with(|q| q.category.map(Category::as_str).unwrap_or_default().to_owned())>
+                <option value="" selected=move || query.with(|q| q.category.is_none())>"All categories"</option>
+                {Category::ALL.into_iter().map(|c| view! {
+                    <option value=c.as_str() selected=move || query.with(|q| q.category == Some(c))>{c.label()}</option>
+                }).collect_view()}
+            </select>
+            <label class="visually-hidden" for="marketplace-sort">"Sort by"</label>
+            <select id="marketplace-sort" name="sort" on:change=on_sort
+                prop:value=move || query.with(|q| q.sort.as_str().to_owned())>
+                {Sort::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=move || query.with(|q| q.sort == s)>{s.label()}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button">"Search"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn PluginGrid(page: PluginPage) -> impl IntoView {
+    if page.plugins.is_empty() {
+        let has_filters = page.query != MarketplaceQuery::default();
+        return view! {
+            <section class="empty-state" data-testid="empty-state">
+                <h2>"No plugins match"</h2>
+                <p>"Try other words or another category."</p>
+                {has_filters.then(|| view! { <A href="/marketplace" attr:class="button">"Clear filters"</A> })}
+            </section>
+        }
+        .into_any();
+    }
+    let pages = page.page_count();
+    let current = page.query.page;
+    let first = page.query.offset() as i64 + 1;
+    let last = first + page.plugins.len() as i64 - 1;
+    let prev = (current > 1).then(|| page.query.with_page(current - 1).href());
+    let next = (current < pages).then(|| page.query.with_page(current + 1).href());
+    view! {
+        <p class="result-count" data-testid="result-count">
+            {format!("{}–{} of {} plugins", format_count(first), format_count(last), format_count(page.total))}
+        </p>
+        <div class="plugin-grid" data-testid="plugin-grid">
+            {page.plugins.into_iter().map(|plugin| view! { <PluginCardView plugin/> }).collect_view()}
+        </div>
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|href| view! { <A href=href attr:class="button" attr:rel="prev">"← Previous"</A> })}
+            <span class="muted">{format!("Page {current} of {}", format_count(pages as i64))}</span>
+            {next.map(|href| view! { <A href=href attr:class="button" attr:rel="next">"Next →"</A> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn PluginDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
+    let detail = Resource::new(move || slug.get(), get_plugin_detail);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(plugin) => view! { <PluginDetailView plugin/> }.into_any(),
+                    Err(AppError::NotFound(message)) => {
+                        set_http_status(404);
+                        view! {
+                            <Title text="Plugin not found"/>
+                            <section class="empty-state">
+                                <h1>"Plugin not found"</h1>
+                                <p>{message}</p>
+                                <A href="/marketplace" attr:class="button primary">"Browse the marketplace"</A>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PluginDetailView(plugin: PluginDetail) -> impl IntoView {
+    let card = plugin.card.clone();
+    let install_href = format!("/marketplace/{}/install", card.slug);
+    view! {
+        <Title text=card.name.clone()/>
+        <p class="breadcrumbs"><A href="/marketplace">"Marketplace"</A> " / " {card.category.label()}</p>
+        <article class="plugin-detail" data-plugin-slug=card.slug.clone()>
+            <header class="detail-head">
+                <PluginIcon name=card.name.clone() slug=card.slug.clone() icon_url=card.icon_url.clone() size="large"/>
+                <div class="detail-title">
+                    <h1>{card.name.clone()}</h1>
+                    <p class="author">
+                        "by "
+                        {match plugin.author_url.clone() {
+                            Some(url) => view! { <a href=url rel="noopener noreferrer nofollow" target="_blank">{card.author.clone()}</a> }.into_any(),
+                            None => view! { <span>{card.author.clone()}</span> }.into_any(),
+                        }}
+                    </p>
+                    <div class="badges">
+                        <span class="badge category">{card.category.label()}</span>
+                        {card.is_verified.then(|| view! { <VerifiedBadge/> })}
+                        {card.is_installed.then(|| view! { <span class="badge installed">"Installed"</span> })}
+                    </div>
+                    <p class="stats">
+                        <Rating rating=card.rating count=card.review_count/>
+                        <span class="muted">{format!(" · {} installs", format_count(card.install_count))}</span>
+                    </p>
+                </div>
+                <div class="detail-actions">
+                    {if card.is_installed {
+                        view! { <p class="muted">"Installed for your organisation."</p> }.into_any()
+                    } else if plugin.can_install {
+                        view! { <a class="button primary large" href=install_href>"Install"</a> }.into_any()
+                    } else if plugin.signed_in {
+                        view! { <p class="muted">"Only owners and admins of your organisation can install plugins."</p> }.into_any()
+                    } else {
+                        view! { <A href="/signin" attr:class="button primary">"Sign in to install"</A> }.into_any()
+                    }}
+                </div>
+            </header>
+            <div class="detail-body">
+                <section class="description" inner_html=plugin.description_html.clone()></section>
+                <aside class="side">
+                    <section class="permissions">
+                        <h2>"Permissions"</h2>
+                        <p class="muted">"Once installed, this plugin can:"</p>
+                        <ul>
+                            {plugin.permissions.iter().map(|scope| view! {
+                                <li data-scope=scope.as_str()>
+                                    <span class="scope-sentence">{scope.sentence()}</span>
+                                    <code>{scope.as_str()}</code>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                </aside>
+            </div>
+            <section class="reviews">
+                <h2>{format!("Reviews ({})", plugin.reviews.len())}</h2>
+                {plugin.reviews.is_empty().then(|| view! { <p class="muted">"No reviews yet."</p> })}
+                <ul class="review-list">
+                    {plugin.reviews.iter().map(|r| view! {
+                        <li class="review">
+                            <p class="stars" aria-label=format!("{} out of 5", r.rating)>
+                                {"★".repeat(r.rating.clamp(0, 5) as usize)}
+                                <span class="muted">{"★".repeat((5 - r.rating.clamp(0, 5)) as usize)}</span>
+                            </p>
+                            <p class="review-body">{r.body.clone()}</p>
+                            <p class="muted">{format!("{} · {}", r.author_name, r.tenant_name)}</p>
+                            {r.reply.clone().map(|reply| view! { <blockquote class="reply"><strong>"Developer reply: "</strong>{reply}</blockquote> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        </article>
+    }
+}

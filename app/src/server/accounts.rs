@@ -1,0 +1,260 @@
+//! Tenants, users and passwords. Sign-in is rate-limited per email and per client
+//! address with counters in the database, so every server instance shares them.
+
+use super::{db::is_unique_violation, now, Db, Settings};
+use crate::domain::{Email, Password, Role, TenantId, TenantName, UserId};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sqlx::Row;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("email or password is incorrect")]
+    BadCredentials,
+    #[error("too many failed sign-ins")]
+    RateLimited,
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<AccountError> for crate::error::AppError {
+    fn from(err: AccountError) -> Self {
+        use crate::error::AppError;
+        match err {
+            // Says no more than that this email cannot be used to sign up.
+            AccountError::EmailTaken => AppError::invalid(
+                "email",
+                "This email can't be used to create an account. If it is yours, sign in instead.",
+            ),
+            AccountError::BadCredentials => AppError::BadCredentials,
+            AccountError::RateLimited => AppError::RateLimited,
+            AccountError::Hashing(msg) => {
+                tracing::error!(error = %msg, "password hashing failed");
+                AppError::Internal
+            }
+            AccountError::Db(e) => super::internal("account storage failed")(e),
+        }
+    }
+}
+
+/// argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's minimum, as DESIGN.md §1 asks).
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes off the async threads: argon2 is deliberately slow.
+pub async fn hash_password(password: &Password) -> Result<String, AccountError> {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        hasher()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AccountError::Hashing(e.to_string()))
+    })
+    .await
+    .map_err(|e| AccountError::Hashing(e.to_string()))?
+}
+
+async fn verify_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of nothing anybody knows, verified when the email is unknown so that
+/// an unknown email takes as long to refuse as a wrong password.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn dummy_hash() -> String {
+    DUMMY_HASH
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            hasher()
+                .hash_password(b"plugboard-no-such-user", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+/// A URL-friendly key for a tenant name, made unique with a suffix when taken.
+fn tenant_slug_base(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').chars().take(40).collect::<String>();
+    if slug.is_empty() { "org".to_owned() } else { slug }
+}
+
+pub(crate) async fn insert_tenant(
+    conn: &mut sqlx::AnyConnection,
+    name: &TenantName,
+) -> Result<TenantId, sqlx::Error> {
+    let base = tenant_slug_base(name.as_str());
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE slug = $1 OR slug LIKE $2")
+        .bind(&base)
+        .bind(format!("{base}-%"))
+        .fetch_one(&mut *conn)
+        .await?;
+    let slug = if taken == 0 { base } else { format!("{base}-{}", taken + 1) };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tenants (name, slug, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name.as_str())
+    .bind(slug)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(TenantId(id))
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a str,
+    pub password: &'a Password,
+    pub role: Role,
+}
+
+pub(crate) async fn insert_user(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    user: &NewUser<'_>,
+    password_hash: &str,
+) -> Result<UserId, AccountError> {
+    let display_name = match user.display_name.trim() {
+        "" => user.email.as_str().split('@').next().unwrap_or_default().to_owned(),
+        name => name.chars().take(80).collect(),
+    };
+    sqlx::query_scalar(
+        "INSERT INTO users (tenant_id, email, display_name, password_hash, role, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(user.email.as_str())
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(user.role.as_str())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .map(UserId)
+    .map_err(|e| if is_unique_violation(&e) { AccountError::EmailTaken } else { e.into() })
+}
+
+/// Sign-up: a new tenant and its owner, both or neither.
+pub async fn create_tenant_with_owner(
+    db: &Db,
+    tenant_name: &TenantName,
+    owner: &NewUser<'_>,
+) -> Result<(TenantId, UserId), AccountError> {
+    let hash = hash_password(owner.password).await?;
+    let mut tx = db.pool().begin().await?;
+    let tenant = insert_tenant(&mut tx, tenant_name).await?;
+    let user = insert_user(&mut tx, tenant, owner, &hash).await?;
+    tx.commit().await?;
+    Ok((tenant, user))
+}
+
+/// Adds a user to the tenant of that name, creating the tenant when there is none.
+pub async fn create_user_in_tenant(
+    db: &Db,
+    tenant_name: &TenantName,
+    user: &NewUser<'_>,
+) -> Result<(TenantId, UserId), AccountError> {
+    let hash = hash_password(user.password).await?;
+    let mut tx = db.pool().begin().await?;
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1 ORDER BY id LIMIT 1")
+        .bind(tenant_name.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let tenant = match existing {
+        Some(id) => TenantId(id),
+        None => insert_tenant(&mut tx, tenant_name).await?,
+    };
+    let user_id = insert_user(&mut tx, tenant, user, &hash).await?;
+    tx.commit().await?;
+    Ok((tenant, user_id))
+}
+
+/// Checks a sign-in. Failures count against the email and the client address; past
+/// the limit every attempt is refused, right password or not, until the window passes.
+pub async fn authenticate(
+    db: &Db,
+    settings: &Settings,
+    email: &str,
+    password: &str,
+    client_ip: Option<std::net::IpAddr>,
+) -> Result<UserId, AccountError> {
+    let email = email.trim().to_lowercase();
+    let email_key = format!("email:{email}");
+    let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
+    let since = now() - settings.login_window_secs;
+
+    let email_failures = count_failures(db, &email_key, since).await?;
+    let ip_failures = match &ip_key {
+        Some(key) => count_failures(db, key, since).await?,
+        None => 0,
+    };
+    if email_failures >= settings.login_failures_per_email || ip_failures >= settings.login_failures_per_ip {
+        return Err(AccountError::RateLimited);
+    }
+
+    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(db.pool())
+        .await?;
+    let (user_id, hash) = match row {
+        Some(row) => (Some(row.try_get::<i64, _>("id")?), row.try_get::<String, _>("password_hash")?),
+        None => (None, dummy_hash()),
+    };
+    let password_ok = verify_password(hash, password.to_owned()).await;
+    match user_id {
+        Some(id) if password_ok => {
+            sqlx::query("DELETE FROM login_failures WHERE key = $1")
+                .bind(&email_key)
+                .execute(db.pool())
+                .await?;
+            Ok(UserId(id))
+        }
+        _ => {
+            let mut tx = db.pool().begin().await?;
+            for key in std::iter::once(&email_key).chain(ip_key.as_ref()) {
+                sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
+                    .bind(key)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Old rows are of no further use.
+            sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+                .bind(since)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Err(AccountError::BadCredentials)
+        }
+    }
+}
+
+async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND failed_at >= $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await
+}

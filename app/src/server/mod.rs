@@ -1,0 +1,30 @@
+//! Plugboard's server side: storage, accounts, the catalog and the HTTP router.
+//! Compiled only with the `ssr` feature; the WASM frontend never sees it.
+
+pub mod accounts;
+pub mod catalog;
+pub mod db;
+pub mod http;
+pub mod markdown;
+pub mod seed;
+pub mod session;
+pub mod state;
+
+pub use db::{Db, Dialect};
+pub use state::{AppState, Settings};
+
+/// Seconds since the Unix epoch: every stored time uses it.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Logs an internal failure with its context and gives the caller the safe error.
+pub fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> crate::error::AppError {
+    move |err| {
+        tracing::error!(error = %err, "{context}");
+        crate::error::AppError::Internal
+    }
+}

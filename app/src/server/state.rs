@@ -1,0 +1,51 @@
+use super::Db;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+/// Settings read once at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (set when Plugboard is served over https).
+    pub secure_cookies: bool,
+    /// A session unused for this long ends.
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_secs: i64,
+    /// Failed sign-ins allowed per email, and per client address, within the window.
+    pub login_failures_per_email: i64,
+    pub login_failures_per_ip: i64,
+    pub login_window_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_idle_secs: 12 * 3600,
+            session_absolute_secs: 30 * 24 * 3600,
+            login_failures_per_email: 5,
+            login_failures_per_ip: 30,
+            login_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// What every handler and server function can reach. Server functions get it
+/// through Leptos context (leptos_axum provides the router state).
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// The state inside a server function or a server-rendered component.
+    pub fn from_context() -> Result<Self, crate::error::AppError> {
+        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            crate::error::AppError::Internal
+        })
+    }
+}

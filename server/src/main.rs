@@ -1,0 +1,125 @@
+//! `server`: Plugboard's one binary. `server --help` lists the subcommands.
+
+use app::domain::{Email, Password, Role, TenantName};
+use app::server::{accounts, seed};
+use clap::{Parser, Subcommand};
+use server::{app_state, open_database, serve, shutdown_signal, Config};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "server", version, about = "Plugboard: the plugin marketplace server")]
+#[command(after_help = "Configuration comes from the environment: DATABASE_URL (default sqlite://data/plugboard.db), \
+DATABASE_MAX_CONNECTIONS, LEPTOS_SITE_ADDR (default 127.0.0.1:3000), LEPTOS_SITE_ROOT (default target/site), \
+LEPTOS_OUTPUT_NAME (default plugboard), PLUGBOARD_SECURE_COOKIES, RUST_LOG.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the marketplace (the default): migrates first.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill the database with demo or synthetic data.
+    Seed {
+        /// Demo tenants, people, ~40 plugins, installations and reviews (skipped when present).
+        #[arg(long, conflicts_with = "synthetic")]
+        demo: bool,
+        /// N generated published plugins, for benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
+    },
+    /// Manage user accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user in a tenant (the tenant is created when no tenant has that name).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// The tenant's name.
+        #[arg(long)]
+        tenant: String,
+        /// owner, admin, member or viewer.
+        #[arg(long, default_value = "member")]
+        role: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let db = open_database(&config).await.map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(config.site_addr)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
+            tracing::info!("Plugboard listening on http://{}", config.site_addr);
+            serve(listener, app_state(&config, db), shutdown_signal()).await.map_err(|e| e.to_string())
+        }
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { demo, synthetic } => match (demo, synthetic) {
+            (true, _) => {
+                let report = seed::seed_demo(&db).await.map_err(|e| e.to_string())?;
+                if report.skipped {
+                    println!("demo data already present; nothing changed");
+                } else {
+                    println!(
+                        "demo data: {} tenants, {} users, {} plugins, {} installations, {} reviews (password: {})",
+                        report.tenants, report.users, report.plugins, report.installations, report.reviews, seed::DEMO_PASSWORD
+                    );
+                }
+                Ok(())
+            }
+            (false, Some(n)) => {
+                let started = std::time::Instant::now();
+                let added = seed::seed_synthetic(&db, n).await.map_err(|e| e.to_string())?;
+                println!("{added} synthetic plugins in {:.1}s", started.elapsed().as_secs_f64());
+                Ok(())
+            }
+            (false, None) => Err("say what to seed: --demo or --synthetic N".into()),
+        },
+        Command::Users { command: UsersCommand::Create { email, password, tenant, role, name } } => {
+            let email = Email::parse(&email).map_err(|m| format!("--email: {m}"))?;
+            let password = Password::parse_new(&password).map_err(|m| format!("--password: {m}"))?;
+            let tenant = TenantName::parse(&tenant).map_err(|m| format!("--tenant: {m}"))?;
+            let role = Role::parse(&role).ok_or("--role: use owner, admin, member or viewer")?;
+            let user = accounts::NewUser { email: &email, display_name: &name, password: &password, role };
+            let (tenant_id, user_id) =
+                accounts::create_user_in_tenant(&db, &tenant, &user).await.map_err(|e| e.to_string())?;
+            println!("created user {user_id} ({}) in tenant {tenant_id} as {}", email.as_str(), role.as_str());
+            Ok(())
+        }
+    }
+}
