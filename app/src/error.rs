@@ -35,6 +35,21 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status a server function answers with when it fails with this error.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::NotSignedIn | Self::BadCredentials => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Invalid { .. } => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Transport(_) => 502,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -8,11 +8,21 @@ use leptos_router::components::A;
 
 #[server(prefix = "/rpc", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    crate::server::with_status(current_user_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn current_user_inner() -> Result<Option<SessionUser>, AppError> {
     crate::server::session::current_user().await
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    crate::server::with_status(sign_in_inner(email, password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{accounts, internal, session, AppState};
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
@@ -30,6 +40,16 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "sign_up")]
 pub async fn sign_up(
+    organisation: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    crate::server::with_status(sign_up_inner(organisation, name, email, password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn sign_up_inner(
     organisation: String,
     name: String,
     email: String,
@@ -53,6 +73,11 @@ pub async fn sign_up(
 
 #[server(prefix = "/rpc", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
+    crate::server::with_status(sign_out_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn sign_out_inner() -> Result<(), AppError> {
     use crate::server::{session, AppState};
 
     let state = AppState::from_context()?;

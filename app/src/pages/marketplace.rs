@@ -16,6 +16,11 @@ const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 
 #[server(prefix = "/rpc", endpoint = "list_plugins")]
 pub async fn list_plugins(query: MarketplaceQuery) -> Result<PluginPage, AppError> {
+    crate::server::with_status(list_plugins_inner(query).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn list_plugins_inner(query: MarketplaceQuery) -> Result<PluginPage, AppError> {
     use crate::server::{catalog, internal, session, AppState};
     let state = AppState::from_context()?;
     let viewer = session::current_user().await?;
@@ -26,6 +31,11 @@ pub async fn list_plugins(query: MarketplaceQuery) -> Result<PluginPage, AppErro
 
 #[server(prefix = "/rpc", endpoint = "plugin_detail")]
 pub async fn get_plugin_detail(slug: String) -> Result<PluginDetail, AppError> {
+    crate::server::with_status(get_plugin_detail_inner(slug).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn get_plugin_detail_inner(slug: String) -> Result<PluginDetail, AppError> {
     use crate::server::{catalog, internal, session, AppState};
     let state = AppState::from_context()?;
     let viewer = session::current_user().await?;

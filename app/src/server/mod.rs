@@ -21,6 +21,14 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
+/// Gives a server function's failure its HTTP status (401, 404, 422, 429…) instead of 500.
+pub fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
+    if let Err(err) = &result {
+        crate::components::layout::set_http_status(err.status_code());
+    }
+    result
+}
+
 /// Logs an internal failure with its context and gives the caller the safe error.
 pub fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> crate::error::AppError {
     move |err| {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: Rust unit and integration tests (each database test on
+# SQLite and on PostgreSQL), then the Playwright suite against a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/setup.sh --for-tests
+export PATH="$HOME/.cargo/bin:$PWD/target/tools/node_modules/.bin:$PATH"
+# Tests create (and drop) one database per test on this server.
+export PLUGBOARD_TEST_POSTGRES_URL="${PLUGBOARD_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+printf '\n== Rust tests (SQLite and PostgreSQL)\n'
+cargo test -p app -p server --features app/ssr
+
+printf '\n== release build\n'
+cargo leptos build --release
+
+printf '\n== Playwright (Chromium)\n'
+cd end2end
+npx playwright test

@@ -1,0 +1,185 @@
+//! A real Plugboard server on 127.0.0.1:0 over a fresh database of its own,
+//! SQLite (a temporary file) or PostgreSQL (a new database, dropped afterwards).
+
+use app::server::Db;
+use server::{app_state, open_database, serve, Config};
+use sqlx::{Connection, Executor, PgConnection};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each named `async fn name(backend: Backend)`, one test per database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Postgres).await })*
+        }
+    };
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("{n:016x}")
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("PLUGBOARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Where the test database lives, removed when the app is dropped.
+enum Scratch {
+    SqliteDir(PathBuf),
+    PostgresDb(String),
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    scratch: Scratch,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let (database_url, scratch) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("plugboard-test-{}", random_suffix()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                (format!("sqlite://{}/plugboard.db", dir.display()), Scratch::SqliteDir(dir))
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("pb_test_{}", random_suffix());
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL must be reachable at PLUGBOARD_TEST_POSTGRES_URL");
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
+                (format!("{base}/{name}"), Scratch::PostgresDb(name))
+            }
+        };
+        let config = Config {
+            database_url,
+            max_connections: 5,
+            site_addr: "127.0.0.1:0".parse().expect("addr"),
+            site_root: "target/site".into(),
+            output_name: "plugboard".into(),
+            secure_cookies: false,
+        };
+        let db = open_database(&config).await.expect("database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = app_state(&config, db.clone());
+        tokio::spawn(async move {
+            let _ = serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Self { base: format!("http://{addr}"), db, shutdown: Some(tx), scratch }
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn seed_demo(&self) {
+        app::server::seed::seed_demo(&self.db).await.expect("demo seed");
+    }
+
+    pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let res = client.get(self.url(path)).send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// Calls a server function with a form body, as a hydrated page does.
+    pub async fn rpc(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/rpc/{name}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("rpc")
+    }
+
+    pub async fn sign_in(&self, email: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = self.rpc(&client, "sign_in", &[("email", email), ("password", app::server::seed::DEMO_PASSWORD)]).await;
+        assert_eq!(res.status(), 200, "sign in as {email}");
+        client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match &self.scratch {
+            Scratch::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Scratch::PostgresDb(name) => {
+                // Drop runs outside async; a short-lived runtime on its own thread removes the database.
+                let name = name.clone();
+                let pool = self.db.clone();
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    if let Ok(rt) = rt {
+                        rt.block_on(async move {
+                            pool.close().await;
+                            if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+                                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The `data-plugin-slug` values of the grid's cards, in page order.
+pub fn card_slugs(html: &str) -> Vec<String> {
+    html.split("<article data-plugin-slug=\"")
+        .skip(1)
+        .filter(|rest| rest.split('>').next().is_some_and(|tag| tag.contains("class=\"plugin-card\"")))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The HTML of one card.
+pub fn card_html<'a>(html: &'a str, slug: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-plugin-slug=\"{slug}\""))
+        .unwrap_or_else(|| panic!("no card for {slug}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</article>").unwrap_or(rest.len())]
+}

@@ -1,0 +1,7 @@
+//! Integration tests: one binary, every test against the real HTTP server, each
+//! database test on SQLite and on PostgreSQL.
+
+mod accounts;
+mod common;
+mod health;
+mod marketplace;
