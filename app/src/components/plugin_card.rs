@@ -53,9 +53,18 @@ pub fn Rating(rating: f64, count: i64) -> impl IntoView {
     }
 }
 
+/// Category, Verified and Installed, as the card and the plugin page show them.
 #[component]
-pub fn VerifiedBadge() -> impl IntoView {
-    view! { <span class="badge verified" title="Verified by Plugboard">"✓ Verified"</span> }
+pub fn PluginBadges(plugin: PluginCard) -> impl IntoView {
+    view! {
+        <div class="badges">
+            <span class="badge category">{plugin.category.label()}</span>
+            {plugin.is_verified.then(|| view! {
+                <span class="badge verified" title="Verified by Plugboard">"✓ Verified"</span>
+            })}
+            {plugin.is_installed.then(|| view! { <span class="badge installed">"Installed"</span> })}
+        </div>
+    }
 }
 
 #[component]
@@ -72,11 +81,7 @@ pub fn PluginCardView(plugin: PluginCard) -> impl IntoView {
                     </div>
                 </div>
                 <p class="excerpt">{plugin.excerpt.clone()}</p>
-                <div class="badges">
-                    <span class="badge category">{plugin.category.label()}</span>
-                    {plugin.is_verified.then(|| view! { <VerifiedBadge/> })}
-                    {plugin.is_installed.then(|| view! { <span class="badge installed">"Installed"</span> })}
-                </div>
+                <PluginBadges plugin=plugin.clone()/>
                 <div class="card-foot">
                     <Rating rating=plugin.rating count=plugin.review_count/>
                     <span class="installs">{format_count(plugin.install_count)} " installs"</span>

@@ -23,19 +23,14 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{accounts, internal, session, AppState};
+    use crate::server::{accounts, AppState};
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
 
     let state = AppState::from_context()?;
     let client_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0.ip());
     let user = accounts::authenticate(&state.db, &state.settings, &email, &password, client_ip).await?;
-    end_presented_session(&state).await?;
-    // A fresh session id at every sign-in (no fixation).
-    let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
-    session::send_cookie(session::set_cookie_header(&state.settings, &token));
-    leptos_axum::redirect("/marketplace");
-    Ok(())
+    start_session(&state, user).await
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_up")]
@@ -56,7 +51,7 @@ async fn sign_up_inner(
     password: String,
 ) -> Result<(), AppError> {
     use crate::domain::{Email, Password, Role, TenantName};
-    use crate::server::{accounts, internal, session, AppState};
+    use crate::server::{accounts, AppState};
 
     let state = AppState::from_context()?;
     let tenant = TenantName::parse(&organisation).map_err(|m| AppError::invalid("organisation", m))?;
@@ -64,11 +59,7 @@ async fn sign_up_inner(
     let password = Password::parse_new(&password).map_err(|m| AppError::invalid("password", m))?;
     let owner = accounts::NewUser { email: &email, display_name: &name, password: &password, role: Role::Owner };
     let (_, user) = accounts::create_tenant_with_owner(&state.db, &tenant, &owner).await?;
-    end_presented_session(&state).await?;
-    let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
-    session::send_cookie(session::set_cookie_header(&state.settings, &token));
-    leptos_axum::redirect("/marketplace");
-    Ok(())
+    start_session(&state, user).await
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_out")]
@@ -83,6 +74,17 @@ async fn sign_out_inner() -> Result<(), AppError> {
     let state = AppState::from_context()?;
     end_presented_session(&state).await?;
     session::send_cookie(session::clear_cookie_header());
+    leptos_axum::redirect("/marketplace");
+    Ok(())
+}
+
+/// Signs `user` in: a fresh session id every time (no fixation), replacing any presented one.
+#[cfg(feature = "ssr")]
+async fn start_session(state: &crate::server::AppState, user: crate::domain::UserId) -> Result<(), AppError> {
+    use crate::server::{internal, session};
+    end_presented_session(state).await?;
+    let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
+    session::send_cookie(session::set_cookie_header(&state.settings, &token));
     leptos_axum::redirect("/marketplace");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The marketplace: the plugin grid with its filters, and each plugin's page.
 
 use crate::components::layout::set_http_status;
-use crate::components::plugin_card::{format_count, PluginCardView, PluginIcon, Rating, VerifiedBadge};
+use crate::components::plugin_card::{format_count, PluginBadges, PluginCardView, PluginIcon, Rating};
 use crate::domain::{Category, MarketplaceQuery, PluginDetail, PluginPage, Sort};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -239,11 +239,7 @@ fn PluginDetailView(plugin: PluginDetail) -> impl IntoView {
                             None => view! { <span>{card.author.clone()}</span> }.into_any(),
                         }}
                     </p>
-                    <div class="badges">
-                        <span class="badge category">{card.category.label()}</span>
-                        {card.is_verified.then(|| view! { <VerifiedBadge/> })}
-                        {card.is_installed.then(|| view! { <span class="badge installed">"Installed"</span> })}
-                    </div>
+                    <PluginBadges plugin=card.clone()/>
                     <p class="stats">
                         <Rating rating=card.rating count=card.review_count/>
                         <span class="muted">{format!(" · {} installs", format_count(card.install_count))}</span>

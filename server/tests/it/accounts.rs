@@ -161,3 +161,41 @@ crate::on_both_databases!(
     idle_sessions_expire,
     users_are_created_in_named_tenants,
 );
+
+mod forged {
+    use crate::common::{Backend, TestApp};
+
+    async fn a_sign_in_posted_from_another_site_is_refused(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        app.seed_demo().await;
+        let res = app
+            .client()
+            .post(app.url("/rpc/sign_in"))
+            .header("origin", "https://evil.example")
+            .form(&[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        assert!(res.headers().get("set-cookie").is_none());
+        // The same form from Plugboard's own pages works.
+        let res = app
+            .client()
+            .post(app.url("/rpc/sign_in"))
+            .header("origin", app.base.clone())
+            .form(&[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+
+    async fn pages_cannot_be_framed(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let res = app.client().get(app.url("/marketplace")).send().await.unwrap();
+        assert_eq!(res.headers().get("content-security-policy").unwrap(), "frame-ancestors 'none'");
+        assert_eq!(res.headers().get("x-content-type-options").unwrap(), "nosniff");
+    }
+
+    crate::on_both_databases!(a_sign_in_posted_from_another_site_is_refused, pages_cannot_be_framed);
+}
