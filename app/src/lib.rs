@@ -15,6 +15,7 @@ use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title}
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
+use pages::installed::InstalledPage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
 
 /// The HTML document around the app, rendered on the server.
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/marketplace"/> }/>
                     <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>
                 </Routes>

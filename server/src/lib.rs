@@ -1,6 +1,8 @@
 //! Wires Plugboard together: configuration from the environment, the database,
 //! the router, and a server that shuts down cleanly.
 
+use app::server::outbound::{parse_allowlist, IpRange, OutboundPolicy};
+use app::server::webhooks::worker::{Worker, WorkerConfig};
 use app::server::{http, AppState, Db, Settings};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -25,6 +27,20 @@ pub struct Config {
     pub output_name: String,
     /// `PLUGBOARD_SECURE_COOKIES=1` when served over https.
     pub secure_cookies: bool,
+    /// `PLUGBOARD_PUBLIC_URL` (default `http://` + the listen address): the OAuth issuer.
+    pub public_url: Option<String>,
+    /// `PLUGBOARD_OUTBOUND_ALLOWLIST`: non-public addresses or CIDR blocks that webhooks
+    /// may reach, comma-separated (e.g. `127.0.0.1` for local plugins). Default: none.
+    pub outbound_allowlist: Vec<IpRange>,
+    /// `PLUGBOARD_WEBHOOK_TIMEOUT_SECS` (default 15) per delivery attempt.
+    pub webhook_timeout_secs: u64,
+    /// `PLUGBOARD_WEBHOOK_LEASE_SECS` (default 60): after this, an event whose worker
+    /// died is delivered by another.
+    pub webhook_lease_secs: i64,
+    /// `PLUGBOARD_WEBHOOK_WORKER=0` runs no webhook worker in this process.
+    pub webhook_worker: bool,
+    /// `PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE` (default 600): token endpoint calls per client.
+    pub client_requests_per_minute: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +58,33 @@ fn parse_env<T: std::str::FromStr>(name: &'static str, default: &str) -> Result<
     value.trim().parse().map_err(|_| ConfigError::Invalid { name, value })
 }
 
+fn flag(name: &str, default: bool) -> bool {
+    match std::env::var(name).map(|v| v.trim().to_ascii_lowercase()) {
+        Ok(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
+        Ok(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
+        _ => default,
+    }
+}
+
 impl Config {
+    /// Settings a test or a benchmark starts from: no environment read.
+    pub fn for_database(database_url: String) -> Self {
+        Self {
+            database_url,
+            max_connections: 5,
+            site_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_root: "target/site".into(),
+            output_name: "plugboard".into(),
+            secure_cookies: false,
+            public_url: None,
+            outbound_allowlist: Vec::new(),
+            webhook_timeout_secs: 15,
+            webhook_lease_secs: 60,
+            webhook_worker: true,
+            client_requests_per_minute: 600,
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -50,7 +92,16 @@ impl Config {
             site_addr: parse_env("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
             site_root: env_or("LEPTOS_SITE_ROOT", "target/site"),
             output_name: env_or("LEPTOS_OUTPUT_NAME", "plugboard"),
-            secure_cookies: matches!(env_or("PLUGBOARD_SECURE_COOKIES", "0").as_str(), "1" | "true" | "yes"),
+            secure_cookies: flag("PLUGBOARD_SECURE_COOKIES", false),
+            public_url: std::env::var("PLUGBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty()),
+            outbound_allowlist: {
+                let raw = env_or("PLUGBOARD_OUTBOUND_ALLOWLIST", "");
+                parse_allowlist(&raw).map_err(|_| ConfigError::Invalid { name: "PLUGBOARD_OUTBOUND_ALLOWLIST", value: raw })?
+            },
+            webhook_timeout_secs: parse_env("PLUGBOARD_WEBHOOK_TIMEOUT_SECS", "15")?,
+            webhook_lease_secs: parse_env("PLUGBOARD_WEBHOOK_LEASE_SECS", "60")?,
+            webhook_worker: flag("PLUGBOARD_WEBHOOK_WORKER", true),
+            client_requests_per_minute: parse_env("PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE", "600")?,
         })
     }
 
@@ -64,7 +115,19 @@ impl Config {
     }
 
     pub fn settings(&self) -> Settings {
-        Settings { secure_cookies: self.secure_cookies, ..Settings::default() }
+        let worker = WorkerConfig {
+            timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
+            lease_secs: self.webhook_lease_secs,
+            ..WorkerConfig::default()
+        };
+        Settings {
+            secure_cookies: self.secure_cookies,
+            public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.site_addr)),
+            outbound: Arc::new(OutboundPolicy { allowlist: self.outbound_allowlist.clone() }),
+            webhook_worker: self.webhook_worker.then_some(worker),
+            client_requests_per_minute: self.client_requests_per_minute,
+            ..Settings::default()
+        }
     }
 }
 
@@ -76,19 +139,33 @@ pub async fn open_database(config: &Config) -> Result<Db, app::server::db::DbErr
 }
 
 pub fn app_state(config: &Config, db: Db) -> AppState {
-    AppState { leptos_options: config.leptos_options(), db, settings: Arc::new(config.settings()) }
+    AppState {
+        leptos_options: config.leptos_options(),
+        db,
+        settings: Arc::new(config.settings()),
+        webhook_wakeup: Arc::new(tokio::sync::Notify::new()),
+    }
 }
 
-/// Serves on `listener` until `shutdown` resolves.
+/// Serves on `listener` until `shutdown` resolves, with this process's webhook worker
+/// running beside the router (stopped with it; its leased events go to the next worker).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let worker = state.settings.webhook_worker.clone().map(|config| {
+        let worker = Worker::new(state.db.clone(), state.settings.outbound.clone(), config);
+        tokio::spawn(worker.run(state.webhook_wakeup.clone()))
+    });
     let router = http::router(state);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    if let Some(worker) = worker {
+        worker.abort();
+    }
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 #[command(name = "server", version, about = "Plugboard: the plugin marketplace server")]
 #[command(after_help = "Configuration comes from the environment: DATABASE_URL (default sqlite://data/plugboard.db), \
 DATABASE_MAX_CONNECTIONS, LEPTOS_SITE_ADDR (default 127.0.0.1:3000), LEPTOS_SITE_ROOT (default target/site), \
-LEPTOS_OUTPUT_NAME (default plugboard), PLUGBOARD_SECURE_COOKIES, RUST_LOG.")]
+LEPTOS_OUTPUT_NAME (default plugboard), PLUGBOARD_SECURE_COOKIES, PLUGBOARD_PUBLIC_URL, PLUGBOARD_OUTBOUND_ALLOWLIST, \
+PLUGBOARD_WEBHOOK_TIMEOUT_SECS, PLUGBOARD_WEBHOOK_LEASE_SECS, PLUGBOARD_WEBHOOK_WORKER, PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE, RUST_LOG. \
+See the README for each.")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -35,6 +37,52 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// Register plugins as OAuth clients (for operators and scripts).
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginsCommand {
+    /// Register a plugin; prints JSON {client_id, client_secret, webhook_secret, slug}.
+    /// The secrets are shown this once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Lowercase a-z, 0-9 and dashes.
+        #[arg(long)]
+        slug: String,
+        /// One of: productivity, communication, developer-tools, analytics, automation,
+        /// security, finance, marketing, support.
+        #[arg(long)]
+        category: String,
+        /// Exact redirect URIs (https, or http on 127.0.0.1/localhost); repeat or list.
+        #[arg(long = "redirect-uri", value_name = "URI", num_args = 1.., required = true)]
+        redirect_uris: Vec<String>,
+        /// Scopes the plugin asks for: read:projects write:projects read:tasks write:tasks read:users.
+        #[arg(long = "scope", value_name = "S", num_args = 1..)]
+        scopes: Vec<String>,
+        #[arg(long)]
+        webhook_url: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Defaults to the name.
+        #[arg(long)]
+        author: Option<String>,
+        /// List it in the marketplace.
+        #[arg(long)]
+        publish: bool,
+        /// Show the Verified badge.
+        #[arg(long)]
+        verified: bool,
+    },
+    /// Replace a plugin's client secret; prints JSON {client_id, client_secret, slug}.
+    RotateSecret {
+        #[arg(long)]
+        slug: String,
     },
 }
 
@@ -121,5 +169,52 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("created user {user_id} ({}) in tenant {tenant_id} as {}", email.as_str(), role.as_str());
             Ok(())
         }
+        Command::Plugins { command } => plugins(&db, command).await,
     }
+}
+
+async fn plugins(db: &app::server::Db, command: PluginsCommand) -> Result<(), String> {
+    use app::domain::{Category, PluginSlug, ScopeSet};
+    use app::server::oauth::redirect_uri::RedirectUri;
+    use app::server::registry::{self, NewPlugin};
+
+    let credentials = match command {
+        PluginsCommand::Create {
+            name, slug, category, redirect_uris, scopes, webhook_url, description, author, publish, verified,
+        } => {
+            let slug = PluginSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?;
+            let category = Category::parse(&category).ok_or_else(|| format!("--category: unknown category {category:?}"))?;
+            let redirect_uris = redirect_uris
+                .iter()
+                .flat_map(|r| r.split_whitespace())
+                .map(RedirectUri::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("--redirect-uri: {e}"))?;
+            let scopes = ScopeSet::parse_oauth(&scopes.join(" ")).map_err(|e| format!("--scope: {e}"))?;
+            let webhook_url = webhook_url
+                .map(|u| registry::parse_webhook_url(&u))
+                .transpose()
+                .map_err(|e| format!("--webhook-url: {e}"))?;
+            let plugin = NewPlugin {
+                author: author.unwrap_or_else(|| name.clone()),
+                slug,
+                name,
+                description,
+                category,
+                redirect_uris,
+                scopes,
+                webhook_url,
+                publish,
+                verified,
+                developer_id: None,
+            };
+            registry::create_plugin(db, &plugin).await.map_err(|e| e.to_string())?
+        }
+        PluginsCommand::RotateSecret { slug } => {
+            let slug = PluginSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?;
+            registry::rotate_client_secret(db, &slug).await.map_err(|e| e.to_string())?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&credentials).map_err(|e| e.to_string())?);
+    Ok(())
 }

@@ -15,6 +15,7 @@ pub fn Header() -> impl IntoView {
                 </a>
                 <nav class="site-nav" aria-label="Main">
                     <A href="/marketplace">"Marketplace"</A>
+                    <A href="/installed">"Installed plugins"</A>
                 </nav>
                 <div class="account">
                     <Transition fallback=|| ()>

@@ -27,3 +27,7 @@ id_type!(
     /// A plugin in the registry.
     PluginId
 );
+id_type!(
+    /// One plugin installed in one tenant (unique per pair).
+    InstallationId
+);

@@ -4,15 +4,17 @@
 mod account;
 mod category;
 mod ids;
+mod installation;
 mod listing;
 mod scope;
 mod slug;
 
 pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use category::Category;
-pub use ids::{PluginId, TenantId, UserId};
+pub use installation::InstalledPlugin;
+pub use ids::{InstallationId, PluginId, TenantId, UserId};
 pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,
 };
-pub use scope::Scope;
+pub use scope::{Scope, ScopeSet};
 pub use slug::PluginSlug;

@@ -65,6 +65,68 @@ impl std::fmt::Display for Scope {
     }
 }
 
+/// A set of scopes, kept sorted and without repeats: what a plugin asks for, what a
+/// tenant granted, what a token carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScopeSet(Vec<Scope>);
+
+impl ScopeSet {
+    pub fn new(scopes: impl IntoIterator<Item = Scope>) -> Self {
+        let mut v: Vec<Scope> = scopes.into_iter().collect();
+        v.sort();
+        v.dedup();
+        Self(v)
+    }
+
+    /// The OAuth `scope` parameter: names separated by spaces. An unknown name is an
+    /// error naming it; an empty string is the empty set.
+    pub fn parse_oauth(raw: &str) -> Result<Self, String> {
+        raw.split(' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| Scope::parse(s).ok_or_else(|| format!("unknown scope {s:?}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self::new)
+    }
+
+    /// How scopes are stored: a JSON array of names. Unknown names are skipped.
+    pub fn from_json(json: &str) -> Self {
+        let names: Vec<String> = serde_json::from_str(json).unwrap_or_default();
+        Self::new(names.iter().filter_map(|n| Scope::parse(n)))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    pub fn to_oauth(&self) -> String {
+        self.0.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn contains(&self, scope: Scope) -> bool {
+        self.0.contains(&scope)
+    }
+
+    /// Whether every scope of `self` is also in `other` (as a name, not by implication:
+    /// a grant is exactly what the admin saw).
+    pub fn is_subset_of(&self, other: &ScopeSet) -> bool {
+        self.0.iter().all(|s| other.0.contains(s))
+    }
+
+    /// Whether holding this set allows what `needed` allows (`write:X` covers `read:X`).
+    pub fn allows(&self, needed: Scope) -> bool {
+        self.0.iter().any(|s| s.covers(needed))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +147,17 @@ mod tests {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
         }
         assert_eq!(Scope::parse("admin"), None);
+    }
+
+    #[test]
+    fn scope_sets_parse_the_oauth_form_and_compare_as_sets() {
+        let asked = ScopeSet::parse_oauth("write:tasks  read:projects write:tasks").unwrap();
+        assert_eq!(asked.to_oauth(), "read:projects write:tasks");
+        assert_eq!(ScopeSet::from_json(&asked.to_json()), asked);
+        assert!(ScopeSet::parse_oauth("read:tasks").unwrap().is_subset_of(&ScopeSet::parse_oauth("read:tasks read:users").unwrap()));
+        assert!(!ScopeSet::parse_oauth("read:tasks read:users").unwrap().is_subset_of(&ScopeSet::parse_oauth("write:tasks").unwrap()));
+        assert!(asked.allows(Scope::ReadTasks));
+        assert_eq!(ScopeSet::parse_oauth("read:tasks admin").unwrap_err(), "unknown scope \"admin\"");
+        assert!(ScopeSet::parse_oauth("").unwrap().is_empty());
     }
 }

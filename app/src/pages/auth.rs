@@ -16,13 +16,21 @@ async fn current_user_inner() -> Result<Option<SessionUser>, AppError> {
     crate::server::session::current_user().await
 }
 
+/// Where to go after signing in: a path on this site (`?next=`), else the marketplace.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_owned(),
+        _ => "/marketplace".to_owned(),
+    }
+}
+
 #[server(prefix = "/rpc", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    crate::server::with_status(sign_in_inner(email, password).await)
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    crate::server::with_status(sign_in_inner(email, password, next).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> {
+async fn sign_in_inner(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::{accounts, AppState};
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
@@ -30,7 +38,7 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
     let state = AppState::from_context()?;
     let client_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0.ip());
     let user = accounts::authenticate(&state.db, &state.settings, &email, &password, client_ip).await?;
-    start_session(&state, user).await
+    start_session(&state, user, &safe_next(next.as_deref())).await
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_up")]
@@ -59,7 +67,7 @@ async fn sign_up_inner(
     let password = Password::parse_new(&password).map_err(|m| AppError::invalid("password", m))?;
     let owner = accounts::NewUser { email: &email, display_name: &name, password: &password, role: Role::Owner };
     let (_, user) = accounts::create_tenant_with_owner(&state.db, &tenant, &owner).await?;
-    start_session(&state, user).await
+    start_session(&state, user, "/marketplace").await
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_out")]
@@ -80,12 +88,12 @@ async fn sign_out_inner() -> Result<(), AppError> {
 
 /// Signs `user` in: a fresh session id every time (no fixation), replacing any presented one.
 #[cfg(feature = "ssr")]
-async fn start_session(state: &crate::server::AppState, user: crate::domain::UserId) -> Result<(), AppError> {
+async fn start_session(state: &crate::server::AppState, user: crate::domain::UserId, then: &str) -> Result<(), AppError> {
     use crate::server::{internal, session};
     end_presented_session(state).await?;
     let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
     session::send_cookie(session::set_cookie_header(&state.settings, &token));
-    leptos_axum::redirect("/marketplace");
+    leptos_axum::redirect(then);
     Ok(())
 }
 
@@ -142,6 +150,16 @@ fn action_error(value: impl Get<Value = Option<Result<(), AppError>>> + Send + S
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let auth = AuthContext::get();
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.with(|q| q.get("next")).map(|n| safe_next(Some(&n)));
+    // Pages outside this app (the consent screen, an install) need a full page load.
+    Effect::new(move |_| {
+        if let (Some(Ok(())), Some(target)) = (auth.sign_in.value().get(), next()) {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign(&target);
+            }
+        }
+    });
     view! {
         <Title text="Sign in"/>
         <section class="auth-card">
@@ -151,6 +169,7 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="signin-email" type="email" name="email" autocomplete="username" required/>
                 <label for="signin-password">"Password"</label>
                 <input id="signin-password" type="password" name="password" autocomplete="current-password" required/>
+                {move || next().map(|n| view! { <input type="hidden" name="next" value=n/> })}
                 {action_error(auth.sign_in.value())}
                 <button type="submit" class="button primary">"Sign in"</button>
             </ActionForm>

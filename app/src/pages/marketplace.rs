@@ -247,9 +247,13 @@ fn PluginDetailView(plugin: PluginDetail) -> impl IntoView {
                 </div>
                 <div class="detail-actions">
                     {if card.is_installed {
-                        view! { <p class="muted">"Installed for your organisation."</p> }.into_any()
+                        view! {
+                            <p class="muted">"Installed for your organisation."</p>
+                            <A href="/installed" attr:class="button">"Manage installed plugins"</A>
+                        }.into_any()
                     } else if plugin.can_install {
-                        view! { <a class="button primary large" href=install_href>"Install"</a> }.into_any()
+                        // rel=external: a full page load, since the install leaves for the plugin's site.
+                        view! { <a class="button primary large" href=install_href rel="external" data-testid="install">"Install"</a> }.into_any()
                     } else if plugin.signed_in {
                         view! { <p class="muted">"Only owners and admins of your organisation can install plugins."</p> }.into_any()
                     } else {

@@ -1,14 +1,22 @@
-//! Plugboard's server side: storage, accounts, the catalog and the HTTP router.
+//! Plugboard's server side: storage, accounts, the catalog, the OAuth authorization
+//! server, installations, webhooks and the HTTP router.
 //! Compiled only with the `ssr` feature; the WASM frontend never sees it.
 
 pub mod accounts;
 pub mod catalog;
 pub mod db;
 pub mod http;
+pub mod installations;
 pub mod markdown;
+pub mod oauth;
+pub mod outbound;
+pub mod rate_limit;
+pub mod registry;
+pub mod secrets;
 pub mod seed;
 pub mod session;
 pub mod state;
+pub mod webhooks;
 
 pub use db::{Db, Dialect};
 pub use state::{AppState, Settings};

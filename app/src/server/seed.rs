@@ -3,8 +3,7 @@
 use super::accounts::{self, AccountError, NewUser};
 use super::{now, Db};
 use crate::domain::{Category, Email, Password, Role, Scope, TenantId, TenantName};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use super::secrets::{random_hex, sha256_hex};
 
 /// Every demo account signs in with this password.
 pub const DEMO_PASSWORD: &str = "plugboard-demo";
@@ -120,16 +119,10 @@ pub struct SeedReport {
     pub skipped: bool,
 }
 
-pub(crate) fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    hex::encode(buf)
-}
-
 /// A hash of a client secret nobody was shown: the plugin has credentials but no one
 /// can use them until a secret is rotated (by its developer or `server plugins rotate-secret`).
 fn unusable_secret_hash() -> String {
-    hex::encode(Sha256::digest(random_hex(32).as_bytes()))
+    sha256_hex(&random_hex(32))
 }
 
 fn demo_description(plugin: &DemoPlugin) -> String {
@@ -209,7 +202,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         .bind(plugin.category.as_str())
         .bind(plugin.installs)
         .bind(i64::from(plugin.verified))
-        .bind(format!("pbc_{}", random_hex(12)))
+        .bind(super::registry::new_client_id())
         .bind(unusable_secret_hash())
         .bind(scopes_json(plugin.scopes))
         .bind(serde_json::json!([format!("https://{}.example.com/oauth/callback", plugin.slug)]).to_string())

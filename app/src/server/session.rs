@@ -6,8 +6,6 @@ use crate::domain::{Role, SessionUser, TenantId, UserId};
 use crate::error::AppError;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 pub const COOKIE_NAME: &str = "pb_session";
@@ -15,14 +13,12 @@ pub const COOKIE_NAME: &str = "pb_session";
 const TOUCH_EVERY_SECS: i64 = 60;
 
 fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    super::secrets::sha256_hex(token)
 }
 
 /// Starts a session for the user and returns the cookie value.
 pub async fn create(db: &Db, user: UserId) -> Result<String, sqlx::Error> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = super::secrets::random_hex(32);
     let t = now();
     sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(hash_token(&token))

@@ -1,3 +1,5 @@
+use super::outbound::OutboundPolicy;
+use super::webhooks::worker::WorkerConfig;
 use super::Db;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -16,6 +18,19 @@ pub struct Settings {
     pub login_failures_per_email: i64,
     pub login_failures_per_ip: i64,
     pub login_window_secs: i64,
+    /// The address people and plugins reach Plugboard at: the OAuth issuer and the base
+    /// of the endpoints in its metadata.
+    pub public_url: String,
+    /// Token, revocation and introspection requests per client and minute.
+    pub client_requests_per_minute: i64,
+    /// Failed client authentications allowed per client id within the window, after
+    /// which even correct credentials wait.
+    pub client_auth_failures_per_window: i64,
+    pub client_auth_window_secs: i64,
+    /// Addresses outbound requests may reach besides public ones (tests: 127.0.0.1).
+    pub outbound: Arc<OutboundPolicy>,
+    /// The webhook worker's settings; `None` runs no worker in this process.
+    pub webhook_worker: Option<WorkerConfig>,
 }
 
 impl Default for Settings {
@@ -27,6 +42,12 @@ impl Default for Settings {
             login_failures_per_email: 5,
             login_failures_per_ip: 30,
             login_window_secs: 15 * 60,
+            public_url: "http://127.0.0.1:3000".into(),
+            client_requests_per_minute: 600,
+            client_auth_failures_per_window: 10,
+            client_auth_window_secs: 5 * 60,
+            outbound: Arc::new(OutboundPolicy::default()),
+            webhook_worker: Some(WorkerConfig::default()),
         }
     }
 }
@@ -38,6 +59,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Wakes this process's webhook worker when an event was queued.
+    pub webhook_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

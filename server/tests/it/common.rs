@@ -2,6 +2,7 @@
 //! SQLite (a temporary file) or PostgreSQL (a new database, dropped afterwards).
 
 use app::server::Db;
+use app::server::outbound::parse_allowlist;
 use server::{app_state, open_database, serve, Config};
 use sqlx::{Connection, Executor, PgConnection};
 use std::net::SocketAddr;
@@ -45,6 +46,20 @@ enum Scratch {
     PostgresDb(String),
 }
 
+/// What a test may change about the server it starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub webhook_worker: bool,
+    pub webhook_timeout_secs: u64,
+    pub webhook_lease_secs: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { webhook_worker: true, webhook_timeout_secs: 15, webhook_lease_secs: 60 }
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub db: Db,
@@ -54,6 +69,10 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Self {
         let (database_url, scratch) = match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("plugboard-test-{}", random_suffix()));
@@ -71,17 +90,15 @@ impl TestApp {
                 (format!("{base}/{name}"), Scratch::PostgresDb(name))
             }
         };
-        let config = Config {
-            database_url,
-            max_connections: 5,
-            site_addr: "127.0.0.1:0".parse().expect("addr"),
-            site_root: "target/site".into(),
-            output_name: "plugboard".into(),
-            secure_cookies: false,
-        };
-        let db = open_database(&config).await.expect("database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
+        let mut config = Config::for_database(database_url);
+        config.site_addr = addr;
+        config.outbound_allowlist = parse_allowlist("127.0.0.1").expect("allowlist");
+        config.webhook_worker = options.webhook_worker;
+        config.webhook_timeout_secs = options.webhook_timeout_secs;
+        config.webhook_lease_secs = options.webhook_lease_secs;
+        let db = open_database(&config).await.expect("database");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = app_state(&config, db.clone());
         tokio::spawn(async move {

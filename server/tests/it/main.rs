@@ -5,3 +5,5 @@ mod accounts;
 mod common;
 mod health;
 mod marketplace;
+mod oauth;
+mod plugin;

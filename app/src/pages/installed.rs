@@ -1,0 +1,164 @@
+//! "Installed plugins": what the tenant has installed, with what access, since when and
+//! by whom, and Uninstall (which revokes every token of the installation at once).
+
+use crate::components::plugin_card::PluginIcon;
+use crate::domain::{InstallationId, InstalledPlugin};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[server(prefix = "/rpc", endpoint = "installed_plugins")]
+pub async fn installed_plugins() -> Result<Vec<InstalledPlugin>, AppError> {
+    crate::server::with_status(installed_plugins_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn installed_plugins_inner() -> Result<Vec<InstalledPlugin>, AppError> {
+    use crate::server::{installations, internal, session, AppState};
+    let state = AppState::from_context()?;
+    let user = session::current_user().await?.ok_or(AppError::NotSignedIn)?;
+    installations::list_for_tenant(&state.db, user.tenant_id)
+        .await
+        .map_err(internal("listing installations failed"))
+}
+
+#[server(prefix = "/rpc", endpoint = "uninstall_plugin")]
+pub async fn uninstall_plugin(installation_id: i64) -> Result<(), AppError> {
+    crate::server::with_status(uninstall_plugin_inner(InstallationId(installation_id)).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn uninstall_plugin_inner(installation: InstallationId) -> Result<(), AppError> {
+    use crate::server::installations::{self, InstallError};
+    use crate::server::{session, AppState};
+    let state = AppState::from_context()?;
+    let user = session::current_user().await?.ok_or(AppError::NotSignedIn)?;
+    if !user.role.can_manage_plugins() {
+        return Err(AppError::Forbidden("Only owners and admins can uninstall plugins.".into()));
+    }
+    match installations::uninstall(&state.db, user.tenant_id, installation).await {
+        Ok(()) => {
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        Err(InstallError::NotInstalled) => Err(AppError::NotFound("That plugin is not installed.".into())),
+        Err(InstallError::Db(e)) => Err(crate::server::internal("uninstalling failed")(e)),
+    }
+}
+
+/// "3 Nov 2026" from unix seconds, the same on server and browser.
+fn format_date(unix: i64) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    // Civil-from-days (Howard Hinnant's algorithm), so no date library is shipped to the browser.
+    let days = unix.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+}
+
+#[component]
+pub fn InstalledPage() -> impl IntoView {
+    let uninstall = ServerAction::<UninstallPlugin>::new();
+    let installed = Resource::new(move || uninstall.version().get(), |_| installed_plugins());
+    let auth = crate::pages::auth::AuthContext::get();
+
+    view! {
+        <Title text="Installed plugins"/>
+        <section class="hero">
+            <h1>"Installed plugins"</h1>
+            <p class="muted">"Plugins your organisation has installed, and what each may do with your data."</p>
+        </section>
+        {move || uninstall.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let can_manage = matches!(auth.user.await, Ok(Some(u)) if u.role.can_manage_plugins());
+                match installed.await {
+                    Err(AppError::NotSignedIn) => view! {
+                        <div class="empty-state">
+                            <p>"Sign in to see your organisation's plugins."</p>
+                            <A href="/signin?next=/installed" attr:class="button primary">"Sign in"</A>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <div class="empty-state">
+                            <h2>"Nothing installed yet"</h2>
+                            <p class="muted">"Find plugins for your projects and tasks in the marketplace."</p>
+                            <A href="/marketplace" attr:class="button primary">"Browse the marketplace"</A>
+                        </div>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="installed-list">
+                            {list.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage uninstall/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn InstalledRow(plugin: InstalledPlugin, can_manage: bool, uninstall: ServerAction<UninstallPlugin>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let id = plugin.installation_id.0;
+    let name = plugin.name.clone();
+    let href = format!("/marketplace/{}", plugin.slug.as_str());
+    let when = format!(
+        "Installed {}{}",
+        format_date(plugin.installed_at),
+        plugin.installed_by.as_ref().map(|by| format!(" by {by}")).unwrap_or_default()
+    );
+    let scopes = plugin.scopes.clone();
+    view! {
+        <li class="installed-row" data-installed=plugin.slug.as_str().to_owned()>
+            <PluginIcon name=plugin.name.clone() slug=plugin.slug.as_str().to_owned() icon_url=plugin.icon_url.clone()/>
+            <div class="installed-main">
+                <h2><A href=href>{plugin.name.clone()}</A></h2>
+                <p class="author">{format!("by {}", plugin.author)}{plugin.is_verified.then_some(" · ✓ Verified")}</p>
+                <p class="muted">{when}</p>
+                <ul class="granted-scopes" aria-label="Granted permissions">
+                    {scopes.iter().map(|s| view! { <li title=s.sentence()><code>{s.as_str()}</code></li> }).collect_view()}
+                    {scopes.is_empty().then(|| view! { <li class="muted">"No access to your data"</li> })}
+                </ul>
+            </div>
+            <div class="installed-actions">
+                {can_manage.then(|| view! {
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button class="button" on:click=move |_| confirming.set(true)>"Uninstall"</button>
+                        }
+                    >
+                        <div class="confirm" role="alertdialog" aria-label="Confirm uninstall">
+                            <p>{format!("Uninstall {name}? It loses access to your data at once.")}</p>
+                            <button class="button danger" disabled=move || uninstall.pending().get()
+                                on:click=move |_| { uninstall.dispatch(UninstallPlugin { installation_id: id }); }>
+                                "Yes, uninstall"
+                            </button>
+                            <button class="button subtle" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        </div>
+                    </Show>
+                })}
+            </div>
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_read_like_dates() {
+        assert_eq!(super::format_date(0), "1 Jan 1970");
+        assert_eq!(super::format_date(1_795_000_000), "18 Nov 2026");
+        assert_eq!(super::format_date(951_782_400), "29 Feb 2000");
+    }
+}

@@ -1,0 +1,343 @@
+//! The front channel: `GET /oauth/authorize` checks the request and shows the consent
+//! screen; `POST /oauth/authorize` takes the admin's answer and sends the browser back
+//! to the plugin with a code (or `error=access_denied`).
+//!
+//! Until the client and its redirect URI are known to be genuine, every problem is an
+//! error page and never a redirect (RFC 6749 §4.1.2.1); after that, problems go back
+//! to the plugin as `error=` with its `state`.
+
+use super::grants::{self, CodeRequest};
+use super::pages;
+use super::pkce;
+use super::redirect_uri::{self, RedirectUri};
+use crate::domain::{PluginId, ScopeSet, SessionUser};
+use crate::server::installations;
+use crate::server::secrets::{random_token, sha256_hex};
+use crate::server::{now, session, AppState};
+use axum::extract::{Form, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// A consent screen stays valid this long.
+const CONSENT_TTL_SECS: i64 = 10 * 60;
+
+/// The registry facts the consent screen needs.
+pub struct PluginClient {
+    pub id: PluginId,
+    pub slug: String,
+    pub name: String,
+    pub author: String,
+    pub icon_url: Option<String>,
+    pub is_verified: bool,
+    pub is_published: bool,
+    pub developer_id: Option<i64>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub permissions: ScopeSet,
+}
+
+pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<PluginClient>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, slug, name, author, icon_url, is_verified, is_published, developer_id, redirect_uris, permissions \
+         FROM plugins WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .fetch_optional(state.db.pool())
+    .await?;
+    row.map(|row| {
+        Ok(PluginClient {
+            id: PluginId(row.try_get("id")?),
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            author: row.try_get("author")?,
+            icon_url: row.try_get("icon_url")?,
+            is_verified: row.try_get::<i64, _>("is_verified")? == 1,
+            is_published: row.try_get::<i64, _>("is_published")? == 1,
+            developer_id: row.try_get("developer_id")?,
+            redirect_uris: redirect_uri::from_json(&row.try_get::<String, _>("redirect_uris")?),
+            permissions: ScopeSet::from_json(&row.try_get::<String, _>("permissions")?),
+        })
+    })
+    .transpose()
+}
+
+/// The signed-in user of a plain (non-Leptos) request.
+pub async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, sqlx::Error> {
+    match session::token_from_headers(headers) {
+        Some(token) => session::resolve(&state.db, &state.settings, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// Sends the browser back to the plugin with `params`, `state` and `iss` (RFC 9207).
+fn back_to_client(state: &AppState, uri: &RedirectUri, params: &[(&str, &str)], client_state: Option<&str>) -> Response {
+    let mut all: Vec<(&str, &str)> = params.to_vec();
+    if let Some(s) = client_state {
+        all.push(("state", s));
+    }
+    let issuer = state.settings.public_url.trim_end_matches('/').to_owned();
+    all.push(("iss", &issuer));
+    Redirect::to(&uri.with_params(&all)).into_response()
+}
+
+fn error_to_client(state: &AppState, uri: &RedirectUri, error: &str, description: &str, client_state: Option<&str>) -> Response {
+    back_to_client(state, uri, &[("error", error), ("error_description", description)], client_state)
+}
+
+fn server_error(err: sqlx::Error) -> Response {
+    tracing::error!(error = %err, "authorization endpoint failed on the database");
+    pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Plugboard could not complete this step. Please try again.")
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let raw_query = query.unwrap_or_default();
+    let mut params: HashMap<String, String> = HashMap::new();
+    let mut repeated = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw_query.as_bytes()) {
+        if params.insert(k.to_string(), v.into_owned()).is_some() {
+            repeated.push(k.into_owned());
+        }
+    }
+    let get = |name: &str| params.get(name).map(String::as_str).filter(|v| !v.is_empty());
+
+    // 1. The client and its redirect URI, or an error page.
+    if repeated.iter().any(|k| k == "client_id" || k == "redirect_uri") {
+        return pages::error_page(StatusCode::BAD_REQUEST, "Invalid installation link", "The link names its plugin or its return address more than once.");
+    }
+    let Some(client_id) = get("client_id") else {
+        return pages::error_page(StatusCode::BAD_REQUEST, "Invalid installation link", "The link does not say which plugin to install (client_id is missing).");
+    };
+    let plugin = match find_client(&state, client_id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return pages::error_page(StatusCode::BAD_REQUEST, "Unknown plugin", "No plugin is registered with this client id. The link may be mistyped or out of date.")
+        }
+        Err(e) => return server_error(e),
+    };
+    let Some(uri) = get("redirect_uri").and_then(|r| redirect_uri::find_registered(&plugin.redirect_uris, r)).cloned() else {
+        return pages::error_page(
+            StatusCode::BAD_REQUEST,
+            "Invalid return address",
+            &format!("{} did not register the address this link would send you back to, so Plugboard will not send you there.", plugin.name),
+        );
+    };
+    let client_state = get("state");
+
+    // 2. Everything else goes back to the plugin as an OAuth error.
+    if let Some(name) = repeated.first() {
+        return error_to_client(&state, &uri, "invalid_request", &format!("{name} was given more than once"), client_state);
+    }
+    match get("response_type") {
+        Some("code") => {}
+        Some(_) => return error_to_client(&state, &uri, "unsupported_response_type", "only response_type=code is supported", client_state),
+        None => return error_to_client(&state, &uri, "invalid_request", "response_type is required", client_state),
+    }
+    if get("code_challenge_method") != Some("S256") {
+        return error_to_client(&state, &uri, "invalid_request", "PKCE with code_challenge_method=S256 is required", client_state);
+    }
+    let Some(challenge) = get("code_challenge").filter(|c| pkce::is_valid_challenge(c)) else {
+        return error_to_client(&state, &uri, "invalid_request", "code_challenge must be the 43-character S256 challenge", client_state);
+    };
+    let scopes = match get("scope") {
+        None => plugin.permissions.clone(),
+        Some(raw) => match ScopeSet::parse_oauth(raw) {
+            Ok(s) if s.is_subset_of(&plugin.permissions) => s,
+            Ok(_) => return error_to_client(&state, &uri, "invalid_scope", "the plugin asked for a scope it did not register", client_state),
+            Err(e) => return error_to_client(&state, &uri, "invalid_scope", &e, client_state),
+        },
+    };
+
+    // 3. The person: signed in, allowed to install.
+    let user = match session_user(&state, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            let next = format!("/oauth/authorize?{raw_query}");
+            let target = format!("/signin?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish());
+            return Redirect::to(&target).into_response();
+        }
+        Err(e) => return server_error(e),
+    };
+    if !plugin.is_published && plugin.developer_id != Some(user.id.0) {
+        return error_to_client(&state, &uri, "unauthorized_client", "the plugin is not published", client_state);
+    }
+    if !user.role.can_manage_plugins() {
+        return pages::not_allowed_page(&plugin, &user);
+    }
+
+    // 4. The consent screen, whose form carries only a one-time id bound to this user.
+    let consent = random_token("pbcr_");
+    let stored = sqlx::query(
+        "INSERT INTO consent_requests (id_hash, user_id, tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(sha256_hex(&consent))
+    .bind(user.id.0)
+    .bind(user.tenant_id.0)
+    .bind(plugin.id.0)
+    .bind(uri.as_str())
+    .bind(scopes.to_json())
+    .bind(client_state)
+    .bind(challenge)
+    .bind(now() + CONSENT_TTL_SECS)
+    .execute(state.db.pool())
+    .await;
+    if let Err(e) = stored {
+        return server_error(e);
+    }
+    pages::consent_page(&plugin, &user, &scopes, &uri, &consent)
+}
+
+#[derive(Deserialize)]
+pub struct ConsentAnswer {
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    decision: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, Form(answer): Form<ConsentAnswer>) -> Response {
+    let user = match session_user(&state, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return pages::error_page(StatusCode::UNAUTHORIZED, "Please sign in again", "Your session ended before you answered. Start the installation again from the marketplace.")
+        }
+        Err(e) => return server_error(e),
+    };
+    if answer.consent.is_empty() {
+        return pages::error_page(StatusCode::FORBIDDEN, "This form cannot be accepted", "The consent form arrived without its security token, so Plugboard ignored it. Start the installation again.");
+    }
+    // One use only: taking the request deletes it.
+    let t = now();
+    let taken = sqlx::query(
+        "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 \
+         RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",
+    )
+    .bind(sha256_hex(&answer.consent))
+    .bind(user.id.0)
+    .fetch_optional(state.db.pool())
+    .await;
+    let row = match taken {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            return pages::error_page(StatusCode::FORBIDDEN, "This form cannot be accepted", "The consent form was already answered, expired, or was not issued to you. Start the installation again.")
+        }
+        Err(e) => return server_error(e),
+    };
+    let read = || -> Result<(i64, i64, String, String, Option<String>, String, i64), sqlx::Error> {
+        Ok((
+            row.try_get("tenant_id")?,
+            row.try_get("plugin_id")?,
+            row.try_get("redirect_uri")?,
+            row.try_get("scopes")?,
+            row.try_get("state")?,
+            row.try_get("code_challenge")?,
+            row.try_get("expires_at")?,
+        ))
+    };
+    let (tenant_id, plugin_id, uri, scopes, client_state, challenge, expires_at) = match read() {
+        Ok(v) => v,
+        Err(e) => return server_error(e),
+    };
+    if expires_at <= t || tenant_id != user.tenant_id.0 {
+        return pages::error_page(StatusCode::FORBIDDEN, "This form expired", "The consent form is more than ten minutes old. Start the installation again.");
+    }
+    if !user.role.can_manage_plugins() {
+        return pages::error_page(StatusCode::FORBIDDEN, "Only owners and admins can install plugins", "Ask an owner or admin of your organisation to install it.");
+    }
+    let Ok(uri) = RedirectUri::parse(&uri) else {
+        return pages::error_page(StatusCode::BAD_REQUEST, "Invalid return address", "The plugin's return address is no longer valid.");
+    };
+    match answer.decision.as_str() {
+        "deny" => error_to_client(&state, &uri, "access_denied", "the administrator denied the request", client_state.as_deref()),
+        "allow" => {
+            let scopes = ScopeSet::from_json(&scopes);
+            match issue(&state, &user, PluginId(plugin_id), &uri, &scopes, &challenge, t).await {
+                Ok(code) => back_to_client(&state, &uri, &[("code", &code)], client_state.as_deref()),
+                Err(e) => server_error(e),
+            }
+        }
+        _ => pages::error_page(StatusCode::BAD_REQUEST, "Unknown answer", "Choose Allow or Deny."),
+    }
+}
+
+/// Records the consent (installation `pending`) and issues the code, atomically.
+async fn issue(
+    state: &AppState,
+    user: &SessionUser,
+    plugin: PluginId,
+    uri: &RedirectUri,
+    scopes: &ScopeSet,
+    challenge: &str,
+    t: i64,
+) -> Result<String, sqlx::Error> {
+    let mut tx = state.db.begin_write().await?;
+    let installation = installations::record_consent(&mut tx, plugin, user.tenant_id, user.id, scopes, t).await?;
+    let request = CodeRequest {
+        plugin,
+        installation,
+        tenant: user.tenant_id,
+        user: user.id,
+        redirect_uri: uri.as_str(),
+        scopes,
+        code_challenge: challenge,
+    };
+    let code = grants::issue_code(&mut tx, &request, t).await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// `GET /marketplace/{slug}/install`: the Install button. Plugboard cannot start the
+/// authorization itself (the plugin must hold the PKCE verifier and the state), so it
+/// sends the admin to the plugin's first redirect URI with `install`, `tenant` and
+/// `iss`; the plugin answers by redirecting to `/oauth/authorize`.
+#[tracing::instrument(skip_all)]
+pub async fn launch_install(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Response {
+    let user = match session_user(&state, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            let next = format!("/marketplace/{slug}/install");
+            let target = format!("/signin?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish());
+            return Redirect::to(&target).into_response();
+        }
+        Err(e) => return server_error(e),
+    };
+    let row = sqlx::query("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1")
+        .bind(&slug)
+        .fetch_optional(state.db.pool())
+        .await;
+    let (client_id, visible) = match row {
+        Ok(Some(row)) => {
+            let published = row.try_get::<i64, _>("is_published").unwrap_or(0) == 1;
+            let developer: Option<i64> = row.try_get("developer_id").unwrap_or(None);
+            (row.try_get::<String, _>("client_id").unwrap_or_default(), published || developer == Some(user.id.0))
+        }
+        Ok(None) => (String::new(), false),
+        Err(e) => return server_error(e),
+    };
+    if !visible {
+        return pages::error_page(StatusCode::NOT_FOUND, "Plugin not found", "There is no plugin at this address.");
+    }
+    let plugin = match find_client(&state, &client_id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return pages::error_page(StatusCode::NOT_FOUND, "Plugin not found", "There is no plugin at this address."),
+        Err(e) => return server_error(e),
+    };
+    if !user.role.can_manage_plugins() {
+        return pages::not_allowed_page(&plugin, &user);
+    }
+    let Some(first) = plugin.redirect_uris.first() else {
+        return pages::error_page(StatusCode::CONFLICT, "This plugin cannot be installed yet", "Its developer has not registered a redirect URI.");
+    };
+    let issuer = state.settings.public_url.trim_end_matches('/').to_owned();
+    let tenant = user.tenant_id.to_string();
+    let target = first.with_params(&[("install", &plugin.slug), ("tenant", &tenant), ("iss", &issuer)]);
+    (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
+}

@@ -1,0 +1,84 @@
+//! Client authentication at the token, revocation and introspection endpoints: HTTP
+//! Basic or `client_secret_post`, never both. Rate-limited per client id, and every
+//! failure answers the same `invalid_client`.
+
+use super::error::OAuthError;
+use super::grants::Client;
+use super::params::Params;
+use crate::domain::PluginId;
+use crate::server::rate_limit::{self, Verdict};
+use crate::server::secrets::{constant_time_eq, sha256_hex};
+use crate::server::{now, AppState};
+use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+struct Credentials {
+    client_id: String,
+    secret: String,
+}
+
+fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
+    let posted = params.get("client_secret");
+    match (basic, posted) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request("use one client authentication method, not two")),
+        (Some(encoded), None) => {
+            let decoded = STANDARD.decode(encoded.trim()).map_err(|_| OAuthError::InvalidClient)?;
+            let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::InvalidClient)?;
+            let (id, secret) = decoded.split_once(':').ok_or(OAuthError::InvalidClient)?;
+            // RFC 6749 §2.3.1: both halves are form-encoded before joining.
+            let decode = |s: &str| form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            let client_id = decode(id).ok_or(OAuthError::InvalidClient)?;
+            if params.get("client_id").is_some_and(|posted| posted != client_id) {
+                return Err(OAuthError::invalid_request("client_id differs from the Authorization header"));
+            }
+            Ok(Credentials { client_id, secret: decode(secret).ok_or(OAuthError::InvalidClient)? })
+        }
+        (None, Some(secret)) => Ok(Credentials {
+            client_id: params.get("client_id").ok_or(OAuthError::InvalidClient)?.to_owned(),
+            secret: secret.to_owned(),
+        }),
+        (None, None) => Err(OAuthError::InvalidClient),
+    }
+}
+
+/// The plugin behind the request's client credentials.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
+    let creds = credentials(headers, params)?;
+    let settings = &state.settings;
+    let t = now();
+    let id_key: String = creds.client_id.chars().take(100).collect();
+    let failures_key = format!("client-auth-failed:{id_key}");
+    if let Verdict::Limited { retry_after } = rate_limit::peek(
+        &state.db,
+        &failures_key,
+        settings.client_auth_failures_per_window,
+        settings.client_auth_window_secs,
+        t,
+    )
+    .await?
+    {
+        return Err(OAuthError::RateLimited { retry_after });
+    }
+    if let Verdict::Limited { retry_after } =
+        rate_limit::hit(&state.db, &format!("client:{id_key}"), settings.client_requests_per_minute, 60, t).await?
+    {
+        return Err(OAuthError::RateLimited { retry_after });
+    }
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, client_secret_hash FROM plugins WHERE client_id = $1")
+        .bind(&creds.client_id)
+        .fetch_optional(state.db.pool())
+        .await?;
+    // Unknown clients cost the same comparison as known ones.
+    let (plugin_id, stored) = row.unwrap_or_else(|| (0, "0".repeat(64)));
+    let presented = sha256_hex(&creds.secret);
+    if plugin_id == 0 || !constant_time_eq(presented.as_bytes(), stored.as_bytes()) {
+        rate_limit::record(&state.db, &failures_key, settings.client_auth_window_secs, t).await?;
+        return Err(OAuthError::InvalidClient);
+    }
+    Ok(Client { plugin_id: PluginId(plugin_id), client_id: creds.client_id })
+}

@@ -1,0 +1,100 @@
+//! RFC 6749 §5.2 errors of the token, revocation and introspection endpoints. The
+//! descriptions are fixed per code: a failure tells a caller what kind of thing went
+//! wrong, never which credential or which check.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("Client authentication failed.")]
+    InvalidClient,
+    #[error("The authorization code or refresh token is invalid, expired, revoked, or was issued to another client.")]
+    InvalidGrant,
+    #[error("The requested scope is invalid or wider than what was granted.")]
+    InvalidScope,
+    #[error("grant_type must be authorization_code or refresh_token.")]
+    UnsupportedGrantType,
+    #[error("Too many requests for this client. Retry after {retry_after} seconds.")]
+    RateLimited { retry_after: i64 },
+    #[error("The authorization server could not complete the request.")]
+    ServerError,
+}
+
+impl OAuthError {
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::InvalidRequest(message.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::InvalidScope => "invalid_scope",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidClient => StatusCode::UNAUTHORIZED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl From<sqlx::Error> for OAuthError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "OAuth endpoint failed on the database");
+        Self::ServerError
+    }
+}
+
+impl From<super::grants::GrantError> for OAuthError {
+    fn from(err: super::grants::GrantError) -> Self {
+        use super::grants::GrantError;
+        match err {
+            GrantError::InvalidGrant => Self::InvalidGrant,
+            GrantError::InvalidScope => Self::InvalidScope,
+            GrantError::InvalidRequest(m) => Self::InvalidRequest(m.into()),
+            GrantError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Token responses must never be cached (RFC 6749 §5.1).
+pub fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.code(), "error_description": self.to_string() });
+        let mut response = (self.status(), Json(body)).into_response();
+        match &self {
+            Self::InvalidClient => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Plugboard\""));
+            }
+            Self::RateLimited { retry_after } => {
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            _ => {}
+        }
+        no_store(response)
+    }
+}

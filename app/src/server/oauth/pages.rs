@@ -1,0 +1,127 @@
+//! The authorization server's own pages: the consent screen and its error pages.
+//! Plain server-rendered HTML with no script: nothing on them needs JavaScript, and a
+//! page that grants access to a tenant's data is better without any.
+
+use super::authorize::PluginClient;
+use super::redirect_uri::RedirectUri;
+use crate::components::plugin_card::PluginIcon;
+use crate::domain::{ScopeSet, SessionUser};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
+use leptos::tachys::view::RenderHtml;
+
+fn document(status: StatusCode, title: &str, body: impl IntoView + 'static) -> Response {
+    let title = title.to_owned();
+    let html = Owner::new().with(move || {
+        view! {
+            <html lang="en">
+                <head>
+                    <meta charset="utf-8"/>
+                    <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                    <title>{format!("{title} · Plugboard")}</title>
+                    <link rel="stylesheet" href="/pkg/plugboard.css"/>
+                    <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                </head>
+                <body>
+                    <header class="site-header">
+                        <div class="site-header-inner">
+                            <a class="brand" href="/marketplace">
+                                <span class="brand-mark" aria-hidden="true">"⊞"</span>
+                                " Plugboard"
+                            </a>
+                        </div>
+                    </header>
+                    <main class="page">{body}</main>
+                </body>
+            </html>
+        }
+        .to_html()
+    });
+    let mut response = (status, Html(format!("<!DOCTYPE html>{html}"))).into_response();
+    let headers = response.headers_mut();
+    // The consent screen must never be framed (clickjacking) nor cached.
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'; form-action 'self' https: http:; base-uri 'none'"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A dead end with an explanation, and never a redirect.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let (heading, message) = (title.to_owned(), message.to_owned());
+    document(
+        status,
+        title,
+        view! {
+            <section class="auth-card consent" data-testid="oauth-error">
+                <h1>{heading}</h1>
+                <p>{message}</p>
+                <p><a class="button" href="/marketplace">"Back to the marketplace"</a></p>
+            </section>
+        },
+    )
+}
+
+/// A member or viewer reached an install: say why not, and who can.
+pub fn not_allowed_page(plugin: &PluginClient, user: &SessionUser) -> Response {
+    let message = format!(
+        "Only owners and admins of {} can install plugins. You are signed in as {} ({}). Ask an owner or admin to install {}.",
+        user.tenant_name,
+        user.email,
+        user.role.label().to_lowercase(),
+        plugin.name
+    );
+    let back = format!("/marketplace/{}", plugin.slug);
+    document(
+        StatusCode::FORBIDDEN,
+        "Not allowed",
+        view! {
+            <section class="auth-card consent" data-testid="oauth-not-allowed">
+                <h1>"You can't install plugins"</h1>
+                <p>{message}</p>
+                <p><a class="button" href=back>"Back to the plugin"</a></p>
+            </section>
+        },
+    )
+}
+
+pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet, uri: &RedirectUri, consent: &str) -> Response {
+    let name = plugin.name.clone();
+    let icon = view! { <PluginIcon name=plugin.name.clone() slug=plugin.slug.clone() icon_url=plugin.icon_url.clone() size="large"/> };
+    let author = plugin.author.clone();
+    let verified = plugin.is_verified;
+    let tenant = user.tenant_name.clone();
+    let who = format!("Signed in as {} · {}", user.email, user.role.label());
+    let host = url::Url::parse(uri.as_str()).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    let items: Vec<_> = scopes
+        .iter()
+        .map(|s| view! { <li data-scope=s.as_str()><strong>{s.as_str()}</strong><span>{s.sentence()}</span></li> })
+        .collect();
+    let nothing = scopes.is_empty();
+    let consent = consent.to_owned();
+    document(
+        StatusCode::OK,
+        &format!("Install {}", plugin.name),
+        view! {
+            <section class="auth-card consent" data-testid="consent">
+                <p class="muted">{who}</p>
+                <div class="consent-plugin">{icon}</div>
+                <h1>{format!("Install {name} for {tenant}?")}</h1>
+                <p class="badges">
+                    {verified.then(|| view! { <span class="badge verified" title="Reviewed by Plugboard">"✓ Verified"</span> })}
+                    <span class="badge">{format!("by {author}")}</span>
+                </p>
+                <h2>{format!("{name} will be able to:")}</h2>
+                <ul class="scope-list">{items}</ul>
+                {nothing.then(|| view! { <p class="muted">"It asks for no access to your data."</p> })}
+                <p class="hint">{format!("You will then be sent to {host}. An admin can uninstall it at any time from Installed plugins.")}</p>
+                <form method="post" action="/oauth/authorize" class="consent-actions">
+                    <input type="hidden" name="consent" value=consent/>
+                    <button type="submit" name="decision" value="deny" class="button">"Deny"</button>
+                    <button type="submit" name="decision" value="allow" class="button primary">"Allow"</button>
+                </form>
+            </section>
+        },
+    )
+}

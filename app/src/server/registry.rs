@@ -1,0 +1,120 @@
+//! Registering plugins as OAuth clients: credentials are made here and shown once.
+
+use super::oauth::redirect_uri::{self, RedirectUri};
+use super::secrets::{random_hex, random_token, sha256_hex};
+use super::webhooks::signature;
+use super::{now, Db};
+use crate::domain::{Category, PluginSlug, ScopeSet};
+use serde::Serialize;
+
+/// A new client id: public, unique, recognisable.
+pub fn new_client_id() -> String {
+    format!("pbc_{}", random_hex(12))
+}
+
+/// A plugin as its developer (or an operator) registers it.
+pub struct NewPlugin {
+    pub slug: PluginSlug,
+    pub name: String,
+    pub description: String,
+    pub author: String,
+    pub category: Category,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub scopes: ScopeSet,
+    pub webhook_url: Option<String>,
+    pub publish: bool,
+    pub verified: bool,
+    pub developer_id: Option<i64>,
+}
+
+/// The secrets of a new or rotated plugin: shown once, then only their hashes remain
+/// (the webhook secret stays readable because signing needs it).
+#[derive(Debug, Clone, Serialize)]
+pub struct Credentials {
+    pub slug: String,
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("a plugin with the slug {0:?} already exists")]
+    SlugTaken(String),
+    #[error("no plugin has the slug {0:?}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Validates a webhook URL as a plugin registers it (the address is checked again at
+/// every connection).
+pub fn parse_webhook_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(format!("{raw:?} must be an http(s) URL"));
+    }
+    Ok(raw.to_owned())
+}
+
+pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, RegistryError> {
+    if plugin.name.trim().is_empty() {
+        return Err(RegistryError::Invalid("the name must not be empty".into()));
+    }
+    if plugin.redirect_uris.is_empty() {
+        return Err(RegistryError::Invalid("register at least one redirect URI".into()));
+    }
+    let client_id = new_client_id();
+    let client_secret = random_token("pbs_");
+    let webhook_secret = signature::new_secret();
+    let t = now();
+    let inserted = sqlx::query(
+        "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
+             client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15)",
+    )
+    .bind(plugin.slug.as_str())
+    .bind(plugin.name.trim())
+    .bind(&plugin.description)
+    .bind(&plugin.author)
+    .bind(plugin.category.as_str())
+    .bind(i64::from(plugin.verified))
+    .bind(i64::from(plugin.publish))
+    .bind(&client_id)
+    .bind(sha256_hex(&client_secret))
+    .bind(plugin.scopes.to_json())
+    .bind(redirect_uri::to_json(&plugin.redirect_uris))
+    .bind(plugin.webhook_url.as_deref())
+    .bind(&webhook_secret)
+    .bind(plugin.developer_id)
+    .bind(t)
+    .execute(db.pool())
+    .await;
+    match inserted {
+        Ok(_) => Ok(Credentials {
+            slug: plugin.slug.as_str().to_owned(),
+            client_id,
+            client_secret,
+            webhook_secret: Some(webhook_secret),
+        }),
+        Err(e) if super::db::is_unique_violation(&e) => Err(RegistryError::SlugTaken(plugin.slug.as_str().to_owned())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A new client secret; the old one stops working at once.
+pub async fn rotate_client_secret(db: &Db, slug: &PluginSlug) -> Result<Credentials, RegistryError> {
+    let client_secret = random_token("pbs_");
+    let client_id: Option<String> =
+        sqlx::query_scalar("UPDATE plugins SET client_secret_hash = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
+            .bind(sha256_hex(&client_secret))
+            .bind(now())
+            .bind(slug.as_str())
+            .fetch_optional(db.pool())
+            .await?;
+    let client_id = client_id.ok_or_else(|| RegistryError::NotFound(slug.as_str().to_owned()))?;
+    Ok(Credentials { slug: slug.as_str().to_owned(), client_id, client_secret, webhook_secret: None })
+}

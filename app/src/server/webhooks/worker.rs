@@ -1,0 +1,337 @@
+//! Delivers the outbox. Every server process runs one worker; they share the table
+//! safely: a worker leases a batch (`locked_until`, `lock_token`) with one UPDATE, so
+//! two workers never hold the same event at once, and an event whose worker died (the
+//! process was killed mid-delivery) is picked up again when its lease runs out.
+//! Delivery is therefore at least once, and receivers deduplicate on `webhook-id`.
+
+use super::signature;
+use crate::server::outbound::{self, OutboundPolicy};
+use crate::server::secrets::random_hex;
+use crate::server::{now, rate_limit, Db};
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Seconds to wait after the 1st, 2nd, … failed attempt (DESIGN.md §8): seven retries.
+pub const RETRY_SCHEDULE: [i64; 7] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600];
+/// An endpoint that has failed for this long is disabled.
+pub const DISABLE_AFTER_SECS: i64 = 5 * 86_400;
+/// How much of a receiver's answer is kept with the attempt.
+const EXCERPT_BYTES: usize = 512;
+
+/// The delay before the next attempt once `failed_attempts` attempts have failed, or
+/// `None` when the schedule is used up.
+pub fn next_delay(failed_attempts: i64) -> Option<i64> {
+    usize::try_from(failed_attempts - 1).ok().and_then(|i| RETRY_SCHEDULE.get(i).copied())
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Per-attempt timeout (connect and response).
+    pub timeout: Duration,
+    /// How long a claimed event stays with its worker; longer than `timeout`.
+    pub lease_secs: i64,
+    /// Events claimed per round.
+    pub batch: i64,
+    /// How often to look for due events when nothing wakes the worker.
+    pub poll: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(15), lease_secs: 60, batch: 32, poll: Duration::from_secs(1) }
+    }
+}
+
+pub struct Worker {
+    db: Db,
+    http: reqwest::Client,
+    policy: Arc<OutboundPolicy>,
+    config: WorkerConfig,
+}
+
+/// One leased event.
+struct Claimed {
+    id: i64,
+    message_id: String,
+    plugin_id: i64,
+    payload: String,
+    attempts: i64,
+    lock_token: String,
+}
+
+/// What one attempt came to.
+struct Outcome {
+    status: Option<u16>,
+    latency_ms: i64,
+    excerpt: Option<String>,
+    error: Option<String>,
+}
+
+impl Worker {
+    pub fn new(db: Db, policy: Arc<OutboundPolicy>, config: WorkerConfig) -> Self {
+        let http = outbound::client(policy.clone(), config.timeout);
+        Self { db, http, policy, config }
+    }
+
+    /// Delivers until the task is dropped or aborted (which loses nothing: leases expire).
+    pub async fn run(self, wakeup: Arc<Notify>) {
+        let mut last_housekeeping = 0;
+        loop {
+            let t = now();
+            let busy = match self.deliver_due(t).await {
+                Ok(n) => n as i64 >= self.config.batch,
+                Err(e) => {
+                    tracing::error!(error = %e, "webhook worker could not read the outbox");
+                    false
+                }
+            };
+            if t - last_housekeeping >= 600 {
+                last_housekeeping = t;
+                self.housekeeping(t).await;
+            }
+            if !busy {
+                tokio::select! {
+                    _ = wakeup.notified() => {}
+                    _ = tokio::time::sleep(self.config.poll) => {}
+                }
+            }
+        }
+    }
+
+    /// One round at time `now`: lease the due events, deliver them concurrently, record
+    /// each attempt. Returns how many were attempted.
+    pub async fn deliver_due(&self, now: i64) -> Result<usize, sqlx::Error> {
+        let claimed = self.claim(now).await?;
+        let count = claimed.len();
+        futures::future::join_all(claimed.into_iter().map(|event| self.deliver(event, now))).await;
+        Ok(count)
+    }
+
+    async fn claim(&self, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+        let lock_token = random_hex(16);
+        // The outer conditions repeat the inner ones: on PostgreSQL a concurrent claimer
+        // re-checks them after waiting for the row, so it cannot take a leased event.
+        let rows = sqlx::query(
+            "UPDATE webhook_events SET locked_until = $1, lock_token = $2 \
+             WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $3 \
+                              AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at, id LIMIT $4) \
+               AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $3) \
+             RETURNING id, message_id, plugin_id, payload, attempts",
+        )
+        .bind(now + self.config.lease_secs)
+        .bind(&lock_token)
+        .bind(now)
+        .bind(self.config.batch)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claimed {
+                    id: row.try_get("id")?,
+                    message_id: row.try_get("message_id")?,
+                    plugin_id: row.try_get("plugin_id")?,
+                    payload: row.try_get("payload")?,
+                    attempts: row.try_get("attempts")?,
+                    lock_token: lock_token.clone(),
+                })
+            })
+            .collect()
+    }
+
+    async fn deliver(&self, event: Claimed, now: i64) {
+        if let Err(e) = self.try_deliver(&event, now).await {
+            tracing::error!(error = %e, event = event.id, "could not record a webhook attempt");
+        }
+    }
+
+    async fn try_deliver(&self, event: &Claimed, now: i64) -> Result<(), sqlx::Error> {
+        let endpoint: Option<(Option<String>, Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT webhook_url, webhook_secret, webhook_disabled_at FROM plugins WHERE id = $1")
+                .bind(event.plugin_id)
+                .fetch_optional(self.db.pool())
+                .await?;
+        let (url, secret) = match endpoint {
+            Some((Some(url), Some(secret), None)) if !url.is_empty() => (url, secret),
+            _ => return self.finish(event, "skipped", now).await,
+        };
+        let outcome = self.attempt(&url, &secret, event, now).await;
+        self.record(event, &outcome, now).await
+    }
+
+    async fn attempt(&self, url: &str, secret: &str, event: &Claimed, now: i64) -> Outcome {
+        let started = Instant::now();
+        let elapsed = |started: Instant| started.elapsed().as_millis().min(i64::MAX as u128) as i64;
+        let failed = |error: String| Outcome { status: None, latency_ms: elapsed(started), excerpt: None, error: Some(error) };
+        let url = match self.policy.check_url(url) {
+            Ok(u) => u,
+            Err(e) => return failed(e),
+        };
+        let Some(signature) = signature::sign(secret, &event.message_id, now, &event.payload) else {
+            return failed("the endpoint's signing secret is malformed".into());
+        };
+        let sent = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &event.message_id)
+            .header("webhook-timestamp", now.to_string())
+            .header("webhook-signature", signature)
+            .body(event.payload.clone())
+            .send()
+            .await;
+        match sent {
+            Err(e) => failed(describe(&e)),
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                let mut body = Vec::new();
+                while body.len() < EXCERPT_BYTES {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                body.truncate(EXCERPT_BYTES);
+                let excerpt = String::from_utf8_lossy(&body).into_owned();
+                Outcome { status: Some(status), latency_ms: elapsed(started), excerpt: Some(excerpt), error: None }
+            }
+        }
+    }
+
+    async fn record(&self, event: &Claimed, outcome: &Outcome, now: i64) -> Result<(), sqlx::Error> {
+        let attempt = event.attempts + 1;
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO webhook_attempts (event_id, attempt, attempted_at, status_code, latency_ms, response_excerpt, error) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(event.id)
+        .bind(attempt)
+        .bind(now)
+        .bind(outcome.status.map(i64::from))
+        .bind(outcome.latency_ms)
+        .bind(outcome.excerpt.as_deref())
+        .bind(outcome.error.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        let (status, next_attempt_at) = match outcome.status {
+            Some(200..=299) => {
+                sqlx::query("UPDATE plugins SET webhook_failing_since = NULL WHERE id = $1")
+                    .bind(event.plugin_id)
+                    .execute(&mut *tx)
+                    .await?;
+                ("delivered", now)
+            }
+            Some(410) => {
+                disable_endpoint(&mut tx, event.plugin_id, "The endpoint answered 410 Gone.", now).await?;
+                ("failed", now)
+            }
+            _ => {
+                let since: Option<i64> = sqlx::query_scalar(
+                    "UPDATE plugins SET webhook_failing_since = COALESCE(webhook_failing_since, $1) WHERE id = $2 RETURNING webhook_failing_since",
+                )
+                .bind(now)
+                .bind(event.plugin_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+                if since.is_some_and(|s| now - s >= DISABLE_AFTER_SECS) {
+                    disable_endpoint(&mut tx, event.plugin_id, "Deliveries have failed for 5 days.", now).await?;
+                    ("failed", now)
+                } else {
+                    match next_delay(attempt) {
+                        Some(delay) => ("pending", now + delay),
+                        None => ("failed", now),
+                    }
+                }
+            }
+        };
+        sqlx::query(
+            "UPDATE webhook_events SET status = $1, attempts = $2, next_attempt_at = $3, locked_until = NULL, lock_token = NULL, \
+                 finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END \
+             WHERE id = $5 AND lock_token = $6",
+        )
+        .bind(status)
+        .bind(attempt)
+        .bind(next_attempt_at)
+        .bind(now)
+        .bind(event.id)
+        .bind(&event.lock_token)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    async fn finish(&self, event: &Claimed, status: &str, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE webhook_events SET status = $1, finished_at = $2, locked_until = NULL, lock_token = NULL WHERE id = $3 AND lock_token = $4",
+        )
+        .bind(status)
+        .bind(now)
+        .bind(event.id)
+        .bind(&event.lock_token)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn housekeeping(&self, now: i64) {
+        if let Err(e) = rate_limit::prune(&self.db, now).await {
+            tracing::warn!(error = %e, "could not prune rate-limit counters");
+        }
+        let expired = sqlx::query("DELETE FROM consent_requests WHERE expires_at < $1").bind(now).execute(self.db.pool()).await;
+        if let Err(e) = expired {
+            tracing::warn!(error = %e, "could not prune consent requests");
+        }
+    }
+}
+
+/// Stops deliveries to a plugin's endpoint; its developer sees `reason`.
+async fn disable_endpoint(conn: &mut sqlx::AnyConnection, plugin_id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE plugins SET webhook_disabled_at = $1, webhook_disabled_reason = $2 WHERE id = $3")
+        .bind(now)
+        .bind(reason)
+        .bind(plugin_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE webhook_events SET status = 'skipped', finished_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND lock_token IS NULL")
+        .bind(now)
+        .bind(plugin_id)
+        .execute(&mut *conn)
+        .await?;
+    tracing::warn!(plugin_id, reason, "webhook endpoint disabled");
+    Ok(())
+}
+
+/// A transport failure in words a developer can act on, without internals.
+fn describe(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        "timed out waiting for the endpoint".into()
+    } else if err.is_connect() {
+        let mut source: Option<&dyn std::error::Error> = Some(err);
+        while let Some(e) = source {
+            if e.to_string().contains("refusing to connect") {
+                return e.to_string();
+            }
+            source = e.source();
+        }
+        "could not connect to the endpoint".into()
+    } else {
+        "the request to the endpoint failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_has_seven_retries() {
+        assert_eq!(next_delay(1), Some(5));
+        assert_eq!(next_delay(2), Some(300));
+        assert_eq!(next_delay(7), Some(36_000));
+        assert_eq!(next_delay(8), None);
+        assert_eq!(next_delay(0), None);
+    }
+}
