@@ -154,18 +154,23 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let worker = state.settings.webhook_worker.clone().map(|config| {
+    // Aborted when serving ends, or when this future is dropped.
+    let _worker = state.settings.webhook_worker.clone().map(|config| {
         let worker = Worker::new(state.db.clone(), state.settings.outbound.clone(), config);
-        tokio::spawn(worker.run(state.webhook_wakeup.clone()))
+        AbortOnDrop(tokio::spawn(worker.run(state.webhook_wakeup.clone())))
     });
     let router = http::router(state);
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await;
-    if let Some(worker) = worker {
-        worker.abort();
+        .await
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
-    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -64,7 +64,9 @@ pub struct TestApp {
     pub base: String,
     pub db: Db,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
     scratch: Scratch,
+    database_url: String,
 }
 
 impl TestApp {
@@ -90,24 +92,52 @@ impl TestApp {
                 (format!("{base}/{name}"), Scratch::PostgresDb(name))
             }
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr: SocketAddr = listener.local_addr().expect("addr");
-        let mut config = Config::for_database(database_url);
-        config.site_addr = addr;
+        let db = Self::open(&database_url, &options).await;
+        let mut app = Self { base: String::new(), db, shutdown: None, server: None, scratch, database_url };
+        app.start(options).await;
+        app
+    }
+
+    fn config(database_url: &str, options: &Options) -> Config {
+        let mut config = Config::for_database(database_url.to_owned());
         config.outbound_allowlist = parse_allowlist("127.0.0.1").expect("allowlist");
         config.webhook_worker = options.webhook_worker;
         config.webhook_timeout_secs = options.webhook_timeout_secs;
         config.webhook_lease_secs = options.webhook_lease_secs;
-        let db = open_database(&config).await.expect("database");
+        config
+    }
+
+    async fn open(database_url: &str, options: &Options) -> Db {
+        open_database(&Self::config(database_url, options)).await.expect("database")
+    }
+
+    /// Starts a server (with its webhook worker) over this app's database.
+    async fn start(&mut self, options: Options) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let mut config = Self::config(&self.database_url, &options);
+        config.site_addr = addr;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = app_state(&config, db.clone());
-        tokio::spawn(async move {
+        let state = app_state(&config, self.db.clone());
+        self.server = Some(tokio::spawn(async move {
             let _ = serve(listener, state, async {
                 let _ = rx.await;
             })
             .await;
-        });
-        Self { base: format!("http://{addr}"), db, shutdown: Some(tx), scratch }
+        }));
+        self.shutdown = Some(tx);
+        self.base = format!("http://{addr}");
+    }
+
+    /// Kills the server process's work mid-flight (the router and the webhook worker,
+    /// whatever they were doing) and starts a new one on the same database.
+    pub async fn restart(&mut self, options: Options) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
+        self.shutdown = None;
+        self.start(options).await;
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.

@@ -7,3 +7,5 @@ mod health;
 mod marketplace;
 mod oauth;
 mod plugin;
+mod receiver;
+mod webhooks;
