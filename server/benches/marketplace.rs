@@ -9,53 +9,12 @@
 
 use app::domain::{Category, MarketplaceQuery, Sort, PAGE_SIZE};
 use app::server::{catalog, seed, Db};
-use sqlx::{Connection, Executor, PgConnection};
 use std::time::{Duration, Instant};
+use support::{engine_name, report, scratch, Flags};
+
+mod support;
 
 const SEARCHES: &[&str] = &["invoices", "swift tracker", "budg", "monitor releases", "calm", "bridge onboarding", "rad", "ledger contracts"];
-
-struct Args {
-    plugins: usize,
-    rounds: usize,
-    sqlite: bool,
-    postgres: bool,
-}
-
-fn parse_args() -> Args {
-    let mut args = Args { plugins: 100_000, rounds: 60, sqlite: true, postgres: true };
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < raw.len() {
-        let value = raw.get(i + 1).cloned().unwrap_or_default();
-        match raw[i].as_str() {
-            "--plugins" => args.plugins = value.parse().unwrap_or(args.plugins),
-            "--rounds" => args.rounds = value.parse().unwrap_or(args.rounds),
-            "--db" => {
-                args.sqlite = value != "postgres";
-                args.postgres = value != "sqlite";
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
-    args
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
-}
-
-fn report(label: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    println!("  {label:<44} p50 {:>8.2} ms   p99 {:>8.2} ms   (n={})", percentile(&samples, 0.5), percentile(&samples, 0.99), samples.len());
-}
 
 fn query(q: &str, category: Option<Category>, sort: Sort, page: u32) -> MarketplaceQuery {
     MarketplaceQuery { q: q.to_owned(), category, sort, page }
@@ -103,12 +62,12 @@ async fn time_like(db: &Db, queries: &[MarketplaceQuery], rounds: usize) -> Vec<
     samples
 }
 
-async fn bench(name: &str, url: &str, args: &Args) {
-    println!("\n{name}: seeding {} synthetic plugins…", args.plugins);
+async fn bench(name: &str, url: &str, plugins: usize, rounds: usize) {
+    println!("\n{name}: seeding {plugins} synthetic plugins…");
     let db = Db::connect(url, 8).await.expect("connect");
     db.migrate().await.expect("migrate");
     let started = Instant::now();
-    seed::seed_synthetic(&db, args.plugins).await.expect("seed");
+    seed::seed_synthetic(&db, plugins).await.expect("seed");
     println!("  seeded in {:.1} s", started.elapsed().as_secs_f64());
     if name == "PostgreSQL" {
         sqlx::query("ANALYZE plugins").execute(db.pool()).await.expect("analyze");
@@ -128,32 +87,23 @@ async fn bench(name: &str, url: &str, args: &Args) {
     time_like(&db, &searches, 1).await;
 
     println!("  query (page of {PAGE_SIZE} + total count)");
-    report("search, full-text index", time_index(&db, &searches, args.rounds).await);
-    report("search, LIKE '%q%' scan", time_like(&db, &searches, args.rounds).await);
-    report("search + category, full-text index", time_index(&db, &searches_in_category, args.rounds).await);
-    report("search + category, LIKE '%q%' scan", time_like(&db, &searches_in_category, args.rounds).await);
-    report("category filter (most installed)", time_index(&db, &categories, args.rounds).await);
-    report("sorts (4 orders, pages 1 and 40)", time_index(&db, &sorts, args.rounds).await);
+    report("search, full-text index", time_index(&db, &searches, rounds).await);
+    report("search, LIKE '%q%' scan", time_like(&db, &searches, rounds).await);
+    report("search + category, full-text index", time_index(&db, &searches_in_category, rounds).await);
+    report("search + category, LIKE '%q%' scan", time_like(&db, &searches_in_category, rounds).await);
+    report("category filter (most installed)", time_index(&db, &categories, rounds).await);
+    report("sorts (4 orders, pages 1 and 40)", time_index(&db, &sorts, rounds).await);
     db.close().await;
 }
 
 #[tokio::main]
 async fn main() {
-    let args = parse_args();
-    println!("Plugboard marketplace benchmark: {} plugins, {} rounds per query set", args.plugins, args.rounds);
-    if args.sqlite {
-        let dir = std::env::temp_dir().join(format!("plugboard-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        bench("SQLite", &format!("sqlite://{}/bench.db", dir.display()), &args).await;
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    if args.postgres {
-        let admin = std::env::var("PLUGBOARD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("pb_bench_{}", std::process::id());
-        let mut conn = PgConnection::connect(&admin).await.expect("PostgreSQL");
-        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
-        bench("PostgreSQL", &format!("{base}/{name}"), &args).await;
-        let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+    let flags = Flags::from_env();
+    let (plugins, rounds) = (flags.value("--plugins", 100_000usize), flags.value("--rounds", 60usize));
+    println!("Plugboard marketplace benchmark: {plugins} plugins, {rounds} rounds per query set");
+    for engine in flags.engines() {
+        let db = scratch(engine).await;
+        bench(engine_name(engine), &db.url, plugins, rounds).await;
+        db.remove().await;
     }
 }

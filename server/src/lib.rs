@@ -1,6 +1,8 @@
 //! Wires Plugboard together: configuration from the environment, the database,
 //! the router, and a server that shuts down cleanly.
 
+pub mod scratch;
+
 use app::server::outbound::{parse_allowlist, IpRange, OutboundPolicy};
 use app::server::webhooks::worker::{Worker, WorkerConfig};
 use app::server::{http, AppState, Db, Settings};

@@ -3,10 +3,9 @@
 
 use app::server::Db;
 use app::server::outbound::parse_allowlist;
+use server::scratch::{Engine, Scratch};
 use server::{app_state, open_database, serve, Config};
-use sqlx::{Connection, Executor, PgConnection};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -29,23 +28,6 @@ macro_rules! on_both_databases {
     };
 }
 
-fn random_suffix() -> String {
-    use rand::Rng;
-    let n: u64 = rand::thread_rng().gen();
-    format!("{n:016x}")
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("PLUGBOARD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Where the test database lives, removed when the app is dropped.
-enum Scratch {
-    SqliteDir(PathBuf),
-    PostgresDb(String),
-}
-
 /// What a test may change about the server it starts.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -66,7 +48,6 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     scratch: Scratch,
-    database_url: String,
 }
 
 impl TestApp {
@@ -75,25 +56,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> Self {
-        let (database_url, scratch) = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("plugboard-test-{}", random_suffix()));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                (format!("sqlite://{}/plugboard.db", dir.display()), Scratch::SqliteDir(dir))
-            }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let name = format!("pb_test_{}", random_suffix());
-                let mut conn = PgConnection::connect(&admin)
-                    .await
-                    .expect("PostgreSQL must be reachable at PLUGBOARD_TEST_POSTGRES_URL");
-                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
-                (format!("{base}/{name}"), Scratch::PostgresDb(name))
-            }
+        let engine = match backend {
+            Backend::Sqlite => Engine::Sqlite,
+            Backend::Postgres => Engine::Postgres,
         };
-        let db = Self::open(&database_url, &options).await;
-        let mut app = Self { base: String::new(), db, shutdown: None, server: None, scratch, database_url };
+        let scratch = Scratch::create(engine).await.expect("scratch database");
+        let db = Self::open(&scratch.url, &options).await;
+        let mut app = Self { base: String::new(), db, shutdown: None, server: None, scratch };
         app.start(options).await;
         app
     }
@@ -115,7 +84,7 @@ impl TestApp {
     async fn start(&mut self, options: Options) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
-        let mut config = Self::config(&self.database_url, &options);
+        let mut config = Self::config(&self.scratch.url, &options);
         config.site_addr = addr;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = app_state(&config, self.db.clone());
@@ -187,28 +156,18 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match &self.scratch {
-            Scratch::SqliteDir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
+        // Drop runs outside async; a short-lived runtime on its own thread removes the database.
+        let pool = self.db.clone();
+        let scratch = self.scratch.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(async move {
+                    pool.close().await;
+                    scratch.remove().await;
+                });
             }
-            Scratch::PostgresDb(name) => {
-                // Drop runs outside async; a short-lived runtime on its own thread removes the database.
-                let name = name.clone();
-                let pool = self.db.clone();
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
-                    if let Ok(rt) = rt {
-                        rt.block_on(async move {
-                            pool.close().await;
-                            if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
-                                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-                            }
-                        });
-                    }
-                })
-                .join();
-            }
-        }
+        })
+        .join();
     }
 }
 

@@ -1,0 +1,61 @@
+// A plugin server of the kind partners run, for the end-to-end tests: it answers the
+// Install hand-over by starting the authorization (its own state and PKCE verifier),
+// exchanges the code at Plugboard's token endpoint, and shows what it got.
+// Node's standard library only. Binds to 127.0.0.1.
+import http from "node:http";
+import crypto from "node:crypto";
+
+const port = Number(process.argv[2] ?? 3211);
+const plugboard = process.env.PLUGBOARD_URL;
+const clientId = process.env.CLIENT_ID;
+const clientSecret = process.env.CLIENT_SECRET;
+const redirectUri = `http://127.0.0.1:${port}/callback`;
+const pending = new Map(); // state -> PKCE verifier
+
+const b64url = (buf) => buf.toString("base64url");
+const page = (res, status, title, body) => {
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+  res.end(`<!doctype html><title>${title}</title><h1>${title}</h1>${body}`);
+};
+
+http
+  .createServer(async (req, res) => {
+    const url = new URL(req.url, redirectUri);
+    if (url.pathname === "/healthz") return page(res, 200, "ok", "");
+    if (url.pathname !== "/callback") return page(res, 404, "Not found", "");
+    const q = url.searchParams;
+    if (q.has("install")) {
+      const state = b64url(crypto.randomBytes(16));
+      const verifier = b64url(crypto.randomBytes(32));
+      pending.set(state, verifier);
+      const challenge = b64url(crypto.createHash("sha256").update(verifier).digest());
+      const authorize = new URL("/oauth/authorize", q.get("iss") ?? plugboard);
+      for (const [k, v] of Object.entries({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope: "read:projects write:tasks",
+        state,
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+      })) authorize.searchParams.set(k, v);
+      res.writeHead(302, { location: authorize.toString() });
+      return res.end();
+    }
+    if (q.has("error")) return page(res, 200, "Installation cancelled", `<p id="error">${q.get("error")}</p>`);
+    const verifier = pending.get(q.get("state"));
+    if (!q.has("code") || !verifier) return page(res, 400, "Unexpected callback", "");
+    pending.delete(q.get("state"));
+    const answer = await fetch(`${plugboard}/oauth/token`, {
+      method: "POST",
+      headers: {
+        authorization: "Basic " + Buffer.from(`${clientId}:${clientSecret}`).toString("base64"),
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ grant_type: "authorization_code", code: q.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
+    });
+    const tokens = await answer.json();
+    if (!answer.ok) return page(res, 502, "Token exchange failed", `<p id="error">${tokens.error}</p>`);
+    page(res, 200, "Connected to Plugboard", `<p id="scope">${tokens.scope}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`);
+  })
+  .listen(port, "127.0.0.1");

@@ -1,0 +1,202 @@
+//! Authorization server and webhook benchmark, through the real HTTP server on loopback:
+//! token-endpoint grants per second (authorization-code exchanges and refreshes, with
+//! PKCE, client authentication and rotation), then the webhook worker's deliveries per
+//! second to a local receiver, on SQLite and on PostgreSQL.
+//!
+//!     cargo bench -p server --bench oauth -- [--grants 2000] [--concurrency 16] [--webhooks 2000] [--db sqlite|postgres|both]
+
+use app::domain::{Category, Email, Password, PluginSlug, Role, ScopeSet, TenantName};
+use app::server::oauth::grants::{self, CodeRequest};
+use app::server::oauth::pkce;
+use app::server::oauth::redirect_uri::RedirectUri;
+use app::server::registry::{self, Credentials, NewPlugin};
+use app::server::webhooks::worker::{Worker, WorkerConfig};
+use app::server::webhooks::{self, Event, EventType};
+use app::server::{accounts, installations, now, outbound, Db};
+use futures::stream::{self, StreamExt};
+use server::{app_state, open_database, serve, Config};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::{engine_name, report, scratch, Flags};
+
+mod support;
+
+const VERIFIER: &str = "benchmark-pkce-verifier-0123456789-abcdefghijklmnop";
+
+async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> Credentials {
+    let plugin = NewPlugin {
+        slug: PluginSlug::parse(slug).unwrap(),
+        name: slug.to_owned(),
+        description: String::new(),
+        author: "Bench".into(),
+        category: Category::Automation,
+        redirect_uris: vec![RedirectUri::parse("https://bench.example.com/cb").unwrap()],
+        scopes: ScopeSet::parse_oauth("read:projects write:tasks").unwrap(),
+        webhook_url,
+        publish: true,
+        verified: false,
+        developer_id: None,
+    };
+    registry::create_plugin(db, &plugin).await.expect("register")
+}
+
+/// `n` codes for one installation, issued the way the consent screen issues them.
+async fn issue_codes(db: &Db, client_id: &str, n: usize) -> Vec<String> {
+    let (plugin_id,): (i64,) = sqlx::query_as("SELECT id FROM plugins WHERE client_id = $1").bind(client_id).fetch_one(db.pool()).await.unwrap();
+    let owner = accounts::NewUser {
+        email: &Email::parse(&format!("owner+{client_id}@bench.test")).unwrap(),
+        display_name: "Owner",
+        password: &Password::parse_new("benchmark-password").unwrap(),
+        role: Role::Owner,
+    };
+    let (tenant, user) = accounts::create_tenant_with_owner(db, &TenantName::parse(&format!("Bench {client_id}")).unwrap(), &owner)
+        .await
+        .expect("tenant");
+    let scopes = ScopeSet::parse_oauth("read:projects write:tasks").unwrap();
+    let challenge = pkce::s256(VERIFIER);
+    let mut codes = Vec::with_capacity(n);
+    let mut tx = db.begin_write().await.unwrap();
+    let installation = installations::record_consent(&mut tx, app::domain::PluginId(plugin_id), tenant, user, &scopes, now()).await.unwrap();
+    for _ in 0..n {
+        let request = CodeRequest {
+            plugin: app::domain::PluginId(plugin_id),
+            installation,
+            tenant,
+            user,
+            redirect_uri: "https://bench.example.com/cb",
+            scopes: &scopes,
+            code_challenge: &challenge,
+        };
+        codes.push(grants::issue_code(&mut tx, &request, now()).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+    codes
+}
+
+async fn post_token(http: &reqwest::Client, url: &str, creds: &Credentials, form: &[(&str, &str)]) -> (Duration, serde_json::Value) {
+    let started = Instant::now();
+    let res = http.post(url).basic_auth(&creds.client_id, Some(&creds.client_secret)).form(form).send().await.expect("token request");
+    assert_eq!(res.status(), 200, "token endpoint");
+    let body = res.json().await.expect("token JSON");
+    (started.elapsed(), body)
+}
+
+async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webhooks_n: usize) {
+    println!("\n{name}");
+    let mut config = Config::for_database(url.to_owned());
+    config.max_connections = 10;
+    config.client_requests_per_minute = i64::MAX / 2;
+    config.webhook_worker = false;
+    let db = open_database(&config).await.expect("database");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = app_state(&config, db.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let token_url = format!("{base}/oauth/token");
+    let http = reqwest::Client::new();
+
+    // Code exchanges.
+    let creds = register(&db, "bench-exchange", None).await;
+    let codes = issue_codes(&db, &creds.client_id, grants_n).await;
+    let started = Instant::now();
+    let samples: Vec<Duration> = stream::iter(codes.iter())
+        .map(|code| {
+            let (http, url, creds) = (&http, &token_url, &creds);
+            async move {
+                post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://bench.example.com/cb"), ("code_verifier", VERIFIER)])
+                    .await
+                    .0
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("  code exchange: {:.0} grants/s ({grants_n} in {elapsed:.2} s, {concurrency} concurrent)", grants_n as f64 / elapsed);
+    report("code exchange latency", samples);
+
+    // Refreshes: `concurrency` token families, each rotating in turn.
+    let creds = register(&db, "bench-refresh", None).await;
+    let codes = issue_codes(&db, &creds.client_id, concurrency).await;
+    let per_family = grants_n.div_ceil(concurrency);
+    let started = Instant::now();
+    let families = codes.iter().map(|code| {
+        let (http, url, creds) = (&http, &token_url, &creds);
+        async move {
+            let (_, body) = post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://bench.example.com/cb"), ("code_verifier", VERIFIER)]).await;
+            let mut refresh = body["refresh_token"].as_str().unwrap().to_owned();
+            let mut samples = Vec::with_capacity(per_family);
+            for _ in 0..per_family {
+                let (took, body) = post_token(http, url, creds, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+                refresh = body["refresh_token"].as_str().unwrap().to_owned();
+                samples.push(took);
+            }
+            samples
+        }
+    });
+    let samples: Vec<Duration> = futures::future::join_all(families).await.into_iter().flatten().collect();
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("  refresh (rotating): {:.0} grants/s ({} in {elapsed:.2} s, {concurrency} concurrent)", samples.len() as f64 / elapsed, samples.len());
+    report("refresh latency", samples);
+
+    // Webhooks: a local receiver answering 204; the worker drains the outbox.
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let counter = delivered.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let hook_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", hook_listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(hook_listener, receiver).await });
+    register(&db, "bench-webhooks", Some(hook_url)).await;
+    let (plugin_id, tenant_id, installation_id): (i64, i64, i64) = sqlx::query_as(
+        "SELECT p.id, i.tenant_id, i.id FROM plugins p, installations i WHERE p.slug = 'bench-webhooks' AND i.plugin_id = (SELECT id FROM plugins WHERE slug = 'bench-exchange')",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    for _ in 0..webhooks_n {
+        let event = Event { kind: EventType::ConfigUpdated, plugin_id, installation_id, tenant_id, extra: Default::default() };
+        webhooks::enqueue(&mut tx, &event, now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let policy = outbound::OutboundPolicy { allowlist: outbound::parse_allowlist("127.0.0.1").unwrap() };
+    let worker = Worker::new(db.clone(), Arc::new(policy), WorkerConfig::default());
+    let started = Instant::now();
+    while delivered.load(Ordering::Relaxed) < webhooks_n {
+        if worker.deliver_due(now()).await.expect("deliver") == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("  webhook worker: {:.0} deliveries/s ({webhooks_n} signed deliveries in {elapsed:.2} s, batches of 32)", webhooks_n as f64 / elapsed);
+
+    let _ = stop.send(());
+    db.close().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let flags = Flags::from_env();
+    let grants_n = flags.value("--grants", 2000usize);
+    let concurrency = flags.value("--concurrency", 16usize);
+    let webhooks_n = flags.value("--webhooks", 2000usize);
+    println!("Plugboard OAuth and webhook benchmark: {grants_n} grants per kind, {concurrency} concurrent clients, {webhooks_n} webhooks");
+    for engine in flags.engines() {
+        let db = scratch(engine).await;
+        bench(engine_name(engine), &db.url, grants_n, concurrency, webhooks_n).await;
+        db.remove().await;
+    }
+}
