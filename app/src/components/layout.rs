@@ -9,10 +9,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <div class="site-header-inner">
-                <a class="brand" href="/marketplace">
-                    <span class="brand-mark" aria-hidden="true">"⊞"</span>
-                    " Plugboard"
-                </a>
+                <Brand/>
                 <nav class="site-nav" aria-label="Main">
                     <A href="/marketplace">"Marketplace"</A>
                     <A href="/installed">"Installed plugins"</A>
@@ -42,6 +39,17 @@ pub fn Header() -> impl IntoView {
                 </div>
             </div>
         </header>
+    }
+}
+
+/// The logo, linking home; also on the pages served without the app (the consent screen).
+#[component]
+pub fn Brand() -> impl IntoView {
+    view! {
+        <a class="brand" href="/marketplace">
+            <span class="brand-mark" aria-hidden="true">"⊞"</span>
+            " Plugboard"
+        </a>
     }
 }
 

@@ -86,6 +86,12 @@ fn error_to_client(state: &AppState, uri: &RedirectUri, error: &str, description
     back_to_client(state, uri, &[("error", error), ("error_description", description)], client_state)
 }
 
+/// To the sign-in page, and back to `next` afterwards.
+fn sign_in_first(next: &str) -> Response {
+    let query = form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();
+    Redirect::to(&format!("/signin?{query}")).into_response()
+}
+
 fn server_error(err: sqlx::Error) -> Response {
     tracing::error!(error = %err, "authorization endpoint failed on the database");
     pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Plugboard could not complete this step. Please try again.")
@@ -153,11 +159,7 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     // 3. The person: signed in, allowed to install.
     let user = match session_user(&state, &headers).await {
         Ok(Some(u)) => u,
-        Ok(None) => {
-            let next = format!("/oauth/authorize?{raw_query}");
-            let target = format!("/signin?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish());
-            return Redirect::to(&target).into_response();
-        }
+        Ok(None) => return sign_in_first(&format!("/oauth/authorize?{raw_query}")),
         Err(e) => return server_error(e),
     };
     if !plugin.is_published && plugin.developer_id != Some(user.id.0) {
@@ -302,11 +304,7 @@ pub async fn launch_install(
 ) -> Response {
     let user = match session_user(&state, &headers).await {
         Ok(Some(u)) => u,
-        Ok(None) => {
-            let next = format!("/marketplace/{slug}/install");
-            let target = format!("/signin?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish());
-            return Redirect::to(&target).into_response();
-        }
+        Ok(None) => return sign_in_first(&format!("/marketplace/{slug}/install")),
         Err(e) => return server_error(e),
     };
     let row = sqlx::query("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1")

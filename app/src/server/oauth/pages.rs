@@ -4,6 +4,7 @@
 
 use super::authorize::PluginClient;
 use super::redirect_uri::RedirectUri;
+use crate::components::layout::Brand;
 use crate::components::plugin_card::PluginIcon;
 use crate::domain::{ScopeSet, SessionUser};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -26,10 +27,7 @@ fn document(status: StatusCode, title: &str, body: impl IntoView + 'static) -> R
                 <body>
                     <header class="site-header">
                         <div class="site-header-inner">
-                            <a class="brand" href="/marketplace">
-                                <span class="brand-mark" aria-hidden="true">"⊞"</span>
-                                " Plugboard"
-                            </a>
+                            <Brand/>
                         </div>
                     </header>
                     <main class="page">{body}</main>
