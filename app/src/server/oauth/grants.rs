@@ -124,6 +124,12 @@ pub async fn exchange_code(
     {
         return Err(GrantError::InvalidGrant);
     }
+    // Lock order: installation, then code, grant and tokens (uninstall takes the
+    // installation first too), so concurrent exchanges and uninstalls cannot deadlock.
+    sqlx::query("UPDATE installations SET updated_at = updated_at WHERE id = $1")
+        .bind(row.try_get::<i64, _>("installation_id")?)
+        .execute(&mut *tx)
+        .await?;
     // Claim the code; under a race only one transaction gets the row.
     let claimed = sqlx::query("UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
         .bind(now)
@@ -195,6 +201,9 @@ pub async fn refresh(
         installation: row.try_get("installation_id")?,
         tenant: row.try_get("tenant_id")?,
     };
+    // Lock order: grant, then its tokens (as `revoke_grant` takes them). Racing
+    // refreshes of one token would otherwise deadlock on PostgreSQL.
+    lock_grant(&mut tx, family.grant).await?;
     if family.plugin != client.plugin_id.0
         || row.try_get::<Option<i64>, _>("revoked_at")?.is_some()
         || row.try_get::<Option<i64>, _>("grant_revoked_at")?.is_some()
@@ -322,6 +331,12 @@ pub async fn revoke_installation(conn: &mut AnyConnection, installation: Install
         .bind(installation.0)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// Takes the grant's row lock (a no-op write, as SQLite has no `FOR UPDATE`).
+async fn lock_grant(conn: &mut AnyConnection, grant: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE oauth_grants SET created_at = created_at WHERE id = $1").bind(grant).execute(conn).await?;
     Ok(())
 }
 
