@@ -118,6 +118,11 @@ impl TestApp {
             .expect("client")
     }
 
+    /// The `DATABASE_URL` of this app's database, for running the binary against it.
+    pub fn database_url(&self) -> &str {
+        &self.scratch.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

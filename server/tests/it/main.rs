@@ -2,6 +2,7 @@
 //! database test on SQLite and on PostgreSQL.
 
 mod accounts;
+mod cli;
 mod common;
 mod health;
 mod marketplace;
