@@ -43,6 +43,8 @@ pub struct Config {
     pub webhook_worker: bool,
     /// `PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE` (default 600): token endpoint calls per client.
     pub client_requests_per_minute: i64,
+    /// `PLUGBOARD_API_REQUESTS_PER_MINUTE` (default 600): REST API calls per installation.
+    pub api_requests_per_minute: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +86,7 @@ impl Config {
             webhook_lease_secs: 60,
             webhook_worker: true,
             client_requests_per_minute: 600,
+            api_requests_per_minute: 600,
         }
     }
 
@@ -104,6 +107,7 @@ impl Config {
             webhook_lease_secs: parse_env("PLUGBOARD_WEBHOOK_LEASE_SECS", "60")?,
             webhook_worker: flag("PLUGBOARD_WEBHOOK_WORKER", true),
             client_requests_per_minute: parse_env("PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE", "600")?,
+            api_requests_per_minute: parse_env("PLUGBOARD_API_REQUESTS_PER_MINUTE", "600")?,
         })
     }
 
@@ -128,6 +132,7 @@ impl Config {
             outbound: Arc::new(OutboundPolicy { allowlist: self.outbound_allowlist.clone() }),
             webhook_worker: self.webhook_worker.then_some(worker),
             client_requests_per_minute: self.client_requests_per_minute,
+            api_requests_per_minute: self.api_requests_per_minute,
             ..Settings::default()
         }
     }

@@ -8,6 +8,7 @@ mod installation;
 mod listing;
 mod scope;
 mod slug;
+mod work;
 
 pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use category::Category;
@@ -18,3 +19,4 @@ pub use listing::{
 };
 pub use scope::{Scope, ScopeSet};
 pub use slug::PluginSlug;
+pub use work::{parse_due_date, parse_text, Project, Task, TaskStatus};

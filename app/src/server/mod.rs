@@ -3,6 +3,7 @@
 //! Compiled only with the `ssr` feature; the WASM frontend never sees it.
 
 pub mod accounts;
+pub mod api;
 pub mod catalog;
 pub mod db;
 pub mod http;
@@ -17,6 +18,7 @@ pub mod seed;
 pub mod session;
 pub mod state;
 pub mod webhooks;
+pub mod work;
 
 pub use db::{Db, Dialect};
 pub use state::{AppState, Settings};

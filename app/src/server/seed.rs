@@ -261,18 +261,20 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         }
     }
 
-    // Acme's projects and tasks: what plugins will act on.
-    let (acme, acme_users) = &tenants[0];
-    for (project, tasks) in [
-        ("Website relaunch", &["Write the new homepage copy", "Choose a hero image", "Set up redirects from old URLs", "Accessibility review"][..]),
-        ("Mobile app v2", &["Offline mode", "Push notification settings", "Crash on login with SSO"][..]),
-        ("Q3 hiring", &["Post the backend engineer role", "Schedule onsite interviews"][..]),
-    ] {
+    // Projects and tasks of Acme and Globex: what plugins act on.
+    const WORK: &[(usize, &str, &[&str])] = &[
+        (0, "Website relaunch", &["Write the new homepage copy", "Choose a hero image", "Set up redirects from old URLs", "Accessibility review"]),
+        (0, "Mobile app v2", &["Offline mode", "Push notification settings", "Crash on login with SSO"]),
+        (0, "Q3 hiring", &["Post the backend engineer role", "Schedule onsite interviews"]),
+        (1, "Plant safety audit", &["Walk the east wing", "File the inspection report"]),
+    ];
+    for (tenant_index, project, tasks) in WORK {
+        let (tenant, users) = &tenants[*tenant_index];
         let project_id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (tenant_id, name, description, created_at, updated_at) VALUES ($1, $2, '', $3, $3) RETURNING id",
         )
-        .bind(acme.0)
-        .bind(project)
+        .bind(tenant.0)
+        .bind(*project)
         .bind(started)
         .fetch_one(&mut *tx)
         .await?;
@@ -281,11 +283,11 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
                 "INSERT INTO tasks (tenant_id, project_id, title, status, assignee_id, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6)",
             )
-            .bind(acme.0)
+            .bind(tenant.0)
             .bind(project_id)
             .bind(*title)
             .bind(["todo", "doing", "done"][k % 3])
-            .bind(acme_users[k % acme_users.len()])
+            .bind(users[k % users.len()])
             .bind(started)
             .execute(&mut *tx)
             .await?;

@@ -27,6 +27,8 @@ pub struct Settings {
     /// which even correct credentials wait.
     pub client_auth_failures_per_window: i64,
     pub client_auth_window_secs: i64,
+    /// REST API requests per installation and minute.
+    pub api_requests_per_minute: i64,
     /// Addresses outbound requests may reach besides public ones (tests: 127.0.0.1).
     pub outbound: Arc<OutboundPolicy>,
     /// The webhook worker's settings; `None` runs no worker in this process.
@@ -46,6 +48,7 @@ impl Default for Settings {
             client_requests_per_minute: 600,
             client_auth_failures_per_window: 10,
             client_auth_window_secs: 5 * 60,
+            api_requests_per_minute: 600,
             outbound: Arc::new(OutboundPolicy::default()),
             webhook_worker: Some(WorkerConfig::default()),
         }

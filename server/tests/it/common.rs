@@ -34,11 +34,12 @@ pub struct Options {
     pub webhook_worker: bool,
     pub webhook_timeout_secs: u64,
     pub webhook_lease_secs: i64,
+    pub api_requests_per_minute: i64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { webhook_worker: true, webhook_timeout_secs: 15, webhook_lease_secs: 60 }
+        Self { webhook_worker: true, webhook_timeout_secs: 15, webhook_lease_secs: 60, api_requests_per_minute: 600 }
     }
 }
 
@@ -73,6 +74,7 @@ impl TestApp {
         config.webhook_worker = options.webhook_worker;
         config.webhook_timeout_secs = options.webhook_timeout_secs;
         config.webhook_lease_secs = options.webhook_lease_secs;
+        config.api_requests_per_minute = options.api_requests_per_minute;
         config
     }
 

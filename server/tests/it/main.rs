@@ -2,6 +2,7 @@
 //! database test on SQLite and on PostgreSQL.
 
 mod accounts;
+mod api;
 mod cli;
 mod common;
 mod health;

@@ -190,7 +190,7 @@ async fn down_slow_and_non_public_receivers_are_retried_not_fatal(backend: Backe
 
 /// The server dies while a delivery is in flight; the next one delivers the event.
 async fn a_restart_mid_delivery_loses_nothing(backend: Backend) {
-    let options = Options { webhook_worker: true, webhook_timeout_secs: 30, webhook_lease_secs: 2 };
+    let options = Options { webhook_worker: true, webhook_timeout_secs: 30, webhook_lease_secs: 2, ..Options::default() };
     let mut app = TestApp::spawn_with(backend, options.clone()).await;
     // The first request hangs far longer than the test; later ones succeed.
     let receiver = Receiver::start(|n| (200, if n == 0 { Duration::from_secs(60) } else { Duration::ZERO })).await;

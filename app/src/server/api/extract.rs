@@ -1,0 +1,83 @@
+//! Extractors whose failures are API errors with the field named, instead of axum's
+//! plain-text rejections.
+
+use super::error::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::header;
+use serde::de::DeserializeOwned;
+
+/// Request bodies are limited to this size.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body: `Content-Type: application/json`, at most 64 KiB, unknown fields refused
+/// (by the types' `deny_unknown_fields`), wrong types named by their path.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::bad_request(None, "The request body could not be read.")
+            }
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let path = err.path().to_string();
+            let field = (path != ".").then_some(path);
+            ApiError::bad_request(field, clean(err.inner().to_string()))
+        })?;
+        de.end().map_err(|_| ApiError::bad_request(None, "Unexpected data after the JSON value."))?;
+        Ok(Self(value))
+    }
+}
+
+/// serde's messages without their " at line 1 column 12" tails.
+fn clean(message: String) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    }
+}
+
+/// Query parameters, each named when it is wrong.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Self).map_err(|err| {
+            let path = err.path().to_string();
+            ApiError::bad_request((path != ".").then_some(path), clean(err.inner().to_string()))
+        })
+    }
+}
+
+/// A numeric id in the path; anything else is simply not found.
+pub struct ApiId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        raw.parse::<i64>().ok().filter(|id| *id > 0).map(Self).ok_or(ApiError::NotFound)
+    }
+}

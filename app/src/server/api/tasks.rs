@@ -1,0 +1,116 @@
+use super::auth::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiId, ApiJson, ApiQuery};
+use super::pagination::{self, List};
+use crate::domain::{Scope, Task, TaskStatus};
+use crate::server::{work, AppState};
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Deserializer};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// Only tasks with this status.
+    status: Option<TaskStatus>,
+    /// Only tasks of this project.
+    project_id: Option<i64>,
+    /// 1 to 100, default 25.
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTask {
+    project_id: i64,
+    /// 1 to 300 characters.
+    title: String,
+    /// Default `todo`.
+    status: Option<TaskStatus>,
+    assignee_id: Option<i64>,
+    /// `YYYY-MM-DD`.
+    due_date: Option<String>,
+}
+
+/// `null` clears `assignee_id` or `due_date`; a missing field stays as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    project_id: Option<i64>,
+    title: Option<String>,
+    status: Option<TaskStatus>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    due_date: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The tenant's tasks, oldest first, optionally by status and project.
+#[utoipa::path(get, path = "/tasks", tag = "tasks", security(("bearer" = ["read:tasks"])), params(TaskQuery),
+    responses((status = 200, body = List<Task>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn list_tasks(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiQuery(q): ApiQuery<TaskQuery>) -> Result<Json<List<Task>>, ApiError> {
+    caller.require(Scope::ReadTasks)?;
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor(q.cursor.as_deref())?;
+    let filter = work::TaskFilter { status: q.status, project_id: q.project_id };
+    Ok(Json(work::list_tasks(&state.db, caller.tenant, filter, after, limit).await?.into()))
+}
+
+/// One task.
+#[utoipa::path(get, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["read:tasks"])), params(("id" = i64, Path)),
+    responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Task>, ApiError> {
+    caller.require(Scope::ReadTasks)?;
+    Ok(Json(work::get_task(&state.db, caller.tenant, id).await?))
+}
+
+/// Creates a task in one of the tenant's projects.
+#[utoipa::path(post, path = "/tasks", tag = "tasks", security(("bearer" = ["write:tasks"])), request_body = CreateTask,
+    responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateTask>) -> Result<(StatusCode, Json<Task>), ApiError> {
+    caller.require(Scope::WriteTasks)?;
+    let new = work::NewTask {
+        project_id: body.project_id,
+        title: body.title,
+        status: body.status.unwrap_or(TaskStatus::Todo),
+        assignee_id: body.assignee_id,
+        due_date: body.due_date,
+    };
+    let task = work::create_task(&state.db, caller.tenant, &new, Some(caller.installation)).await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+/// Changes the given fields of a task.
+#[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)), request_body = UpdateTask,
+    responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
+    caller.require(Scope::WriteTasks)?;
+    let patch = work::TaskPatch {
+        project_id: body.project_id,
+        title: body.title,
+        status: body.status,
+        assignee_id: body.assignee_id,
+        due_date: body.due_date,
+    };
+    Ok(Json(work::update_task(&state.db, caller.tenant, id, &patch, Some(caller.installation)).await?))
+}
+
+/// Deletes a task.
+#[utoipa::path(delete, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
+    caller.require(Scope::WriteTasks)?;
+    work::delete_task(&state.db, caller.tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

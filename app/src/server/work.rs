@@ -1,0 +1,289 @@
+//! Projects and tasks of one tenant: the domain code behind the REST API (and later the
+//! client-side plugin bridge). Every function takes the tenant and never reads or writes
+//! outside it; `actor` is the installation that acts, when a plugin does.
+
+use super::{now, Db};
+use crate::domain::{InstallationId, Project, Task, TaskStatus, TenantId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A rule a write broke, naming the field.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> WorkError {
+    WorkError::Invalid { field, message: message.into() }
+}
+
+/// A page of results and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<i64>,
+}
+
+fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_after = if more { items.last().map(&id) } else { None };
+    Page { items, next_after }
+}
+
+const PROJECT_COLUMNS: &str = "id, name, description, archived, created_at, updated_at";
+const TASK_COLUMNS: &str = "id, project_id, title, status, assignee_id, due_date, created_at, updated_at";
+
+fn project(row: &AnyRow) -> Result<Project, sqlx::Error> {
+    Ok(Project {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        archived: row.try_get::<i64, _>("archived")? == 1,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn task(row: &AnyRow) -> Result<Task, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Task {
+        id: row.try_get("id")?,
+        project_id: row.try_get("project_id")?,
+        title: row.try_get("title")?,
+        status: TaskStatus::parse(&status).unwrap_or(TaskStatus::Todo),
+        assignee_id: row.try_get("assignee_id")?,
+        due_date: row.try_get("due_date")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub async fn list_projects(db: &Db, tenant: TenantId, archived: Option<bool>, after: Option<i64>, limit: i64) -> Result<Page<Project>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant_id = $1 AND id > $2 AND ($3 < 0 OR archived = $3) ORDER BY id LIMIT $4"
+    ))
+    .bind(tenant.0)
+    .bind(after.unwrap_or(0))
+    .bind(archived.map(i64::from).unwrap_or(-1))
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let items = rows.iter().map(project).collect::<Result<Vec<_>, _>>()?;
+    Ok(page(items, limit, |p| p.id))
+}
+
+pub async fn get_project(db: &Db, tenant: TenantId, id: i64) -> Result<Project, WorkError> {
+    let row = sqlx::query(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(project).transpose()?.ok_or(WorkError::NotFound)
+}
+
+pub struct NewProject {
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+}
+
+pub async fn create_project(db: &Db, tenant: TenantId, new: &NewProject, actor: Option<InstallationId>) -> Result<Project, WorkError> {
+    let name = crate::domain::parse_text(&new.name, 200).map_err(|m| invalid("name", m))?;
+    if new.description.chars().count() > 10_000 {
+        return Err(invalid("description", "must be at most 10000 characters"));
+    }
+    let t = now();
+    let row = sqlx::query(&format!(
+        "INSERT INTO projects (tenant_id, name, description, archived, created_at, updated_at, created_by_installation, updated_by_installation) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $6) RETURNING {PROJECT_COLUMNS}"
+    ))
+    .bind(tenant.0)
+    .bind(name)
+    .bind(&new.description)
+    .bind(i64::from(new.archived))
+    .bind(t)
+    .bind(actor.map(|a| a.0))
+    .fetch_one(db.pool())
+    .await?;
+    Ok(project(&row)?)
+}
+
+#[derive(Default)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub archived: Option<bool>,
+}
+
+pub async fn update_project(db: &Db, tenant: TenantId, id: i64, patch: &ProjectPatch, actor: Option<InstallationId>) -> Result<Project, WorkError> {
+    let name = patch.name.as_deref().map(|n| crate::domain::parse_text(n, 200)).transpose().map_err(|m| invalid("name", m))?;
+    if patch.description.as_ref().is_some_and(|d| d.chars().count() > 10_000) {
+        return Err(invalid("description", "must be at most 10000 characters"));
+    }
+    let row = sqlx::query(&format!(
+        "UPDATE projects SET name = COALESCE($1, name), description = COALESCE($2, description), \
+             archived = COALESCE($3, archived), updated_at = $4, updated_by_installation = $5 \
+         WHERE tenant_id = $6 AND id = $7 RETURNING {PROJECT_COLUMNS}"
+    ))
+    .bind(name)
+    .bind(patch.description.as_deref())
+    .bind(patch.archived.map(i64::from))
+    .bind(now())
+    .bind(actor.map(|a| a.0))
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(project).transpose()?.ok_or(WorkError::NotFound)
+}
+
+/// Deletes a project and its tasks.
+pub async fn delete_project(db: &Db, tenant: TenantId, id: i64) -> Result<(), WorkError> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2").bind(tenant.0).bind(id).execute(&mut *tx).await?;
+    let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant.0).bind(id).execute(&mut *tx).await?;
+    if deleted.rows_affected() == 0 {
+        return Err(WorkError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskFilter {
+    pub status: Option<TaskStatus>,
+    pub project_id: Option<i64>,
+}
+
+pub async fn list_tasks(db: &Db, tenant: TenantId, filter: TaskFilter, after: Option<i64>, limit: i64) -> Result<Page<Task>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id > $2 AND ($3 = '' OR status = $3) \
+             AND ($4 = 0 OR project_id = $4) ORDER BY id LIMIT $5"
+    ))
+    .bind(tenant.0)
+    .bind(after.unwrap_or(0))
+    .bind(filter.status.map(TaskStatus::as_str).unwrap_or(""))
+    .bind(filter.project_id.unwrap_or(0))
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let items = rows.iter().map(task).collect::<Result<Vec<_>, _>>()?;
+    Ok(page(items, limit, |t| t.id))
+}
+
+pub async fn get_task(db: &Db, tenant: TenantId, id: i64) -> Result<Task, WorkError> {
+    let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(task).transpose()?.ok_or(WorkError::NotFound)
+}
+
+pub struct NewTask {
+    pub project_id: i64,
+    pub title: String,
+    pub status: TaskStatus,
+    pub assignee_id: Option<i64>,
+    pub due_date: Option<String>,
+}
+
+/// The project and assignee must belong to the tenant; otherwise the field is wrong
+/// (as if they did not exist: another tenant's ids are never confirmed).
+async fn check_references(db: &Db, tenant: TenantId, project_id: Option<i64>, assignee_id: Option<i64>) -> Result<(), WorkError> {
+    if let Some(project) = project_id {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(project)
+            .fetch_optional(db.pool())
+            .await?;
+        if found.is_none() {
+            return Err(invalid("project_id", "no such project"));
+        }
+    }
+    if let Some(user) = assignee_id {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(user)
+            .fetch_optional(db.pool())
+            .await?;
+        if found.is_none() {
+            return Err(invalid("assignee_id", "no such user in this organisation"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_task(db: &Db, tenant: TenantId, new: &NewTask, actor: Option<InstallationId>) -> Result<Task, WorkError> {
+    let title = crate::domain::parse_text(&new.title, 300).map_err(|m| invalid("title", m))?;
+    let due = new.due_date.as_deref().map(crate::domain::parse_due_date).transpose().map_err(|m| invalid("due_date", m))?;
+    check_references(db, tenant, Some(new.project_id), new.assignee_id).await?;
+    let t = now();
+    let row = sqlx::query(&format!(
+        "INSERT INTO tasks (tenant_id, project_id, title, status, assignee_id, due_date, created_at, updated_at, created_by_installation, updated_by_installation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $8) RETURNING {TASK_COLUMNS}"
+    ))
+    .bind(tenant.0)
+    .bind(new.project_id)
+    .bind(title)
+    .bind(new.status.as_str())
+    .bind(new.assignee_id)
+    .bind(due)
+    .bind(t)
+    .bind(actor.map(|a| a.0))
+    .fetch_one(db.pool())
+    .await?;
+    Ok(task(&row)?)
+}
+
+/// Fields to change; `Some(None)` clears a nullable one.
+#[derive(Default)]
+pub struct TaskPatch {
+    pub project_id: Option<i64>,
+    pub title: Option<String>,
+    pub status: Option<TaskStatus>,
+    pub assignee_id: Option<Option<i64>>,
+    pub due_date: Option<Option<String>>,
+}
+
+pub async fn update_task(db: &Db, tenant: TenantId, id: i64, patch: &TaskPatch, actor: Option<InstallationId>) -> Result<Task, WorkError> {
+    let current = get_task(db, tenant, id).await?;
+    let title = patch.title.as_deref().map(|t| crate::domain::parse_text(t, 300)).transpose().map_err(|m| invalid("title", m))?;
+    let due = match &patch.due_date {
+        Some(Some(d)) => Some(crate::domain::parse_due_date(d).map_err(|m| invalid("due_date", m))?),
+        Some(None) => None,
+        None => current.due_date.clone(),
+    };
+    let assignee = patch.assignee_id.unwrap_or(current.assignee_id);
+    check_references(db, tenant, patch.project_id, patch.assignee_id.flatten()).await?;
+    let row = sqlx::query(&format!(
+        "UPDATE tasks SET project_id = $1, title = $2, status = $3, assignee_id = $4, due_date = $5, updated_at = $6, \
+             updated_by_installation = $7 WHERE tenant_id = $8 AND id = $9 RETURNING {TASK_COLUMNS}"
+    ))
+    .bind(patch.project_id.unwrap_or(current.project_id))
+    .bind(title.unwrap_or(current.title))
+    .bind(patch.status.unwrap_or(current.status).as_str())
+    .bind(assignee)
+    .bind(due)
+    .bind(now())
+    .bind(actor.map(|a| a.0))
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(task).transpose()?.ok_or(WorkError::NotFound)
+}
+
+pub async fn delete_task(db: &Db, tenant: TenantId, id: i64) -> Result<(), WorkError> {
+    let deleted = sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND id = $2").bind(tenant.0).bind(id).execute(db.pool()).await?;
+    if deleted.rows_affected() == 0 {
+        return Err(WorkError::NotFound);
+    }
+    Ok(())
+}

@@ -1,0 +1,370 @@
+//! The plugin REST API through the real server (DESIGN.md §5).
+
+use crate::common::{Backend, Options, TestApp};
+use crate::plugin::TestPlugin;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// An app with three Acme installations (all scopes; projects only; tasks only), a
+/// Globex one, and the ids of one Acme and one Globex project and task.
+struct World {
+    app: TestApp,
+    full: String,
+    projects_only: String,
+    tasks_only: String,
+    globex: String,
+    plugin: TestPlugin,
+    acme_project: i64,
+    acme_task: i64,
+    globex_project: i64,
+    globex_task: i64,
+}
+
+const ALL: &str = "read:projects write:projects read:tasks write:tasks read:users";
+
+async fn first_id(app: &TestApp, table: &str, tenant: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT x.id FROM {table} x JOIN tenants t ON t.id = x.tenant_id WHERE t.name = $1 ORDER BY x.id LIMIT 1"))
+        .bind(tenant)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+impl World {
+    async fn new(backend: Backend) -> Self {
+        Self::with(backend, Options::default()).await
+    }
+
+    async fn with(backend: Backend, options: Options) -> Self {
+        let app = TestApp::spawn_with(backend, options).await;
+        app.seed_demo().await;
+        let plugin = TestPlugin::register(&app, "api-user", ALL, None).await;
+        let narrow_p = TestPlugin::register(&app, "projects-only", "read:projects write:projects", None).await;
+        let narrow_t = TestPlugin::register(&app, "tasks-only", "read:tasks write:tasks", None).await;
+        let acme = app.sign_in("admin@acme.test").await;
+        let globex = app.sign_in("owner@globex.test").await;
+        let token = |v: Value| v["access_token"].as_str().unwrap().to_owned();
+        let full = token(plugin.install_and_exchange(&app, &acme, ALL).await);
+        let projects_only = token(narrow_p.install_and_exchange(&app, &acme, "read:projects write:projects").await);
+        let tasks_only = token(narrow_t.install_and_exchange(&app, &acme, "read:tasks write:tasks").await);
+        let globex_token = token(plugin.install_and_exchange(&app, &globex, ALL).await);
+        Self {
+            acme_project: first_id(&app, "projects", "Acme Corp").await,
+            acme_task: first_id(&app, "tasks", "Acme Corp").await,
+            globex_project: first_id(&app, "projects", "Globex").await,
+            globex_task: first_id(&app, "tasks", "Globex").await,
+            app,
+            full,
+            projects_only,
+            tasks_only,
+            globex: globex_token,
+            plugin,
+        }
+    }
+
+    async fn call(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = reqwest::Client::new().request(method, self.app.url(&format!("/api/v1{path}")));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+        (status, headers, value)
+    }
+}
+
+/// One route as the matrix exercises it.
+struct Route {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    scope: Option<&'static str>,
+    ok: u16,
+}
+
+fn routes(w: &World, project: i64, task: i64) -> Vec<Route> {
+    let r = |method: Method, path: String, body: Option<Value>, scope: Option<&'static str>, ok: u16| Route { method, path, body, scope, ok };
+    vec![
+        r(Method::GET, "/installation".into(), None, None, 200),
+        r(Method::GET, "/projects".into(), None, Some("read:projects"), 200),
+        r(Method::POST, "/projects".into(), Some(json!({"name": "From the API"})), Some("write:projects"), 201),
+        r(Method::GET, format!("/projects/{project}"), None, Some("read:projects"), 200),
+        r(Method::PATCH, format!("/projects/{project}"), Some(json!({"name": "Renamed"})), Some("write:projects"), 200),
+        r(Method::GET, "/tasks".into(), None, Some("read:tasks"), 200),
+        r(Method::POST, "/tasks".into(), Some(json!({"project_id": w.acme_project, "title": "From the API"})), Some("write:tasks"), 201),
+        r(Method::GET, format!("/tasks/{task}"), None, Some("read:tasks"), 200),
+        r(Method::PATCH, format!("/tasks/{task}"), Some(json!({"status": "done"})), Some("write:tasks"), 200),
+        r(Method::DELETE, format!("/tasks/{task}"), None, Some("write:tasks"), 204),
+        r(Method::DELETE, format!("/projects/{project}"), None, Some("write:projects"), 204),
+    ]
+}
+
+fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str, context: &str) {
+    assert_eq!(status, expected_status, "{context}: {body}");
+    assert_eq!(body["error"]["code"], code, "{context}: {body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{context}");
+}
+
+async fn every_route_refuses_bad_tokens(backend: Backend) {
+    let w = World::new(backend).await;
+    // Revoked: a second installation's token revoked through RFC 7009.
+    let other = TestPlugin::register(&w.app, "revoked-one", ALL, None).await;
+    let acme = w.app.sign_in("owner@acme.test").await;
+    let tokens = other.install_and_exchange(&w.app, &acme, ALL).await;
+    let revoked = tokens["access_token"].as_str().unwrap().to_owned();
+    reqwest::Client::new()
+        .post(w.app.url("/oauth/revoke"))
+        .basic_auth(&other.creds.client_id, Some(&other.creds.client_secret))
+        .form(&[("token", revoked.as_str())])
+        .send()
+        .await
+        .unwrap();
+    // Uninstalled: a third installation, uninstalled.
+    let gone_plugin = TestPlugin::register(&w.app, "gone-one", ALL, None).await;
+    let tokens = gone_plugin.install_and_exchange(&w.app, &acme, ALL).await;
+    let gone = tokens["access_token"].as_str().unwrap().to_owned();
+    let installation = gone_plugin.introspect(&w.app, &gone).await["installation_id"].as_i64().unwrap().to_string();
+    assert_eq!(w.app.rpc(&acme, "uninstall_plugin", &[("installation_id", installation.as_str())]).await.status(), 200);
+    let refresh_token = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    for route in routes(&w, w.acme_project, w.acme_task) {
+        let ctx = format!("{} {}", route.method, route.path);
+        let (s, h, b) = w.call(None, route.method.clone(), &route.path, route.body.clone()).await;
+        assert_error(s, &b, 401, "invalid_token", &ctx);
+        assert_eq!(h["www-authenticate"], "Bearer realm=\"Plugboard\"", "{ctx}");
+        for (label, token) in [("bad", "pba_not-a-token"), ("revoked", revoked.as_str()), ("uninstalled", gone.as_str()), ("refresh", refresh_token.as_str())] {
+            let (s, h, b) = w.call(Some(token), route.method.clone(), &route.path, route.body.clone()).await;
+            assert_error(s, &b, 401, "invalid_token", &format!("{ctx} with a {label} token"));
+            assert!(h["www-authenticate"].to_str().unwrap().contains("error=\"invalid_token\""), "{ctx}");
+        }
+    }
+    // A token in the query string is refused even when it is valid.
+    let (s, _, b) = w.call(None, Method::GET, &format!("/installation?access_token={}", w.full), None).await;
+    assert_error(s, &b, 400, "invalid_request", "token in the query");
+}
+
+async fn every_route_enforces_its_scope(backend: Backend) {
+    let w = World::new(backend).await;
+    for route in routes(&w, w.acme_project, w.acme_task) {
+        let Some(scope) = route.scope else { continue };
+        // The installation without this resource's scopes at all.
+        let lacking = if scope.ends_with("projects") { &w.tasks_only } else { &w.projects_only };
+        let (s, h, b) = w.call(Some(lacking), route.method.clone(), &route.path, route.body.clone()).await;
+        assert_error(s, &b, 403, "insufficient_scope", &format!("{} {}", route.method, route.path));
+        assert_eq!(h["www-authenticate"], format!("Bearer realm=\"Plugboard\", error=\"insufficient_scope\", scope=\"{scope}\""));
+        assert!(b["error"]["message"].as_str().unwrap().contains(scope));
+    }
+    // Narrowed by refresh to read:tasks: reads work, writes do not (write:X implies read:X, not the reverse).
+    let first = w.plugin.install_and_exchange(&w.app, &w.app.sign_in("admin@acme.test").await, ALL).await;
+    let narrowed: Value = w
+        .plugin
+        .token(&w.app, &[("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"].as_str().unwrap()), ("scope", "read:tasks")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let read_only = narrowed["access_token"].as_str().unwrap();
+    assert_eq!(w.call(Some(read_only), Method::GET, "/tasks", None).await.0, 200);
+    let (s, _, b) = w.call(Some(read_only), Method::POST, "/tasks", Some(json!({"project_id": w.acme_project, "title": "x"}))).await;
+    assert_error(s, &b, 403, "insufficient_scope", "read-only token writing");
+    // write:tasks alone covers reading tasks.
+    assert_eq!(w.call(Some(&w.tasks_only), Method::GET, &format!("/tasks/{}", w.acme_task), None).await.0, 200);
+}
+
+async fn another_tenants_objects_are_not_found(backend: Backend) {
+    let w = World::new(backend).await;
+    let globex_name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = $1").bind(w.globex_project).fetch_one(w.app.db.pool()).await.unwrap();
+    for route in routes(&w, w.globex_project, w.globex_task) {
+        if !route.path.contains(&w.globex_project.to_string()) && !route.path.contains(&w.globex_task.to_string()) {
+            continue;
+        }
+        let (s, _, b) = w.call(Some(&w.full), route.method.clone(), &route.path, route.body.clone()).await;
+        assert_error(s, &b, 404, "not_found", &format!("{} {}", route.method, route.path));
+        assert!(!b.to_string().contains(&globex_name));
+    }
+    // Lists hold only the caller's tenant.
+    let (_, _, projects) = w.call(Some(&w.full), Method::GET, "/projects?limit=100", None).await;
+    let ids: Vec<i64> = projects["data"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert!(ids.contains(&w.acme_project) && !ids.contains(&w.globex_project));
+    // Globex's project cannot receive Acme's tasks, and is not confirmed to exist.
+    let (s, _, b) = w.call(Some(&w.full), Method::POST, "/tasks", Some(json!({"project_id": w.globex_project, "title": "x"}))).await;
+    assert_error(s, &b, 422, "validation_failed", "task in another tenant's project");
+    assert_eq!(b["error"]["field"], "project_id");
+    // Globex's own token sees its project.
+    assert_eq!(w.call(Some(&w.globex), Method::GET, &format!("/projects/{}", w.globex_project), None).await.0, 200);
+    // Unchanged after all that.
+    let still: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = $1").bind(w.globex_project).fetch_one(w.app.db.pool()).await.unwrap();
+    assert_eq!(still, globex_name);
+}
+
+async fn the_happy_path_of_every_route(backend: Backend) {
+    let w = World::new(backend).await;
+    for route in routes(&w, w.acme_project, w.acme_task) {
+        let (s, _, b) = w.call(Some(&w.full), route.method.clone(), &route.path, route.body.clone()).await;
+        assert_eq!(s, route.ok, "{} {}: {b}", route.method, route.path);
+    }
+    let (_, _, me) = w.call(Some(&w.full), Method::GET, "/installation", None).await;
+    assert_eq!(me["tenant_name"], "Acme Corp");
+    assert_eq!(me["plugin"], "api-user");
+    assert_eq!(me["scopes"], json!(["read:projects", "write:projects", "read:tasks", "write:tasks", "read:users"]));
+    // The project the matrix deleted took its tasks with it.
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE project_id = $1").bind(w.acme_project).fetch_one(w.app.db.pool()).await.unwrap();
+    assert_eq!(left, 0);
+}
+
+async fn tasks_filter_paginate_and_update(backend: Backend) {
+    let w = World::new(backend).await;
+    let (s, _, project) = w.call(Some(&w.full), Method::POST, "/projects", Some(json!({"name": "  Launch  ", "description": "Q4"}))).await;
+    assert_eq!(s, 201);
+    assert_eq!(project["name"], "Launch");
+    let pid = project["id"].as_i64().unwrap();
+    let assignee: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'member@acme.test'").fetch_one(w.app.db.pool()).await.unwrap();
+    for i in 0..7 {
+        let status = if i % 2 == 0 { "todo" } else { "doing" };
+        let (s, _, _) = w
+            .call(Some(&w.full), Method::POST, "/tasks", Some(json!({"project_id": pid, "title": format!("Step {i}"), "status": status, "assignee_id": assignee, "due_date": "2026-12-31"})))
+            .await;
+        assert_eq!(s, 201);
+    }
+    // Pages of 3 through the project's 7 tasks.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/tasks?project_id={pid}&limit=3&cursor={c}"),
+            None => format!("/tasks?project_id={pid}&limit=3"),
+        };
+        let (s, _, page) = w.call(Some(&w.full), Method::GET, &path, None).await;
+        assert_eq!(s, 200);
+        seen.extend(page["data"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("Step {i}")).collect::<Vec<_>>());
+    let (_, _, doing) = w.call(Some(&w.full), Method::GET, &format!("/tasks?project_id={pid}&status=doing&limit=100"), None).await;
+    assert_eq!(doing["data"].as_array().unwrap().len(), 3);
+    // PATCH: null clears, absent keeps.
+    let id = doing["data"][0]["id"].as_i64().unwrap();
+    let (s, _, t) = w.call(Some(&w.full), Method::PATCH, &format!("/tasks/{id}"), Some(json!({"assignee_id": null, "title": "Renamed"}))).await;
+    assert_eq!(s, 200);
+    assert_eq!(t["assignee_id"], Value::Null);
+    assert_eq!(t["due_date"], "2026-12-31");
+    assert_eq!(t["title"], "Renamed");
+    // The change is attributed to the installation.
+    let by: Option<i64> = sqlx::query_scalar("SELECT updated_by_installation FROM tasks WHERE id = $1").bind(id).fetch_one(w.app.db.pool()).await.unwrap();
+    assert!(by.is_some());
+}
+
+async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
+    let w = World::new(backend).await;
+    let post = |body: String, content_type: &'static str| {
+        let (url, token) = (w.app.url("/api/v1/tasks"), w.full.clone());
+        async move {
+            let res = reqwest::Client::new().post(url).bearer_auth(token).header("content-type", content_type).body(body).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let p = w.acme_project;
+    let cases: Vec<(String, &str, u16, &str, Option<&str>)> = vec![
+        (format!(r#"{{"project_id": {p}, "title": "x", "colour": "red"}}"#), "application/json", 400, "bad_request", Some("colour")),
+        (format!(r#"{{"project_id": "{p}", "title": "x"}}"#), "application/json", 400, "bad_request", Some("project_id")),
+        (format!(r#"{{"project_id": {p}, "title": "x", "status": "finished"}}"#), "application/json", 400, "bad_request", Some("status")),
+        (format!(r#"{{"project_id": {p}}}"#), "application/json", 400, "bad_request", None),
+        ("{not json".into(), "application/json", 400, "bad_request", None),
+        (format!(r#"{{"project_id": {p}, "title": "x"}}"#), "text/plain", 415, "unsupported_media_type", None),
+        (format!(r#"{{"project_id": {p}, "title": "   "}}"#), "application/json", 422, "validation_failed", Some("title")),
+        (format!(r#"{{"project_id": {p}, "title": "x", "due_date": "2026-02-30"}}"#), "application/json", 422, "validation_failed", Some("due_date")),
+        (format!(r#"{{"project_id": {p}, "title": "x", "assignee_id": 999999}}"#), "application/json", 422, "validation_failed", Some("assignee_id")),
+        (format!(r#"{{"project_id": {p}, "title": "{}"}}"#, "x".repeat(70_000)), "application/json", 413, "payload_too_large", None),
+    ];
+    for (body, ct, status, code, field) in cases {
+        let ctx: String = body.chars().take(60).collect();
+        let (s, b) = post(body, ct).await;
+        assert_error(s, &b, status, code, &ctx);
+        if let Some(f) = field {
+            assert_eq!(b["error"]["field"], f, "{ctx}: {b}");
+        }
+    }
+    for path in ["/tasks?limit=0", "/tasks?limit=abc", "/tasks?status=nope", "/tasks?cursor=%%%", "/tasks?unknown=1", "/projects?archived=maybe"] {
+        let (s, _, b) = w.call(Some(&w.full), Method::GET, path, None).await;
+        assert_error(s, &b, 400, "bad_request", path);
+    }
+    for path in ["/tasks/abc", "/tasks/-1", "/tasks/99999999999999999999", "/nothing-here"] {
+        let (s, _, b) = w.call(Some(&w.full), Method::GET, path, None).await;
+        assert_error(s, &b, 404, "not_found", path);
+    }
+    let (s, _, b) = w.call(Some(&w.full), Method::PUT, "/tasks", None).await;
+    assert_error(s, &b, 405, "method_not_allowed", "PUT /tasks");
+}
+
+async fn installations_are_rate_limited_with_headers(backend: Backend) {
+    let w = World::with(backend, Options { api_requests_per_minute: 5, ..Options::default() }).await;
+    let mut last = (0, reqwest::header::HeaderMap::new(), Value::Null);
+    for i in 0..5 {
+        last = w.call(Some(&w.full), Method::GET, "/installation", None).await;
+        assert_eq!(last.0, 200, "request {i}");
+        assert_eq!(last.1["ratelimit-limit"], "5");
+        assert_eq!(last.1["ratelimit-remaining"], (4 - i).to_string().as_str());
+    }
+    let (s, h, b) = w.call(Some(&w.full), Method::GET, "/installation", None).await;
+    assert_error(s, &b, 429, "rate_limited", "sixth request");
+    assert!(h["retry-after"].to_str().unwrap().parse::<i64>().unwrap() >= 1);
+    assert_eq!(h["ratelimit-remaining"], "0");
+    // Another installation has its own budget.
+    assert_eq!(w.call(Some(&w.tasks_only), Method::GET, "/installation", None).await.0, 200);
+    let _ = last;
+}
+
+async fn the_openapi_document_matches_the_routes(backend: Backend) {
+    let w = World::new(backend).await;
+    let doc: Value = reqwest::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Paths are relative to the server URL.
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    let mut documented: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    documented.sort();
+    let mut served: Vec<String> = routes(&w, w.acme_project, w.acme_task)
+        .iter()
+        .map(|r| {
+            let path = r.path.replace(&w.acme_project.to_string(), "{id}").replace(&w.acme_task.to_string(), "{id}");
+            format!("{} {path}", r.method)
+        })
+        .collect();
+    served.push("DELETE /projects/{id}".into());
+    served.sort();
+    served.dedup();
+    assert_eq!(documented, served, "every route is documented, and every documented route is tested");
+    // Each documented operation answers as a route (an auth error, not the not-found fallback).
+    for op in &documented {
+        let (method, path) = op.split_once(' ').unwrap();
+        let path = path.replace("{id}", "1");
+        let (s, _, _) = w.call(None, Method::from_bytes(method.as_bytes()).unwrap(), &path, None).await;
+        assert_eq!(s, 401, "{op} is routed");
+    }
+}
+
+crate::on_both_databases!(
+    every_route_refuses_bad_tokens,
+    every_route_enforces_its_scope,
+    another_tenants_objects_are_not_found,
+    the_happy_path_of_every_route,
+    tasks_filter_paginate_and_update,
+    bad_input_gets_clear_errors_never_500,
+    installations_are_rate_limited_with_headers,
+    the_openapi_document_matches_the_routes,
+);
