@@ -5,15 +5,12 @@
 //!
 //!     cargo bench -p server --bench oauth -- [--grants 2000] [--concurrency 16] [--webhooks 2000] [--db sqlite|postgres|both]
 
-use app::domain::{Category, Email, Password, PluginSlug, Role, ScopeSet, TenantName};
-use app::server::oauth::grants::{self, CodeRequest};
-use app::server::oauth::pkce;
-use app::server::oauth::redirect_uri::RedirectUri;
-use app::server::registry::{self, Credentials, NewPlugin};
+use app::server::registry::Credentials;
 use app::server::webhooks::worker::{Worker, WorkerConfig};
 use app::server::webhooks::{self, Event, EventType};
-use app::server::{accounts, installations, now, outbound, Db};
+use app::server::{now, outbound, Db};
 use futures::stream::{self, StreamExt};
+use server::fixtures::{self, FixturePlugin, REDIRECT_URI, VERIFIER};
 use server::{app_state, open_database, serve, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -22,56 +19,16 @@ use support::{engine_name, report, scratch, Flags};
 
 mod support;
 
-const VERIFIER: &str = "benchmark-pkce-verifier-0123456789-abcdefghijklmnop";
+const SCOPES: &str = "read:projects write:tasks";
 
-async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> Credentials {
-    let plugin = NewPlugin {
-        slug: PluginSlug::parse(slug).unwrap(),
-        name: slug.to_owned(),
-        description: String::new(),
-        author: "Bench".into(),
-        category: Category::Automation,
-        redirect_uris: vec![RedirectUri::parse("https://bench.example.com/cb").unwrap()],
-        scopes: ScopeSet::parse_oauth("read:projects write:tasks").unwrap(),
-        webhook_url,
-        publish: true,
-        verified: false,
-        developer_id: None,
-    };
-    registry::create_plugin(db, &plugin).await.expect("register")
+async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> FixturePlugin {
+    fixtures::register_plugin(db, slug, SCOPES, webhook_url).await.expect("register")
 }
 
-/// `n` codes for one installation, issued the way the consent screen issues them.
-async fn issue_codes(db: &Db, client_id: &str, n: usize) -> Vec<String> {
-    let (plugin_id,): (i64,) = sqlx::query_as("SELECT id FROM plugins WHERE client_id = $1").bind(client_id).fetch_one(db.pool()).await.unwrap();
-    let owner = accounts::NewUser {
-        email: &Email::parse(&format!("owner+{client_id}@bench.test")).unwrap(),
-        display_name: "Owner",
-        password: &Password::parse_new("benchmark-password").unwrap(),
-        role: Role::Owner,
-    };
-    let (tenant, user) = accounts::create_tenant_with_owner(db, &TenantName::parse(&format!("Bench {client_id}")).unwrap(), &owner)
-        .await
-        .expect("tenant");
-    let scopes = ScopeSet::parse_oauth("read:projects write:tasks").unwrap();
-    let challenge = pkce::s256(VERIFIER);
-    let mut codes = Vec::with_capacity(n);
-    let mut tx = db.begin_write().await.unwrap();
-    let installation = installations::record_consent(&mut tx, app::domain::PluginId(plugin_id), tenant, user, &scopes, now()).await.unwrap();
-    for _ in 0..n {
-        let request = CodeRequest {
-            plugin: app::domain::PluginId(plugin_id),
-            installation,
-            tenant,
-            user,
-            redirect_uri: "https://bench.example.com/cb",
-            scopes: &scopes,
-            code_challenge: &challenge,
-        };
-        codes.push(grants::issue_code(&mut tx, &request, now()).await.unwrap());
-    }
-    tx.commit().await.unwrap();
-    codes
+/// `n` codes for one installation in a tenant of its own, issued the way the consent screen issues them.
+async fn issue_codes(db: &Db, plugin: &FixturePlugin, n: usize) -> Vec<String> {
+    let (tenant, user) = fixtures::tenant_with_owner(db, &format!("Bench {}", plugin.creds.slug)).await.expect("tenant");
+    fixtures::consent_codes(db, plugin, tenant, user, &plugin.scopes, n).await.expect("codes").1
 }
 
 async fn post_token(http: &reqwest::Client, url: &str, creds: &Credentials, form: &[(&str, &str)]) -> (Duration, serde_json::Value) {
@@ -100,14 +57,15 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     let http = reqwest::Client::new();
 
     // Code exchanges.
-    let creds = register(&db, "bench-exchange", None).await;
-    let codes = issue_codes(&db, &creds.client_id, grants_n).await;
+    let plugin = register(&db, "bench-exchange", None).await;
+    let codes = issue_codes(&db, &plugin, grants_n).await;
+    let creds = &plugin.creds;
     let started = Instant::now();
     let samples: Vec<Duration> = stream::iter(codes.iter())
         .map(|code| {
-            let (http, url, creds) = (&http, &token_url, &creds);
+            let (http, url) = (&http, &token_url);
             async move {
-                post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://bench.example.com/cb"), ("code_verifier", VERIFIER)])
+                post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT_URI), ("code_verifier", VERIFIER)])
                     .await
                     .0
             }
@@ -120,14 +78,15 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     report("code exchange latency", samples);
 
     // Refreshes: `concurrency` token families, each rotating in turn.
-    let creds = register(&db, "bench-refresh", None).await;
-    let codes = issue_codes(&db, &creds.client_id, concurrency).await;
+    let plugin = register(&db, "bench-refresh", None).await;
+    let codes = issue_codes(&db, &plugin, concurrency).await;
+    let creds = &plugin.creds;
     let per_family = grants_n.div_ceil(concurrency);
     let started = Instant::now();
     let families = codes.iter().map(|code| {
-        let (http, url, creds) = (&http, &token_url, &creds);
+        let (http, url) = (&http, &token_url);
         async move {
-            let (_, body) = post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://bench.example.com/cb"), ("code_verifier", VERIFIER)]).await;
+            let (_, body) = post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT_URI), ("code_verifier", VERIFIER)]).await;
             let mut refresh = body["refresh_token"].as_str().unwrap().to_owned();
             let mut samples = Vec::with_capacity(per_family);
             for _ in 0..per_family {

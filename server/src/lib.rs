@@ -1,6 +1,7 @@
 //! Wires Plugboard together: configuration from the environment, the database,
 //! the router, and a server that shuts down cleanly.
 
+pub mod fixtures;
 pub mod scratch;
 
 use app::server::outbound::{parse_allowlist, IpRange, OutboundPolicy};

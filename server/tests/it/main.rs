@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod api_property;
 mod cli;
 mod common;
 mod health;

@@ -1,0 +1,87 @@
+//! REST API throughput: requests per second of `GET /api/v1/installation` with a Bearer
+//! token (token lookup, rate-limit count, installation read) next to `GET /healthz` (a
+//! database ping) on the same server, over loopback, on SQLite and on PostgreSQL.
+//!
+//!     cargo bench -p server --bench api -- [--seconds 5] [--connections 32] [--db sqlite|postgres|both]
+
+use server::fixtures;
+use server::{app_state, open_database, serve, Config};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::{engine_name, scratch, Flags};
+
+mod support;
+
+/// An access token of a fresh installation, issued as the token endpoint would.
+async fn access_token(db: &app::server::Db) -> String {
+    let plugin = fixtures::register_plugin(db, "bench-api", "read:projects", None).await.expect("plugin");
+    let (tenant, user) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
+    fixtures::install(db, &plugin, tenant, user, &plugin.scopes).await.expect("install").1.access_token
+}
+
+/// Requests per second of `url` from `connections` concurrent keep-alive clients.
+async fn load(url: String, token: Option<String>, seconds: u64, connections: usize) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build().unwrap();
+    let mut workers = Vec::new();
+    for _ in 0..connections {
+        let (http, url, token, stop, done) = (http.clone(), url.clone(), token.clone(), stop.clone(), done.clone());
+        workers.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let mut req = http.get(&url);
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let res = req.send().await.expect("request");
+                assert_eq!(res.status(), 200, "{url}");
+                let _ = res.bytes().await;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    let count = done.load(Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    count as f64 / elapsed
+}
+
+#[tokio::main]
+async fn main() {
+    let flags = Flags::from_env();
+    let seconds = flags.value("--seconds", 5u64);
+    let connections = flags.value("--connections", 32usize);
+    println!("Plugboard API benchmark: {connections} connections, {seconds} s per endpoint, client and server on this machine");
+    for engine in flags.engines() {
+        let db_scratch = scratch(engine).await;
+        let mut config = Config::for_database(db_scratch.url.clone());
+        config.max_connections = 16;
+        config.api_requests_per_minute = i64::MAX / 2;
+        config.webhook_worker = false;
+        let db = open_database(&config).await.expect("database");
+        let token = access_token(&db).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, app_state(&config, db.clone()), async {
+            let _ = stopped.await;
+        }));
+        // Warm up both paths.
+        load(format!("{base}/healthz"), None, 1, connections).await;
+        load(format!("{base}/api/v1/installation"), Some(token.clone()), 1, connections).await;
+        let health = load(format!("{base}/healthz"), None, seconds, connections).await;
+        let api = load(format!("{base}/api/v1/installation"), Some(token), seconds, connections).await;
+        println!("\n{}", engine_name(engine));
+        println!("  GET /healthz                       {health:>8.0} req/s");
+        println!("  GET /api/v1/installation (Bearer)  {api:>8.0} req/s   ({:.0}% of /healthz)", 100.0 * api / health);
+        let _ = stop.send(());
+        db.close().await;
+        db_scratch.remove().await;
+    }
+}

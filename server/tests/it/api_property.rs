@@ -1,0 +1,280 @@
+//! A property of the plugin REST API, through the real server: over random tenants,
+//! installations with random grants, routes and target objects (the caller's own,
+//! another tenant's, or one already deleted), no response carries another tenant's data
+//! and every route answers exactly as its scope rule and the tenant boundary say.
+//!
+//! The expected answers come from a model written here, not from the server's code: a
+//! route's scope, `write:X` covering `read:X`, and which objects exist in which tenant.
+
+use crate::common::{Backend, TestApp};
+use app::domain::{Scope, ScopeSet, TenantId, UserId};
+use app::server::work;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use reqwest::Method;
+use serde_json::{json, Value};
+use server::fixtures;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+const TENANTS: usize = 3;
+const PROJECTS_PER_TENANT: usize = 3;
+const TASKS_PER_PROJECT: usize = 2;
+const ALL_SCOPES: [&str; 5] = ["read:projects", "write:projects", "read:tasks", "write:tasks", "read:users"];
+
+/// Each tenant's names carry its marker, so a leak shows in any response body.
+fn marker(tenant: usize) -> String {
+    format!("secret-of-tenant-{tenant}")
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    Installation,
+    ListProjects,
+    GetProject,
+    CreateProject,
+    UpdateProject,
+    DeleteProject,
+    ListTasks,
+    GetTask,
+    CreateTask,
+    UpdateTask,
+    DeleteTask,
+}
+
+impl Route {
+    const ALL: [Route; 11] = [
+        Route::Installation,
+        Route::ListProjects,
+        Route::GetProject,
+        Route::CreateProject,
+        Route::UpdateProject,
+        Route::DeleteProject,
+        Route::ListTasks,
+        Route::GetTask,
+        Route::CreateTask,
+        Route::UpdateTask,
+        Route::DeleteTask,
+    ];
+
+    /// The scope the contract (DESIGN.md §5) names for the route.
+    fn scope(self) -> Option<&'static str> {
+        match self {
+            Route::Installation => None,
+            Route::ListProjects | Route::GetProject => Some("read:projects"),
+            Route::CreateProject | Route::UpdateProject | Route::DeleteProject => Some("write:projects"),
+            Route::ListTasks | Route::GetTask => Some("read:tasks"),
+            Route::CreateTask | Route::UpdateTask | Route::DeleteTask => Some("write:tasks"),
+        }
+    }
+}
+
+/// The model's verdict: write:X covers read:X, nothing else covers anything else.
+fn granted_allows(granted: &[&str], needed: &str) -> bool {
+    granted.contains(&needed) || needed.strip_prefix("read:").is_some_and(|what| granted.contains(&format!("write:{what}").as_str()))
+}
+
+/// One request of a case: a route, and the tenant and index of the object it targets.
+#[derive(Debug, Clone)]
+struct Op {
+    route: Route,
+    target_tenant: usize,
+    target: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    tenant: usize,
+    /// Bit i grants `ALL_SCOPES[i]`.
+    grant: u8,
+    ops: Vec<Op>,
+}
+
+fn cases() -> impl Strategy<Value = Case> {
+    let op = (0..Route::ALL.len(), 0..TENANTS, 0..PROJECTS_PER_TENANT * TASKS_PER_PROJECT)
+        .prop_map(|(r, target_tenant, target)| Op { route: Route::ALL[r], target_tenant, target });
+    (0..TENANTS, 0u8..32, proptest::collection::vec(op, 1..6)).prop_map(|(tenant, grant, ops)| Case { tenant, grant, ops })
+}
+
+struct Tenant {
+    id: TenantId,
+    owner: UserId,
+    projects: Vec<i64>,
+    tasks: Vec<i64>,
+}
+
+/// What exists: the seeded objects of each tenant, and those deleted since.
+struct Model {
+    tenants: Vec<Tenant>,
+    deleted_projects: HashSet<i64>,
+    deleted_tasks: HashSet<i64>,
+    task_project: HashMap<i64, i64>,
+    /// How often each kind of answer came (200 for any success, 403, 404, …), to show the cases reached them.
+    outcomes: HashMap<u16, usize>,
+}
+
+async fn build_world(app: &TestApp) -> Model {
+    let mut tenants = Vec::new();
+    for t in 0..TENANTS {
+        let (id, owner) = fixtures::tenant_with_owner(&app.db, &format!("Property {t}")).await.unwrap();
+        tenants.push(Tenant { id, owner, projects: Vec::new(), tasks: Vec::new() });
+    }
+    let mut task_project = HashMap::new();
+    for (t, tenant) in tenants.iter_mut().enumerate() {
+        for p in 0..PROJECTS_PER_TENANT {
+            let new = work::NewProject { name: format!("Project {p} {}", marker(t)), description: marker(t), archived: false };
+            let project = work::create_project(&app.db, tenant.id, &new, None).await.unwrap();
+            tenant.projects.push(project.id);
+            for k in 0..TASKS_PER_PROJECT {
+                let new = work::NewTask {
+                    project_id: project.id,
+                    title: format!("Task {p}.{k} {}", marker(t)),
+                    status: app::domain::TaskStatus::Todo,
+                    assignee_id: Some(tenant.owner.0),
+                    due_date: None,
+                };
+                let task = work::create_task(&app.db, tenant.id, &new, None).await.unwrap();
+                tenant.tasks.push(task.id);
+                task_project.insert(task.id, project.id);
+            }
+        }
+    }
+    Model { tenants, deleted_projects: HashSet::new(), deleted_tasks: HashSet::new(), task_project, outcomes: HashMap::new() }
+}
+
+/// What the model expects of one request: a status, and for refusals the error code.
+fn expect(model: &Model, case: &Case, granted: &[&str], op: &Op) -> (u16, Option<&'static str>) {
+    if let Some(scope) = op.route.scope() {
+        if !granted_allows(granted, scope) {
+            return (403, Some("insufficient_scope"));
+        }
+    }
+    let own = op.target_tenant == case.tenant;
+    let target = &model.tenants[op.target_tenant];
+    let project = target.projects[op.target % PROJECTS_PER_TENANT];
+    let task = target.tasks[op.target];
+    let project_there = own && !model.deleted_projects.contains(&project);
+    let task_there = own && !model.deleted_tasks.contains(&task);
+    match op.route {
+        Route::Installation | Route::ListProjects | Route::ListTasks => (200, None),
+        Route::CreateProject => (201, None),
+        Route::GetProject | Route::UpdateProject if project_there => (200, None),
+        Route::DeleteProject if project_there => (204, None),
+        Route::GetTask | Route::UpdateTask if task_there => (200, None),
+        Route::DeleteTask if task_there => (204, None),
+        Route::CreateTask if project_there => (201, None),
+        Route::CreateTask => (422, Some("validation_failed")),
+        _ => (404, Some("not_found")),
+    }
+}
+
+fn request(op: &Op, model: &Model, caller: usize) -> (Method, String, Option<Value>) {
+    let target = &model.tenants[op.target_tenant];
+    let project = target.projects[op.target % PROJECTS_PER_TENANT];
+    let task = target.tasks[op.target];
+    let mine = marker(caller);
+    match op.route {
+        Route::Installation => (Method::GET, "/installation".into(), None),
+        Route::ListProjects => (Method::GET, "/projects?limit=100".into(), None),
+        Route::GetProject => (Method::GET, format!("/projects/{project}"), None),
+        Route::CreateProject => (Method::POST, "/projects".into(), Some(json!({"name": format!("New {mine}")}))),
+        Route::UpdateProject => (Method::PATCH, format!("/projects/{project}"), Some(json!({"description": format!("Changed {mine}")}))),
+        Route::DeleteProject => (Method::DELETE, format!("/projects/{project}"), None),
+        Route::ListTasks => (Method::GET, "/tasks?limit=100".into(), None),
+        Route::GetTask => (Method::GET, format!("/tasks/{task}"), None),
+        Route::CreateTask => (Method::POST, "/tasks".into(), Some(json!({"project_id": project, "title": format!("New {mine}")}))),
+        Route::UpdateTask => (Method::PATCH, format!("/tasks/{task}"), Some(json!({"status": "doing"}))),
+        Route::DeleteTask => (Method::DELETE, format!("/tasks/{task}"), None),
+    }
+}
+
+/// Applies a successful delete to the model.
+fn record(model: &mut Model, op: &Op) {
+    let target = &model.tenants[op.target_tenant];
+    match op.route {
+        Route::DeleteProject => {
+            let project = target.projects[op.target % PROJECTS_PER_TENANT];
+            model.deleted_projects.insert(project);
+            let tasks: Vec<i64> = model.task_project.iter().filter(|(_, p)| **p == project).map(|(t, _)| *t).collect();
+            model.deleted_tasks.extend(tasks);
+        }
+        Route::DeleteTask => {
+            model.deleted_tasks.insert(target.tasks[op.target]);
+        }
+        _ => {}
+    }
+}
+
+async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, case: Case) -> Result<(), TestCaseError> {
+    let granted: Vec<&str> = ALL_SCOPES.iter().enumerate().filter(|(i, _)| case.grant & (1 << i) != 0).map(|(_, s)| *s).collect();
+    let (tenant_id, owner) = {
+        let m = model.lock().unwrap();
+        (m.tenants[case.tenant].id, m.tenants[case.tenant].owner)
+    };
+    let plugin = fixtures::register_plugin(&app.db, &format!("property-{}", serial.fetch_add(1, Ordering::Relaxed)), &ALL_SCOPES.join(" "), None)
+        .await
+        .unwrap();
+    let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));
+    let (_, tokens) = fixtures::install(&app.db, &plugin, tenant_id, owner, &scopes).await.unwrap();
+    let http = reqwest::Client::new();
+    let foreign: Vec<String> = (0..TENANTS).filter(|t| *t != case.tenant).map(marker).collect();
+    for op in &case.ops {
+        let (method, path, body, expected) = {
+            let m = model.lock().unwrap();
+            let (method, path, body) = request(op, &m, case.tenant);
+            (method, path, body, expect(&m, &case, &granted, op))
+        };
+        let mut req = http.request(method.clone(), app.url(&format!("/api/v1{path}"))).bearer_auth(&tokens.access_token);
+        if let Some(b) = &body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let context = format!("{case:?}: {method} {path} answered {status} {text}");
+        for leak in &foreign {
+            prop_assert!(!text.contains(leak.as_str()), "another tenant's data: {}", context);
+        }
+        prop_assert_eq!(status, expected.0, "{}", context);
+        if let Some(code) = expected.1 {
+            let value: Value = serde_json::from_str(&text).unwrap_or_default();
+            prop_assert_eq!(value["error"]["code"].as_str(), Some(code), "{}", context);
+        }
+        if status == 200 && matches!(op.route, Route::ListProjects | Route::ListTasks) {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            prop_assert!(value["data"].as_array().is_some_and(|d| d.iter().all(|o| o.to_string().contains(&marker(case.tenant)))), "{}", context);
+        }
+        if matches!(op.route, Route::Installation) {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(value["tenant_id"].as_i64(), Some(tenant_id.0), "{}", context);
+            prop_assert_eq!(value["scopes"].as_array().map(Vec::len), Some(granted.len()), "{}", context);
+        }
+        let mut m = model.lock().unwrap();
+        let success = (200..300).contains(&status);
+        *m.outcomes.entry(if success { 200 } else { status }).or_default() += 1;
+        if success {
+            record(&mut m, op);
+        }
+    }
+    Ok(())
+}
+
+async fn no_request_crosses_a_tenant_or_a_scope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let model = Mutex::new(build_world(&app).await);
+    let serial = AtomicUsize::new(0);
+    let handle = tokio::runtime::Handle::current();
+    let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
+    let outcome = tokio::task::block_in_place(|| runner.run(&cases(), |case| handle.block_on(run_case(&app, &model, &serial, case))));
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+    // The cases reached every kind of answer: success, missing scope, another tenant's object.
+    let m = model.lock().unwrap();
+    for kind in [200, 403, 404] {
+        assert!(m.outcomes.get(&kind).copied().unwrap_or(0) > 0, "no case was answered {kind}: {:?}", m.outcomes);
+    }
+}
+
+crate::on_both_databases!(no_request_crosses_a_tenant_or_a_scope);
