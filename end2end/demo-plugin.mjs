@@ -1,6 +1,7 @@
 // A plugin server of the kind partners run, for the end-to-end tests: it answers the
 // Install hand-over by starting the authorization (its own state and PKCE verifier),
-// exchanges the code at Plugboard's token endpoint, and shows what it got.
+// exchanges the code at Plugboard's token endpoint, creates a task through the REST API,
+// and shows what it got.
 // Node's standard library only. Binds to 127.0.0.1.
 import http from "node:http";
 import crypto from "node:crypto";
@@ -56,6 +57,23 @@ http
     });
     const tokens = await answer.json();
     if (!answer.ok) return page(res, 502, "Token exchange failed", `<p id="error">${tokens.error}</p>`);
-    page(res, 200, "Connected to Plugboard", `<p id="scope">${tokens.scope}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`);
+    // Straight away, the plugin does its job through the REST API: a task in the first project.
+    const api = (path, init = {}) =>
+      fetch(`${plugboard}/api/v1${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json" },
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const projects = await api("/projects?limit=1");
+    const project = projects.body.data?.[0];
+    const created = project
+      ? await api("/tasks", { method: "POST", body: JSON.stringify({ project_id: project.id, title: "Log this week's hours" }) })
+      : projects;
+    if (created.status !== 201) return page(res, 502, "API call failed", `<p id="error">${JSON.stringify(created.body)}</p>`);
+    page(
+      res,
+      200,
+      "Connected to Plugboard",
+      `<p id="scope">${tokens.scope}</p><p id="created-task">${created.body.title}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
+    );
   })
   .listen(port, "127.0.0.1");

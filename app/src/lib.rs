@@ -14,9 +14,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::api_docs::ApiDocsPage;
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
 use pages::installed::InstalledPage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
+use pages::projects::ProjectsPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,6 +59,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/docs/api") view=ApiDocsPage/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>
                 </Routes>

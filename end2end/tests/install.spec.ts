@@ -20,6 +20,7 @@ test("an admin installs a plugin through the consent page, sees it installed, an
   // Back at the plugin, which exchanged its code for tokens.
   await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
   await expect(page.locator("#scope")).toHaveText("read:projects write:tasks");
+  await expect(page.locator("#created-task")).toHaveText("Log this week's hours");
   await page.getByRole("link", { name: "Back to Plugboard" }).click();
 
   await hydrated(page);
@@ -31,6 +32,12 @@ test("an admin installs a plugin through the consent page, sees it installed, an
 
   await page.goto("/marketplace?q=timesheet");
   await expect(page.locator('[data-plugin-slug="timesheet-bridge"]')).toContainText("Installed");
+
+  // The task the plugin created through the API, marked as its work.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
+  const task = page.locator(".task-row", { hasText: "Log this week's hours" });
+  await expect(task).toContainText("Added by Timesheet Bridge");
+  await expect(task).toContainText("To do");
 
   await page.goto("/installed");
   await hydrated(page);

@@ -13,6 +13,8 @@ pub fn Header() -> impl IntoView {
                 <nav class="site-nav" aria-label="Main">
                     <A href="/marketplace">"Marketplace"</A>
                     <A href="/installed">"Installed plugins"</A>
+                    <A href="/projects">"Projects"</A>
+                    <A href="/docs/api">"Plugin API"</A>
                 </nav>
                 <div class="account">
                     <Transition fallback=|| ()>
@@ -64,6 +66,17 @@ pub fn set_http_status(code: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
+}
+
+/// What a signed-out visitor sees on a page that needs an account.
+#[component]
+pub fn SignInPrompt(message: &'static str, next: &'static str) -> impl IntoView {
+    view! {
+        <div class="empty-state">
+            <p>{message}</p>
+            <A href=format!("/signin?next={next}") attr:class="button primary">"Sign in"</A>
+        </div>
+    }
 }
 
 #[component]

@@ -19,4 +19,4 @@ pub use listing::{
 };
 pub use scope::{Scope, ScopeSet};
 pub use slug::PluginSlug;
-pub use work::{parse_due_date, parse_text, Project, Task, TaskStatus};
+pub use work::{parse_due_date, parse_long_text, parse_text, PluginActivity, Project, ProjectBoard, Task, TaskCard, TaskStatus, WorkOverview};

@@ -62,6 +62,50 @@ pub struct Task {
     pub updated_at: i64,
 }
 
+/// A project as the tenant's people see it on the Projects page: with its tasks and
+/// the plugins that created or last changed it (none when a person did).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectBoard {
+    pub project: Project,
+    pub activity: PluginActivity,
+    pub tasks: Vec<TaskCard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskCard {
+    pub task: Task,
+    pub assignee: Option<String>,
+    pub activity: PluginActivity,
+}
+
+/// Which plugins created and last changed an object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PluginActivity {
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+impl PluginActivity {
+    /// "Added by Zapier Connector", "Changed by GitHub Sync", or both.
+    pub fn summary(&self) -> Option<String> {
+        match (&self.created_by, &self.updated_by) {
+            (None, None) => None,
+            (Some(c), None) => Some(format!("Added by {c}")),
+            (None, Some(u)) => Some(format!("Changed by {u}")),
+            // Creating also sets `updated_by`.
+            (Some(c), Some(u)) if c == u => Some(format!("Added by {c}")),
+            (Some(c), Some(u)) => Some(format!("Added by {c}, changed by {u}")),
+        }
+    }
+}
+
+/// The Projects page: the tenant's projects, newest first, and how many were left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkOverview {
+    pub boards: Vec<ProjectBoard>,
+    pub more_projects: i64,
+}
+
 /// A name or title: trimmed, 1 to `max` characters, no control characters.
 pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
     let text = raw.trim();
@@ -77,7 +121,19 @@ pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-/// A calendar date `YYYY-MM-DD` that exists.
+/// A longer text such as a description: at most `max` characters, line breaks and tabs
+/// allowed, other control characters (NUL among them, which PostgreSQL cannot store) not.
+pub fn parse_long_text(raw: &str, max: usize) -> Result<String, String> {
+    if raw.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err("must not contain control characters other than line breaks and tabs".into());
+    }
+    Ok(raw.to_owned())
+}
+
+/// A calendar date `YYYY-MM-DD` that exists (RFC 3339 `full-date`, any four-digit year).
 pub fn parse_due_date(raw: &str) -> Result<String, String> {
     let bad = || format!("{raw:?} is not a date of the form YYYY-MM-DD");
     let parts: Vec<&str> = raw.split('-').collect();
@@ -94,7 +150,7 @@ pub fn parse_due_date(raw: &str) -> Result<String, String> {
         2 => 28,
         _ => return Err(bad()),
     };
-    if d == 0 || d > days || y < 1900 {
+    if d == 0 || d > days {
         return Err(bad());
     }
     Ok(raw.to_owned())
@@ -108,6 +164,8 @@ mod tests {
     fn dates_and_texts_are_checked() {
         assert!(parse_due_date("2026-02-28").is_ok());
         assert!(parse_due_date("2024-02-29").is_ok());
+        assert!(parse_due_date("0003-12-20").is_ok());
+        assert!(parse_due_date("1900-02-29").is_err());
         assert!(parse_due_date("2026-02-29").is_err());
         assert!(parse_due_date("2026-13-01").is_err());
         assert!(parse_due_date("26-1-1").is_err());
@@ -116,5 +174,8 @@ mod tests {
         assert!(parse_text("   ", 10).is_err());
         assert!(parse_text("a\u{0}b", 10).is_err());
         assert!(parse_text(&"x".repeat(11), 10).is_err());
+        assert_eq!(parse_long_text("Line one\n\tLine two", 100).unwrap(), "Line one\n\tLine two");
+        assert!(parse_long_text("nul \u{0} byte", 100).is_err());
+        assert!(parse_long_text(&"x".repeat(101), 100).is_err());
     }
 }

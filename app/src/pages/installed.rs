@@ -1,8 +1,10 @@
 //! "Installed plugins": what the tenant has installed, with what access, since when and
 //! by whom, and Uninstall (which revokes every token of the installation at once).
 
+use crate::components::format::format_date;
+use crate::components::layout::SignInPrompt;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::{InstallationId, InstalledPlugin};
+use crate::domain::InstalledPlugin;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,11 +27,11 @@ async fn installed_plugins_inner() -> Result<Vec<InstalledPlugin>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "uninstall_plugin")]
 pub async fn uninstall_plugin(installation_id: i64) -> Result<(), AppError> {
-    crate::server::with_status(uninstall_plugin_inner(InstallationId(installation_id)).await)
+    crate::server::with_status(uninstall_plugin_inner(crate::domain::InstallationId(installation_id)).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn uninstall_plugin_inner(installation: InstallationId) -> Result<(), AppError> {
+async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
     use crate::server::installations::{self, InstallError};
     use crate::server::{session, AppState};
     let state = AppState::from_context()?;
@@ -45,23 +47,6 @@ async fn uninstall_plugin_inner(installation: InstallationId) -> Result<(), AppE
         Err(InstallError::NotInstalled) => Err(AppError::NotFound("That plugin is not installed.".into())),
         Err(InstallError::Db(e)) => Err(crate::server::internal("uninstalling failed")(e)),
     }
-}
-
-/// "3 Nov 2026" from unix seconds, the same on server and browser.
-fn format_date(unix: i64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    // Civil-from-days (Howard Hinnant's algorithm), so no date library is shipped to the browser.
-    let days = unix.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
 #[component]
@@ -82,10 +67,7 @@ pub fn InstalledPage() -> impl IntoView {
                 let can_manage = matches!(auth.user.await, Ok(Some(u)) if u.role.can_manage_plugins());
                 match installed.await {
                     Err(AppError::NotSignedIn) => view! {
-                        <div class="empty-state">
-                            <p>"Sign in to see your organisation's plugins."</p>
-                            <A href="/signin?next=/installed" attr:class="button primary">"Sign in"</A>
-                        </div>
+                        <SignInPrompt message="Sign in to see your organisation's plugins." next="/installed"/>
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
@@ -150,15 +132,5 @@ fn InstalledRow(plugin: InstalledPlugin, can_manage: bool, uninstall: ServerActi
                 })}
             </div>
         </li>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_read_like_dates() {
-        assert_eq!(super::format_date(0), "1 Jan 1970");
-        assert_eq!(super::format_date(1_795_000_000), "18 Nov 2026");
-        assert_eq!(super::format_date(951_782_400), "29 Feb 2000");
     }
 }

@@ -293,6 +293,23 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
             .await?;
         }
     }
+    // Some of Acme's work came from its plugins, as the Projects page shows.
+    const PLUGIN_WORK: &[(&str, &str, &str)] = &[
+        ("zapier-connector", "created_by_installation", "Schedule onsite interviews"),
+        ("github-sync", "updated_by_installation", "Crash on login with SSO"),
+        ("recurring-tasks", "created_by_installation", "Accessibility review"),
+    ];
+    for (slug, column, title) in PLUGIN_WORK {
+        sqlx::query(&format!(
+            "UPDATE tasks SET {column} = (SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+                 WHERE p.slug = $1 AND i.tenant_id = tasks.tenant_id) WHERE tenant_id = $2 AND title = $3"
+        ))
+        .bind(*slug)
+        .bind(tenants[0].0 .0)
+        .bind(*title)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(report)
 }

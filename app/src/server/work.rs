@@ -3,7 +3,7 @@
 //! outside it; `actor` is the installation that acts, when a plugin does.
 
 use super::{now, Db};
-use crate::domain::{InstallationId, Project, Task, TaskStatus, TenantId};
+use crate::domain::{parse_long_text, InstallationId, PluginActivity, Project, ProjectBoard, Task, TaskCard, TaskStatus, TenantId, WorkOverview};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -35,6 +35,9 @@ fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
     let next_after = if more { items.last().map(&id) } else { None };
     Page { items, next_after }
 }
+
+/// The longest project description, in characters.
+pub const DESCRIPTION_MAX: usize = 10_000;
 
 const PROJECT_COLUMNS: &str = "id, name, description, archived, created_at, updated_at";
 const TASK_COLUMNS: &str = "id, project_id, title, status, assignee_id, due_date, created_at, updated_at";
@@ -95,9 +98,7 @@ pub struct NewProject {
 
 pub async fn create_project(db: &Db, tenant: TenantId, new: &NewProject, actor: Option<InstallationId>) -> Result<Project, WorkError> {
     let name = crate::domain::parse_text(&new.name, 200).map_err(|m| invalid("name", m))?;
-    if new.description.chars().count() > 10_000 {
-        return Err(invalid("description", "must be at most 10000 characters"));
-    }
+    let description = parse_long_text(&new.description, DESCRIPTION_MAX).map_err(|m| invalid("description", m))?;
     let t = now();
     let row = sqlx::query(&format!(
         "INSERT INTO projects (tenant_id, name, description, archived, created_at, updated_at, created_by_installation, updated_by_installation) \
@@ -105,7 +106,7 @@ pub async fn create_project(db: &Db, tenant: TenantId, new: &NewProject, actor: 
     ))
     .bind(tenant.0)
     .bind(name)
-    .bind(&new.description)
+    .bind(description)
     .bind(i64::from(new.archived))
     .bind(t)
     .bind(actor.map(|a| a.0))
@@ -123,16 +124,14 @@ pub struct ProjectPatch {
 
 pub async fn update_project(db: &Db, tenant: TenantId, id: i64, patch: &ProjectPatch, actor: Option<InstallationId>) -> Result<Project, WorkError> {
     let name = patch.name.as_deref().map(|n| crate::domain::parse_text(n, 200)).transpose().map_err(|m| invalid("name", m))?;
-    if patch.description.as_ref().is_some_and(|d| d.chars().count() > 10_000) {
-        return Err(invalid("description", "must be at most 10000 characters"));
-    }
+    let description = patch.description.as_deref().map(|d| parse_long_text(d, DESCRIPTION_MAX)).transpose().map_err(|m| invalid("description", m))?;
     let row = sqlx::query(&format!(
         "UPDATE projects SET name = COALESCE($1, name), description = COALESCE($2, description), \
              archived = COALESCE($3, archived), updated_at = $4, updated_by_installation = $5 \
          WHERE tenant_id = $6 AND id = $7 RETURNING {PROJECT_COLUMNS}"
     ))
     .bind(name)
-    .bind(patch.description.as_deref())
+    .bind(description)
     .bind(patch.archived.map(i64::from))
     .bind(now())
     .bind(actor.map(|a| a.0))
@@ -286,4 +285,56 @@ pub async fn delete_task(db: &Db, tenant: TenantId, id: i64) -> Result<(), WorkE
         return Err(WorkError::NotFound);
     }
     Ok(())
+}
+
+/// At most this many projects on the Projects page, and tasks in all of them.
+pub const OVERVIEW_PROJECTS: i64 = 50;
+const OVERVIEW_TASKS: i64 = 2_000;
+const PROJECT_ORDER: &str = "x.archived, x.updated_at DESC, x.id DESC";
+
+/// The plugins behind `created_by_installation` and `updated_by_installation` of table `x`.
+const ACTIVITY_JOINS: &str = "LEFT JOIN installations ci ON ci.id = x.created_by_installation LEFT JOIN plugins cp ON cp.id = ci.plugin_id \
+     LEFT JOIN installations ui ON ui.id = x.updated_by_installation LEFT JOIN plugins up ON up.id = ui.plugin_id";
+
+fn activity(row: &AnyRow) -> Result<PluginActivity, sqlx::Error> {
+    Ok(PluginActivity { created_by: row.try_get("created_by")?, updated_by: row.try_get("updated_by")? })
+}
+
+/// The Projects page: active projects before archived ones, recently changed first, each
+/// with its tasks (in progress, to do, done) and the plugins that touched them.
+pub async fn overview(db: &Db, tenant: TenantId) -> Result<WorkOverview, sqlx::Error> {
+    let project_columns = PROJECT_COLUMNS.split(", ").map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", ");
+    let projects_sql = format!(
+        "SELECT {project_columns}, cp.name AS created_by, up.name AS updated_by FROM projects x {ACTIVITY_JOINS} \
+         WHERE x.tenant_id = $1 ORDER BY {PROJECT_ORDER} LIMIT $2"
+    );
+    let projects = sqlx::query(&projects_sql)
+    .bind(tenant.0)
+    .bind(OVERVIEW_PROJECTS)
+    .fetch_all(db.pool());
+    let total = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM projects WHERE tenant_id = $1").bind(tenant.0).fetch_one(db.pool());
+    let task_columns = TASK_COLUMNS.split(", ").map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", ");
+    let tasks_sql = format!(
+        "SELECT {task_columns}, u.display_name AS assignee, cp.name AS created_by, up.name AS updated_by FROM tasks x {ACTIVITY_JOINS} \
+         LEFT JOIN users u ON u.id = x.assignee_id AND u.tenant_id = x.tenant_id \
+         WHERE x.tenant_id = $1 AND x.project_id IN (SELECT x.id FROM projects x WHERE x.tenant_id = $1 ORDER BY {PROJECT_ORDER} LIMIT $3) \
+         ORDER BY CASE x.status WHEN 'doing' THEN 0 WHEN 'todo' THEN 1 ELSE 2 END, x.id LIMIT $2"
+    );
+    let tasks = sqlx::query(&tasks_sql)
+    .bind(tenant.0)
+    .bind(OVERVIEW_TASKS)
+    .bind(OVERVIEW_PROJECTS)
+    .fetch_all(db.pool());
+    let (projects, total, tasks) = futures::try_join!(projects, total, tasks)?;
+    let mut boards = projects
+        .iter()
+        .map(|row| Ok(ProjectBoard { project: project(row)?, activity: activity(row)?, tasks: Vec::new() }))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    for row in &tasks {
+        let card = TaskCard { task: task(row)?, assignee: row.try_get("assignee")?, activity: activity(row)? };
+        if let Some(board) = boards.iter_mut().find(|b| b.project.id == card.task.project_id) {
+            board.tasks.push(card);
+        }
+    }
+    Ok(WorkOverview { more_projects: (total - boards.len() as i64).max(0), boards })
 }

@@ -294,6 +294,10 @@ async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
             assert_eq!(b["error"]["field"], f, "{ctx}: {b}");
         }
     }
+    // A NUL byte, which PostgreSQL cannot store, is a validation error on both databases.
+    let (s, _, b) = w.call(Some(&w.full), Method::POST, "/projects", Some(json!({"name": "Fine", "description": "a\u{0}b"}))).await;
+    assert_error(s, &b, 422, "validation_failed", "NUL in a description");
+    assert_eq!(b["error"]["field"], "description");
     for path in ["/tasks?limit=0", "/tasks?limit=abc", "/tasks?status=nope", "/tasks?cursor=%%%", "/tasks?unknown=1", "/projects?archived=maybe"] {
         let (s, _, b) = w.call(Some(&w.full), Method::GET, path, None).await;
         assert_error(s, &b, 400, "bad_request", path);
@@ -349,6 +353,13 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     served.sort();
     served.dedup();
     assert_eq!(documented, served, "every route is documented, and every documented route is tested");
+    // The guide for plugin developers lists every documented route.
+    let (s, guide) = w.app.get_html(&w.app.client(), "/docs/api").await;
+    assert_eq!(s, 200);
+    for op in &documented {
+        let (method, path) = op.split_once(' ').unwrap();
+        assert!(guide.contains(&format!("{method} /api/v1{path}")), "the API guide does not list {op}");
+    }
     // Each documented operation answers as a route (an auth error, not the not-found fallback).
     for op in &documented {
         let (method, path) = op.split_once(' ').unwrap();
@@ -358,7 +369,44 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     }
 }
 
+async fn the_projects_page_shows_what_plugins_did(backend: Backend) {
+    let w = World::new(backend).await;
+    let (s, _, project) = w.call(Some(&w.full), Method::POST, "/projects", Some(json!({"name": "Made through the API"}))).await;
+    assert_eq!(s, 201);
+    let (s, _, _) = w.call(Some(&w.full), Method::POST, "/tasks", Some(json!({"project_id": project["id"], "title": "A task a plugin wrote"}))).await;
+    assert_eq!(s, 201);
+    let (s, _, _) = w.call(Some(&w.full), Method::PATCH, &format!("/tasks/{}", w.acme_task), Some(json!({"status": "done"}))).await;
+    assert_eq!(s, 200);
+    let seeded_title: String = sqlx::query_scalar("SELECT title FROM tasks WHERE id = $1").bind(w.acme_task).fetch_one(w.app.db.pool()).await.unwrap();
+
+    // Any member of the tenant sees it, each object marked with the plugin that touched it.
+    let member = w.app.sign_in("viewer@acme.test").await;
+    let (s, html) = w.app.get_html(&member, "/projects").await;
+    assert_eq!(s, 200);
+    let board = &html[html.find("Made through the API").expect("the plugin's project is listed")..];
+    assert!(board[..board.find("</header>").unwrap()].contains("Added by Plugin api-user"), "the project is marked");
+    // The whole `<li>` row around a task's title.
+    let row = |title: &str| {
+        let at = html.find(title).unwrap_or_else(|| panic!("{title} is listed"));
+        let start = html[..at].rfind("<li").unwrap();
+        let end = at + html[at..].find("</li>").unwrap();
+        html[start..end].to_owned()
+    };
+    let written = row("A task a plugin wrote");
+    assert!(written.contains("Added by Plugin api-user") && written.contains("To do"), "{written}");
+    let changed = row(&seeded_title);
+    assert!(changed.contains("Changed by Plugin api-user") && changed.contains("Done"), "{changed}");
+
+    // Another tenant sees none of it; a signed-out visitor is asked to sign in.
+    let (_, globex) = w.app.get_html(&w.app.sign_in("owner@globex.test").await, "/projects").await;
+    assert!(globex.contains("Plant safety audit") && !globex.contains("Made through the API") && !globex.contains(&seeded_title));
+    let (s, html) = w.app.get_html(&w.app.client(), "/projects").await;
+    assert_eq!(s, 401);
+    assert!(html.contains("Sign in to see"));
+}
+
 crate::on_both_databases!(
+    the_projects_page_shows_what_plugins_did,
     every_route_refuses_bad_tokens,
     every_route_enforces_its_scope,
     another_tenants_objects_are_not_found,

@@ -1,0 +1,203 @@
+//! "Plugin API": how a plugin developer installs through OAuth and calls `/api/v1`.
+//! The OpenAPI document is the reference; this page is the guide around it.
+
+use crate::domain::Scope;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The routes of `/api/v1` and the scope each needs (the OpenAPI document has the detail).
+const ROUTES: &[(&str, &str, Option<Scope>, &str)] = &[
+    ("GET", "/api/v1/installation", None, "The installation behind the token: tenant, plugin, scopes in force."),
+    ("GET", "/api/v1/projects", Some(Scope::ReadProjects), "The tenant's projects, oldest first; ?archived=true|false."),
+    ("POST", "/api/v1/projects", Some(Scope::WriteProjects), "Create a project: {\"name\", \"description\"?, \"archived\"?}."),
+    ("GET", "/api/v1/projects/{id}", Some(Scope::ReadProjects), "One project."),
+    ("PATCH", "/api/v1/projects/{id}", Some(Scope::WriteProjects), "Change the given fields."),
+    ("DELETE", "/api/v1/projects/{id}", Some(Scope::WriteProjects), "Delete a project and its tasks."),
+    ("GET", "/api/v1/tasks", Some(Scope::ReadTasks), "The tenant's tasks, oldest first; ?status=todo|doing|done&project_id=."),
+    ("POST", "/api/v1/tasks", Some(Scope::WriteTasks), "Create a task: {\"project_id\", \"title\", \"status\"?, \"assignee_id\"?, \"due_date\"?}."),
+    ("GET", "/api/v1/tasks/{id}", Some(Scope::ReadTasks), "One task."),
+    ("PATCH", "/api/v1/tasks/{id}", Some(Scope::WriteTasks), "Change the given fields; null clears assignee_id or due_date."),
+    ("DELETE", "/api/v1/tasks/{id}", Some(Scope::WriteTasks), "Delete a task."),
+];
+
+/// The error codes a plugin can meet, with their status.
+const ERRORS: &[(u16, &str, &str)] = &[
+    (400, "bad_request", "Unknown field, wrong type, bad JSON or a bad query parameter; field names it."),
+    (400, "invalid_request", "A token in the URL, or a malformed Authorization header."),
+    (401, "invalid_token", "No token, or one that is unknown, expired, revoked, or of an uninstalled plugin."),
+    (403, "insufficient_scope", "The installation did not grant the scope the route needs; the message names it."),
+    (404, "not_found", "No such object in this tenant (another tenant's objects do not exist for you)."),
+    (405, "method_not_allowed", "The route does not take that method."),
+    (413, "payload_too_large", "The body is over 64 KiB."),
+    (415, "unsupported_media_type", "The body is not sent as application/json."),
+    (422, "validation_failed", "A rule was broken, e.g. an empty title or a date that does not exist; field names it."),
+    (429, "rate_limited", "Too many requests for this installation; wait Retry-After seconds."),
+];
+
+const INSTALL_EXAMPLE: &str = r#"# 1. The admin clicks Install; Plugboard sends the browser to your first redirect URI with
+#    ?install={slug}&tenant={id}&iss={Plugboard}. Make a PKCE pair and a state, then redirect to:
+PLUGBOARD=https://plugboard.example.com
+VERIFIER=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n')
+CHALLENGE=$(printf %s "$VERIFIER" | openssl dgst -sha256 -binary | openssl base64 | tr '+/' '-_' | tr -d '=\n')
+echo "$PLUGBOARD/oauth/authorize?response_type=code&client_id=$CLIENT_ID&redirect_uri=https%3A%2F%2Fyour.app%2Fcallback&scope=read%3Aprojects+write%3Atasks&state=$STATE&code_challenge=$CHALLENGE&code_challenge_method=S256"
+
+# 2. The admin allows; your callback receives ?code=…&state=…&iss=… . Check state, then exchange the code:
+curl -s -u "$CLIENT_ID:$CLIENT_SECRET" "$PLUGBOARD/oauth/token" \
+  -d grant_type=authorization_code -d code="$CODE" \
+  -d redirect_uri=https://your.app/callback -d code_verifier="$VERIFIER"
+# {"access_token":"pba_…","token_type":"Bearer","expires_in":3600,"refresh_token":"pbr_…","scope":"read:projects write:tasks"}"#;
+
+const CALL_EXAMPLE: &str = r#"# 3. Call the API with the access token.
+curl -s -H "Authorization: Bearer $ACCESS_TOKEN" "$PLUGBOARD/api/v1/installation"
+curl -s -H "Authorization: Bearer $ACCESS_TOKEN" "$PLUGBOARD/api/v1/projects?limit=10"
+curl -s -H "Authorization: Bearer $ACCESS_TOKEN" -H "Content-Type: application/json" \
+  -d '{"project_id": 42, "title": "Follow up with the customer", "due_date": "2026-12-01"}' \
+  "$PLUGBOARD/api/v1/tasks"
+
+# 4. Before the hour is up, refresh. Keep the new refresh token: the old one is now dead,
+#    and presenting it again revokes every token of the installation.
+curl -s -u "$CLIENT_ID:$CLIENT_SECRET" "$PLUGBOARD/oauth/token" \
+  -d grant_type=refresh_token -d refresh_token="$REFRESH_TOKEN""#;
+
+const ERROR_EXAMPLE: &str = r#"HTTP/1.1 422 Unprocessable Entity
+{"error": {"code": "validation_failed", "message": "due_date \"2026-02-30\" is not a date of the form YYYY-MM-DD", "field": "due_date"}}
+
+HTTP/1.1 403 Forbidden
+WWW-Authenticate: Bearer realm="Plugboard", error="insufficient_scope", scope="write:tasks"
+{"error": {"code": "insufficient_scope", "message": "This call needs the write:tasks scope, which the installation did not grant."}}"#;
+
+const PAGINATION_EXAMPLE: &str = r#"GET /api/v1/tasks?project_id=42&limit=50
+{"data": [ … 50 tasks … ], "next_cursor": "123"}
+
+GET /api/v1/tasks?project_id=42&limit=50&cursor=123
+{"data": [ … the rest … ], "next_cursor": null}"#;
+
+const WEBHOOK_EXAMPLE: &str = r#"POST {your webhook_url}
+webhook-id: msg_…              (the same on every retry: deduplicate on it)
+webhook-timestamp: 1795000000
+webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+{"type": "plugin.installed", "timestamp": "2026-11-18T12:00:00Z",
+ "data": {"installation_id": 7, "tenant_id": 3, "plugin_id": 12, "scopes": ["read:projects", "write:tasks"]}}
+
+signature = base64(HMAC-SHA256(key = base64-decoded part of whsec_…, message = "{id}.{timestamp}.{body}"))"#;
+
+#[component]
+pub fn ApiDocsPage() -> impl IntoView {
+    view! {
+        <Title text="Plugin API"/>
+        <article class="docs">
+            <section class="hero">
+                <h1>"The plugin API"</h1>
+                <p class="muted">
+                    "What an installed plugin can do with a tenant's projects and tasks, and how it gets there. "
+                    "The reference is the "
+                    <a href="/api/v1/openapi.json" rel="external">"OpenAPI 3.1 document"</a>
+                    ", generated from the code that serves it."
+                </p>
+            </section>
+            <nav class="docs-toc" aria-label="On this page">
+                <a href="#install">"Install"</a>
+                <a href="#authentication">"Authentication"</a>
+                <a href="#scopes">"Scopes"</a>
+                <a href="#routes">"Routes"</a>
+                <a href="#errors">"Errors"</a>
+                <a href="#pagination">"Pagination"</a>
+                <a href="#rate-limits">"Rate limits"</a>
+                <a href="#webhooks">"Webhooks"</a>
+            </nav>
+
+            <section id="install">
+                <h2>"Install, then call: the whole flow"</h2>
+                <p>
+                    "Installing is an OAuth 2.0 authorization code grant with PKCE (S256 only). Plugboard is the authorization "
+                    "server: the tenant's admin approves your scopes on its consent screen, your redirect URI receives a code, "
+                    "and you exchange it with your client secret and PKCE verifier for tokens bound to that one tenant. "
+                    "The redirect URI must equal a registered one byte for byte. The server's metadata is at "
+                    <a href="/.well-known/oauth-authorization-server" rel="external"><code>"/.well-known/oauth-authorization-server"</code></a>"."
+                </p>
+                <pre class="code"><code>{INSTALL_EXAMPLE}</code></pre>
+                <pre class="code"><code>{CALL_EXAMPLE}</code></pre>
+            </section>
+
+            <section id="authentication">
+                <h2>"Authentication"</h2>
+                <ul>
+                    <li>"Send " <code>"Authorization: Bearer pba_…"</code> " on every call. A token in the query string is refused, even a valid one."</li>
+                    <li>"Access tokens live one hour (" <code>"expires_in"</code> "). Refresh tokens rotate on every use; an already-used one revokes the whole grant."</li>
+                    <li>"A missing, unknown, expired or revoked token, or one of an uninstalled plugin, answers " <code>"401"</code>
+                        " with " <code>"WWW-Authenticate: Bearer error=\"invalid_token\""</code> ". Uninstalling revokes every token at once."</li>
+                    <li><code>"POST /oauth/introspect"</code> " (RFC 7662) tells you what a token of yours is; " <code>"POST /oauth/revoke"</code> " (RFC 7009) ends it."</li>
+                </ul>
+            </section>
+
+            <section id="scopes">
+                <h2>"Scopes"</h2>
+                <p>"The admin sees each sentence on the consent screen. " <code>"write:X"</code> " also allows " <code>"read:X"</code>
+                   ". A refresh may narrow the scope, never widen it; a plugin that needs more asks the admin to consent again."</p>
+                <table class="docs-table">
+                    <thead><tr><th>"Scope"</th><th>"What the admin grants"</th></tr></thead>
+                    <tbody>
+                        {Scope::ALL.iter().map(|s| view! { <tr><td><code>{s.as_str()}</code></td><td>{s.sentence()}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+
+            <section id="routes">
+                <h2>"Routes"</h2>
+                <table class="docs-table">
+                    <thead><tr><th>"Route"</th><th>"Scope"</th><th>"What it does"</th></tr></thead>
+                    <tbody>
+                        {ROUTES.iter().map(|(method, path, scope, what)| view! {
+                            <tr>
+                                <td><code>{format!("{method} {path}")}</code></td>
+                                <td>{scope.map(|s| view! { <code>{s.as_str()}</code> }.into_any()).unwrap_or_else(|| "none".into_any())}</td>
+                                <td>{*what}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p>"Bodies are JSON (" <code>"Content-Type: application/json"</code> ", at most 64 KiB); unknown fields are refused. "
+                   "Times are Unix seconds; due dates are " <code>"YYYY-MM-DD"</code> ". Objects you create or change are marked with your plugin's name on the tenant's Projects page."</p>
+            </section>
+
+            <section id="errors">
+                <h2>"Errors"</h2>
+                <p>"Every error has the same shape: " <code>"{\"error\": {\"code\", \"message\", \"field\"?}}"</code>
+                   ". Branch on " <code>"code"</code> "; " <code>"message"</code> " is for people; " <code>"field"</code> " names the request field at fault."</p>
+                <table class="docs-table">
+                    <thead><tr><th>"Status"</th><th>"Code"</th><th>"When"</th></tr></thead>
+                    <tbody>
+                        {ERRORS.iter().map(|(status, code, when)| view! { <tr><td>{*status}</td><td><code>{*code}</code></td><td>{*when}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+                <pre class="code"><code>{ERROR_EXAMPLE}</code></pre>
+            </section>
+
+            <section id="pagination">
+                <h2>"Pagination"</h2>
+                <p>"Lists take " <code>"limit"</code> " (1 to 100, default 25) and answer " <code>"next_cursor"</code>
+                   "; pass it back as " <code>"cursor"</code> " for the next page. It is " <code>"null"</code>
+                   " on the last page. Pass the cursor back as you got it."</p>
+                <pre class="code"><code>{PAGINATION_EXAMPLE}</code></pre>
+            </section>
+
+            <section id="rate-limits">
+                <h2>"Rate limits"</h2>
+                <p>"Each installation has its own budget of requests per minute (600 unless the operator sets another), shared by "
+                   "every Plugboard server. Every answer carries " <code>"RateLimit-Limit"</code> ", " <code>"RateLimit-Remaining"</code>
+                   " and " <code>"RateLimit-Reset"</code> " (seconds until the window ends). Over the budget, the answer is "
+                   <code>"429 rate_limited"</code> " with " <code>"Retry-After"</code> ". The token endpoint has a budget of its own per client."</p>
+            </section>
+
+            <section id="webhooks">
+                <h2>"Webhooks"</h2>
+                <p>"Plugboard tells your " <code>"webhook_url"</code> " about " <code>"plugin.installed"</code> ", "
+                   <code>"plugin.uninstalled"</code> ", " <code>"installation.scopes_updated"</code> " and "
+                   <code>"installation.config_updated"</code> ", signed the Standard Webhooks way. Answer 2xx within 15 seconds; "
+                   "otherwise it retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. " <code>"410 Gone"</code>
+                   " turns your endpoint off, and so do five days of failures. Delivery is at least once."</p>
+                <pre class="code"><code>{WEBHOOK_EXAMPLE}</code></pre>
+            </section>
+        </article>
+    }
+}
