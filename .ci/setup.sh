@@ -43,6 +43,13 @@ if $for_tests; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
+  # schemathesis (PyPI) fuzzes the REST API from its OpenAPI document.
+  if ! target/tools/venv/bin/schemathesis --version 2>/dev/null | grep -q '4\.32\.5'; then
+    step "schemathesis 4.32.5"
+    mkdir -p target/tools
+    python3 -m venv target/tools/venv
+    target/tools/venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
+  fi
   if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     step "end2end npm packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

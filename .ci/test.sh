@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: Rust unit and integration tests (each database test on
-# SQLite and on PostgreSQL), then the Playwright suite against a release build.
+# SQLite and on PostgreSQL), then, against a release build, schemathesis on the REST API
+# and the Playwright suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh --for-tests
@@ -13,6 +14,9 @@ cargo test -p app -p server --features app/ssr
 
 printf '\n== release build\n'
 cargo leptos build --release
+
+printf '\n== schemathesis against the REST API (SQLite and PostgreSQL)\n'
+bash end2end/api-fuzz/run.sh
 
 printf '\n== Playwright (Chromium)\n'
 cd end2end

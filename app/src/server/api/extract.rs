@@ -5,7 +5,8 @@ use super::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::header;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// Request bodies are limited to this size.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -79,5 +80,58 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
             .await
             .map_err(|_| ApiError::NotFound)?;
         raw.parse::<i64>().ok().filter(|id| *id > 0).map(Self).ok_or(ApiError::NotFound)
+    }
+}
+
+/// An integer in a JSON body. JSON Schema's `integer` includes numbers written with a
+/// zero fraction, such as `42.0`, which serde's `i64` refuses; this takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonInt(pub i64);
+
+impl<'de> Deserialize<'de> for JsonInt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IntegerVisitor;
+        impl Visitor<'_> for IntegerVisitor {
+            type Value = JsonInt;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JsonInt, E> {
+                Ok(JsonInt(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JsonInt, E> {
+                i64::try_from(v).map(JsonInt).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &"an integer below 2^63"))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<JsonInt, E> {
+                // 2^63 is exactly representable; anything at or past it does not fit.
+                if v.fract() == 0.0 && v >= -9_223_372_036_854_775_808.0 && v < 9_223_372_036_854_775_808.0 {
+                    Ok(JsonInt(v as i64))
+                } else {
+                    Err(E::invalid_value(Unexpected::Float(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(IntegerVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JsonInt;
+
+    #[test]
+    fn integers_may_carry_a_zero_fraction() {
+        let parse = |raw: &str| serde_json::from_str::<JsonInt>(raw).map(|i| i.0);
+        assert_eq!(parse("42").unwrap(), 42);
+        assert_eq!(parse("-7.0").unwrap(), -7);
+        assert_eq!(parse("1e3").unwrap(), 1000);
+        assert!(parse("1.5").is_err());
+        assert!(parse("9223372036854775808").is_err());
+        assert!(parse("1e300").is_err());
+        assert!(parse("\"3\"").is_err());
     }
 }

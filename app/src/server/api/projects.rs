@@ -16,8 +16,10 @@ pub struct ProjectQuery {
     /// Only archived (`true`) or only active (`false`) projects.
     archived: Option<bool>,
     /// 1 to 100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     cursor: Option<String>,
 }
 
@@ -25,8 +27,11 @@ pub struct ProjectQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
+    /// At most 10,000 characters.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     description: String,
     #[serde(default)]
     archived: bool,
@@ -35,7 +40,9 @@ pub struct CreateProject {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
+    #[schema(max_length = 10000)]
     description: Option<String>,
     archived: Option<bool>,
 }

@@ -1,6 +1,6 @@
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiId, ApiJson, ApiQuery};
+use super::extract::{ApiId, ApiJson, ApiQuery, JsonInt};
 use super::pagination::{self, List};
 use crate::domain::{Scope, Task, TaskStatus};
 use crate::server::{work, AppState};
@@ -18,21 +18,27 @@ pub struct TaskQuery {
     /// Only tasks of this project.
     project_id: Option<i64>,
     /// 1 to 100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     cursor: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTask {
-    project_id: i64,
+    #[schema(value_type = i64)]
+    project_id: JsonInt,
     /// 1 to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
     title: String,
     /// Default `todo`.
     status: Option<TaskStatus>,
-    assignee_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    assignee_id: Option<JsonInt>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     due_date: Option<String>,
 }
 
@@ -40,14 +46,16 @@ pub struct CreateTask {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTask {
-    project_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    project_id: Option<JsonInt>,
+    #[schema(min_length = 1, max_length = 300)]
     title: Option<String>,
     status: Option<TaskStatus>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
-    assignee_id: Option<Option<i64>>,
+    assignee_id: Option<Option<JsonInt>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Date)]
     due_date: Option<Option<String>>,
 }
 
@@ -81,10 +89,10 @@ pub async fn get_task(State(state): State<AppState>, Extension(caller): Extensio
 pub async fn create_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateTask>) -> Result<(StatusCode, Json<Task>), ApiError> {
     caller.require(Scope::WriteTasks)?;
     let new = work::NewTask {
-        project_id: body.project_id,
+        project_id: body.project_id.0,
         title: body.title,
         status: body.status.unwrap_or(TaskStatus::Todo),
-        assignee_id: body.assignee_id,
+        assignee_id: body.assignee_id.map(|a| a.0),
         due_date: body.due_date,
     };
     let task = work::create_task(&state.db, caller.tenant, &new, Some(caller.installation)).await?;
@@ -97,10 +105,10 @@ pub async fn create_task(State(state): State<AppState>, Extension(caller): Exten
 pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let patch = work::TaskPatch {
-        project_id: body.project_id,
+        project_id: body.project_id.map(|p| p.0),
         title: body.title,
         status: body.status,
-        assignee_id: body.assignee_id,
+        assignee_id: body.assignee_id.map(|a| a.map(|a| a.0)),
         due_date: body.due_date,
     };
     Ok(Json(work::update_task(&state.db, caller.tenant, id, &patch, Some(caller.installation)).await?))
