@@ -5,7 +5,7 @@
 use super::{now, Db};
 use crate::domain::{parse_long_text, InstallationId, PluginActivity, Project, ProjectBoard, Task, TaskCard, TaskStatus, TenantId, WorkOverview};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// A rule a write broke, naming the field.
 #[derive(Debug, thiserror::Error)]
@@ -177,10 +177,15 @@ pub async fn list_tasks(db: &Db, tenant: TenantId, filter: TaskFilter, after: Op
 }
 
 pub async fn get_task(db: &Db, tenant: TenantId, id: i64) -> Result<Task, WorkError> {
+    let mut conn = db.pool().acquire().await?;
+    fetch_task(&mut conn, tenant, id).await
+}
+
+async fn fetch_task(conn: &mut AnyConnection, tenant: TenantId, id: i64) -> Result<Task, WorkError> {
     let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant.0)
         .bind(id)
-        .fetch_optional(db.pool())
+        .fetch_optional(conn)
         .await?;
     row.as_ref().map(task).transpose()?.ok_or(WorkError::NotFound)
 }
@@ -193,26 +198,29 @@ pub struct NewTask {
     pub due_date: Option<String>,
 }
 
+/// Whether the tenant's row `id` of `table` exists; if it does, its row lock is held
+/// until the transaction ends (a no-op write, as SQLite has no `FOR SHARE`), so that a
+/// concurrent delete waits instead of leaving a write that refers to a row now gone.
+async fn lock_tenant_row(conn: &mut AnyConnection, table: &'static str, tenant: TenantId, id: i64) -> Result<bool, sqlx::Error> {
+    let locked = sqlx::query(&format!("UPDATE {table} SET id = id WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant.0)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(locked.rows_affected() == 1)
+}
+
 /// The project and assignee must belong to the tenant; otherwise the field is wrong
-/// (as if they did not exist: another tenant's ids are never confirmed).
-async fn check_references(db: &Db, tenant: TenantId, project_id: Option<i64>, assignee_id: Option<i64>) -> Result<(), WorkError> {
+/// (as if they did not exist: another tenant's ids are never confirmed). Both stay
+/// locked until the caller's transaction ends.
+async fn check_references(conn: &mut AnyConnection, tenant: TenantId, project_id: Option<i64>, assignee_id: Option<i64>) -> Result<(), WorkError> {
     if let Some(project) = project_id {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.0)
-            .bind(project)
-            .fetch_optional(db.pool())
-            .await?;
-        if found.is_none() {
+        if !lock_tenant_row(&mut *conn, "projects", tenant, project).await? {
             return Err(invalid("project_id", "no such project"));
         }
     }
     if let Some(user) = assignee_id {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.0)
-            .bind(user)
-            .fetch_optional(db.pool())
-            .await?;
-        if found.is_none() {
+        if !lock_tenant_row(&mut *conn, "users", tenant, user).await? {
             return Err(invalid("assignee_id", "no such user in this organisation"));
         }
     }
@@ -222,8 +230,8 @@ async fn check_references(db: &Db, tenant: TenantId, project_id: Option<i64>, as
 pub async fn create_task(db: &Db, tenant: TenantId, new: &NewTask, actor: Option<InstallationId>) -> Result<Task, WorkError> {
     let title = crate::domain::parse_text(&new.title, 300).map_err(|m| invalid("title", m))?;
     let due = new.due_date.as_deref().map(crate::domain::parse_due_date).transpose().map_err(|m| invalid("due_date", m))?;
-    check_references(db, tenant, Some(new.project_id), new.assignee_id).await?;
-    let t = now();
+    let mut tx = db.begin_write().await?;
+    check_references(&mut tx, tenant, Some(new.project_id), new.assignee_id).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO tasks (tenant_id, project_id, title, status, assignee_id, due_date, created_at, updated_at, created_by_installation, updated_by_installation) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $8) RETURNING {TASK_COLUMNS}"
@@ -234,11 +242,13 @@ pub async fn create_task(db: &Db, tenant: TenantId, new: &NewTask, actor: Option
     .bind(new.status.as_str())
     .bind(new.assignee_id)
     .bind(due)
-    .bind(t)
+    .bind(now())
     .bind(actor.map(|a| a.0))
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(task(&row)?)
+    let created = task(&row)?;
+    tx.commit().await?;
+    Ok(created)
 }
 
 /// Fields to change; `Some(None)` clears a nullable one.
@@ -251,16 +261,21 @@ pub struct TaskPatch {
     pub due_date: Option<Option<String>>,
 }
 
+/// Changes what the patch names and keeps the rest, in one transaction that holds the
+/// task's lock, so that concurrent patches of different fields both take effect.
 pub async fn update_task(db: &Db, tenant: TenantId, id: i64, patch: &TaskPatch, actor: Option<InstallationId>) -> Result<Task, WorkError> {
-    let current = get_task(db, tenant, id).await?;
     let title = patch.title.as_deref().map(|t| crate::domain::parse_text(t, 300)).transpose().map_err(|m| invalid("title", m))?;
-    let due = match &patch.due_date {
-        Some(Some(d)) => Some(crate::domain::parse_due_date(d).map_err(|m| invalid("due_date", m))?),
-        Some(None) => None,
-        None => current.due_date.clone(),
+    let due_patch = match &patch.due_date {
+        Some(Some(d)) => Some(Some(crate::domain::parse_due_date(d).map_err(|m| invalid("due_date", m))?)),
+        Some(None) => Some(None),
+        None => None,
     };
-    let assignee = patch.assignee_id.unwrap_or(current.assignee_id);
-    check_references(db, tenant, patch.project_id, patch.assignee_id.flatten()).await?;
+    let mut tx = db.begin_write().await?;
+    if !lock_tenant_row(&mut tx, "tasks", tenant, id).await? {
+        return Err(WorkError::NotFound);
+    }
+    let current = fetch_task(&mut tx, tenant, id).await?;
+    check_references(&mut tx, tenant, patch.project_id, patch.assignee_id.flatten()).await?;
     let row = sqlx::query(&format!(
         "UPDATE tasks SET project_id = $1, title = $2, status = $3, assignee_id = $4, due_date = $5, updated_at = $6, \
              updated_by_installation = $7 WHERE tenant_id = $8 AND id = $9 RETURNING {TASK_COLUMNS}"
@@ -268,15 +283,17 @@ pub async fn update_task(db: &Db, tenant: TenantId, id: i64, patch: &TaskPatch, 
     .bind(patch.project_id.unwrap_or(current.project_id))
     .bind(title.unwrap_or(current.title))
     .bind(patch.status.unwrap_or(current.status).as_str())
-    .bind(assignee)
-    .bind(due)
+    .bind(patch.assignee_id.unwrap_or(current.assignee_id))
+    .bind(due_patch.unwrap_or(current.due_date))
     .bind(now())
     .bind(actor.map(|a| a.0))
     .bind(tenant.0)
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
-    row.as_ref().map(task).transpose()?.ok_or(WorkError::NotFound)
+    let updated = task(&row)?;
+    tx.commit().await?;
+    Ok(updated)
 }
 
 pub async fn delete_task(db: &Db, tenant: TenantId, id: i64) -> Result<(), WorkError> {

@@ -249,6 +249,10 @@ async fn tasks_filter_paginate_and_update(backend: Backend) {
         }
     }
     assert_eq!(seen, (0..7).map(|i| format!("Step {i}")).collect::<Vec<_>>());
+    // An empty cursor is the first page.
+    let (s, _, first) = w.call(Some(&w.full), Method::GET, &format!("/tasks?project_id={pid}&limit=3&cursor="), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(first["data"][0]["title"], "Step 0");
     let (_, _, doing) = w.call(Some(&w.full), Method::GET, &format!("/tasks?project_id={pid}&status=doing&limit=100"), None).await;
     assert_eq!(doing["data"].as_array().unwrap().len(), 3);
     // PATCH: null clears, absent keeps.
@@ -261,6 +265,43 @@ async fn tasks_filter_paginate_and_update(backend: Backend) {
     // The change is attributed to the installation.
     let by: Option<i64> = sqlx::query_scalar("SELECT updated_by_installation FROM tasks WHERE id = $1").bind(id).fetch_one(w.app.db.pool()).await.unwrap();
     assert!(by.is_some());
+}
+
+/// Tasks created and patched while their project is being deleted: each answer is a
+/// created task or a clear "no such project", never a 500, and no task outlives its project.
+async fn writes_racing_a_project_delete_stay_consistent(backend: Backend) {
+    let w = World::new(backend).await;
+    let (_, _, project) = w.call(Some(&w.full), Method::POST, "/projects", Some(json!({"name": "Doomed"}))).await;
+    let pid = project["id"].as_i64().unwrap();
+    let (_, _, moving) = w.call(Some(&w.full), Method::POST, "/tasks", Some(json!({"project_id": w.acme_project, "title": "Mover"}))).await;
+    let moving = moving["id"].as_i64().unwrap();
+    let w = &w;
+    let writes = (0..24).map(|i| async move {
+        if i % 4 == 0 {
+            let (status, _, body) = w.call(Some(&w.full), Method::PATCH, &format!("/tasks/{moving}"), Some(json!({"project_id": pid}))).await;
+            (Method::PATCH, status, body)
+        } else {
+            let (status, _, body) = w.call(Some(&w.full), Method::POST, "/tasks", Some(json!({"project_id": pid, "title": format!("Racer {i}")}))).await;
+            (Method::POST, status, body)
+        }
+    });
+    let delete = async {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        w.call(Some(&w.full), Method::DELETE, &format!("/projects/{pid}"), None).await
+    };
+    let (answers, deleted) = tokio::join!(futures::future::join_all(writes), delete);
+    assert_eq!(deleted.0, 204, "{}", deleted.2);
+    for (method, status, body) in answers {
+        match (method, status) {
+            (Method::PATCH, 200) | (Method::POST, 201) => {}
+            (_, 422) => assert_eq!(body["error"]["field"], "project_id", "{body}"),
+            // Once moved into the project, the task went with it: a later patch finds nothing.
+            (Method::PATCH, 404) => {}
+            (method, status) => panic!("{method} {status}: {body}"),
+        }
+    }
+    let orphans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE project_id = $1").bind(pid).fetch_one(w.app.db.pool()).await.unwrap();
+    assert_eq!(orphans, 0);
 }
 
 async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
@@ -298,7 +339,7 @@ async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
     let (s, _, b) = w.call(Some(&w.full), Method::POST, "/projects", Some(json!({"name": "Fine", "description": "a\u{0}b"}))).await;
     assert_error(s, &b, 422, "validation_failed", "NUL in a description");
     assert_eq!(b["error"]["field"], "description");
-    for path in ["/tasks?limit=0", "/tasks?limit=abc", "/tasks?status=nope", "/tasks?cursor=%%%", "/tasks?unknown=1", "/projects?archived=maybe"] {
+    for path in ["/tasks?limit=0", "/tasks?limit=abc", "/tasks?status=nope", "/tasks?cursor=%%%", "/tasks?cursor=007", "/tasks?cursor=1e3", "/tasks?unknown=1", "/projects?archived=maybe"] {
         let (s, _, b) = w.call(Some(&w.full), Method::GET, path, None).await;
         assert_error(s, &b, 400, "bad_request", path);
     }
@@ -413,6 +454,7 @@ crate::on_both_databases!(
     the_happy_path_of_every_route,
     tasks_filter_paginate_and_update,
     bad_input_gets_clear_errors_never_500,
+    writes_racing_a_project_delete_stay_consistent,
     installations_are_rate_limited_with_headers,
     the_openapi_document_matches_the_routes,
 );

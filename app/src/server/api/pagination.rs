@@ -15,7 +15,8 @@ pub fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
-/// The OpenAPI document gives its shape as the pattern `^[1-9][0-9]{0,17}$`.
+/// The OpenAPI document gives its shape as the pattern `^([1-9][0-9]{0,17})?$`: empty, or
+/// an id; empty (like none) means the first page.
 pub fn decode_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(None) };
     let well_formed = raw.len() <= 18 && raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');

@@ -18,8 +18,8 @@ pub struct ProjectQuery {
     /// 1 to 100, default 25.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[1-9][0-9]{0,17}$")]
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     cursor: Option<String>,
 }
 
