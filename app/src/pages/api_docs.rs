@@ -184,7 +184,7 @@ pub fn ApiDocsPage() -> impl IntoView {
             <section id="rate-limits">
                 <h2>"Rate limits"</h2>
                 <p>"Each installation has its own budget of requests per minute (600 unless the operator sets another), shared by "
-                   "every Plugboard server. Every answer carries " <code>"RateLimit-Limit"</code> ", " <code>"RateLimit-Remaining"</code>
+                   "every Plugboard server (each adds up its requests every few tens of milliseconds). Every answer carries " <code>"RateLimit-Limit"</code> ", " <code>"RateLimit-Remaining"</code>
                    " and " <code>"RateLimit-Reset"</code> " (seconds until the window ends). Over the budget, the answer is "
                    <code>"429 rate_limited"</code> " with " <code>"Retry-After"</code> ". The token endpoint has a budget of its own per client."</p>
             </section>

@@ -351,8 +351,18 @@ async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
     assert_error(s, &b, 405, "method_not_allowed", "PUT /tasks");
 }
 
+/// Waits, when the minute's window ends within 20 seconds, for the next one: a test of
+/// the per-minute limit must not see its counts start again halfway.
+async fn well_inside_a_rate_limit_window() {
+    let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 60;
+    if second >= 40 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - second)).await;
+    }
+}
+
 async fn installations_are_rate_limited_with_headers(backend: Backend) {
     let w = World::with(backend, Options { api_requests_per_minute: 5, ..Options::default() }).await;
+    well_inside_a_rate_limit_window().await;
     let mut last = (0, reqwest::header::HeaderMap::new(), Value::Null);
     for i in 0..5 {
         last = w.call(Some(&w.full), Method::GET, "/installation", None).await;
@@ -369,6 +379,44 @@ async fn installations_are_rate_limited_with_headers(backend: Backend) {
     let _ = last;
 }
 
+/// Two server instances on one database share each installation's budget: each adds
+/// its hits to the database within a flush, and learns the total from it.
+async fn instances_share_the_rate_limit(backend: Backend) {
+    let w = World::with(backend, Options { api_requests_per_minute: 5, ..Options::default() }).await;
+    let other = w.app.another_instance(Options { api_requests_per_minute: 5, ..Options::default() }).await;
+    well_inside_a_rate_limit_window().await;
+    let settle = || tokio::time::sleep(app::server::rate_limit::FLUSH_EVERY * 12);
+    let on_other = |token: String| {
+        let url = format!("{}/api/v1/installation", other.base);
+        async move {
+            let res = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+            (res.status().as_u16(), res.headers()["ratelimit-remaining"].to_str().unwrap().to_owned())
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(w.call(Some(&w.full), Method::GET, "/installation", None).await.0, 200);
+    }
+    settle().await;
+    // The other instance has not counted yet: its first flush tells it of the first three.
+    assert_eq!(on_other(w.full.clone()).await.0, 200);
+    settle().await;
+    assert_eq!(on_other(w.full.clone()).await, (200, "0".to_owned()), "the fifth request of the minute");
+    assert_eq!(on_other(w.full.clone()).await.0, 429);
+    settle().await;
+    let hits: i64 = sqlx::query_scalar("SELECT CAST(SUM(hits) AS BIGINT) FROM rate_limits WHERE key LIKE 'api:%'").fetch_one(w.app.db.pool()).await.unwrap();
+    assert_eq!(hits, 6, "every request is counted in the database, the refused one too");
+    // The first instance learns of the other's requests with its next flush.
+    let mut refused = false;
+    for _ in 0..2 {
+        refused = w.call(Some(&w.full), Method::GET, "/installation", None).await.0 == 429;
+        if refused {
+            break;
+        }
+        settle().await;
+    }
+    assert!(refused, "the first instance refuses once the shared total is past the limit");
+}
+
 async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let w = World::new(backend).await;
     let doc: Value = reqwest::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
@@ -378,8 +426,17 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
     let mut documented: Vec<String> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            documented.push(format!("{} {path}", method.to_uppercase()));
+        for (method, operation) in item.as_object().unwrap() {
+            let op = format!("{} {path}", method.to_uppercase());
+            // What any route may answer is documented on each (schemathesis holds us to it).
+            let mut answers = vec!["401", "429"];
+            if operation["requestBody"].is_object() {
+                answers.extend(["400", "413", "415", "422"]);
+            }
+            for status in answers {
+                assert_eq!(operation["responses"][status]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody", "{op} documents {status}");
+            }
+            documented.push(op);
         }
     }
     documented.sort();
@@ -456,5 +513,6 @@ crate::on_both_databases!(
     bad_input_gets_clear_errors_never_500,
     writes_racing_a_project_delete_stay_consistent,
     installations_are_rate_limited_with_headers,
+    instances_share_the_rate_limit,
     the_openapi_document_matches_the_routes,
 );

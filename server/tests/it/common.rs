@@ -28,6 +28,11 @@ macro_rules! on_both_databases {
     };
 }
 
+pub struct OtherInstance {
+    pub base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
 /// What a test may change about the server it starts.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -100,6 +105,21 @@ impl TestApp {
         self.base = format!("http://{addr}");
     }
 
+    /// A second server instance on this app's database (stopped when dropped), as
+    /// another process behind the same load balancer would be.
+    pub async fn another_instance(&self, options: Options) -> OtherInstance {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let mut config = Self::config(&self.scratch.url, &options);
+        config.site_addr = addr;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = app_state(&config, self.db.clone());
+        tokio::spawn(serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        OtherInstance { base: format!("http://{addr}"), _stop: stop }
+    }
+
     /// Kills the server process's work mid-flight (the router and the webhook worker,
     /// whatever they were doing) and starts a new one on the same database.
     pub async fn restart(&mut self, options: Options) {
@@ -169,7 +189,9 @@ impl Drop for TestApp {
         let _ = std::thread::spawn(move || {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 rt.block_on(async move {
-                    pool.close().await;
+                    // Closing waits for checked-out connections; one held by a task of the
+                    // test's runtime (which this drop blocks) would never come back.
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), pool.close()).await;
                     scratch.remove().await;
                 });
             }

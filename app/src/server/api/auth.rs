@@ -1,17 +1,18 @@
 //! Who calls: a Bearer access token resolved to one active installation (its tenant and
 //! the scopes it still grants), with the installation's rate limit counted in the
-//! database so every server instance shares it.
+//! database so every server instance shares it (in batches: see `BatchedCounter`).
 
 use super::error::ApiError;
 use crate::domain::{InstallationId, PluginId, Scope, ScopeSet, TenantId};
 use crate::server::oauth::grants::{self, ACCESS_PREFIX};
-use crate::server::rate_limit;
+use crate::server::rate_limit::BatchedCounter;
 use crate::server::secrets::sha256_hex;
 use crate::server::{now, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 
 /// The installation a request acts for.
 #[derive(Debug, Clone)]
@@ -20,6 +21,9 @@ pub struct Caller {
     pub tenant: TenantId,
     pub plugin: PluginId,
     pub scopes: ScopeSet,
+    pub plugin_slug: String,
+    pub tenant_name: String,
+    pub installed_at: i64,
 }
 
 impl Caller {
@@ -33,10 +37,19 @@ impl Caller {
     }
 }
 
-const WINDOW_SECS: i64 = 60;
+pub const WINDOW_SECS: i64 = 60;
+
+/// What the authentication middleware needs: the app, and this instance's counter of
+/// API requests per installation.
+#[derive(Clone)]
+pub struct Gate {
+    pub state: AppState,
+    pub requests: Arc<BatchedCounter>,
+}
 
 /// Middleware on every `/api/v1` route that needs a token.
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    let Gate { state, requests } = gate;
     let query = request.uri().query().map(str::to_owned);
     let authorization = request.headers().get(header::AUTHORIZATION).cloned();
     let caller = match resolve(&state, query.as_deref(), authorization.as_ref()).await {
@@ -45,10 +58,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     };
     let limit = state.settings.api_requests_per_minute;
     let t = now();
-    let hits = match rate_limit::record(&state.db, &format!("api:{}", caller.installation), WINDOW_SECS, t).await {
-        Ok(h) => h,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+    let hits = requests.record(&format!("api:{}", caller.installation), t);
     let reset = WINDOW_SECS - t.rem_euclid(WINDOW_SECS);
     let mut response = if hits > limit {
         ApiError::RateLimited { retry_after: reset }.into_response()
@@ -79,14 +89,17 @@ async fn resolve(state: &AppState, query: Option<&str>, authorization: Option<&H
     if !token.starts_with(ACCESS_PREFIX) {
         return Err(ApiError::InvalidToken);
     }
-    let (info, plugin) = grants::live_token(&state.db, &sha256_hex(token), now()).await?.ok_or(ApiError::InvalidToken)?;
-    if info.kind != "access_token" {
+    let live = grants::live_token(&state.db, &sha256_hex(token), now()).await?.ok_or(ApiError::InvalidToken)?;
+    if live.info.kind != "access_token" {
         return Err(ApiError::InvalidToken);
     }
     Ok(Caller {
-        installation: InstallationId(info.installation_id),
-        tenant: TenantId(info.tenant_id),
-        plugin: PluginId(plugin),
-        scopes: info.scopes,
+        installation: InstallationId(live.info.installation_id),
+        tenant: TenantId(live.info.tenant_id),
+        plugin: PluginId(live.plugin_id),
+        scopes: live.info.scopes,
+        plugin_slug: live.plugin_slug,
+        tenant_name: live.tenant_name,
+        installed_at: live.installed_at,
     })
 }

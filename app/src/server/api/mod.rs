@@ -16,6 +16,7 @@ pub use auth::Caller;
 pub use error::ApiError;
 pub use extract::MAX_BODY_BYTES;
 
+use super::rate_limit::BatchedCounter;
 use super::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -52,26 +53,58 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
-/// The documented routes, paths relative to `/api/v1`.
-fn documented() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The documented routes, paths relative to `/api/v1`, and their OpenAPI document.
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(installation::get_installation))
         .routes(routes!(projects::list_projects, projects::create_project))
         .routes(routes!(projects::get_project, projects::update_project, projects::delete_project))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::update_task, tasks::delete_task))
+        .split_for_parts();
+    add_shared_responses(&mut doc);
+    (routes, doc)
 }
 
 /// The OpenAPI 3.1 document, built from the handlers' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().into_openapi()
+    documented().1
+}
+
+/// Answers that every route can give whatever its handler does (authentication and the
+/// rate limit, and for a route with a body, the body's checks): documented here once
+/// rather than on each handler.
+fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let has_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| {
+                    let error = Content::new(Some(Ref::from_schema_name("ErrorBody")));
+                    ResponseBuilder::new().description(description).content("application/json", error).build().into()
+                });
+            };
+            add("401", "No token, or one that is malformed, expired, revoked or of an uninstalled plugin (see `WWW-Authenticate`).");
+            add("429", "The installation's rate limit is spent (see `Retry-After` and `RateLimit-*`).");
+            if has_body {
+                add("400", "The body is not JSON of the documented shape: an unknown field, a wrong type.");
+                add("413", "The body is larger than 64 KiB.");
+                add("415", "The body is not `application/json`.");
+                add("422", "A field breaks a rule; `field` names it.");
+            }
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router<AppState> {
-    let (routes, doc) = documented().split_for_parts();
+    let (routes, doc) = documented();
     let doc = std::sync::Arc::new(doc);
+    let gate = auth::Gate { requests: BatchedCounter::new(state.db.clone(), auth::WINDOW_SECS), state };
     let authenticated = routes
-        .layer(axum::middleware::from_fn_with_state(state, auth::authenticate))
+        .layer(axum::middleware::from_fn_with_state(gate, auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let api = Router::new()
         .route("/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))

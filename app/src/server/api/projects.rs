@@ -49,7 +49,7 @@ pub struct UpdateProject {
 
 /// The tenant's projects, oldest first.
 #[utoipa::path(get, path = "/projects", tag = "projects", security(("bearer" = ["read:projects"])), params(ProjectQuery),
-    responses((status = 200, body = List<Project>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = List<Project>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_projects(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiQuery(q): ApiQuery<ProjectQuery>) -> Result<Json<List<Project>>, ApiError> {
     caller.require(Scope::ReadProjects)?;
     let limit = pagination::limit(q.limit)?;
@@ -59,7 +59,7 @@ pub async fn list_projects(State(state): State<AppState>, Extension(caller): Ext
 
 /// One project.
 #[utoipa::path(get, path = "/projects/{id}", tag = "projects", security(("bearer" = ["read:projects"])), params(("id" = i64, Path)),
-    responses((status = 200, body = Project), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::ReadProjects)?;
     Ok(Json(work::get_project(&state.db, caller.tenant, id).await?))
@@ -67,7 +67,7 @@ pub async fn get_project(State(state): State<AppState>, Extension(caller): Exten
 
 /// Creates a project.
 #[utoipa::path(post, path = "/projects", tag = "projects", security(("bearer" = ["write:projects"])), request_body = CreateProject,
-    responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateProject>) -> Result<(StatusCode, Json<Project>), ApiError> {
     caller.require(Scope::WriteProjects)?;
     let new = work::NewProject { name: body.name, description: body.description, archived: body.archived };
@@ -77,7 +77,7 @@ pub async fn create_project(State(state): State<AppState>, Extension(caller): Ex
 
 /// Changes the given fields of a project.
 #[utoipa::path(patch, path = "/projects/{id}", tag = "projects", security(("bearer" = ["write:projects"])), params(("id" = i64, Path)), request_body = UpdateProject,
-    responses((status = 200, body = Project), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Project), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateProject>) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::WriteProjects)?;
     let patch = work::ProjectPatch { name: body.name, description: body.description, archived: body.archived };
@@ -86,7 +86,7 @@ pub async fn update_project(State(state): State<AppState>, Extension(caller): Ex
 
 /// Deletes a project and its tasks.
 #[utoipa::path(delete, path = "/projects/{id}", tag = "projects", security(("bearer" = ["write:projects"])), params(("id" = i64, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteProjects)?;
     work::delete_project(&state.db, caller.tenant, id).await?;

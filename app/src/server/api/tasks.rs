@@ -66,7 +66,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 
 /// The tenant's tasks, oldest first, optionally by status and project.
 #[utoipa::path(get, path = "/tasks", tag = "tasks", security(("bearer" = ["read:tasks"])), params(TaskQuery),
-    responses((status = 200, body = List<Task>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = List<Task>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_tasks(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiQuery(q): ApiQuery<TaskQuery>) -> Result<Json<List<Task>>, ApiError> {
     caller.require(Scope::ReadTasks)?;
     let limit = pagination::limit(q.limit)?;
@@ -77,7 +77,7 @@ pub async fn list_tasks(State(state): State<AppState>, Extension(caller): Extens
 
 /// One task.
 #[utoipa::path(get, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["read:tasks"])), params(("id" = i64, Path)),
-    responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Task), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Task>, ApiError> {
     caller.require(Scope::ReadTasks)?;
     Ok(Json(work::get_task(&state.db, caller.tenant, id).await?))
@@ -85,7 +85,7 @@ pub async fn get_task(State(state): State<AppState>, Extension(caller): Extensio
 
 /// Creates a task in one of the tenant's projects.
 #[utoipa::path(post, path = "/tasks", tag = "tasks", security(("bearer" = ["write:tasks"])), request_body = CreateTask,
-    responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateTask>) -> Result<(StatusCode, Json<Task>), ApiError> {
     caller.require(Scope::WriteTasks)?;
     let new = work::NewTask {
@@ -101,7 +101,7 @@ pub async fn create_task(State(state): State<AppState>, Extension(caller): Exten
 
 /// Changes the given fields of a task.
 #[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)), request_body = UpdateTask,
-    responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let patch = work::TaskPatch {
@@ -116,7 +116,7 @@ pub async fn update_task(State(state): State<AppState>, Extension(caller): Exten
 
 /// Deletes a task.
 #[utoipa::path(delete, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteTasks)?;
     work::delete_task(&state.db, caller.tenant, id).await?;

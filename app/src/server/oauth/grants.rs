@@ -281,17 +281,30 @@ pub struct TokenInfo {
 /// RFC 7662: what this client's `token` is, if it is live. Another client's token,
 /// like an unknown one, is simply not active.
 pub async fn introspect(db: &Db, client: &Client, token: &str, now: i64) -> Result<Option<TokenInfo>, sqlx::Error> {
-    let Some(info) = live_token(db, &sha256_hex(token), now).await? else { return Ok(None) };
-    Ok((info.1 == client.plugin_id.0).then_some(info.0))
+    let Some(live) = live_token(db, &sha256_hex(token), now).await? else { return Ok(None) };
+    Ok((live.plugin_id == client.plugin_id.0).then_some(live.info))
+}
+
+/// A live token and the installation it acts for.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub info: TokenInfo,
+    pub plugin_id: i64,
+    pub plugin_slug: String,
+    pub tenant_name: String,
+    pub installed_at: i64,
 }
 
 /// A token that is live now: not expired, not revoked, not used (refresh), its grant
-/// not revoked and its installation active. Returns it with its plugin's id. The
-/// scopes are those of the token narrowed to what the installation still grants.
-pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<(TokenInfo, i64)>, sqlx::Error> {
+/// not revoked and its installation active, with its installation's plugin and tenant
+/// (one query: the REST API runs it on every request). The scopes are those of the
+/// token narrowed to what the installation still grants.
+pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<LiveToken>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT t.kind, t.scopes, t.issued_at, t.expires_at, t.installation_id, t.tenant_id, t.plugin_id, i.granted_scopes \
+        "SELECT t.kind, t.scopes, t.issued_at, t.expires_at, t.installation_id, t.tenant_id, t.plugin_id, i.granted_scopes, \
+                i.installed_at, p.slug, tn.name AS tenant_name \
          FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN installations i ON i.id = t.installation_id \
+              JOIN plugins p ON p.id = t.plugin_id JOIN tenants tn ON tn.id = t.tenant_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.used_at IS NULL AND g.revoked_at IS NULL \
            AND t.expires_at > $2 AND i.status = 'active'",
     )
@@ -311,7 +324,13 @@ pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<(T
         installation_id: row.try_get("installation_id")?,
         tenant_id: row.try_get("tenant_id")?,
     };
-    Ok(Some((info, row.try_get("plugin_id")?)))
+    Ok(Some(LiveToken {
+        info,
+        plugin_id: row.try_get("plugin_id")?,
+        plugin_slug: row.try_get("slug")?,
+        tenant_name: row.try_get("tenant_name")?,
+        installed_at: row.try_get("installed_at")?,
+    }))
 }
 
 /// Uninstall: every grant, token and unused code of the installation dies.
