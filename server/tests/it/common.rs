@@ -87,37 +87,37 @@ impl TestApp {
         open_database(&Self::config(database_url, options)).await.expect("database")
     }
 
-    /// Starts a server (with its webhook worker) over this app's database.
-    async fn start(&mut self, options: Options) {
+    /// Serves this app's database (with a webhook worker) on a fresh port of 127.0.0.1
+    /// until the sender is used or dropped.
+    async fn launch(&self, options: &Options) -> (String, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
-        let mut config = Self::config(&self.scratch.url, &options);
+        let mut config = Self::config(&self.scratch.url, options);
         config.site_addr = addr;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = app_state(&config, self.db.clone());
-        self.server = Some(tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let _ = serve(listener, state, async {
-                let _ = rx.await;
+                let _ = stopped.await;
             })
             .await;
-        }));
-        self.shutdown = Some(tx);
-        self.base = format!("http://{addr}");
+        });
+        (format!("http://{addr}"), stop, server)
+    }
+
+    /// Starts this app's server.
+    async fn start(&mut self, options: Options) {
+        let (base, stop, server) = self.launch(&options).await;
+        self.server = Some(server);
+        self.shutdown = Some(stop);
+        self.base = base;
     }
 
     /// A second server instance on this app's database (stopped when dropped), as
     /// another process behind the same load balancer would be.
     pub async fn another_instance(&self, options: Options) -> OtherInstance {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr: SocketAddr = listener.local_addr().expect("addr");
-        let mut config = Self::config(&self.scratch.url, &options);
-        config.site_addr = addr;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = app_state(&config, self.db.clone());
-        tokio::spawn(serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        OtherInstance { base: format!("http://{addr}"), _stop: stop }
+        let (base, stop, _) = self.launch(&options).await;
+        OtherInstance { base, _stop: stop }
     }
 
     /// Kills the server process's work mid-flight (the router and the webhook worker,
