@@ -24,7 +24,7 @@ async fn access_token(db: &app::server::Db) -> String {
 async fn load(url: String, token: Option<String>, seconds: u64, connections: usize) -> f64 {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
-    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build().unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("HTTP client");
     let mut workers = Vec::new();
     for _ in 0..connections {
         let (http, url, token, stop, done) = (http.clone(), url.clone(), token.clone(), stop.clone(), done.clone());
@@ -66,8 +66,8 @@ async fn main() {
         config.webhook_worker = false;
         let db = open_database(&config).await.expect("database");
         let token = access_token(&db).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let base = format!("http://{}", listener.local_addr().expect("listening address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(serve(listener, app_state(&config, db.clone()), async {
             let _ = stopped.await;

@@ -17,10 +17,6 @@ pub enum Dialect {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
-    /// On SQLite, one connection of its own for write transactions and hot counters:
-    /// writers then queue here, in order, instead of sleeping in SQLite's busy handler
-    /// (which backs off by milliseconds). On PostgreSQL, the same pool.
-    writer: AnyPool,
     dialect: Dialect,
 }
 
@@ -58,26 +54,24 @@ impl Db {
             .map_err(DbError::Connect)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-        let pool_options = |max_connections: u32| {
-            AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10)).after_connect(move |conn, _meta| {
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
                         // WAL lets readers proceed during a write; the busy timeout makes
-                        // concurrent writers (other processes too) wait instead of failing.
+                        // concurrent writers wait instead of failing.
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
                             .await?;
                     }
                     Ok(())
                 })
             })
-        };
-        let pool = pool_options(max_connections).connect_with(options.clone()).await.map_err(DbError::Connect)?;
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let writer = match dialect {
-            Dialect::Sqlite if !in_memory => pool_options(1).connect_with(options).await.map_err(DbError::Connect)?,
-            _ => pool.clone(),
-        };
-        Ok(Self { pool, writer, dialect })
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+        Ok(Self { pool, dialect })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
@@ -93,8 +87,8 @@ impl Db {
     /// locked" under concurrent writers instead of waiting its turn.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.dialect {
-            Dialect::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.writer.begin().await,
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
         }
     }
 
@@ -102,18 +96,11 @@ impl Db {
         &self.pool
     }
 
-    /// For a single-statement write that runs on most requests (a rate-limit counter):
-    /// on SQLite it queues behind the other writes of this process (see `writer`).
-    pub fn writer(&self) -> &AnyPool {
-        &self.writer
-    }
-
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
 
     pub async fn close(&self) {
-        self.writer.close().await;
         self.pool.close().await;
     }
 }

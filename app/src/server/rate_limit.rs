@@ -48,7 +48,7 @@ async fn add(db: &Db, key: &str, window_start: i64, hits: i64) -> Result<i64, sq
     .bind(key)
     .bind(window_start)
     .bind(hits)
-    .fetch_one(db.writer())
+    .fetch_one(db.pool())
     .await
 }
 

@@ -177,15 +177,10 @@ pub async fn list_tasks(db: &Db, tenant: TenantId, filter: TaskFilter, after: Op
 }
 
 pub async fn get_task(db: &Db, tenant: TenantId, id: i64) -> Result<Task, WorkError> {
-    let mut conn = db.pool().acquire().await?;
-    fetch_task(&mut conn, tenant, id).await
-}
-
-async fn fetch_task(conn: &mut AnyConnection, tenant: TenantId, id: i64) -> Result<Task, WorkError> {
     let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant.0)
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(db.pool())
         .await?;
     row.as_ref().map(task).transpose()?.ok_or(WorkError::NotFound)
 }
@@ -261,30 +256,34 @@ pub struct TaskPatch {
     pub due_date: Option<Option<String>>,
 }
 
-/// Changes what the patch names and keeps the rest, in one transaction that holds the
-/// task's lock, so that concurrent patches of different fields both take effect.
+/// Changes what the patch names and keeps the rest, in one statement (so concurrent
+/// patches of different fields both take effect). Locks the task, then the project and
+/// assignee it refers to: the order `delete_project` takes them in, so the two never
+/// wait on each other.
 pub async fn update_task(db: &Db, tenant: TenantId, id: i64, patch: &TaskPatch, actor: Option<InstallationId>) -> Result<Task, WorkError> {
     let title = patch.title.as_deref().map(|t| crate::domain::parse_text(t, 300)).transpose().map_err(|m| invalid("title", m))?;
-    let due_patch = match &patch.due_date {
-        Some(Some(d)) => Some(Some(crate::domain::parse_due_date(d).map_err(|m| invalid("due_date", m))?)),
-        Some(None) => Some(None),
-        None => None,
+    let due = match &patch.due_date {
+        Some(Some(d)) => Some(crate::domain::parse_due_date(d).map_err(|m| invalid("due_date", m))?),
+        _ => None,
     };
     let mut tx = db.begin_write().await?;
     if !lock_tenant_row(&mut tx, "tasks", tenant, id).await? {
         return Err(WorkError::NotFound);
     }
-    let current = fetch_task(&mut tx, tenant, id).await?;
     check_references(&mut tx, tenant, patch.project_id, patch.assignee_id.flatten()).await?;
+    // The nullable fields change when the patch names them, even to null.
     let row = sqlx::query(&format!(
-        "UPDATE tasks SET project_id = $1, title = $2, status = $3, assignee_id = $4, due_date = $5, updated_at = $6, \
-             updated_by_installation = $7 WHERE tenant_id = $8 AND id = $9 RETURNING {TASK_COLUMNS}"
+        "UPDATE tasks SET project_id = COALESCE($1, project_id), title = COALESCE($2, title), status = COALESCE($3, status), \
+             assignee_id = CASE WHEN $4 = 1 THEN $5 ELSE assignee_id END, due_date = CASE WHEN $6 = 1 THEN $7 ELSE due_date END, \
+             updated_at = $8, updated_by_installation = $9 WHERE tenant_id = $10 AND id = $11 RETURNING {TASK_COLUMNS}"
     ))
-    .bind(patch.project_id.unwrap_or(current.project_id))
-    .bind(title.unwrap_or(current.title))
-    .bind(patch.status.unwrap_or(current.status).as_str())
-    .bind(patch.assignee_id.unwrap_or(current.assignee_id))
-    .bind(due_patch.unwrap_or(current.due_date))
+    .bind(patch.project_id)
+    .bind(title)
+    .bind(patch.status.map(TaskStatus::as_str))
+    .bind(i64::from(patch.assignee_id.is_some()))
+    .bind(patch.assignee_id.flatten())
+    .bind(i64::from(patch.due_date.is_some()))
+    .bind(due)
     .bind(now())
     .bind(actor.map(|a| a.0))
     .bind(tenant.0)
@@ -325,10 +324,7 @@ pub async fn overview(db: &Db, tenant: TenantId) -> Result<WorkOverview, sqlx::E
         "SELECT {project_columns}, cp.name AS created_by, up.name AS updated_by FROM projects x {ACTIVITY_JOINS} \
          WHERE x.tenant_id = $1 ORDER BY {PROJECT_ORDER} LIMIT $2"
     );
-    let projects = sqlx::query(&projects_sql)
-    .bind(tenant.0)
-    .bind(OVERVIEW_PROJECTS)
-    .fetch_all(db.pool());
+    let projects = sqlx::query(&projects_sql).bind(tenant.0).bind(OVERVIEW_PROJECTS).fetch_all(db.pool());
     let total = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM projects WHERE tenant_id = $1").bind(tenant.0).fetch_one(db.pool());
     let task_columns = TASK_COLUMNS.split(", ").map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", ");
     let tasks_sql = format!(
@@ -337,11 +333,7 @@ pub async fn overview(db: &Db, tenant: TenantId) -> Result<WorkOverview, sqlx::E
          WHERE x.tenant_id = $1 AND x.project_id IN (SELECT x.id FROM projects x WHERE x.tenant_id = $1 ORDER BY {PROJECT_ORDER} LIMIT $3) \
          ORDER BY CASE x.status WHEN 'doing' THEN 0 WHEN 'todo' THEN 1 ELSE 2 END, x.id LIMIT $2"
     );
-    let tasks = sqlx::query(&tasks_sql)
-    .bind(tenant.0)
-    .bind(OVERVIEW_TASKS)
-    .bind(OVERVIEW_PROJECTS)
-    .fetch_all(db.pool());
+    let tasks = sqlx::query(&tasks_sql).bind(tenant.0).bind(OVERVIEW_TASKS).bind(OVERVIEW_PROJECTS).fetch_all(db.pool());
     let (projects, total, tasks) = futures::try_join!(projects, total, tasks)?;
     let mut boards = projects
         .iter()

@@ -67,7 +67,7 @@ pub async fn get_project(State(state): State<AppState>, Extension(caller): Exten
 
 /// Creates a project.
 #[utoipa::path(post, path = "/projects", tag = "projects", security(("bearer" = ["write:projects"])), request_body = CreateProject,
-    responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Project), (status = 403, body = ErrorBody)))]
 pub async fn create_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateProject>) -> Result<(StatusCode, Json<Project>), ApiError> {
     caller.require(Scope::WriteProjects)?;
     let new = work::NewProject { name: body.name, description: body.description, archived: body.archived };
@@ -77,7 +77,7 @@ pub async fn create_project(State(state): State<AppState>, Extension(caller): Ex
 
 /// Changes the given fields of a project.
 #[utoipa::path(patch, path = "/projects/{id}", tag = "projects", security(("bearer" = ["write:projects"])), params(("id" = i64, Path)), request_body = UpdateProject,
-    responses((status = 200, body = Project), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateProject>) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::WriteProjects)?;
     let patch = work::ProjectPatch { name: body.name, description: body.description, archived: body.archived };

@@ -85,7 +85,7 @@ pub async fn get_task(State(state): State<AppState>, Extension(caller): Extensio
 
 /// Creates a task in one of the tenant's projects.
 #[utoipa::path(post, path = "/tasks", tag = "tasks", security(("bearer" = ["write:tasks"])), request_body = CreateTask,
-    responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Task), (status = 403, body = ErrorBody)))]
 pub async fn create_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateTask>) -> Result<(StatusCode, Json<Task>), ApiError> {
     caller.require(Scope::WriteTasks)?;
     let new = work::NewTask {
@@ -101,7 +101,7 @@ pub async fn create_task(State(state): State<AppState>, Extension(caller): Exten
 
 /// Changes the given fields of a task.
 #[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)), request_body = UpdateTask,
-    responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Task), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let patch = work::TaskPatch {
