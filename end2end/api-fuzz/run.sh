@@ -16,6 +16,8 @@ examples="${PLUGBOARD_FUZZ_EXAMPLES:-40}"
 seed="${PLUGBOARD_FUZZ_SEED:-20261123}"
 seed_args=(--seed "$seed")
 [ "$seed" = random ] && seed_args=()
+# More schemathesis options, e.g. PLUGBOARD_FUZZ_ARGS="--report har" to keep the traffic.
+read -r -a extra_args <<< "${PLUGBOARD_FUZZ_ARGS:-}"
 work=$(mktemp -d)
 server_pid=""
 pg_database=""
@@ -58,7 +60,7 @@ PY
   # One worker: two would share the tenant, so one's DELETE /projects/{id} could remove
   # the task the other's stateful sequence just created (and the seed would not repeat).
   "$schemathesis" --no-color --config-file schemathesis.toml run "$base/api/v1/openapi.json" --url "$base/api/v1" \
-    --header "Authorization: Bearer ${token}" --checks all --max-examples "$examples" --workers 1 "${seed_args[@]}"
+    --header "Authorization: Bearer ${token}" --checks all --max-examples "$examples" --workers 1 "${seed_args[@]}" "${extra_args[@]}"
   kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
   server_pid=""
 }
