@@ -2,15 +2,19 @@
 // Install hand-over by starting the authorization (its own state and PKCE verifier),
 // exchanges the code at Plugboard's token endpoint, creates a task through the REST API,
 // and shows what it got.
+// It serves the plugin registered by start-server.sh at /callback, and any number of
+// plugins registered in a test through the developer console at /p/{name}/callback:
+// the test hands it their credentials (POST /p/{name}/credentials), as a developer
+// puts the secret shown once into their server's configuration.
 // Node's standard library only. Binds to 127.0.0.1.
 import http from "node:http";
 import crypto from "node:crypto";
 
 const port = Number(process.argv[2] ?? 3211);
 const plugboard = process.env.PLUGBOARD_URL;
-const clientId = process.env.CLIENT_ID;
-const clientSecret = process.env.CLIENT_SECRET;
-const redirectUri = `http://127.0.0.1:${port}/callback`;
+const base = `http://127.0.0.1:${port}`;
+// callback path -> { clientId, clientSecret }
+const clients = new Map([["/callback", { clientId: process.env.CLIENT_ID, clientSecret: process.env.CLIENT_SECRET }]]);
 const pending = new Map(); // state -> PKCE verifier
 
 const b64url = (buf) => buf.toString("base64url");
@@ -21,9 +25,20 @@ const page = (res, status, title, body) => {
 
 http
   .createServer(async (req, res) => {
-    const url = new URL(req.url, redirectUri);
+    const url = new URL(req.url, base);
     if (url.pathname === "/healthz") return page(res, 200, "ok", "");
-    if (url.pathname !== "/callback") return page(res, 404, "Not found", "");
+    const configure = url.pathname.match(/^\/p\/([a-z0-9-]+)\/credentials$/);
+    if (configure && req.method === "POST") {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      const { client_id, client_secret } = JSON.parse(body);
+      clients.set(`/p/${configure[1]}/callback`, { clientId: client_id, clientSecret: client_secret });
+      return page(res, 200, "Configured", "");
+    }
+    const client = clients.get(url.pathname);
+    if (!client) return page(res, 404, "Not found", "");
+    const { clientId, clientSecret } = client;
+    const redirectUri = base + url.pathname;
     const q = url.searchParams;
     if (q.has("install")) {
       const state = b64url(crypto.randomBytes(16));

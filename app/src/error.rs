@@ -18,6 +18,9 @@ pub enum AppError {
     /// Bad input, with the field it concerns.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// A form with several fields that need attention, one message each.
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
+    InvalidFields(Vec<FieldError>),
     #[error("Email or password is incorrect.")]
     BadCredentials,
     #[error("Too many attempts. Wait a few minutes and try again.")]
@@ -29,7 +32,29 @@ pub enum AppError {
     Transport(String),
 }
 
+/// What is wrong with one field of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self { field: field.to_owned(), message: message.into() }
+    }
+}
+
 impl AppError {
+    /// The message for `field`, when this error names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, message } if f == field => Some(message.clone()),
+            Self::InvalidFields(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid { field: field.to_owned(), message: message.into() }
     }
@@ -42,7 +67,7 @@ impl AppError {
             Self::NotSignedIn | Self::BadCredentials => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::Invalid { .. } => 422,
+            Self::Invalid { .. } | Self::InvalidFields(_) => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Transport(_) => 502,

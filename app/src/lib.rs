@@ -14,8 +14,10 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::admin::{ReviewQueuePage, StaffPluginPage};
 use pages::api_docs::ApiDocsPage;
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
+use pages::developer::{DeliveriesPage, DeveloperHomePage, DeveloperPluginPage, NewPluginPage, StatsPage};
 use pages::installed::InstalledPage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
 use pages::projects::ProjectsPage;
@@ -60,6 +62,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer") view=DeveloperHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/new") view=NewPluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug") view=DeveloperPluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug/stats") view=StatsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=ReviewQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/plugins/:slug") view=StaffPluginPage ssr=SsrMode::Async/>
                     <Route path=path!("/docs/api") view=ApiDocsPage/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>

@@ -33,3 +33,6 @@ export async function signIn(page: Page, email: string) {
   await expect(page).toHaveURL(/\/marketplace$/);
   await expect(page.getByTestId("signed-in-as")).toBeVisible();
 }
+
+/** The demo plugin server start-server.sh runs beside Plugboard (demo-plugin.mjs). */
+export const PLUGIN_SERVER = "http://127.0.0.1:3211";

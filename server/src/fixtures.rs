@@ -42,6 +42,8 @@ pub async fn register_plugin(db: &Db, slug: &str, scopes: &str, webhook_url: Opt
         name: format!("Fixture {slug}"),
         description: String::new(),
         author: "Fixtures".into(),
+        author_url: None,
+        icon_url: None,
         category: Category::Automation,
         redirect_uris: vec![RedirectUri::parse(REDIRECT_URI).map_err(|_| FixtureError::Invalid("redirect URI"))?],
         scopes: ScopeSet::parse_oauth(scopes).map_err(|_| FixtureError::Invalid("scopes"))?,

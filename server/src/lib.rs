@@ -121,6 +121,11 @@ impl Config {
             .build()
     }
 
+    /// Where outbound requests may go: public addresses and the allowlist.
+    pub fn outbound_policy(&self) -> OutboundPolicy {
+        OutboundPolicy { allowlist: self.outbound_allowlist.clone() }
+    }
+
     pub fn settings(&self) -> Settings {
         let worker = WorkerConfig {
             timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
@@ -130,7 +135,7 @@ impl Config {
         Settings {
             secure_cookies: self.secure_cookies,
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.site_addr)),
-            outbound: Arc::new(OutboundPolicy { allowlist: self.outbound_allowlist.clone() }),
+            outbound: Arc::new(self.outbound_policy()),
             webhook_worker: self.webhook_worker.then_some(worker),
             client_requests_per_minute: self.client_requests_per_minute,
             api_requests_per_minute: self.api_requests_per_minute,

@@ -102,6 +102,12 @@ enum UsersCommand {
         role: String,
         #[arg(long, default_value = "")]
         name: String,
+        /// A platform operator: reviews, publishes and verifies plugins.
+        #[arg(long)]
+        staff: bool,
+        /// Give the user a developer profile (the console at /developer).
+        #[arg(long)]
+        developer: bool,
     },
 }
 
@@ -158,7 +164,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             (false, None) => Err("say what to seed: --demo or --synthetic N".into()),
         },
-        Command::Users { command: UsersCommand::Create { email, password, tenant, role, name } } => {
+        Command::Users { command: UsersCommand::Create { email, password, tenant, role, name, staff, developer } } => {
             let email = Email::parse(&email).map_err(|m| format!("--email: {m}"))?;
             let password = Password::parse_new(&password).map_err(|m| format!("--password: {m}"))?;
             let tenant = TenantName::parse(&tenant).map_err(|m| format!("--tenant: {m}"))?;
@@ -166,14 +172,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             let user = accounts::NewUser { email: &email, display_name: &name, password: &password, role };
             let (tenant_id, user_id) =
                 accounts::create_user_in_tenant(&db, &tenant, &user).await.map_err(|e| e.to_string())?;
-            println!("created user {user_id} ({}) in tenant {tenant_id} as {}", email.as_str(), role.as_str());
+            accounts::set_platform_roles(&db, user_id, staff, developer).await.map_err(|e| e.to_string())?;
+            let extra = [(staff, ", staff"), (developer, ", developer")].iter().filter(|(on, _)| *on).map(|(_, s)| *s).collect::<String>();
+            println!("created user {user_id} ({}) in tenant {tenant_id} as {}{extra}", email.as_str(), role.as_str());
             Ok(())
         }
-        Command::Plugins { command } => plugins(&db, command).await,
+        Command::Plugins { command } => plugins(&db, &config, command).await,
     }
 }
 
-async fn plugins(db: &app::server::Db, command: PluginsCommand) -> Result<(), String> {
+async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand) -> Result<(), String> {
     use app::domain::{Category, PluginSlug, ScopeSet};
     use app::server::oauth::redirect_uri::RedirectUri;
     use app::server::registry::{self, NewPlugin};
@@ -192,7 +200,7 @@ async fn plugins(db: &app::server::Db, command: PluginsCommand) -> Result<(), St
                 .map_err(|e| format!("--redirect-uri: {e}"))?;
             let scopes = ScopeSet::parse_oauth(&scopes.join(" ")).map_err(|e| format!("--scope: {e}"))?;
             let webhook_url = webhook_url
-                .map(|u| registry::parse_webhook_url(&u))
+                .map(|u| registry::parse_webhook_url(&u, &config.outbound_policy()))
                 .transpose()
                 .map_err(|e| format!("--webhook-url: {e}"))?;
             let plugin = NewPlugin {
@@ -200,6 +208,8 @@ async fn plugins(db: &app::server::Db, command: PluginsCommand) -> Result<(), St
                 slug,
                 name,
                 description,
+                author_url: None,
+                icon_url: None,
                 category,
                 redirect_uris,
                 scopes,

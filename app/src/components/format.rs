@@ -17,6 +17,12 @@ pub fn format_date(unix: i64) -> String {
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
+/// "3 Nov 2026, 14:05 UTC" from unix seconds.
+pub fn format_time(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{}, {:02}:{:02} UTC", format_date(unix), secs / 3600, secs % 3600 / 60)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -24,5 +30,6 @@ mod tests {
         assert_eq!(super::format_date(0), "1 Jan 1970");
         assert_eq!(super::format_date(1_795_000_000), "18 Nov 2026");
         assert_eq!(super::format_date(951_782_400), "29 Feb 2000");
+        assert_eq!(super::format_time(1_795_000_000 + 3_725), "18 Nov 2026, 12:08 UTC");
     }
 }

@@ -15,12 +15,16 @@ pub fn Header() -> impl IntoView {
                     <A href="/installed">"Installed plugins"</A>
                     <A href="/projects">"Projects"</A>
                     <A href="/docs/api">"Plugin API"</A>
+                    <A href="/developer">"Developers"</A>
                 </nav>
                 <div class="account">
+                    // The one place the header reads the user: a resource read under two
+                    // Suspense boundaries can stall a server-rendered response (leptos#4851).
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             match auth.user.await {
                                 Ok(Some(user)) => view! {
+                                    {user.is_staff.then(|| view! { <A href="/admin" attr:class="button subtle">"Review queue"</A> })}
                                     <span class="who" data-testid="signed-in-as">
                                         <strong>{user.display_name}</strong>
                                         <span class="muted">" · " {user.tenant_name} " · " {user.role.label()}</span>

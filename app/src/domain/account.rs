@@ -122,6 +122,10 @@ pub struct SessionUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// Has a developer profile: may register plugins.
+    pub is_developer: bool,
+    /// A platform operator: reviews and publishes plugins.
+    pub is_staff: bool,
 }
 
 #[cfg(test)]

@@ -15,3 +15,11 @@ pub struct InstalledPlugin {
     pub installed_at: i64,
     pub installed_by: Option<String>,
 }
+
+/// The "Installed plugins" page: the tenant's installations, and whether the viewer may
+/// uninstall them (owners and admins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstalledOverview {
+    pub plugins: Vec<InstalledPlugin>,
+    pub can_manage: bool,
+}

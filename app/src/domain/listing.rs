@@ -188,12 +188,15 @@ impl PluginPage {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewView {
+    pub id: i64,
     pub rating: i64,
     pub body: String,
     pub author_name: String,
     pub tenant_name: String,
     pub created_at: i64,
     pub reply: Option<String>,
+    /// Written by someone of the viewer's organisation.
+    pub is_mine: bool,
 }
 
 /// Everything the plugin's detail page shows.
@@ -210,6 +213,13 @@ pub struct PluginDetail {
     /// The signed-in user may install it (owner or admin).
     pub can_install: bool,
     pub signed_in: bool,
+    /// The signed-in user may rate and review it: an owner or admin of an organisation
+    /// that has it installed.
+    pub can_review: bool,
+    /// The signed-in user is its developer, who may reply to reviews.
+    pub can_reply: bool,
+    /// Published, or (for its developer and staff) where it stands.
+    pub state: super::ReviewState,
 }
 
 #[cfg(test)]

@@ -6,16 +6,21 @@ mod category;
 mod ids;
 mod installation;
 mod listing;
+mod publishing;
 mod scope;
 mod slug;
 mod work;
 
 pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use category::Category;
-pub use installation::InstalledPlugin;
+pub use installation::{InstalledOverview, InstalledPlugin};
 pub use ids::{InstallationId, PluginId, TenantId, UserId};
 pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,
+};
+pub use publishing::{
+    ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryLog, DeveloperOverview, DeveloperPlugin,
+    InstallStats, PluginForm, QueueItem, ReviewState, ShownSecrets, StaffPlugin, WebhookEndpoint,
 };
 pub use scope::{Scope, ScopeSet};
 pub use slug::PluginSlug;

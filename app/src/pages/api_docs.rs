@@ -109,6 +109,11 @@ pub fn ApiDocsPage() -> impl IntoView {
             <section id="install">
                 <h2>"Install, then call: the whole flow"</h2>
                 <p>
+                    "First register your plugin in the " <a href="/developer">"developer console"</a> ": it gives you a client id, "
+                    "a client secret and a webhook signing secret (each secret is shown once). Try the draft in your own "
+                    "organisation, then submit it; once Plugboard staff publish it, every organisation can install it."
+                </p>
+                <p>
                     "Installing is an OAuth 2.0 authorization code grant with PKCE (S256 only). Plugboard is the authorization "
                     "server: the tenant's admin approves your scopes on its consent screen, your redirect URI receives a code, "
                     "and you exchange it with your client secret and PKCE verifier for tokens bound to that one tenant. "

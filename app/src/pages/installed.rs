@@ -4,25 +4,26 @@
 use crate::components::format::format_date;
 use crate::components::layout::SignInPrompt;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::InstalledPlugin;
+use crate::domain::{InstalledOverview, InstalledPlugin};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[server(prefix = "/rpc", endpoint = "installed_plugins")]
-pub async fn installed_plugins() -> Result<Vec<InstalledPlugin>, AppError> {
+pub async fn installed_plugins() -> Result<InstalledOverview, AppError> {
     crate::server::with_status(installed_plugins_inner().await)
 }
 
 #[cfg(feature = "ssr")]
-async fn installed_plugins_inner() -> Result<Vec<InstalledPlugin>, AppError> {
+async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
     use crate::server::{installations, internal, session, AppState};
     let state = AppState::from_context()?;
-    let user = session::current_user().await?.ok_or(AppError::NotSignedIn)?;
-    installations::list_for_tenant(&state.db, user.tenant_id)
+    let user = session::require_user().await?;
+    let plugins = installations::list_for_tenant(&state.db, user.tenant_id)
         .await
-        .map_err(internal("listing installations failed"))
+        .map_err(internal("listing installations failed"))?;
+    Ok(InstalledOverview { plugins, can_manage: user.role.can_manage_plugins() })
 }
 
 #[server(prefix = "/rpc", endpoint = "uninstall_plugin")]
@@ -35,7 +36,7 @@ async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> 
     use crate::server::installations::{self, InstallError};
     use crate::server::{session, AppState};
     let state = AppState::from_context()?;
-    let user = session::current_user().await?.ok_or(AppError::NotSignedIn)?;
+    let user = session::require_user().await?;
     if !user.role.can_manage_plugins() {
         return Err(AppError::Forbidden("Only owners and admins can uninstall plugins.".into()));
     }
@@ -53,7 +54,6 @@ async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> 
 pub fn InstalledPage() -> impl IntoView {
     let uninstall = ServerAction::<UninstallPlugin>::new();
     let installed = Resource::new(move || uninstall.version().get(), |_| installed_plugins());
-    let auth = crate::pages::auth::AuthContext::get();
 
     view! {
         <Title text="Installed plugins"/>
@@ -64,22 +64,21 @@ pub fn InstalledPage() -> impl IntoView {
         {move || uninstall.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let can_manage = matches!(auth.user.await, Ok(Some(u)) if u.role.can_manage_plugins());
                 match installed.await {
                     Err(AppError::NotSignedIn) => view! {
                         <SignInPrompt message="Sign in to see your organisation's plugins." next="/installed"/>
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(o) if o.plugins.is_empty() => view! {
                         <div class="empty-state">
                             <h2>"Nothing installed yet"</h2>
                             <p class="muted">"Find plugins for your projects and tasks in the marketplace."</p>
                             <A href="/marketplace" attr:class="button primary">"Browse the marketplace"</A>
                         </div>
                     }.into_any(),
-                    Ok(list) => view! {
+                    Ok(o) => view! {
                         <ul class="installed-list">
-                            {list.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage uninstall/> }).collect_view()}
+                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage uninstall/> }).collect_view()}
                         </ul>
                     }.into_any(),
                 }

@@ -2,7 +2,8 @@
 
 use crate::components::layout::set_http_status;
 use crate::components::plugin_card::{format_count, PluginBadges, PluginCardView, PluginIcon, Rating};
-use crate::domain::{Category, MarketplaceQuery, PluginDetail, PluginPage, Sort};
+use crate::components::format::format_date;
+use crate::domain::{Category, MarketplaceQuery, PluginDetail, PluginPage, ReviewState, Sort};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,10 +40,38 @@ async fn get_plugin_detail_inner(slug: String) -> Result<PluginDetail, AppError>
     use crate::server::{catalog, internal, session, AppState};
     let state = AppState::from_context()?;
     let viewer = session::current_user().await?;
-    catalog::published_detail(&state.db, &slug, viewer.as_ref())
+    catalog::plugin_detail(&state.db, &slug, viewer.as_ref())
         .await
         .map_err(internal("loading a plugin failed"))?
         .ok_or_else(|| AppError::NotFound("No published plugin has this address.".to_owned()))
+}
+
+#[server(prefix = "/rpc", endpoint = "save_review")]
+pub async fn save_review(slug: String, rating: i64, body: String) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            use crate::server::reviews::{self, Stars};
+            use crate::server::{session, AppState};
+            let state = AppState::from_context()?;
+            let user = session::require_user().await?;
+            let slug = crate::domain::PluginSlug::parse(&slug).map_err(|_| AppError::NotFound("No plugin has this address.".into()))?;
+            Ok(reviews::save_review(&state.db, &user, &slug, Stars::parse(rating)?, &body).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "reply_to_review")]
+pub async fn reply_to_review(review_id: i64, reply: String) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            use crate::server::{reviews, session, AppState};
+            let state = AppState::from_context()?;
+            let user = session::require_user().await?;
+            Ok(reviews::reply(&state.db, &user, review_id, &reply).await?)
+        }
+        .await,
+    )
 }
 
 #[component]
@@ -195,12 +224,17 @@ fn PluginGrid(page: PluginPage) -> impl IntoView {
 pub fn PluginDetailPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
-    let detail = Resource::new(move || slug.get(), get_plugin_detail);
+    let save = ServerAction::<SaveReview>::new();
+    let reply = ServerAction::<ReplyToReview>::new();
+    let detail = Resource::new(
+        move || (slug.get(), save.version().get(), reply.version().get()),
+        |(slug, _, _)| get_plugin_detail(slug),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(plugin) => view! { <PluginDetailView plugin/> }.into_any(),
+                    Ok(plugin) => view! { <PluginDetailView plugin save reply/> }.into_any(),
                     Err(AppError::NotFound(message)) => {
                         set_http_status(404);
                         view! {
@@ -221,11 +255,16 @@ pub fn PluginDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn PluginDetailView(plugin: PluginDetail) -> impl IntoView {
+fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply: ServerAction<ReplyToReview>) -> impl IntoView {
     let card = plugin.card.clone();
     let install_href = format!("/marketplace/{}/install", card.slug);
     view! {
         <Title text=card.name.clone()/>
+        {(plugin.state != ReviewState::Published).then(|| view! {
+            <p class="notice" data-testid="preview-notice">
+                {format!("Preview: this plugin is {} and not in the marketplace. Only its developer and Plugboard staff see this page.", plugin.state.label().to_lowercase())}
+            </p>
+        })}
         <p class="breadcrumbs"><A href="/marketplace">"Marketplace"</A> " / " {card.category.label()}</p>
         <article class="plugin-detail" data-plugin-slug=card.slug.clone()>
             <header class="detail-head">
@@ -278,23 +317,64 @@ fn PluginDetailView(plugin: PluginDetail) -> impl IntoView {
                     </section>
                 </aside>
             </div>
-            <section class="reviews">
-                <h2>{format!("Reviews ({})", plugin.reviews.len())}</h2>
-                {plugin.reviews.is_empty().then(|| view! { <p class="muted">"No reviews yet."</p> })}
-                <ul class="review-list">
-                    {plugin.reviews.iter().map(|r| view! {
-                        <li class="review">
-                            <p class="stars" aria-label=format!("{} out of 5", r.rating)>
-                                {"★".repeat(r.rating.clamp(0, 5) as usize)}
-                                <span class="muted">{"★".repeat((5 - r.rating.clamp(0, 5)) as usize)}</span>
-                            </p>
-                            <p class="review-body">{r.body.clone()}</p>
-                            <p class="muted">{format!("{} · {}", r.author_name, r.tenant_name)}</p>
-                            {r.reply.clone().map(|reply| view! { <blockquote class="reply"><strong>"Developer reply: "</strong>{reply}</blockquote> })}
-                        </li>
-                    }).collect_view()}
-                </ul>
-            </section>
+            <Reviews plugin=plugin.clone() save reply/>
         </article>
+    }
+}
+
+#[component]
+fn Reviews(plugin: PluginDetail, save: ServerAction<SaveReview>, reply: ServerAction<ReplyToReview>) -> impl IntoView {
+    let slug = plugin.card.slug.clone();
+    let mine = plugin.reviews.iter().find(|r| r.is_mine).cloned();
+    let can_reply = plugin.can_reply;
+    view! {
+        <section class="reviews" data-testid="reviews">
+            <h2>{format!("Reviews ({})", plugin.reviews.len())}</h2>
+            {plugin.reviews.is_empty().then(|| view! { <p class="muted">"No reviews yet."</p> })}
+            {plugin.can_review.then(|| {
+                let current = mine.as_ref().map_or(5, |r| r.rating);
+                view! {
+                    <ActionForm action=save attr:class="stacked-form review-form">
+                        <h3>{if mine.is_some() { "Update your organisation's review" } else { "Review this plugin for your organisation" }}</h3>
+                        <input type="hidden" name="slug" value=slug.clone()/>
+                        <label for="review-rating">"Rating"</label>
+                        <select id="review-rating" name="rating">
+                            {(1..=5).rev().map(|n| view! {
+                                <option value=n selected=n == current>{format!("{} {}", "★".repeat(n as usize), if n == 1 { "star".to_owned() } else { format!("{n} stars") })}</option>
+                            }).collect_view()}
+                        </select>
+                        <label for="review-body">"Review"</label>
+                        <textarea id="review-body" name="body" rows="3" maxlength="2000">{mine.as_ref().map(|r| r.body.clone()).unwrap_or_default()}</textarea>
+                        {move || save.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                        <button type="submit" class="button primary">{if mine.is_some() { "Update review" } else { "Post review" }}</button>
+                    </ActionForm>
+                }
+            })}
+            {move || reply.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            <ul class="review-list">
+                {plugin.reviews.into_iter().map(|r| view! {
+                    <li class="review" data-review-id=r.id>
+                        <p class="stars" aria-label=format!("{} out of 5", r.rating)>
+                            {"★".repeat(r.rating.clamp(0, 5) as usize)}
+                            <span class="muted">{"★".repeat((5 - r.rating.clamp(0, 5)) as usize)}</span>
+                        </p>
+                        <p class="review-body">{r.body.clone()}</p>
+                        <p class="muted">{format!("{} · {} · {}", r.author_name, r.tenant_name, format_date(r.created_at))}</p>
+                        {r.reply.clone().map(|text| view! { <blockquote class="reply"><strong>"Developer reply: "</strong>{text}</blockquote> })}
+                        {can_reply.then(|| {
+                            let (id, existing) = (r.id, r.reply.clone());
+                            view! {
+                            <ActionForm action=reply attr:class="stacked-form reply-form">
+                                <input type="hidden" name="review_id" value=id/>
+                                <label for=format!("reply-{id}")>{if existing.is_some() { "Change your public reply" } else { "Reply publicly" }}</label>
+                                <textarea id=format!("reply-{id}") name="reply" rows="2" maxlength="2000" required>{existing.clone().unwrap_or_default()}</textarea>
+                                <button type="submit" class="button">"Post reply"</button>
+                            </ActionForm>
+                            }
+                        })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

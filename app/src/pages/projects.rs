@@ -17,7 +17,7 @@ pub async fn projects_overview() -> Result<WorkOverview, AppError> {
 async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
     use crate::server::{internal, session, work, AppState};
     let state = AppState::from_context()?;
-    let user = session::current_user().await?.ok_or(AppError::NotSignedIn)?;
+    let user = session::require_user().await?;
     work::overview(&state.db, user.tenant_id).await.map_err(internal("loading projects failed"))
 }
 

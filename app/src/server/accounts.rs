@@ -191,6 +191,18 @@ pub async fn create_user_in_tenant(
     Ok((tenant, user_id))
 }
 
+/// Marks a user as staff and/or developer (flags that are `false` are left as they are).
+pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET is_staff = CASE WHEN $1 = 1 THEN 1 ELSE is_staff END, \
+                 is_developer = CASE WHEN $2 = 1 THEN 1 ELSE is_developer END WHERE id = $3")
+        .bind(i64::from(staff))
+        .bind(i64::from(developer))
+        .bind(user.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// Checks a sign-in. Failures count against the email and the client address; past
 /// the limit every attempt is refused, right password or not, until the window passes.
 pub async fn authenticate(

@@ -2,7 +2,7 @@
 
 use super::{markdown, Db, Dialect};
 use crate::domain::{
-    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewView, Scope,
+    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewState, ReviewView, Scope,
     SessionUser, Sort, TenantId, PAGE_SIZE,
 };
 use sqlx::any::AnyRow;
@@ -109,19 +109,23 @@ fn card_from_row(row: &AnyRow) -> Result<PluginCard, sqlx::Error> {
     })
 }
 
-/// A published plugin's page, or `None` when no published plugin has that slug.
-pub async fn published_detail(
+/// A plugin's page: published ones for everybody; others only for their developer and
+/// staff (to see it as tenants will). `None` when the viewer may not see it.
+pub async fn plugin_detail(
     db: &Db,
     slug: &str,
     viewer: Option<&SessionUser>,
 ) -> Result<Option<PluginDetail>, sqlx::Error> {
     let row = sqlx::query(&format!(
-        "SELECT {CARD_COLUMNS}, p.author_url, p.permissions, p.created_at, p.updated_at FROM plugins p \
+        "SELECT {CARD_COLUMNS}, p.author_url, p.permissions, p.created_at, p.updated_at, p.review_state, p.developer_id \
+         FROM plugins p \
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE p.slug = $2 AND p.is_published = 1"
+         WHERE p.slug = $2 AND (p.is_published = 1 OR p.developer_id = $3 OR $4 = 1)"
     ))
     .bind(viewer.map_or(-1, |u| u.tenant_id.0))
     .bind(slug)
+    .bind(viewer.map_or(-1, |u| u.id.0))
+    .bind(i64::from(viewer.is_some_and(|u| u.is_staff)))
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -129,9 +133,12 @@ pub async fn published_detail(
     let description: String = row.try_get("description")?;
     let permissions_json: String = row.try_get("permissions")?;
     let permissions = parse_scopes(&permissions_json);
+    let state: String = row.try_get("review_state")?;
+    let developer_id: Option<i64> = row.try_get("developer_id")?;
+    let viewer_tenant = viewer.map_or(-1, |u| u.tenant_id.0);
 
     let reviews = sqlx::query(
-        "SELECT r.rating, r.body, r.reply, r.created_at, \
+        "SELECT r.id, r.tenant_id, r.rating, r.body, r.reply, r.created_at, \
                 COALESCE(u.display_name, 'Former member') AS author_name, t.name AS tenant_name \
          FROM reviews r JOIN tenants t ON t.id = r.tenant_id LEFT JOIN users u ON u.id = r.user_id \
          WHERE r.plugin_id = $1 ORDER BY r.updated_at DESC, r.id DESC LIMIT 50",
@@ -142,16 +149,21 @@ pub async fn published_detail(
     .iter()
     .map(|r| {
         Ok(ReviewView {
+            id: r.try_get("id")?,
             rating: r.try_get("rating")?,
             body: r.try_get("body")?,
             author_name: r.try_get("author_name")?,
             tenant_name: r.try_get("tenant_name")?,
             created_at: r.try_get("created_at")?,
             reply: r.try_get("reply")?,
+            is_mine: r.try_get::<i64, _>("tenant_id")? == viewer_tenant,
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
+    let manages = viewer.is_some_and(|u| u.role.can_manage_plugins());
+    let state = ReviewState::parse(&state).unwrap_or(ReviewState::Draft);
+    let is_developer = viewer.is_some_and(|u| developer_id == Some(u.id.0));
     Ok(Some(PluginDetail {
         description_html: markdown::render(&description),
         author_url: row.try_get("author_url")?,
@@ -159,8 +171,12 @@ pub async fn published_detail(
         reviews,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
-        can_install: viewer.is_some_and(|u| u.role.can_manage_plugins()),
+        // Its developer may install an unpublished plugin to try it, as the install route allows.
+        can_install: manages && (state == ReviewState::Published || is_developer),
         signed_in: viewer.is_some(),
+        can_review: manages && card.is_installed,
+        can_reply: is_developer,
+        state,
         card,
     }))
 }

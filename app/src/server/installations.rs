@@ -99,6 +99,7 @@ pub async fn activate(
             .bind(plugin_id)
             .execute(&mut *conn)
             .await?;
+        record_history(conn, plugin_id, tenant_id, "installed", now).await?;
         EventType::PluginInstalled
     } else {
         extra.insert("previous_scopes".into(), serde_json::to_value(&granted).unwrap_or_default());
@@ -137,6 +138,7 @@ pub async fn uninstall(db: &Db, tenant: TenantId, installation: InstallationId) 
             .bind(plugin_id)
             .execute(&mut *tx)
             .await?;
+        record_history(&mut tx, plugin_id, tenant.0, "uninstalled", t).await?;
         let event = Event {
             kind: EventType::PluginUninstalled,
             plugin_id,
@@ -147,6 +149,18 @@ pub async fn uninstall(db: &Db, tenant: TenantId, installation: InstallationId) 
         webhooks::enqueue(&mut tx, &event, t).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Adds an install or an uninstall to the plugin's history (its developer's charts).
+async fn record_history(conn: &mut AnyConnection, plugin_id: i64, tenant_id: i64, kind: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at) VALUES ($1, $2, $3, $4)")
+        .bind(plugin_id)
+        .bind(tenant_id)
+        .bind(kind)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

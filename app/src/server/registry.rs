@@ -3,8 +3,9 @@
 use super::oauth::redirect_uri::{self, RedirectUri};
 use super::secrets::{random_hex, random_token, sha256_hex};
 use super::webhooks::signature;
+use super::outbound::OutboundPolicy;
 use super::{now, Db};
-use crate::domain::{Category, PluginSlug, ScopeSet};
+use crate::domain::{Category, PluginSlug, ReviewState, ScopeSet};
 use serde::Serialize;
 
 /// A new client id: public, unique, recognisable.
@@ -18,6 +19,8 @@ pub struct NewPlugin {
     pub name: String,
     pub description: String,
     pub author: String,
+    pub author_url: Option<String>,
+    pub icon_url: Option<String>,
     pub category: Category,
     pub redirect_uris: Vec<RedirectUri>,
     pub scopes: ScopeSet,
@@ -50,14 +53,32 @@ pub enum RegistryError {
     Db(#[from] sqlx::Error),
 }
 
-/// Validates a webhook URL as a plugin registers it (the address is checked again at
-/// every connection).
-pub fn parse_webhook_url(raw: &str) -> Result<String, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not an absolute URL ({e})"))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(format!("{raw:?} must be an http(s) URL"));
+/// Validates an endpoint Plugboard will call (a webhook URL) as a plugin registers it:
+/// https to a public address, or http to an address the outbound allowlist opens for
+/// development. The address is checked again at every connection.
+pub fn parse_webhook_url(raw: &str, policy: &OutboundPolicy) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.len() > 2000 {
+        return Err("a URL may have at most 2000 characters".into());
     }
+    policy.check_url(raw).map_err(|e| format!("{raw:?}: {e}"))?;
     Ok(raw.to_owned())
+}
+
+/// Validates a link people follow or load (the author's site, the icon): an absolute
+/// https URL, or http on a loopback host for development.
+pub fn parse_link(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.len() > 2000 {
+        return Err("a URL may have at most 2000 characters".into());
+    }
+    let url = url::Url::parse(raw).map_err(|_| format!("{raw:?} is not an absolute URL"))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+    match url.scheme() {
+        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(raw.to_owned()),
+        "http" if loopback => Ok(raw.to_owned()),
+        _ => Err(format!("{raw:?} must be an https URL")),
+    }
 }
 
 pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, RegistryError> {
@@ -73,8 +94,9 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     let t = now();
     let inserted = sqlx::query(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
-             client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15)",
+             client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
+             review_state, author_url, icon_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18)",
     )
     .bind(plugin.slug.as_str())
     .bind(plugin.name.trim())
@@ -91,6 +113,9 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     .bind(&webhook_secret)
     .bind(plugin.developer_id)
     .bind(t)
+    .bind(if plugin.publish { ReviewState::Published } else { ReviewState::Draft }.as_str())
+    .bind(plugin.author_url.as_deref())
+    .bind(plugin.icon_url.as_deref())
     .execute(db.pool())
     .await;
     match inserted {
@@ -117,4 +142,19 @@ pub async fn rotate_client_secret(db: &Db, slug: &PluginSlug) -> Result<Credenti
             .await?;
     let client_id = client_id.ok_or_else(|| RegistryError::NotFound(slug.as_str().to_owned()))?;
     Ok(Credentials { slug: slug.as_str().to_owned(), client_id, client_secret, webhook_secret: None })
+}
+
+/// A new webhook signing secret; messages are signed with it from the next attempt on.
+pub async fn rotate_webhook_secret(db: &Db, slug: &PluginSlug) -> Result<String, RegistryError> {
+    let secret = signature::new_secret();
+    let updated = sqlx::query("UPDATE plugins SET webhook_secret = $1, updated_at = $2 WHERE slug = $3")
+        .bind(&secret)
+        .bind(now())
+        .bind(slug.as_str())
+        .execute(db.pool())
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(RegistryError::NotFound(slug.as_str().to_owned()));
+    }
+    Ok(secret)
 }

@@ -182,7 +182,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         &hash,
     )
     .await?;
-    sqlx::query("UPDATE users SET is_developer = 1 WHERE id = $1").bind(developer.0).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET is_developer = 1, developer_name = 'Dana Developer' WHERE id = $1").bind(developer.0).execute(&mut *tx).await?;
     report.users += 1;
 
     for (i, plugin) in DEMO_PLUGINS.iter().enumerate() {
@@ -191,8 +191,8 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         let plugin_id: i64 = sqlx::query_scalar(
             "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, \
                  is_verified, is_published, client_id, client_secret_hash, permissions, redirect_uris, kind, \
-                 developer_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, 'server', $13, $14, $14) RETURNING id",
+                 developer_id, created_at, updated_at, review_state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, 'server', $13, $14, $14, 'published') RETURNING id",
         )
         .bind(plugin.slug)
         .bind(plugin.name)
@@ -260,6 +260,22 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
                 .await?;
         }
     }
+
+    // The demo installations' history, for the developer console's charts.
+    sqlx::query("INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at) SELECT plugin_id, tenant_id, 'installed', installed_at FROM installations")
+        .execute(&mut *tx)
+        .await?;
+    // A platform operator, who reviews and publishes plugins at /admin.
+    let staff_email = Email::parse("staff@plugboard.test").map_err(|e| AccountError::Hashing(e.into()))?;
+    let staff = accounts::insert_user(
+        &mut tx,
+        dev_tenant,
+        &NewUser { email: &staff_email, display_name: "Sam Staff", password: &password, role: Role::Member },
+        &hash,
+    )
+    .await?;
+    sqlx::query("UPDATE users SET is_staff = 1 WHERE id = $1").bind(staff.0).execute(&mut *tx).await?;
+    report.users += 1;
 
     // Projects and tasks of Acme and Globex: what plugins act on.
     const WORK: &[(usize, &str, &[&str])] = &[
@@ -330,7 +346,7 @@ pub async fn seed_synthetic(db: &Db, count: usize) -> Result<usize, sqlx::Error>
         let n = SYNTHETIC_BATCH.min(count - done);
         let mut sql = String::from(
             "INSERT INTO plugins (slug, name, description, author, category, install_count, rating, review_count, \
-             is_verified, is_published, client_id, client_secret_hash, permissions, created_at, updated_at) VALUES ",
+             is_verified, is_published, client_id, client_secret_hash, permissions, created_at, updated_at, review_state) VALUES ",
         );
         for row in 0..n {
             let b = row * 13;
@@ -338,7 +354,7 @@ pub async fn seed_synthetic(db: &Db, count: usize) -> Result<usize, sqlx::Error>
                 sql.push(',');
             }
             sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${})",
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${}, 'published')",
                 b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 13
             ));
         }

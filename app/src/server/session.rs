@@ -41,7 +41,7 @@ pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
 pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option<SessionUser>, sqlx::Error> {
     let id_hash = hash_token(token);
     let row = sqlx::query(
-        "SELECT s.created_at, s.last_seen_at, u.id, u.tenant_id, u.email, u.display_name, u.role, t.name AS tenant_name
+        "SELECT s.created_at, s.last_seen_at, u.id, u.tenant_id, u.email, u.display_name, u.role, u.is_developer, u.is_staff, t.name AS tenant_name
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id
          WHERE s.id_hash = $1",
     )
@@ -71,6 +71,8 @@ pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
         role: Role::parse(&role).unwrap_or(Role::Viewer),
+        is_developer: row.try_get::<i64, _>("is_developer")? == 1,
+        is_staff: row.try_get::<i64, _>("is_staff")? == 1,
     }))
 }
 
@@ -113,6 +115,11 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
             .await
             .map_err(super::internal("session lookup failed")),
     }
+}
+
+/// Who is signed in, for a server function that needs somebody.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    current_user().await?.ok_or(AppError::NotSignedIn)
 }
 
 /// Adds the session cookie to the response of the current server function.

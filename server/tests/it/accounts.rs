@@ -1,12 +1,6 @@
-use crate::common::{Backend, TestApp};
+use crate::common::{error_of, Backend, TestApp};
 use app::error::AppError;
 use sqlx::Row;
-
-async fn error_of(res: reqwest::Response) -> (u16, AppError) {
-    let status = res.status().as_u16();
-    let body = res.text().await.expect("body");
-    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError: {body}: {e}")))
-}
 
 async fn sign_up_creates_a_tenant_its_owner_and_a_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;

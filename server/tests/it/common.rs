@@ -200,6 +200,13 @@ impl Drop for TestApp {
     }
 }
 
+/// A failed server function's status and error.
+pub async fn error_of(res: reqwest::Response) -> (u16, app::error::AppError) {
+    let status = res.status().as_u16();
+    let body = res.text().await.expect("body");
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({status}): {body}: {e}")))
+}
+
 /// The `data-plugin-slug` values of the grid's cards, in page order.
 pub fn card_slugs(html: &str) -> Vec<String> {
     html.split("<article data-plugin-slug=\"")

@@ -10,5 +10,6 @@ mod health;
 mod marketplace;
 mod oauth;
 mod plugin;
+mod publishing;
 mod receiver;
 mod webhooks;

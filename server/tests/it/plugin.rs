@@ -27,6 +27,8 @@ impl TestPlugin {
             name: format!("Plugin {slug}"),
             description: "A test plugin.".into(),
             author: "Test Author".into(),
+        author_url: None,
+        icon_url: None,
             category: Category::Productivity,
             redirect_uris: vec![RedirectUri::parse(&redirect_uri).unwrap(), RedirectUri::parse(&other_redirect_uri).unwrap()],
             scopes: ScopeSet::parse_oauth(scopes).unwrap(),

@@ -1,0 +1,672 @@
+//! The developer console (`/developer`): a developer profile, plugin registration and
+//! editing, credentials shown once, submission for review, webhook deliveries with
+//! Redeliver, and install statistics drawn as SVG by the app.
+
+use crate::components::charts::{InstallsChart, RatingChart};
+use crate::components::format::{format_date, format_time};
+use crate::components::layout::{set_http_status, SignInPrompt};
+use crate::components::plugin_card::{format_count, PluginIcon, Rating};
+use crate::domain::{
+    Category, ConsolePlugin, Decision, DeliveryLog, DeveloperOverview, DeveloperPlugin, InstallStats, PluginForm,
+    ReviewState, Scope, ShownSecrets,
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// Days the statistics page covers.
+pub const STATS_DAYS: i64 = 30;
+
+#[cfg(feature = "ssr")]
+async fn signed_in() -> Result<(crate::server::AppState, crate::domain::SessionUser), AppError> {
+    Ok((crate::server::AppState::from_context()?, crate::server::session::require_user().await?))
+}
+
+#[cfg(feature = "ssr")]
+fn slug_param(raw: &str) -> Result<crate::domain::PluginSlug, AppError> {
+    crate::domain::PluginSlug::parse(raw).map_err(|_| AppError::NotFound("None of your plugins has this address.".into()))
+}
+
+#[server(prefix = "/rpc", endpoint = "developer_overview")]
+pub async fn load_developer_overview() -> Result<DeveloperOverview, AppError> {
+    crate::server::with_status(
+        async {
+            use crate::server::console;
+            let (state, user) = signed_in().await?;
+            let developer_name = console::developer_name(&state.db, &user).await?;
+            let plugins = if user.is_developer { console::list_mine(&state.db, &user).await? } else { Vec::new() };
+            Ok(DeveloperOverview { is_developer: user.is_developer, developer_name, plugins })
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "become_developer")]
+pub async fn become_developer(developer_name: String) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::become_developer(&state.db, &user, &developer_name).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "create_plugin")]
+pub async fn create_plugin(form: PluginForm) -> Result<ShownSecrets, AppError> {
+    crate::server::with_status(
+        async {
+            use crate::server::console;
+            let (state, user) = signed_in().await?;
+            if !user.is_developer {
+                return Err(console::ConsoleError::NotDeveloper.into());
+            }
+            let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
+            Ok(console::create(&state.db, &user, valid).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "developer_plugin")]
+pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::console_plugin(&state.db, &user, &slug_param(&slug)?).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "update_plugin")]
+pub async fn update_plugin(slug: String, form: PluginForm) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            use crate::server::console;
+            let (state, user) = signed_in().await?;
+            let slug = slug_param(&slug)?;
+            // The address never changes; the form's copy of it is only shown.
+            let form = PluginForm { slug: slug.as_str().to_owned(), ..form };
+            let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
+            Ok(console::update(&state.db, &user, &slug, valid).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "rotate_client_secret")]
+pub async fn rotate_client_secret(slug: String) -> Result<ShownSecrets, AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::rotate_client_secret(&state.db, &user, &slug_param(&slug)?).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "rotate_webhook_secret")]
+pub async fn rotate_webhook_secret(slug: String) -> Result<ShownSecrets, AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::rotate_webhook_secret(&state.db, &user, &slug_param(&slug)?).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "submit_plugin")]
+pub async fn submit_plugin(slug: String) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::submit(&state.db, &user, &slug_param(&slug)?).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "plugin_deliveries")]
+pub async fn plugin_deliveries(slug: String) -> Result<DeliveryLog, AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::deliveries(&state.db, &user, &slug_param(&slug)?).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "redeliver")]
+pub async fn redeliver(slug: String, event_id: i64) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            crate::server::console::redeliver(&state.db, &user, &slug_param(&slug)?, event_id).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "reenable_webhooks")]
+pub async fn reenable_webhooks(slug: String) -> Result<(), AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            Ok(crate::server::console::reenable_webhooks(&state.db, &user, &slug_param(&slug)?).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "plugin_stats")]
+pub async fn plugin_stats(slug: String) -> Result<InstallStats, AppError> {
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            let slug = slug_param(&slug)?;
+            Ok(crate::server::console::stats(&state.db, &user, &slug, STATS_DAYS, crate::server::now()).await?)
+        }
+        .await,
+    )
+}
+
+/// An error as the console shows it above a form.
+fn error_view(err: &AppError) -> impl IntoView {
+    view! { <p class="form-error" role="alert">{err.to_string()}</p> }
+}
+
+/// What a page shows when its data could not be had.
+fn failure_view(err: AppError, next: &'static str) -> AnyView {
+    match err {
+        AppError::NotSignedIn => view! { <SignInPrompt message="Sign in to use the developer console." next=next/> }.into_any(),
+        AppError::NotFound(message) => {
+            set_http_status(404);
+            view! {
+                <section class="empty-state">
+                    <h1>"Plugin not found"</h1>
+                    <p>{message}</p>
+                    <A href="/developer" attr:class="button primary">"Your plugins"</A>
+                </section>
+            }
+            .into_any()
+        }
+        other => error_view(&other).into_any(),
+    }
+}
+
+#[component]
+pub fn DeveloperHomePage() -> impl IntoView {
+    let become_dev = ServerAction::<BecomeDeveloper>::new();
+    let overview = Resource::new(move || become_dev.version().get(), |_| load_developer_overview());
+    view! {
+        <Title text="Developer console"/>
+        <section class="hero">
+            <h1>"Developer console"</h1>
+            <p class="muted">"Register plugins, keep their credentials, follow their webhooks and installs."</p>
+        </section>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Err(e) => failure_view(e, "/developer"),
+                    Ok(o) if !o.is_developer => view! {
+                        <section class="panel" data-testid="become-developer">
+                            <h2>"Become a plugin developer"</h2>
+                            <p class="muted">"Plugins you publish show this name as their author. You can change it per plugin."</p>
+                            <ActionForm action=become_dev attr:class="stacked-form">
+                                <label for="developer-name">"Public developer name"</label>
+                                <input id="developer-name" type="text" name="developer_name" value=o.developer_name maxlength="80" required/>
+                                {move || become_dev.value().get().and_then(Result::err).map(|e| error_view(&e))}
+                                <button type="submit" class="button primary">"Create developer profile"</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Ok(o) => view! { <DeveloperPluginList plugins=o.plugins/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
+    view! {
+        <div class="toolbar">
+            <h2>"Your plugins"</h2>
+            <A href="/developer/new" attr:class="button primary">"Register a plugin"</A>
+        </div>
+        {plugins.is_empty().then(|| view! {
+            <p class="empty-state muted">"No plugins yet. Register one to get its OAuth credentials."</p>
+        })}
+        <ul class="console-list">
+            {plugins.into_iter().map(|p| {
+                let href = format!("/developer/plugins/{}", p.slug);
+                view! {
+                    <li class="console-row" data-dev-plugin=p.slug.clone()>
+                        <PluginIcon name=p.name.clone() slug=p.slug.clone() icon_url=p.icon_url.clone()/>
+                        <div class="console-main">
+                            <h3><A href=href>{p.name.clone()}</A></h3>
+                            <p class="muted"><code>{p.slug.clone()}</code>{format!(" · changed {}", format_date(p.updated_at))}</p>
+                        </div>
+                        <StateBadge state=p.state/>
+                        {p.is_verified.then(|| view! { <span class="badge verified">"✓ Verified"</span> })}
+                        <span class="muted">{format!("{} active installs", format_count(p.active_installs))}</span>
+                        <Rating rating=p.rating count=p.review_count/>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn StateBadge(state: ReviewState) -> impl IntoView {
+    view! { <span class=format!("badge state-{}", state.as_str()) data-state=state.as_str()>{state.label()}</span> }
+}
+
+/// The plugin form's fields, for registering and for editing. Inputs are named
+/// `form[…]` (the server function's one argument); each shows its own message.
+#[component]
+fn PluginFormFields(
+    initial: PluginForm,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    editing: bool,
+) -> impl IntoView {
+    let message = move |field: &'static str| {
+        move || {
+            error.get().and_then(|e| e.field_message(field)).map(|m| view! { <p class="field-error" data-field=field>{m}</p> })
+        }
+    };
+    let category = initial.category.clone();
+    view! {
+        <label for="plugin-name">"Name"</label>
+        <input id="plugin-name" type="text" name="form[name]" value=initial.name.clone() maxlength="60" required/>
+        {message("name")}
+        <label for="plugin-slug">"Address (slug)"</label>
+        <input id="plugin-slug" type="text" name="form[slug]" value=initial.slug.clone() readonly=editing
+            pattern="[a-z0-9]+(-[a-z0-9]+)*" maxlength="64" required/>
+        <p class="hint">{if editing { "The address and client identity never change." } else { "Lowercase letters, digits and dashes: /marketplace/your-slug." }}</p>
+        {message("slug")}
+        <label for="plugin-description">"Description (Markdown)"</label>
+        <textarea id="plugin-description" name="form[description]" rows="6">{initial.description.clone()}</textarea>
+        {message("description")}
+        <label for="plugin-author">"Author"</label>
+        <input id="plugin-author" type="text" name="form[author]" value=initial.author.clone() maxlength="80"/>
+        {message("author")}
+        <label for="plugin-author-url">"Author website (https)"</label>
+        <input id="plugin-author-url" type="url" name="form[author_url]" value=initial.author_url.clone()/>
+        {message("author_url")}
+        <label for="plugin-icon-url">"Icon URL (https, square image)"</label>
+        <input id="plugin-icon-url" type="url" name="form[icon_url]" value=initial.icon_url.clone()/>
+        {message("icon_url")}
+        <label for="plugin-category">"Category"</label>
+        <select id="plugin-category" name="form[category]">
+            <option value="" selected=category.is_empty()>"Choose a category"</option>
+            {Category::ALL.into_iter().map(|c| view! {
+                <option value=c.as_str() selected=category == c.as_str()>{c.label()}</option>
+            }).collect_view()}
+        </select>
+        {message("category")}
+        <fieldset class="scopes">
+            <legend>"Permissions the plugin asks for"</legend>
+            {Scope::ALL.into_iter().enumerate().map(|(i, s)| {
+                let checked = initial.scopes.iter().any(|x| x == s.as_str());
+                let id = format!("scope-{}", s.as_str().replace(':', "-"));
+                view! {
+                    <div class="scope-choice">
+                        <input type="checkbox" id=id.clone() name=format!("form[scopes][{i}]") value=s.as_str() checked=checked/>
+                        <label for=id><code>{s.as_str()}</code>" " <span class="muted">{s.sentence()}</span></label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+        {message("scopes")}
+        <label for="plugin-redirect-uris">"Redirect URIs, one per line"</label>
+        <textarea id="plugin-redirect-uris" name="form[redirect_uris]" rows="3">{initial.redirect_uris.clone()}</textarea>
+        <p class="hint">"Exact matches. https, or http on 127.0.0.1 and localhost while you develop. The first one also receives the Install hand-over."</p>
+        {message("redirect_uris")}
+        <label for="plugin-webhook-url">"Webhook URL (optional)"</label>
+        <input id="plugin-webhook-url" type="url" name="form[webhook_url]" value=initial.webhook_url.clone()/>
+        {message("webhook_url")}
+    }
+}
+
+/// Secrets as they are shown: this once.
+#[component]
+fn SecretsPanel(secrets: ShownSecrets) -> impl IntoView {
+    view! {
+        <section class="panel secrets" data-testid="secrets" role="status">
+            <h2>"Copy these now"</h2>
+            <p class="muted">"Plugboard keeps only a hash of the client secret and will not show it again. Rotate it if it is lost."</p>
+            <dl>
+                <dt>"Client ID"</dt><dd><code data-testid="client-id">{secrets.client_id.clone()}</code></dd>
+                {secrets.client_secret.clone().map(|s| view! { <dt>"Client secret"</dt><dd><code data-testid="client-secret">{s}</code></dd> })}
+                {secrets.webhook_secret.clone().map(|s| view! { <dt>"Webhook signing secret"</dt><dd><code data-testid="webhook-secret">{s}</code></dd> })}
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+pub fn NewPluginPage() -> impl IntoView {
+    let create = ServerAction::<CreatePlugin>::new();
+    let overview = Resource::new(|| (), |_| load_developer_overview());
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    view! {
+        <Title text="Register a plugin"/>
+        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / New plugin"</p>
+        <h1>"Register a plugin"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Err(e) => failure_view(e, "/developer/new"),
+                    Ok(o) if !o.is_developer => view! {
+                        <p class="notice">"Create your developer profile first."</p>
+                        <A href="/developer" attr:class="button primary">"Developer console"</A>
+                    }.into_any(),
+                    Ok(o) => {
+                        let initial = StoredValue::new(PluginForm { author: o.developer_name, ..PluginForm::default() });
+                        view! {
+                        {move || match create.value().get() {
+                            Some(Ok(secrets)) => {
+                                let href = format!("/developer/plugins/{}", secrets.slug);
+                                view! {
+                                    <SecretsPanel secrets/>
+                                    <p>"Your plugin is a draft. Try it, then submit it for review."</p>
+                                    <A href=href attr:class="button primary">"Open the plugin"</A>
+                                }.into_any()
+                            }
+                            _ => ().into_any(),
+                        }}
+                        <Show when=move || !matches!(create.value().get(), Some(Ok(_)))>
+                            <ActionForm action=create attr:class="stacked-form plugin-form">
+                                <PluginFormFields initial=initial.get_value() error editing=false/>
+                                {move || error.get().map(|e| error_view(&e))}
+                                <button type="submit" class="button primary" disabled=move || create.pending().get()>"Register plugin"</button>
+                            </ActionForm>
+                        </Show>
+                    }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn slug_from_route() -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()))
+}
+
+/// Links between a plugin's console pages.
+#[component]
+fn ConsoleTabs(slug: String, current: &'static str) -> impl IntoView {
+    let tabs = [("Settings", ""), ("Webhook deliveries", "/deliveries"), ("Statistics", "/stats")];
+    view! {
+        <nav class="tabs" aria-label="Plugin console">
+            {tabs.into_iter().map(|(label, suffix)| {
+                let href = format!("/developer/plugins/{slug}{suffix}");
+                view! { <A href=href attr:class=if suffix == current { "tab current" } else { "tab" }>{label}</A> }
+            }).collect_view()}
+            <a class="tab" href=format!("/marketplace/{slug}")>"Public page"</a>
+        </nav>
+    }
+}
+
+#[component]
+pub fn DeveloperPluginPage() -> impl IntoView {
+    let slug = slug_from_route();
+    let update = ServerAction::<UpdatePlugin>::new();
+    let submit = ServerAction::<SubmitPlugin>::new();
+    let plugin = Resource::new(
+        move || (slug.get(), update.version().get(), submit.version().get()),
+        |(slug, _, _)| load_developer_plugin(slug),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match plugin.await {
+                    Err(e) => failure_view(e, "/developer"),
+                    Ok(p) => view! { <ConsolePluginView plugin=p update submit/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, submit: ServerAction<SubmitPlugin>) -> impl IntoView {
+    let slug = plugin.form.slug.clone();
+    let (slug_submit, slug_client, slug_webhook) = (slug.clone(), slug.clone(), slug.clone());
+    let rotate_client = ServerAction::<RotateClientSecret>::new();
+    let rotate_webhook = ServerAction::<RotateWebhookSecret>::new();
+    let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let state = plugin.state;
+    let reason = plugin.review_reason.clone().filter(|_| matches!(state, ReviewState::Rejected | ReviewState::Unpublished));
+    view! {
+        <Title text=format!("{} · Developer console", plugin.form.name)/>
+        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {plugin.form.name.clone()}</p>
+        <header class="console-head">
+            <h1>{plugin.form.name.clone()}</h1>
+            <StateBadge state/>
+            {plugin.is_verified.then(|| view! { <span class="badge verified">"✓ Verified"</span> })}
+        </header>
+        <ConsoleTabs slug=slug.clone() current=""/>
+        <section class="panel review-state" data-testid="review-state">
+            {match state {
+                ReviewState::Draft => "A draft: only you and staff can see it. Install it in your own organisation to try it.",
+                ReviewState::InReview => "Submitted: Plugboard staff will review it and publish it or tell you what to change.",
+                ReviewState::Published => "Published: organisations find it in the marketplace.",
+                ReviewState::Rejected => "Rejected: change what the reviewer asks, then submit it again.",
+                ReviewState::Unpublished => "Unpublished by staff: it is out of the marketplace until it passes review again.",
+            }}
+            {reason.map(|r| view! { <blockquote class="review-reason" data-testid="review-reason"><strong>"Reviewer: "</strong>{r}</blockquote> })}
+            {state.can_submit().then(|| view! {
+                <ActionForm action=submit attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug_submit/>
+                    <button type="submit" class="button primary">"Submit for review"</button>
+                </ActionForm>
+            })}
+            {move || submit.value().get().and_then(Result::err).map(|e| error_view(&e))}
+        </section>
+
+        <section class="panel credentials">
+            <h2>"Credentials"</h2>
+            <dl>
+                <dt>"Client ID"</dt><dd><code data-testid="client-id">{plugin.client_id.clone()}</code></dd>
+                <dt>"Client secret"</dt><dd class="muted">"Shown once, when made. Rotating it stops the old one at once."</dd>
+            </dl>
+            <div class="actions">
+                <ActionForm action=rotate_client attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug_client/>
+                    <button type="submit" class="button">"Rotate client secret"</button>
+                </ActionForm>
+                <ActionForm action=rotate_webhook attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug_webhook/>
+                    <button type="submit" class="button">"Rotate webhook signing secret"</button>
+                </ActionForm>
+            </div>
+            {move || rotate_client.value().get().map(|r| match r {
+                Ok(secrets) => view! { <SecretsPanel secrets/> }.into_any(),
+                Err(e) => error_view(&e).into_any(),
+            })}
+            {move || rotate_webhook.value().get().map(|r| match r {
+                Ok(secrets) => view! { <SecretsPanel secrets/> }.into_any(),
+                Err(e) => error_view(&e).into_any(),
+            })}
+        </section>
+
+        <section class="panel">
+            <h2>"Listing and OAuth settings"</h2>
+            <ActionForm action=update attr:class="stacked-form plugin-form">
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <PluginFormFields initial=plugin.form.clone() error=update_error editing=true/>
+                {move || update_error.get().map(|e| error_view(&e))}
+                {move || matches!(update.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved."</p> })}
+                <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save changes"</button>
+            </ActionForm>
+        </section>
+
+        <DecisionHistory decisions=plugin.decisions.clone()/>
+    }
+}
+
+/// Who decided what about a plugin, and when.
+#[component]
+pub fn DecisionHistory(decisions: Vec<Decision>) -> impl IntoView {
+    view! {
+        <section class="panel decisions">
+            <h2>"Review history"</h2>
+            {decisions.is_empty().then(|| view! { <p class="muted">"Nothing yet."</p> })}
+            <ol class="decision-list">
+                {decisions.into_iter().map(|d| view! {
+                    <li data-decision=d.kind.as_str()>
+                        <strong>{d.kind.as_str().to_owned()}</strong>
+                        {format!(" by {} on {}", d.actor, format_time(d.at))}
+                        {d.reason.map(|r| view! { <blockquote>{r}</blockquote> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+pub fn DeliveriesPage() -> impl IntoView {
+    let slug = slug_from_route();
+    let redeliver = ServerAction::<Redeliver>::new();
+    let reenable = ServerAction::<ReenableWebhooks>::new();
+    let log = Resource::new(
+        move || (slug.get(), redeliver.version().get(), reenable.version().get()),
+        |(slug, _, _)| plugin_deliveries(slug),
+    );
+    view! {
+        <Title text="Webhook deliveries"/>
+        {move || redeliver.value().get().and_then(Result::err).map(|e| error_view(&e))}
+        {move || reenable.value().get().and_then(Result::err).map(|e| error_view(&e))}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match log.await {
+                    Err(e) => failure_view(e, "/developer"),
+                    Ok(log) => view! { <DeliveryLogView log slug=slug.get_untracked() redeliver reenable/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DeliveryLogView(log: DeliveryLog, slug: String, redeliver: ServerAction<Redeliver>, reenable: ServerAction<ReenableWebhooks>) -> impl IntoView {
+    let endpoint = log.webhook.clone();
+    let slug_reenable = slug.clone();
+    view! {
+        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {log.plugin_name.clone()}</p>
+        <h1>{format!("{}: webhook deliveries", log.plugin_name)}</h1>
+        <ConsoleTabs slug=slug.clone() current="/deliveries"/>
+        <section class="panel endpoint" data-testid="endpoint">
+            {match (&endpoint.url, endpoint.disabled_at) {
+                (None, _) => view! { <p class="muted">"No webhook URL: add one in the plugin's settings to receive lifecycle events."</p> }.into_any(),
+                (Some(url), Some(at)) => view! {
+                    <p class="form-error" role="alert" data-testid="endpoint-disabled">
+                        {format!("Deliveries to {url} are disabled since {}: {}", format_time(at), endpoint.disabled_reason.clone().unwrap_or_default())}
+                    </p>
+                    <ActionForm action=reenable attr:class="inline-form">
+                        <input type="hidden" name="slug" value=slug_reenable.clone()/>
+                        <button type="submit" class="button primary">"Re-enable deliveries"</button>
+                    </ActionForm>
+                }.into_any(),
+                (Some(url), None) => view! {
+                    <p>"Sending to " <code>{url.clone()}</code></p>
+                    {endpoint.failing_since.map(|since| view! {
+                        <p class="notice">{format!("Failing since {}. After 5 days of failures the endpoint is disabled.", format_time(since))}</p>
+                    })}
+                }.into_any(),
+            }}
+        </section>
+        {log.deliveries.is_empty().then(|| view! { <p class="muted">"No webhook messages yet."</p> })}
+        <ul class="delivery-list">
+            {log.deliveries.into_iter().map(|d| {
+                let slug = slug.clone();
+                view! {
+                    <li class="delivery" data-event-type=d.event_type.clone() data-status=d.status.clone()>
+                        <header>
+                            <strong>{d.event_type.clone()}</strong>
+                            <span class=format!("badge delivery-{}", d.status)>{d.status.clone()}</span>
+                            <code class="muted">{d.message_id.clone()}</code>
+                            <span class="muted">{format_time(d.created_at)}</span>
+                            {d.next_attempt_at.map(|at| view! { <span class="muted" data-testid="next-retry">{format!("next attempt {}", format_time(at))}</span> })}
+                            <ActionForm action=redeliver attr:class="inline-form">
+                                <input type="hidden" name="slug" value=slug/>
+                                <input type="hidden" name="event_id" value=d.event_id/>
+                                <button type="submit" class="button subtle">"Redeliver"</button>
+                            </ActionForm>
+                        </header>
+                        <table class="attempts">
+                            <thead><tr><th>"#"</th><th>"When"</th><th>"Result"</th><th>"Latency"</th><th>"Response"</th></tr></thead>
+                            <tbody>
+                                {d.attempts.into_iter().map(|a| view! {
+                                    <tr class="attempt">
+                                        <td>{a.attempt}</td>
+                                        <td>{format_time(a.attempted_at)}</td>
+                                        <td>{match (a.status_code, a.error) {
+                                            (Some(code), _) => format!("HTTP {code}"),
+                                            (None, Some(err)) => err,
+                                            (None, None) => "no answer".to_owned(),
+                                        }}</td>
+                                        <td>{format!("{} ms", a.latency_ms)}</td>
+                                        <td><code class="excerpt">{a.response_excerpt.unwrap_or_default()}</code></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn StatsPage() -> impl IntoView {
+    let slug = slug_from_route();
+    let stats = Resource::new(move || slug.get(), plugin_stats);
+    view! {
+        <Title text="Install statistics"/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Err(e) => failure_view(e, "/developer"),
+                    Ok(stats) => {
+                        let slug = slug.get_untracked();
+                        let installs: i64 = stats.days.iter().map(|d| d.installs).sum();
+                        let uninstalls: i64 = stats.days.iter().map(|d| d.uninstalls).sum();
+                        view! {
+                            <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {stats.plugin_name.clone()}</p>
+                            <h1>{format!("{}: statistics", stats.plugin_name)}</h1>
+                            <ConsoleTabs slug current="/stats"/>
+                            <section class="stat-tiles">
+                                <div class="tile" data-testid="active-installs"><span class="figure">{format_count(stats.active_installations)}</span>" active installations"</div>
+                                <div class="tile" data-testid="period-installs"><span class="figure">{format_count(installs)}</span>{format!(" installs, {} uninstalls in {STATS_DAYS} days", format_count(uninstalls))}</div>
+                                <div class="tile"><Rating rating=stats.rating count=stats.review_count/></div>
+                            </section>
+                            <section class="panel">
+                                <h2>"Installs and uninstalls per day"</h2>
+                                <InstallsChart days=stats.days.clone()/>
+                            </section>
+                            <section class="panel">
+                                <h2>"Rating over time"</h2>
+                                <RatingChart days=stats.days/>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,574 @@
+//! The developer console's domain: developer profiles, registering and editing plugins,
+//! credentials, submitting for review, webhook deliveries and install statistics. Every
+//! function takes the signed-in developer and touches only plugins they own.
+
+use super::oauth::redirect_uri::{self, RedirectUri};
+use super::outbound::OutboundPolicy;
+use super::registry::{self, NewPlugin, RegistryError};
+use super::{catalog, now, Db};
+use crate::domain::{
+    Category, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryLog, DeveloperPlugin,
+    InstallStats, PluginForm, PluginSlug, ReviewState, ScopeSet, SessionUser, ShownSecrets, WebhookEndpoint,
+};
+use crate::error::{AppError, FieldError};
+use sqlx::Row;
+
+const MAX_REDIRECT_URIS: usize = 10;
+const MAX_DESCRIPTION_CHARS: usize = 20_000;
+/// Deliveries the console lists, newest first.
+const DELIVERY_PAGE: i64 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("not a developer")]
+    NotDeveloper,
+    #[error("no plugin of yours has this slug")]
+    NotFound,
+    #[error("invalid form")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<ConsoleError> for AppError {
+    fn from(err: ConsoleError) -> Self {
+        match err {
+            ConsoleError::NotDeveloper => AppError::Forbidden("Create your developer profile first.".into()),
+            ConsoleError::NotFound => AppError::NotFound("None of your plugins has this address.".into()),
+            ConsoleError::Invalid(errors) => AppError::InvalidFields(errors),
+            ConsoleError::Conflict(message) => AppError::invalid("state", message),
+            ConsoleError::Db(e) => super::internal("developer console storage failed")(e),
+        }
+    }
+}
+
+impl From<RegistryError> for ConsoleError {
+    fn from(err: RegistryError) -> Self {
+        match err {
+            RegistryError::SlugTaken(slug) => {
+                ConsoleError::Invalid(vec![FieldError::new("slug", format!("The address {slug:?} is taken; choose another."))])
+            }
+            RegistryError::NotFound(_) => ConsoleError::NotFound,
+            RegistryError::Invalid(message) => ConsoleError::Invalid(vec![FieldError::new("form", message)]),
+            RegistryError::Db(e) => ConsoleError::Db(e),
+        }
+    }
+}
+
+/// Checks every field and reports every problem at once, each with its field. The
+/// answer is an unpublished plugin of nobody's yet.
+pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut check = |field: &str, result: Result<(), String>| {
+        if let Err(message) = result {
+            errors.push(FieldError::new(field, message));
+        }
+    };
+    let slug = PluginSlug::parse(form.slug.trim());
+    check("slug", slug.as_ref().map(|_| ()).map_err(|_| {
+        "Use 2 to 64 lowercase letters, digits and single dashes, starting and ending with a letter or digit.".to_owned()
+    }));
+    let name = form.name.trim().to_owned();
+    check("name", match name.chars().count() {
+        2..=60 => Ok(()),
+        _ => Err("Give the plugin a name of 2 to 60 characters.".into()),
+    });
+    let description = form.description.trim().to_owned();
+    check("description", match description.chars().count() {
+        0 => Err("Describe what the plugin does; Markdown works.".into()),
+        n if n > MAX_DESCRIPTION_CHARS => Err("Keep the description under 20,000 characters.".into()),
+        _ => Ok(()),
+    });
+    let author = form.author.trim().to_owned();
+    check("author", match author.chars().count() {
+        1..=80 => Ok(()),
+        _ => Err("Name the author (1 to 80 characters): people see it on the plugin's page.".into()),
+    });
+    let optional_link = |raw: &str| -> Result<Option<String>, String> {
+        if raw.trim().is_empty() { Ok(None) } else { registry::parse_link(raw).map(Some) }
+    };
+    let author_url = optional_link(&form.author_url);
+    check("author_url", author_url.as_ref().map(|_| ()).map_err(Clone::clone));
+    let icon_url = optional_link(&form.icon_url);
+    check("icon_url", icon_url.as_ref().map(|_| ()).map_err(Clone::clone));
+    let category = Category::parse(form.category.trim());
+    check("category", category.map(|_| ()).ok_or_else(|| "Choose one of the listed categories.".to_owned()));
+    let scopes = ScopeSet::parse_oauth(&form.scopes.join(" ")).map_err(|e| format!("{e}; choose from the listed permissions."));
+    check("scopes", scopes.as_ref().map(|_| ()).map_err(Clone::clone));
+    let lines: Vec<&str> = form.redirect_uris.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let redirect_uris: Result<Vec<RedirectUri>, String> = match lines.len() {
+        0 => Err("Add at least one redirect URI: where Plugboard sends the administrator after consent.".into()),
+        n if n > MAX_REDIRECT_URIS => Err(format!("Register at most {MAX_REDIRECT_URIS} redirect URIs.")),
+        _ => lines.iter().map(|l| RedirectUri::parse(l)).collect(),
+    };
+    check("redirect_uris", redirect_uris.as_ref().map(|_| ()).map_err(Clone::clone));
+    let webhook_url = if form.webhook_url.trim().is_empty() {
+        Ok(None)
+    } else {
+        registry::parse_webhook_url(&form.webhook_url, policy).map(Some)
+    };
+    check("webhook_url", webhook_url.as_ref().map(|_| ()).map_err(Clone::clone));
+
+    match (slug, category, scopes, redirect_uris, author_url, icon_url, webhook_url) {
+        (Ok(slug), Some(category), Ok(scopes), Ok(redirect_uris), Ok(author_url), Ok(icon_url), Ok(webhook_url))
+            if errors.is_empty() =>
+        {
+            Ok(NewPlugin {
+                slug,
+                name,
+                description,
+                author,
+                author_url,
+                icon_url,
+                category,
+                scopes,
+                redirect_uris,
+                webhook_url,
+                publish: false,
+                verified: false,
+                developer_id: None,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+fn require_developer(user: &SessionUser) -> Result<(), ConsoleError> {
+    if user.is_developer { Ok(()) } else { Err(ConsoleError::NotDeveloper) }
+}
+
+/// Gives the user a developer profile under a public name.
+pub async fn become_developer(db: &Db, user: &SessionUser, name: &str) -> Result<(), ConsoleError> {
+    let name = name.trim();
+    if !(1..=80).contains(&name.chars().count()) {
+        return Err(ConsoleError::Invalid(vec![FieldError::new("developer_name", "Choose a public name of 1 to 80 characters.")]));
+    }
+    sqlx::query("UPDATE users SET is_developer = 1, developer_name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(user.id.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The developer's public name (a new plugin's default author).
+pub async fn developer_name(db: &Db, user: &SessionUser) -> Result<String, ConsoleError> {
+    let name: Option<String> = sqlx::query_scalar("SELECT developer_name FROM users WHERE id = $1")
+        .bind(user.id.0)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten();
+    Ok(name.unwrap_or_else(|| user.display_name.clone()))
+}
+
+/// Registers a draft plugin; its secrets are in the answer and nowhere else.
+pub async fn create(db: &Db, developer: &SessionUser, plugin: NewPlugin) -> Result<ShownSecrets, ConsoleError> {
+    require_developer(developer)?;
+    let new = NewPlugin { publish: false, verified: false, developer_id: Some(developer.id.0), ..plugin };
+    let creds = registry::create_plugin(db, &new).await?;
+    Ok(ShownSecrets {
+        slug: creds.slug,
+        client_id: creds.client_id,
+        client_secret: Some(creds.client_secret),
+        webhook_secret: creds.webhook_secret,
+    })
+}
+
+/// The id of the developer's plugin with this slug.
+async fn owned(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<i64, ConsoleError> {
+    require_developer(developer)?;
+    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
+        .bind(slug.as_str())
+        .bind(developer.id.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(ConsoleError::NotFound)
+}
+
+/// Saves an edit of the listing and OAuth settings (not the review state, nor who owns it).
+/// The slug is the plugin's address and client identity: it never changes.
+pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin: NewPlugin) -> Result<(), ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    sqlx::query(
+        "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
+             permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(&plugin.name)
+    .bind(&plugin.description)
+    .bind(&plugin.author)
+    .bind(plugin.author_url.as_deref())
+    .bind(plugin.icon_url.as_deref())
+    .bind(plugin.category.as_str())
+    .bind(plugin.scopes.to_json())
+    .bind(redirect_uri::to_json(&plugin.redirect_uris))
+    .bind(plugin.webhook_url.as_deref())
+    .bind(now())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn rotate_client_secret(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ShownSecrets, ConsoleError> {
+    owned(db, developer, slug).await?;
+    let creds = registry::rotate_client_secret(db, slug).await?;
+    Ok(ShownSecrets { slug: creds.slug, client_id: creds.client_id, client_secret: Some(creds.client_secret), webhook_secret: None })
+}
+
+pub async fn rotate_webhook_secret(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ShownSecrets, ConsoleError> {
+    owned(db, developer, slug).await?;
+    let secret = registry::rotate_webhook_secret(db, slug).await?;
+    let client_id: String =
+        sqlx::query_scalar("SELECT client_id FROM plugins WHERE slug = $1").bind(slug.as_str()).fetch_one(db.pool()).await?;
+    Ok(ShownSecrets { slug: slug.as_str().to_owned(), client_id, client_secret: None, webhook_secret: Some(secret) })
+}
+
+/// Draft, rejected or unpublished → in review, recorded with who and when.
+pub async fn submit(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<(), ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    let t = now();
+    let mut tx = db.begin_write().await?;
+    let moved = sqlx::query(
+        "UPDATE plugins SET review_state = 'in_review', submitted_at = $1, updated_at = $1 \
+         WHERE id = $2 AND review_state IN ('draft', 'rejected', 'unpublished')",
+    )
+    .bind(t)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        return Err(ConsoleError::Conflict("This plugin is already in review or published."));
+    }
+    record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, None, t).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a decision to a plugin's history.
+pub(crate) async fn record_decision(
+    conn: &mut sqlx::AnyConnection,
+    plugin_id: i64,
+    actor: i64,
+    kind: DecisionKind,
+    reason: Option<&str>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(plugin_id)
+        .bind(actor)
+        .bind(kind.as_str())
+        .bind(reason)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A plugin's decisions, oldest first.
+pub(crate) async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<Decision>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT d.action, d.reason, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
+         FROM plugin_decisions d LEFT JOIN users u ON u.id = d.actor_id WHERE d.plugin_id = $1 ORDER BY d.id",
+    )
+    .bind(plugin_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .filter_map(|r| {
+            let action: String = r.try_get("action").ok()?;
+            Some((DecisionKind::parse(&action)?, r))
+        })
+        .map(|(kind, r)| Ok(Decision { kind, actor: r.try_get("actor")?, reason: r.try_get("reason")?, at: r.try_get("created_at")? }))
+        .collect()
+}
+
+/// The developer's plugins, most recently changed first.
+pub async fn list_mine(db: &Db, developer: &SessionUser) -> Result<Vec<DeveloperPlugin>, ConsoleError> {
+    require_developer(developer)?;
+    let rows = sqlx::query(
+        "SELECT p.slug, p.name, p.icon_url, p.review_state, p.is_verified, p.rating, p.review_count, p.updated_at, \
+                (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = p.id AND i.status = 'active') AS active_installs \
+         FROM plugins p WHERE p.developer_id = $1 ORDER BY p.updated_at DESC, p.id DESC",
+    )
+    .bind(developer.id.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(DeveloperPlugin {
+                slug: r.try_get("slug")?,
+                name: r.try_get("name")?,
+                icon_url: r.try_get("icon_url")?,
+                state: review_state(r)?,
+                is_verified: r.try_get::<i64, _>("is_verified")? == 1,
+                active_installs: r.try_get("active_installs")?,
+                rating: r.try_get("rating")?,
+                review_count: r.try_get("review_count")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+}
+
+pub(crate) fn review_state(row: &sqlx::any::AnyRow) -> Result<ReviewState, sqlx::Error> {
+    let raw: String = row.try_get("review_state")?;
+    ReviewState::parse(&raw).ok_or_else(|| sqlx::Error::Decode(format!("unknown review state {raw:?}").into()))
+}
+
+fn webhook_endpoint(row: &sqlx::any::AnyRow) -> Result<WebhookEndpoint, sqlx::Error> {
+    Ok(WebhookEndpoint {
+        url: row.try_get("webhook_url")?,
+        disabled_at: row.try_get("webhook_disabled_at")?,
+        disabled_reason: row.try_get("webhook_disabled_reason")?,
+        failing_since: row.try_get("webhook_failing_since")?,
+    })
+}
+
+/// One of the developer's plugins, as its console page shows it.
+pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ConsolePlugin, ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    let r = sqlx::query(
+        "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
+                client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since \
+         FROM plugins WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    let form = PluginForm {
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        author: r.try_get("author")?,
+        author_url: r.try_get::<Option<String>, _>("author_url")?.unwrap_or_default(),
+        icon_url: r.try_get::<Option<String>, _>("icon_url")?.unwrap_or_default(),
+        category: r.try_get("category")?,
+        scopes: catalog::parse_scopes(&r.try_get::<String, _>("permissions")?).iter().map(|s| s.as_str().to_owned()).collect(),
+        redirect_uris: redirect_uri::from_json(&r.try_get::<String, _>("redirect_uris")?)
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        webhook_url: r.try_get::<Option<String>, _>("webhook_url")?.unwrap_or_default(),
+    };
+    Ok(ConsolePlugin {
+        form,
+        client_id: r.try_get("client_id")?,
+        state: review_state(&r)?,
+        review_reason: r.try_get("review_reason")?,
+        is_verified: r.try_get::<i64, _>("is_verified")? == 1,
+        webhook: webhook_endpoint(&r)?,
+        decisions: decisions(db, id).await?,
+    })
+}
+
+/// The latest deliveries of the plugin's webhooks, each with its attempts.
+pub async fn deliveries(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<DeliveryLog, ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    let plugin = sqlx::query(
+        "SELECT name, webhook_url, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since FROM plugins WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    let events = sqlx::query(
+        "SELECT id, message_id, event_type, status, next_attempt_at, created_at FROM webhook_events \
+         WHERE plugin_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(DELIVERY_PAGE)
+    .fetch_all(db.pool())
+    .await?;
+    let oldest = events.last().map(|e| e.try_get::<i64, _>("id")).transpose()?.unwrap_or(0);
+    let attempts = sqlx::query(
+        "SELECT a.event_id, a.attempt, a.attempted_at, a.status_code, a.latency_ms, a.response_excerpt, a.error \
+         FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
+         WHERE e.plugin_id = $1 AND e.id >= $2 ORDER BY a.event_id, a.attempt",
+    )
+    .bind(id)
+    .bind(oldest)
+    .fetch_all(db.pool())
+    .await?;
+    let mut deliveries = Vec::with_capacity(events.len());
+    for e in &events {
+        let event_id: i64 = e.try_get("id")?;
+        let status: String = e.try_get("status")?;
+        let next_attempt_at: i64 = e.try_get("next_attempt_at")?;
+        let attempts = attempts
+            .iter()
+            .filter(|a| a.try_get::<i64, _>("event_id").ok() == Some(event_id))
+            .map(|a| {
+                Ok(DeliveryAttempt {
+                    attempt: a.try_get("attempt")?,
+                    attempted_at: a.try_get("attempted_at")?,
+                    status_code: a.try_get("status_code")?,
+                    latency_ms: a.try_get("latency_ms")?,
+                    response_excerpt: a.try_get("response_excerpt")?,
+                    error: a.try_get("error")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        deliveries.push(Delivery {
+            event_id,
+            message_id: e.try_get("message_id")?,
+            event_type: e.try_get("event_type")?,
+            next_attempt_at: (status == "pending").then_some(next_attempt_at),
+            status,
+            created_at: e.try_get("created_at")?,
+            attempts,
+        });
+    }
+    Ok(DeliveryLog { plugin_name: plugin.try_get("name")?, webhook: webhook_endpoint(&plugin)?, deliveries })
+}
+
+/// Sends a message again now (same `webhook-id`, so receivers can deduplicate), whatever
+/// came of it before. A message being delivered right now is left to finish.
+pub async fn redeliver(db: &Db, developer: &SessionUser, slug: &PluginSlug, event_id: i64) -> Result<(), ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    let disabled: Option<i64> =
+        sqlx::query_scalar("SELECT webhook_disabled_at FROM plugins WHERE id = $1").bind(id).fetch_one(db.pool()).await?;
+    if disabled.is_some() {
+        return Err(ConsoleError::Conflict("The endpoint is disabled: re-enable it before redelivering."));
+    }
+    let t = now();
+    let queued = sqlx::query(
+        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL \
+         WHERE id = $2 AND plugin_id = $3 AND (locked_until IS NULL OR locked_until <= $1)",
+    )
+    .bind(t)
+    .bind(event_id)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    if queued.rows_affected() == 0 {
+        return Err(ConsoleError::Conflict("That delivery is on its way right now, or is not one of this plugin's."));
+    }
+    Ok(())
+}
+
+/// Turns a disabled endpoint back on; the failure clock starts again.
+pub async fn reenable_webhooks(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<(), ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    sqlx::query(
+        "UPDATE plugins SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Installs, uninstalls and the rating, day by day over the last `days` days (UTC).
+pub async fn stats(db: &Db, developer: &SessionUser, slug: &PluginSlug, days: i64, now: i64) -> Result<InstallStats, ConsoleError> {
+    let id = owned(db, developer, slug).await?;
+    let today = now.div_euclid(86_400) * 86_400;
+    let first = today - (days - 1) * 86_400;
+    let plugin = sqlx::query(
+        "SELECT name, rating, review_count, \
+                (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = plugins.id AND i.status = 'active') AS active \
+         FROM plugins WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    let events: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, happened_at FROM install_events WHERE plugin_id = $1 AND happened_at >= $2")
+            .bind(id)
+            .bind(first)
+            .fetch_all(db.pool())
+            .await?;
+    let ratings: Vec<(i64, i64)> = sqlx::query_as("SELECT rating, updated_at FROM reviews WHERE plugin_id = $1 ORDER BY updated_at")
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?;
+    let days = (0..days)
+        .map(|k| {
+            let day = first + k * 86_400;
+            let in_day = |kind: &str| events.iter().filter(|(e, at)| e == kind && (day..day + 86_400).contains(at)).count() as i64;
+            let so_far: Vec<i64> = ratings.iter().filter(|(_, at)| *at < day + 86_400).map(|(r, _)| *r).collect();
+            let rating = (!so_far.is_empty()).then(|| so_far.iter().sum::<i64>() as f64 / so_far.len() as f64);
+            DayStats { day, installs: in_day("installed"), uninstalls: in_day("uninstalled"), rating }
+        })
+        .collect();
+    Ok(InstallStats {
+        plugin_name: plugin.try_get("name")?,
+        active_installations: plugin.try_get("active")?,
+        rating: plugin.try_get("rating")?,
+        review_count: plugin.try_get("review_count")?,
+        days,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> PluginForm {
+        PluginForm {
+            slug: "time-keeper".into(),
+            name: "Time Keeper".into(),
+            description: "Keeps **time**.".into(),
+            author: "Clockworks".into(),
+            author_url: "https://clockworks.example.com".into(),
+            icon_url: String::new(),
+            category: "productivity".into(),
+            scopes: vec!["read:tasks".into(), "write:tasks".into()],
+            redirect_uris: "https://clockworks.example.com/cb\n\nhttp://127.0.0.1:8080/cb\n".into(),
+            webhook_url: "https://clockworks.example.com/hooks".into(),
+        }
+    }
+
+    fn fields(form: &PluginForm) -> Vec<String> {
+        match validate(form, &OutboundPolicy::default()) {
+            Ok(_) => vec![],
+            Err(errors) => errors.into_iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_passes() {
+        let valid = validate(&good(), &OutboundPolicy::default()).expect("valid");
+        assert_eq!(valid.redirect_uris.len(), 2);
+        assert_eq!(valid.scopes.to_oauth(), "read:tasks write:tasks");
+    }
+
+    #[test]
+    fn every_bad_field_is_named_at_once() {
+        let bad = PluginForm {
+            slug: "Time Keeper".into(),
+            name: "T".into(),
+            description: "  ".into(),
+            author: String::new(),
+            author_url: "http://clockworks.example.com".into(),
+            icon_url: "javascript:alert(1)".into(),
+            category: "games".into(),
+            scopes: vec!["admin:all".into()],
+            redirect_uris: "https://ok.example.com/cb\nhttp://evil.example.com/cb".into(),
+            webhook_url: "http://hooks.example.com/x".into(),
+        };
+        assert_eq!(
+            fields(&bad),
+            ["slug", "name", "description", "author", "author_url", "icon_url", "category", "scopes", "redirect_uris", "webhook_url"]
+        );
+    }
+
+    #[test]
+    fn http_webhooks_only_to_allowlisted_development_hosts() {
+        let local = PluginForm { webhook_url: "http://127.0.0.1:9000/hooks".into(), ..good() };
+        assert_eq!(fields(&local), ["webhook_url"]);
+        let policy = OutboundPolicy { allowlist: super::super::outbound::parse_allowlist("127.0.0.1").unwrap() };
+        assert!(validate(&local, &policy).is_ok());
+        let private = PluginForm { webhook_url: "https://10.0.0.5/hooks".into(), ..good() };
+        assert_eq!(fields(&private), ["webhook_url"]);
+    }
+
+    #[test]
+    fn redirect_uris_are_required_and_bounded() {
+        assert_eq!(fields(&PluginForm { redirect_uris: " \n ".into(), ..good() }), ["redirect_uris"]);
+        let many = (0..11).map(|i| format!("https://x.example.com/{i}")).collect::<Vec<_>>().join("\n");
+        assert_eq!(fields(&PluginForm { redirect_uris: many, ..good() }), ["redirect_uris"]);
+    }
+}

@@ -1,0 +1,140 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, PLUGIN_SERVER, signIn } from "./helpers";
+
+// One plugin's life: a developer registers and submits it, staff publish it, a tenant
+// admin installs and reviews it (a member may do neither), and the developer sees the
+// install in the chart and answers the review.
+test("a plugin goes from registration through review to installs, a review and a reply", async ({ page, request }) => {
+  const callback = `${PLUGIN_SERVER}/p/standup-digest/callback`;
+
+  // The developer registers the plugin; the form names what is wrong, on its field.
+  await signIn(page, "developer@partners.test");
+  await page.goto("/developer");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Register a plugin" }).click();
+  await expect(page.getByRole("heading", { name: "Register a plugin" })).toBeVisible();
+  await page.locator("#plugin-name").fill("Standup Digest");
+  await page.locator("#plugin-slug").fill("standup-digest");
+  await page.locator("#plugin-description").fill("A **daily digest** of what moved, for your standup.");
+  await expect(page.locator("#plugin-author")).toHaveValue("Dana Developer");
+  await page.locator("#plugin-category").selectOption("communication");
+  await page.locator("#scope-read-projects").check();
+  await page.locator("#scope-write-tasks").check();
+  await page.locator("#plugin-redirect-uris").fill("http://digest.example.com/callback");
+  await page.getByRole("button", { name: "Register plugin" }).click();
+  await expect(page.locator('.field-error[data-field="redirect_uris"]')).toContainText("must use https");
+  await page.locator("#plugin-redirect-uris").fill(callback);
+  await page.getByRole("button", { name: "Register plugin" }).click();
+
+  // The secrets, shown once, go into the plugin server's configuration.
+  const secrets = page.getByTestId("secrets");
+  await expect(secrets).toBeVisible();
+  const clientId = await secrets.getByTestId("client-id").innerText();
+  const clientSecret = await secrets.getByTestId("client-secret").innerText();
+  expect(clientSecret).toMatch(/^pbs_/);
+  const configured = await request.post(`${PLUGIN_SERVER}/p/standup-digest/credentials`, {
+    data: { client_id: clientId, client_secret: clientSecret },
+  });
+  expect(configured.ok()).toBeTruthy();
+
+  await page.getByRole("link", { name: "Open the plugin" }).click();
+  await expect(page.locator(".console-head [data-state]")).toHaveText("Draft");
+  await expect(page.getByTestId("client-id")).toHaveText(clientId);
+  await expect(page.getByText(clientSecret)).toHaveCount(0);
+  await page.getByRole("button", { name: "Submit for review" }).click();
+  await expect(page.locator(".console-head [data-state]")).toHaveText("In review");
+
+  // Staff see it in the queue, as tenants will see it, and publish it.
+  await signIn(page, "staff@plugboard.test");
+  await page.goto("/admin");
+  await hydrated(page);
+  const queued = page.locator('[data-queue-plugin="standup-digest"]');
+  await expect(queued).toContainText("by Dana Developer");
+  await queued.getByRole("link", { name: "Standup Digest" }).click();
+  await expect(page.getByText(callback)).toBeVisible();
+  await expect(page.locator('[data-scope="write:tasks"]')).toBeVisible();
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page.locator(".console-head [data-state]")).toHaveText("Published");
+  await expect(page.locator('[data-decision="published"]')).toContainText("by Sam Staff");
+
+  // A member finds it but can neither install nor review it.
+  await signIn(page, "member@acme.test");
+  await page.goto("/marketplace/standup-digest");
+  await hydrated(page);
+  await expect(page.getByText("Only owners and admins of your organisation can install plugins.")).toBeVisible();
+  await expect(page.getByTestId("install")).toHaveCount(0);
+  await expect(page.locator(".review-form")).toHaveCount(0);
+
+  // An admin finds it in the marketplace, installs it and reviews it.
+  await signIn(page, "admin@acme.test");
+  await page.goto("/marketplace?q=standup+digest");
+  await hydrated(page);
+  await page.locator('[data-plugin-slug="standup-digest"]').getByRole("link").first().click();
+  await expect(page.locator(".review-form")).toHaveCount(0);
+  await page.getByTestId("install").click();
+  await expect(page.getByTestId("consent")).toBeVisible();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
+  await page.goto("/marketplace/standup-digest");
+  await hydrated(page);
+  const form = page.locator(".review-form");
+  await form.getByLabel("Rating").selectOption("4");
+  await form.getByLabel("Review").fill("Our standups got shorter. <b>Recommended</b>.");
+  await form.getByRole("button", { name: "Post review" }).click();
+  const review = page.locator(".review").first();
+  await expect(review).toContainText("Our standups got shorter. <b>Recommended</b>.");
+  await expect(page.locator(".detail-head .rating")).toContainText("4.0");
+  await expect(page.getByRole("button", { name: "Update review" })).toBeVisible();
+
+  // The developer sees the install in the chart and answers the review in public.
+  await signIn(page, "developer@partners.test");
+  await page.goto("/developer/plugins/standup-digest/stats");
+  await hydrated(page);
+  await expect(page.getByTestId("active-installs")).toContainText("1 active installations");
+  await expect(page.getByTestId("installs-chart").locator("g.day").last()).toHaveAttribute("data-installs", "1");
+  await expect(page.locator("g.day rect.bar.installs")).toHaveCount(1);
+  await expect(page.getByTestId("rating-chart")).toHaveAttribute("aria-label", /now 4\.0 out of 5/);
+  await page.getByRole("link", { name: "Public page" }).click();
+  await hydrated(page);
+  await page.locator(".reply-form textarea").fill("Thank you, Acme!");
+  await page.getByRole("button", { name: "Post reply" }).click();
+  await expect(page.locator(".review .reply")).toHaveText("Developer reply: Thank you, Acme!");
+});
+
+test("the webhook deliveries page shows each attempt, when the next one is due, and redelivers", async ({ page, request }) => {
+  await signIn(page, "developer@partners.test");
+  await page.goto("/developer/new");
+  await hydrated(page);
+  await page.locator("#plugin-name").fill("Hook Watcher");
+  await page.locator("#plugin-slug").fill("hook-watcher");
+  await page.locator("#plugin-description").fill("Watches hooks.");
+  await page.locator("#plugin-category").selectOption("developer-tools");
+  await page.locator("#scope-read-projects").check();
+  await page.locator("#scope-write-tasks").check();
+  await page.locator("#plugin-redirect-uris").fill(`${PLUGIN_SERVER}/p/hook-watcher/callback`);
+  // Nothing listens at this path of the plugin server: every delivery gets a 404.
+  await page.locator("#plugin-webhook-url").fill(`${PLUGIN_SERVER}/p/hook-watcher/webhooks`);
+  await page.getByRole("button", { name: "Register plugin" }).click();
+  const secrets = page.getByTestId("secrets");
+  await expect(secrets).toBeVisible();
+  await request.post(`${PLUGIN_SERVER}/p/hook-watcher/credentials`, {
+    data: { client_id: await secrets.getByTestId("client-id").innerText(), client_secret: await secrets.getByTestId("client-secret").innerText() },
+  });
+
+  // The developer tries the draft in their own organisation; the install is announced.
+  await page.goto("/marketplace/hook-watcher/install");
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
+  await page.goto("/developer/plugins/hook-watcher/deliveries");
+  await hydrated(page);
+  const delivery = page.locator('[data-event-type="plugin.installed"]');
+  await expect(delivery.locator("tr.attempt").first()).toContainText("HTTP 404");
+  await expect(delivery).toHaveAttribute("data-status", "pending");
+  await expect(delivery.getByTestId("next-retry")).toBeVisible();
+  const before = await delivery.locator("tr.attempt").count();
+  await delivery.getByRole("button", { name: "Redeliver" }).click();
+  await expect(async () => {
+    await page.reload();
+    expect(await delivery.locator("tr.attempt").count()).toBeGreaterThan(before);
+  }).toPass({ timeout: 10_000 });
+});
