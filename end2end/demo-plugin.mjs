@@ -79,16 +79,18 @@ http
         headers: { authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json" },
       }).then(async (r) => ({ status: r.status, body: await r.json() }));
     const projects = await api("/projects?limit=1");
-    const project = projects.body.data?.[0];
+    if (projects.status !== 200) return page(res, 502, "API call failed", `<p id="error">${JSON.stringify(projects.body)}</p>`);
+    const project = projects.body.data[0];
+    // An organisation without projects gets no task, and the plugin says so.
     const created = project
       ? await api("/tasks", { method: "POST", body: JSON.stringify({ project_id: project.id, title: "Log this week's hours" }) })
-      : projects;
-    if (created.status !== 201) return page(res, 502, "API call failed", `<p id="error">${JSON.stringify(created.body)}</p>`);
+      : null;
+    if (created && created.status !== 201) return page(res, 502, "API call failed", `<p id="error">${JSON.stringify(created.body)}</p>`);
     page(
       res,
       200,
       "Connected to Plugboard",
-      `<p id="scope">${tokens.scope}</p><p id="created-task">${created.body.title}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
+      `<p id="scope">${tokens.scope}</p><p id="created-task">${created ? created.body.title : "No project to add a task to"}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
     );
   })
   .listen(port, "127.0.0.1");
