@@ -39,6 +39,12 @@ test("a plugin goes from registration through review to installs, a review and a
 
   await page.getByRole("link", { name: "Open the plugin" }).click();
   await expect(page.locator(".console-head [data-state]")).toHaveText("Draft");
+  // An icon, uploaded with a plain form.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  await page.locator("#icon-file").setInputFiles({ name: "digest.png", mimeType: "image/png", buffer: png });
+  await page.getByRole("button", { name: "Upload icon" }).click();
+  await expect(page.locator(".icon-upload img")).toHaveAttribute("src", /^\/icons\/standup-digest\?v=\d+$/);
+  await hydrated(page);
   await expect(page.getByTestId("client-id")).toHaveText(clientId);
   await expect(page.getByText(clientSecret)).toHaveCount(0);
   await page.getByRole("button", { name: "Submit for review" }).click();
@@ -69,7 +75,9 @@ test("a plugin goes from registration through review to installs, a review and a
   await signIn(page, "admin@acme.test");
   await page.goto("/marketplace?q=standup+digest");
   await hydrated(page);
-  await page.locator('[data-plugin-slug="standup-digest"]').getByRole("link").first().click();
+  const card = page.locator('[data-plugin-slug="standup-digest"]');
+  await expect(card.locator("img.plugin-icon")).toHaveAttribute("src", /^\/icons\/standup-digest/);
+  await card.getByRole("link").first().click();
   await expect(page.locator(".review-form")).toHaveCount(0);
   await page.getByTestId("install").click();
   await expect(page.getByTestId("consent")).toBeVisible();

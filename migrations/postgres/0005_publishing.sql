@@ -38,3 +38,11 @@ INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at)
     SELECT plugin_id, tenant_id, 'installed', installed_at FROM installations WHERE status IN ('active', 'uninstalled');
 INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at)
     SELECT plugin_id, tenant_id, 'uninstalled', updated_at FROM installations WHERE status = 'uninstalled';
+
+-- An icon its developer uploaded (PNG, JPEG or WebP, at most 256 KiB), served at /icons/{slug}.
+CREATE TABLE plugin_icons (
+    plugin_id    BIGINT PRIMARY KEY REFERENCES plugins(id) ON DELETE CASCADE,
+    content_type TEXT    NOT NULL,
+    bytes        BYTEA    NOT NULL,
+    updated_at   BIGINT NOT NULL
+);

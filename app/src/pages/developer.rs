@@ -14,7 +14,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Days the statistics page covers.
 pub const STATS_DAYS: i64 = 30;
@@ -175,6 +175,16 @@ pub async fn plugin_stats(slug: String) -> Result<InstallStats, AppError> {
         }
         .await,
     )
+}
+
+/// What the console says about a refused icon upload (`?icon_error=`).
+fn icon_problem(code: &str) -> &'static str {
+    match code {
+        "too-large" => "The icon must be at most 256 KiB.",
+        "type" => "Upload a PNG, JPEG or WebP image (SVG is not accepted).",
+        "missing" => "Choose an image file first.",
+        _ => "The upload could not be read. Please try again.",
+    }
 }
 
 /// An error as the console shows it above a form.
@@ -447,6 +457,8 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
     let rotate_client = ServerAction::<RotateClientSecret>::new();
     let rotate_webhook = ServerAction::<RotateWebhookSecret>::new();
     let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let query = use_query_map();
+    let icon_error = move || query.with(|q| q.get("icon_error"));
     let state = plugin.state;
     let reason = plugin.review_reason.clone().filter(|_| matches!(state, ReviewState::Rejected | ReviewState::Unpublished));
     view! {
@@ -500,6 +512,21 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                 Ok(secrets) => view! { <SecretsPanel secrets/> }.into_any(),
                 Err(e) => error_view(&e).into_any(),
             })}
+        </section>
+
+        <section class="panel icon-upload">
+            <h2>"Icon"</h2>
+            <div class="icon-row">
+                <PluginIcon name=plugin.form.name.clone() slug=slug.clone()
+                    icon_url=Some(plugin.form.icon_url.clone()).filter(|u| !u.is_empty()) size="large"/>
+                // A plain multipart form: the browser sends the file itself, script or not.
+                <form method="post" enctype="multipart/form-data" action=format!("/developer/plugins/{slug}/icon") class="stacked-form">
+                    <label for="icon-file">"Upload a square PNG, JPEG or WebP (at most 256 KiB), or link one below"</label>
+                    <input id="icon-file" type="file" name="icon" accept="image/png,image/jpeg,image/webp" required/>
+                    {move || icon_error().map(|code| view! { <p class="form-error" role="alert" data-testid="icon-error">{icon_problem(&code)}</p> })}
+                    <button type="submit" class="button">"Upload icon"</button>
+                </form>
+            </div>
         </section>
 
         <section class="panel">

@@ -14,6 +14,8 @@ use crate::error::{AppError, FieldError};
 use sqlx::Row;
 
 const MAX_REDIRECT_URIS: usize = 10;
+/// The largest icon a developer may upload.
+pub const MAX_ICON_BYTES: usize = 256 * 1024;
 const MAX_DESCRIPTION_CHARS: usize = 20_000;
 /// Deliveries the console lists, newest first.
 const DELIVERY_PAGE: i64 = 50;
@@ -91,7 +93,12 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     };
     let author_url = optional_link(&form.author_url);
     check("author_url", author_url.as_ref().map(|_| ()).map_err(Clone::clone));
-    let icon_url = optional_link(&form.icon_url);
+    // Either a link, or the address of the icon uploaded for this very plugin.
+    let icon_url = if is_uploaded_icon_url(form.slug.trim(), form.icon_url.trim()) {
+        Ok(Some(form.icon_url.trim().to_owned()))
+    } else {
+        optional_link(&form.icon_url)
+    };
     check("icon_url", icon_url.as_ref().map(|_| ()).map_err(Clone::clone));
     let category = Category::parse(form.category.trim());
     check("category", category.map(|_| ()).ok_or_else(|| "Choose one of the listed categories.".to_owned()));
@@ -133,6 +140,85 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
         }
         _ => Err(errors),
     }
+}
+
+/// Where an uploaded icon is served; the version changes with every upload, so it can
+/// be cached for good.
+pub fn uploaded_icon_url(slug: &PluginSlug, version: i64) -> String {
+    format!("/icons/{}?v={version}", slug.as_str())
+}
+
+fn is_uploaded_icon_url(slug: &str, url: &str) -> bool {
+    url.strip_prefix("/icons/")
+        .and_then(|rest| rest.strip_prefix(slug))
+        .and_then(|rest| rest.strip_prefix("?v="))
+        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The image type of an upload, from its first bytes (never from its name or its
+/// declared type): PNG, JPEG or WebP. SVG is refused: it can carry script.
+pub fn sniff_icon(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IconError {
+    #[error("the icon is larger than 256 KiB")]
+    TooLarge,
+    #[error("the icon is not a PNG, JPEG or WebP image")]
+    NotAnImage,
+    #[error(transparent)]
+    Console(#[from] ConsoleError),
+}
+
+/// Stores an uploaded icon and points the plugin at it; returns its address.
+pub async fn upload_icon(db: &Db, developer: &SessionUser, slug: &PluginSlug, bytes: &[u8]) -> Result<String, IconError> {
+    let id = owned(db, developer, slug).await?;
+    if bytes.len() > MAX_ICON_BYTES {
+        return Err(IconError::TooLarge);
+    }
+    let content_type = sniff_icon(bytes).ok_or(IconError::NotAnImage)?;
+    let t = now();
+    let url = uploaded_icon_url(slug, t);
+    let mut tx = db.begin_write().await.map_err(ConsoleError::from)?;
+    sqlx::query(
+        "INSERT INTO plugin_icons (plugin_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (plugin_id) DO UPDATE SET content_type = excluded.content_type, bytes = excluded.bytes, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(content_type)
+    .bind(bytes)
+    .bind(t)
+    .execute(&mut *tx)
+    .await
+    .map_err(ConsoleError::from)?;
+    sqlx::query("UPDATE plugins SET icon_url = $1, updated_at = $2 WHERE id = $3")
+        .bind(&url)
+        .bind(t)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(ConsoleError::from)?;
+    tx.commit().await.map_err(ConsoleError::from)?;
+    Ok(url)
+}
+
+/// An uploaded icon: its type and bytes.
+pub async fn icon(db: &Db, slug: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id WHERE p.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await
 }
 
 fn require_developer(user: &SessionUser) -> Result<(), ConsoleError> {
@@ -563,6 +649,23 @@ mod tests {
         assert!(validate(&local, &policy).is_ok());
         let private = PluginForm { webhook_url: "https://10.0.0.5/hooks".into(), ..good() };
         assert_eq!(fields(&private), ["webhook_url"]);
+    }
+
+    #[test]
+    fn only_this_plugins_uploaded_icon_is_a_relative_icon_url() {
+        assert!(fields(&PluginForm { icon_url: "/icons/time-keeper?v=1795000000".into(), ..good() }).is_empty());
+        for other in ["/icons/other-plugin?v=1", "/icons/time-keeper", "/icons/time-keeper?v=1&x=2", "/elsewhere"] {
+            assert_eq!(fields(&PluginForm { icon_url: other.into(), ..good() }), ["icon_url"], "{other}");
+        }
+    }
+
+    #[test]
+    fn icons_are_sniffed_not_trusted() {
+        assert_eq!(sniff_icon(b"\x89PNG\r\n\x1a\n rest"), Some("image/png"));
+        assert_eq!(sniff_icon(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_icon(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_icon(b"<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>"), None);
+        assert_eq!(sniff_icon(b""), None);
     }
 
     #[test]

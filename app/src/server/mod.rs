@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod console;
 pub mod db;
 pub mod http;
+pub mod icons;
 pub mod installations;
 pub mod markdown;
 pub mod oauth;

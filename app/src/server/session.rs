@@ -117,6 +117,21 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     }
 }
 
+/// The signed-in user of a plain (non-Leptos) request.
+pub async fn user_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, sqlx::Error> {
+    match token_from_headers(headers) {
+        Some(token) => resolve(&state.db, &state.settings, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// Sends a signed-out visitor of a plain route to sign in, and back to `next` after.
+pub fn sign_in_first(next: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let query = form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();
+    axum::response::Redirect::to(&format!("/signin?{query}")).into_response()
+}
+
 /// Who is signed in, for a server function that needs somebody.
 pub async fn require_user() -> Result<SessionUser, AppError> {
     current_user().await?.ok_or(AppError::NotSignedIn)

@@ -414,6 +414,74 @@ async fn statistics_count_installs_and_uninstalls_by_day(backend: Backend) {
     assert!(html.contains("data-installs=\"2\" data-uninstalls=\"1\""));
 }
 
+/// A tiny PNG: the signature and an IHDR chunk are what the sniffer looks at.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+async fn upload_icon(app: &TestApp, who: &reqwest::Client, slug: &str, bytes: &[u8], file_name: &str) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned());
+    who.post(app.url(&format!("/developer/plugins/{slug}/icon")))
+        .multipart(reqwest::multipart::Form::new().part("icon", part))
+        .send()
+        .await
+        .expect("upload")
+}
+
+fn location(res: &reqwest::Response) -> String {
+    assert_eq!(res.status(), 303);
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn developers_upload_icons_that_are_sniffed_and_served_safely(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let developer = app.sign_in(DEVELOPER).await;
+    register(&app, &developer, "").await;
+
+    // Refused uploads say why, on the console page; nothing is stored.
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    let res = upload_icon(&app, &developer, "invoice-robot", svg, "icon.png").await;
+    assert_eq!(location(&res), "/developer/plugins/invoice-robot?icon_error=type");
+    let big = [PNG, &vec![0u8; 300 * 1024]].concat();
+    let res = upload_icon(&app, &developer, "invoice-robot", &big, "big.png").await;
+    assert_eq!(location(&res), "/developer/plugins/invoice-robot?icon_error=too-large");
+    let (_, html) = app.get_html(&developer, "/developer/plugins/invoice-robot?icon_error=too-large").await;
+    assert!(html.contains("The icon must be at most 256 KiB."));
+    assert_eq!(app.get_html(&app.client(), "/icons/invoice-robot").await.0, 404);
+
+    // Not theirs, or not signed in: nothing changes.
+    let other = app.sign_in("owner@globex.test").await;
+    app.rpc(&other, "become_developer", &[("developer_name", "Globex Labs")]).await;
+    assert_eq!(upload_icon(&app, &other, "invoice-robot", PNG, "i.png").await.status(), 404);
+    let res = upload_icon(&app, &app.client(), "invoice-robot", PNG, "i.png").await;
+    assert!(location(&res).starts_with("/signin?next="));
+
+    // A PNG is stored and served with its sniffed type, in a sandbox, at a versioned address.
+    let res = upload_icon(&app, &developer, "invoice-robot", PNG, "whatever.gif").await;
+    assert_eq!(location(&res), "/developer/plugins/invoice-robot");
+    let plugin = console_plugin(&app, &developer, "invoice-robot").await;
+    assert!(plugin.form.icon_url.starts_with("/icons/invoice-robot?v="), "{}", plugin.form.icon_url);
+    let served = app.client().get(app.url(&plugin.form.icon_url)).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    assert!(served.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert_eq!(served.bytes().await.unwrap().as_ref(), PNG);
+
+    // Saving the form keeps the uploaded icon; another plugin's icon address is refused.
+    let mut edit = plugin_form("invoice-robot", "");
+    edit.retain(|(k, _)| k != "form[icon_url]");
+    edit.push(("form[icon_url]".into(), plugin.form.icon_url.clone()));
+    edit.push(("slug".into(), "invoice-robot".into()));
+    assert_eq!(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await.status(), 200);
+    let mut stolen = plugin_form("invoice-robot", "");
+    stolen.retain(|(k, _)| k != "form[icon_url]");
+    stolen.push(("form[icon_url]".into(), "/icons/github-sync?v=1".into()));
+    stolen.push(("slug".into(), "invoice-robot".into()));
+    let (status, err) = error_of(app.rpc(&developer, "update_plugin", &as_pairs(&stolen)).await).await;
+    assert_eq!(status, 422);
+    assert!(err.field_message("icon_url").is_some());
+}
+
 async fn console_pages_answer_with_the_right_status(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
@@ -448,4 +516,5 @@ crate::on_both_databases!(
     deliveries_can_be_redelivered_and_a_disabled_endpoint_re_enabled,
     statistics_count_installs_and_uninstalls_by_day,
     console_pages_answer_with_the_right_status,
+    developers_upload_icons_that_are_sniffed_and_served_safely,
 );

@@ -63,14 +63,6 @@ pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<Plu
     .transpose()
 }
 
-/// The signed-in user of a plain (non-Leptos) request.
-pub async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, sqlx::Error> {
-    match session::token_from_headers(headers) {
-        Some(token) => session::resolve(&state.db, &state.settings, &token).await,
-        None => Ok(None),
-    }
-}
-
 /// Sends the browser back to the plugin with `params`, `state` and `iss` (RFC 9207).
 fn back_to_client(state: &AppState, uri: &RedirectUri, params: &[(&str, &str)], client_state: Option<&str>) -> Response {
     let mut all: Vec<(&str, &str)> = params.to_vec();
@@ -87,11 +79,6 @@ fn error_to_client(state: &AppState, uri: &RedirectUri, error: &str, description
 }
 
 /// To the sign-in page, and back to `next` afterwards.
-fn sign_in_first(next: &str) -> Response {
-    let query = form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();
-    Redirect::to(&format!("/signin?{query}")).into_response()
-}
-
 fn server_error(err: sqlx::Error) -> Response {
     tracing::error!(error = %err, "authorization endpoint failed on the database");
     pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Plugboard could not complete this step. Please try again.")
@@ -157,9 +144,9 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     };
 
     // 3. The person: signed in, allowed to install.
-    let user = match session_user(&state, &headers).await {
+    let user = match session::user_of_request(&state, &headers).await {
         Ok(Some(u)) => u,
-        Ok(None) => return sign_in_first(&format!("/oauth/authorize?{raw_query}")),
+        Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
         Err(e) => return server_error(e),
     };
     if !plugin.is_published && plugin.developer_id != Some(user.id.0) {
@@ -202,7 +189,7 @@ pub struct ConsentAnswer {
 
 #[tracing::instrument(skip_all)]
 pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, Form(answer): Form<ConsentAnswer>) -> Response {
-    let user = match session_user(&state, &headers).await {
+    let user = match session::user_of_request(&state, &headers).await {
         Ok(Some(u)) => u,
         Ok(None) => {
             return pages::error_page(StatusCode::UNAUTHORIZED, "Please sign in again", "Your session ended before you answered. Start the installation again from the marketplace.")
@@ -302,9 +289,9 @@ pub async fn launch_install(
     headers: HeaderMap,
     axum::extract::Path(slug): axum::extract::Path<String>,
 ) -> Response {
-    let user = match session_user(&state, &headers).await {
+    let user = match session::user_of_request(&state, &headers).await {
         Ok(Some(u)) => u,
-        Ok(None) => return sign_in_first(&format!("/marketplace/{slug}/install")),
+        Ok(None) => return session::sign_in_first(&format!("/marketplace/{slug}/install")),
         Err(e) => return server_error(e),
     };
     let row = sqlx::query("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1")

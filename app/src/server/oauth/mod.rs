@@ -16,7 +16,6 @@ mod params;
 pub mod pkce;
 pub mod redirect_uri;
 
-pub use authorize::session_user;
 pub use error::OAuthError;
 
 use super::AppState;

@@ -1,0 +1,81 @@
+//! Uploaded plugin icons: the developer console's upload form (a plain multipart POST,
+//! so it needs no script) and the route that serves them.
+
+use super::console::{self, ConsoleError, IconError};
+use super::{session, AppState};
+use crate::domain::PluginSlug;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Requests past this are refused before they are read; the icon's own limit is smaller,
+/// and answered with a message on the page.
+const UPLOAD_BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/developer/plugins/{slug}/icon", post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/icons/{slug}", get(serve))
+}
+
+/// `POST /developer/plugins/{slug}/icon` (multipart, field `icon`): back to the plugin's
+/// console page, with `?icon_error=` when the upload was refused.
+async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap, mut form: Multipart) -> Response {
+    let page = format!("/developer/plugins/{slug}");
+    let back_with = |problem: &str| Redirect::to(&format!("{page}?icon_error={problem}")).into_response();
+    let user = match session::user_of_request(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return session::sign_in_first(&page),
+        Err(e) => return server_error(e),
+    };
+    let Ok(slug) = PluginSlug::parse(&slug) else { return StatusCode::NOT_FOUND.into_response() };
+    let mut bytes = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("icon") => match field.bytes().await {
+                Ok(b) => bytes = Some(b),
+                Err(_) => return back_with("unreadable"),
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => return back_with("unreadable"),
+        }
+    }
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else { return back_with("missing") };
+    match console::upload_icon(&state.db, &user, &slug, &bytes).await {
+        Ok(_) => Redirect::to(&page).into_response(),
+        Err(IconError::TooLarge) => back_with("too-large"),
+        Err(IconError::NotAnImage) => back_with("type"),
+        Err(IconError::Console(ConsoleError::NotFound | ConsoleError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
+        Err(IconError::Console(ConsoleError::Db(e))) => server_error(e),
+        Err(IconError::Console(other)) => {
+            tracing::error!(error = %other, "icon upload failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /icons/{slug}`: the uploaded image, with its sniffed type, in a sandbox.
+async fn serve(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    match console::icon(&state.db, &slug).await {
+        Ok(Some((content_type, bytes))) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+                // The address carries the upload's version, so it can be kept.
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => server_error(e),
+    }
+}
+
+fn server_error(err: sqlx::Error) -> Response {
+    tracing::error!(error = %err, "icon storage failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
