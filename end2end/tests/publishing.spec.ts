@@ -145,4 +145,12 @@ test("the webhook deliveries page shows each attempt, when the next one is due, 
     await page.reload();
     expect(await delivery.locator("tr.attempt").count()).toBeGreaterThan(before);
   }).toPass({ timeout: 10_000 });
+
+  // Rotating the client secret asks first, then shows the new one once.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Rotate client secret" }).click();
+  await expect(page.getByRole("alertdialog")).toContainText("stops working at once");
+  await page.getByRole("button", { name: "Yes, rotate" }).click();
+  await expect(page.getByTestId("secrets").getByTestId("client-secret")).toHaveText(/^pbs_/);
 });

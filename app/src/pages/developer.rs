@@ -187,9 +187,15 @@ fn icon_problem(code: &str) -> &'static str {
     }
 }
 
-/// An error as the console shows it above a form.
+/// An error as the console shows it by a form. Field problems are shown on their fields,
+/// so the summary only points at them.
 fn error_view(err: &AppError) -> impl IntoView {
-    view! { <p class="form-error" role="alert">{err.to_string()}</p> }
+    let text = match err {
+        AppError::InvalidFields(errors) if errors.len() == 1 => "One field needs attention: see its message above.".to_owned(),
+        AppError::InvalidFields(errors) => format!("{} fields need attention: see their messages above.", errors.len()),
+        other => other.to_string(),
+    };
+    view! { <p class="form-error" role="alert">{text}</p> }
 }
 
 /// What a page shows when its data could not be had.
@@ -453,9 +459,18 @@ pub fn DeveloperPluginPage() -> impl IntoView {
 #[component]
 fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, submit: ServerAction<SubmitPlugin>) -> impl IntoView {
     let slug = plugin.form.slug.clone();
-    let (slug_submit, slug_client, slug_webhook) = (slug.clone(), slug.clone(), slug.clone());
+    let (slug_submit, slug_webhook) = (slug.clone(), slug.clone());
+    let slug_client = StoredValue::new(slug.clone());
     let rotate_client = ServerAction::<RotateClientSecret>::new();
     let rotate_webhook = ServerAction::<RotateWebhookSecret>::new();
+    let confirming_rotation = RwSignal::new(false);
+    // The question closes once the rotation is done (closing it on the click would
+    // remove the form before it is sent).
+    Effect::new(move |_| {
+        if rotate_client.version().get() > 0 {
+            confirming_rotation.set(false);
+        }
+    });
     let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let query = use_query_map();
     let icon_error = move || query.with(|q| q.get("icon_error"));
@@ -495,10 +510,22 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                 <dt>"Client secret"</dt><dd class="muted">"Shown once, when made. Rotating it stops the old one at once."</dd>
             </dl>
             <div class="actions">
-                <ActionForm action=rotate_client attr:class="inline-form">
-                    <input type="hidden" name="slug" value=slug_client/>
-                    <button type="submit" class="button">"Rotate client secret"</button>
-                </ActionForm>
+                // The old secret stops at once, which breaks a running plugin server: ask first.
+                <Show
+                    when=move || confirming_rotation.get()
+                    fallback=move || view! {
+                        <button class="button" on:click=move |_| confirming_rotation.set(true)>"Rotate client secret"</button>
+                    }
+                >
+                    <div class="confirm" role="alertdialog" aria-label="Confirm rotation">
+                        <p>"The current client secret stops working at once. Rotate it?"</p>
+                        <ActionForm action=rotate_client attr:class="inline-form">
+                            <input type="hidden" name="slug" value=slug_client.get_value()/>
+                            <button type="submit" class="button danger">"Yes, rotate"</button>
+                        </ActionForm>
+                        <button class="button subtle" on:click=move |_| confirming_rotation.set(false)>"Cancel"</button>
+                    </div>
+                </Show>
                 <ActionForm action=rotate_webhook attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug_webhook/>
                     <button type="submit" class="button">"Rotate webhook signing secret"</button>
