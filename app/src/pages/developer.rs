@@ -24,9 +24,25 @@ async fn signed_in() -> Result<(crate::server::AppState, crate::domain::SessionU
     Ok((crate::server::AppState::from_context()?, crate::server::session::require_user().await?))
 }
 
+/// Runs `action` on the signed-in developer's plugin `slug`; a failure answers with its
+/// HTTP status.
 #[cfg(feature = "ssr")]
-fn slug_param(raw: &str) -> Result<crate::domain::PluginSlug, AppError> {
-    crate::domain::PluginSlug::parse(raw).map_err(|_| AppError::NotFound("None of your plugins has this address.".into()))
+async fn with_my_plugin<T, Fut>(
+    slug: &str,
+    action: impl FnOnce(crate::server::AppState, crate::domain::SessionUser, crate::domain::PluginSlug) -> Fut,
+) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    crate::server::with_status(
+        async {
+            let (state, user) = signed_in().await?;
+            let slug = crate::domain::PluginSlug::parse(slug)
+                .map_err(|_| AppError::NotFound("None of your plugins has this address.".into()))?;
+            action(state, user, slug).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "developer_overview")]
@@ -72,109 +88,62 @@ pub async fn create_plugin(form: PluginForm) -> Result<ShownSecrets, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "developer_plugin")]
 pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            Ok(crate::server::console::console_plugin(&state.db, &user, &slug_param(&slug)?).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::console_plugin(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "update_plugin")]
 pub async fn update_plugin(slug: String, form: PluginForm) -> Result<(), AppError> {
-    crate::server::with_status(
-        async {
-            use crate::server::console;
-            let (state, user) = signed_in().await?;
-            let slug = slug_param(&slug)?;
-            // The address never changes; the form's copy of it is only shown.
-            let form = PluginForm { slug: slug.as_str().to_owned(), ..form };
-            let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
-            Ok(console::update(&state.db, &user, &slug, valid).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move {
+        use crate::server::console;
+        // The address never changes; the form's copy of it is only shown.
+        let form = PluginForm { slug: slug.as_str().to_owned(), ..form };
+        let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
+        Ok(console::update(&state.db, &user, &slug, valid).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "rotate_client_secret")]
 pub async fn rotate_client_secret(slug: String) -> Result<ShownSecrets, AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            Ok(crate::server::console::rotate_client_secret(&state.db, &user, &slug_param(&slug)?).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::rotate_client_secret(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "rotate_webhook_secret")]
 pub async fn rotate_webhook_secret(slug: String) -> Result<ShownSecrets, AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            Ok(crate::server::console::rotate_webhook_secret(&state.db, &user, &slug_param(&slug)?).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::rotate_webhook_secret(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "submit_plugin")]
 pub async fn submit_plugin(slug: String) -> Result<(), AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            Ok(crate::server::console::submit(&state.db, &user, &slug_param(&slug)?).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::submit(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "plugin_deliveries")]
 pub async fn plugin_deliveries(slug: String) -> Result<DeliveryLog, AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            Ok(crate::server::console::deliveries(&state.db, &user, &slug_param(&slug)?).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::deliveries(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "redeliver")]
 pub async fn redeliver(slug: String, event_id: i64) -> Result<(), AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            crate::server::console::redeliver(&state.db, &user, &slug_param(&slug)?, event_id).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move {
+        crate::server::console::redeliver(&state.db, &user, &slug, event_id).await?;
+        state.webhook_wakeup.notify_one();
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "reenable_webhooks")]
 pub async fn reenable_webhooks(slug: String) -> Result<(), AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            Ok(crate::server::console::reenable_webhooks(&state.db, &user, &slug_param(&slug)?).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::reenable_webhooks(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "plugin_stats")]
 pub async fn plugin_stats(slug: String) -> Result<InstallStats, AppError> {
-    crate::server::with_status(
-        async {
-            let (state, user) = signed_in().await?;
-            let slug = slug_param(&slug)?;
-            Ok(crate::server::console::stats(&state.db, &user, &slug, STATS_DAYS, crate::server::now()).await?)
-        }
-        .await,
-    )
+    with_my_plugin(&slug, |state, user, slug| async move {
+        Ok(crate::server::console::stats(&state.db, &user, &slug, STATS_DAYS, crate::server::now()).await?)
+    })
+    .await
 }
 
 /// What the console says about a refused icon upload (`?icon_error=`).
