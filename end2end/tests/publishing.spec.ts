@@ -98,7 +98,7 @@ test("a plugin goes from registration through review to installs, a review and a
   await signIn(page, "developer@partners.test");
   await page.goto("/developer/plugins/standup-digest/stats");
   await hydrated(page);
-  await expect(page.getByTestId("active-installs")).toContainText("1 active installations");
+  await expect(page.getByTestId("active-installs")).toContainText("1 active installation");
   await expect(page.getByTestId("installs-chart").locator("g.day").last()).toHaveAttribute("data-installs", "1");
   await expect(page.locator("g.day rect.bar.installs")).toHaveCount(1);
   await expect(page.getByTestId("rating-chart")).toHaveAttribute("aria-label", /now 4\.0 out of 5/);

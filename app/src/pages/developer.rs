@@ -241,7 +241,7 @@ fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
                         </div>
                         <StateBadge state=p.state/>
                         {p.is_verified.then(|| view! { <span class="badge verified">"✓ Verified"</span> })}
-                        <span class="muted">{format!("{} active installs", format_count(p.active_installs))}</span>
+                        <span class="muted">{format!("{} active install{}", format_count(p.active_installs), if p.active_installs == 1 { "" } else { "s" })}</span>
                         <Rating rating=p.rating count=p.review_count/>
                     </li>
                 }
@@ -674,7 +674,7 @@ pub fn StatsPage() -> impl IntoView {
                             <h1>{format!("{}: statistics", stats.plugin_name)}</h1>
                             <ConsoleTabs slug current="/stats"/>
                             <section class="stat-tiles">
-                                <div class="tile" data-testid="active-installs"><span class="figure">{format_count(stats.active_installations)}</span>" active installations"</div>
+                                <div class="tile" data-testid="active-installs"><span class="figure">{format_count(stats.active_installations)}</span>{if stats.active_installations == 1 { " active installation" } else { " active installations" }}</div>
                                 <div class="tile" data-testid="period-installs"><span class="figure">{format_count(installs)}</span>{format!(" installs, {} uninstalls in {STATS_DAYS} days", format_count(uninstalls))}</div>
                                 <div class="tile"><Rating rating=stats.rating count=stats.review_count/></div>
                             </section>

@@ -74,4 +74,29 @@ async fn plugins_create_and_rotate_secret_print_working_credentials(backend: Bac
     assert_eq!(count, 1);
 }
 
-crate::on_both_databases!(plugins_create_and_rotate_secret_print_working_credentials);
+async fn users_create_makes_staff_and_developers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let password = app::server::seed::DEMO_PASSWORD;
+    let out = server_command(
+        &app,
+        &["users", "create", "--email", "ops@plugboard.test", "--password", password, "--tenant", "Plugboard", "--staff"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(", staff"));
+    let out = server_command(
+        &app,
+        &["users", "create", "--email", "dev@partner.test", "--password", password, "--tenant", "Partner", "--role", "owner", "--developer"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let staff = app.sign_in("ops@plugboard.test").await;
+    assert_eq!(app.get_html(&staff, "/admin").await.0, 200);
+    assert_eq!(app.get_html(&staff, "/developer").await.0, 200);
+    let developer = app.sign_in("dev@partner.test").await;
+    assert_eq!(app.get_html(&developer, "/admin").await.0, 403);
+    let (status, html) = app.get_html(&developer, "/developer").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Register a plugin"), "a developer profile from the start");
+}
+
+crate::on_both_databases!(plugins_create_and_rotate_secret_print_working_credentials, users_create_makes_staff_and_developers);
