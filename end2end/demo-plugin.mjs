@@ -35,6 +35,11 @@ http
       clients.set(`/p/${configure[1]}/callback`, { clientId: client_id, clientSecret: client_secret });
       return page(res, 200, "Configured", "");
     }
+    // A plugin that has shut its webhook endpoint down: 410 Gone.
+    if (/^\/p\/[a-z0-9-]+\/webhooks$/.test(url.pathname)) {
+      res.writeHead(410, { "content-type": "text/plain" });
+      return res.end("this endpoint is gone");
+    }
     const client = clients.get(url.pathname);
     if (!client) return page(res, 404, "Not found", "");
     const { clientId, clientSecret } = client;

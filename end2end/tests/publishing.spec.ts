@@ -45,6 +45,10 @@ test("a plugin goes from registration through review to installs, a review and a
   await page.getByRole("button", { name: "Upload icon" }).click();
   await expect(page.locator(".icon-upload img")).toHaveAttribute("src", /^\/icons\/standup-digest\?v=\d+$/);
   await hydrated(page);
+  // The settings, uploaded icon included, still save.
+  await page.locator("#plugin-description").fill("A **daily digest** of what moved, for your standup. Weekly too.");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(page.getByTestId("client-id")).toHaveText(clientId);
   await expect(page.getByText(clientSecret)).toHaveCount(0);
   await page.getByRole("button", { name: "Submit for review" }).click();
@@ -109,7 +113,7 @@ test("a plugin goes from registration through review to installs, a review and a
   await expect(page.locator(".review .reply")).toHaveText("Developer reply: Thank you, Acme!");
 });
 
-test("the webhook deliveries page shows each attempt, when the next one is due, and redelivers", async ({ page, request }) => {
+test("the deliveries page shows each attempt and why an endpoint is off; re-enable and redeliver send again", async ({ page, request }) => {
   await signIn(page, "developer@partners.test");
   await page.goto("/developer/new");
   await hydrated(page);
@@ -120,7 +124,7 @@ test("the webhook deliveries page shows each attempt, when the next one is due, 
   await page.locator("#scope-read-projects").check();
   await page.locator("#scope-write-tasks").check();
   await page.locator("#plugin-redirect-uris").fill(`${PLUGIN_SERVER}/p/hook-watcher/callback`);
-  // Nothing listens at this path of the plugin server: every delivery gets a 404.
+  // The plugin server answers this endpoint with 410 Gone, which disables deliveries.
   await page.locator("#plugin-webhook-url").fill(`${PLUGIN_SERVER}/p/hook-watcher/webhooks`);
   await page.getByRole("button", { name: "Register plugin" }).click();
   const secrets = page.getByTestId("secrets");
@@ -133,18 +137,26 @@ test("the webhook deliveries page shows each attempt, when the next one is due, 
   await page.goto("/marketplace/hook-watcher/install");
   await page.getByRole("button", { name: "Allow" }).click();
   await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
-  await page.goto("/developer/plugins/hook-watcher/deliveries");
-  await hydrated(page);
   const delivery = page.locator('[data-event-type="plugin.installed"]');
-  await expect(delivery.locator("tr.attempt").first()).toContainText("HTTP 404");
-  await expect(delivery).toHaveAttribute("data-status", "pending");
-  await expect(delivery.getByTestId("next-retry")).toBeVisible();
-  const before = await delivery.locator("tr.attempt").count();
+  await expect(async () => {
+    await page.goto("/developer/plugins/hook-watcher/deliveries");
+    await expect(delivery.locator("tr.attempt")).toHaveCount(1, { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await hydrated(page);
+  await expect(delivery.locator("tr.attempt")).toContainText("HTTP 410");
+  await expect(delivery.locator("tr.attempt")).toContainText("this endpoint is gone");
+  await expect(delivery).toHaveAttribute("data-status", "failed");
+  await expect(page.getByTestId("endpoint-disabled")).toContainText("410 Gone");
+
+  // Nothing retries a disabled endpoint: only Re-enable, then Redeliver, sends again.
+  await page.getByRole("button", { name: "Re-enable deliveries" }).click();
+  await expect(page.getByTestId("endpoint-disabled")).toHaveCount(0);
   await delivery.getByRole("button", { name: "Redeliver" }).click();
   await expect(async () => {
     await page.reload();
-    expect(await delivery.locator("tr.attempt").count()).toBeGreaterThan(before);
+    await expect(delivery.locator("tr.attempt")).toHaveCount(2, { timeout: 500 });
   }).toPass({ timeout: 10_000 });
+  await expect(page.getByTestId("endpoint-disabled")).toBeVisible();
 
   // Rotating the client secret asks first, then shows the new one once.
   await page.getByRole("link", { name: "Settings" }).click();

@@ -83,6 +83,27 @@ pub fn SignInPrompt(message: &'static str, next: &'static str) -> impl IntoView 
     }
 }
 
+/// What a page shows when its data could not be had: a sign-in prompt (returning to
+/// `home`), a real 404, or the error's message.
+pub fn load_failure(err: crate::error::AppError, sign_in_message: &'static str, home: &'static str) -> AnyView {
+    use crate::error::AppError;
+    match err {
+        AppError::NotSignedIn => view! { <SignInPrompt message=sign_in_message next=home/> }.into_any(),
+        AppError::NotFound(message) => {
+            set_http_status(404);
+            view! {
+                <section class="empty-state">
+                    <h1>"Not found"</h1>
+                    <p>{message}</p>
+                    <A href=home attr:class="button primary">"Back"</A>
+                </section>
+            }
+            .into_any()
+        }
+        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     set_http_status(404);

@@ -2,7 +2,7 @@
 //! may reach, and the decisions: publish, reject with a reason, verify, unpublish.
 
 use crate::components::format::format_time;
-use crate::components::layout::{set_http_status, SignInPrompt};
+use crate::components::layout::load_failure;
 use crate::components::plugin_card::PluginIcon;
 use crate::domain::{DecisionKind, QueueItem, ReviewState, StaffPlugin};
 use crate::error::AppError;
@@ -55,16 +55,6 @@ pub async fn decide(slug: String, decision: String, reason: String) -> Result<()
     )
 }
 
-fn failure_view(err: AppError, next: &'static str) -> AnyView {
-    match err {
-        AppError::NotSignedIn => view! { <SignInPrompt message="Sign in with a staff account." next=next/> }.into_any(),
-        AppError::NotFound(message) => {
-            set_http_status(404);
-            view! { <section class="empty-state"><h1>"Not found"</h1><p>{message}</p></section> }.into_any()
-        }
-        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
-    }
-}
 
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
@@ -88,7 +78,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match items.await {
-                    Err(e) => failure_view(e, "/admin"),
+                    Err(e) => load_failure(e, "Sign in with a staff account.", "/admin"),
                     Ok(list) if list.is_empty() => view! { <p class="empty-state muted">"Nothing here."</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="console-list" data-testid="queue">
@@ -123,7 +113,7 @@ pub fn StaffPluginPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match plugin.await {
-                    Err(e) => failure_view(e, "/admin"),
+                    Err(e) => load_failure(e, "Sign in with a staff account.", "/admin"),
                     Ok(p) => view! { <StaffPluginView plugin=p decide/> }.into_any(),
                 }
             })}

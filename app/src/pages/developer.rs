@@ -4,7 +4,7 @@
 
 use crate::components::charts::{InstallsChart, RatingChart};
 use crate::components::format::{format_date, format_time};
-use crate::components::layout::{set_http_status, SignInPrompt};
+use crate::components::layout::load_failure;
 use crate::components::plugin_card::{format_count, PluginIcon, Rating};
 use crate::domain::{
     Category, ConsolePlugin, Decision, DeliveryLog, DeveloperOverview, DeveloperPlugin, InstallStats, PluginForm,
@@ -76,9 +76,7 @@ pub async fn create_plugin(form: PluginForm) -> Result<ShownSecrets, AppError> {
         async {
             use crate::server::console;
             let (state, user) = signed_in().await?;
-            if !user.is_developer {
-                return Err(console::ConsoleError::NotDeveloper.into());
-            }
+            console::require_developer(&user)?;
             let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
             Ok(console::create(&state.db, &user, valid).await?)
         }
@@ -92,25 +90,30 @@ pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppErr
 }
 
 #[server(prefix = "/rpc", endpoint = "update_plugin")]
-pub async fn update_plugin(slug: String, form: PluginForm) -> Result<(), AppError> {
+/// Saves the settings; `true` when the change sent a published plugin back to review.
+pub async fn update_plugin(slug: String, form: PluginForm) -> Result<bool, AppError> {
     with_my_plugin(&slug, |state, user, slug| async move {
         use crate::server::console;
         // The address never changes; the form's copy of it is only shown.
         let form = PluginForm { slug: slug.as_str().to_owned(), ..form };
         let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
-        Ok(console::update(&state.db, &user, &slug, valid).await?)
+        Ok(console::update(&state.db, &user, &slug, valid).await? == console::Saved::BackInReview)
     })
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "rotate_client_secret")]
-pub async fn rotate_client_secret(slug: String) -> Result<ShownSecrets, AppError> {
-    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::rotate_client_secret(&state.db, &user, &slug).await?) }).await
-}
-
-#[server(prefix = "/rpc", endpoint = "rotate_webhook_secret")]
-pub async fn rotate_webhook_secret(slug: String) -> Result<ShownSecrets, AppError> {
-    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::rotate_webhook_secret(&state.db, &user, &slug).await?) }).await
+/// Rotates the client secret (`secret=client`) or the webhook signing secret (`secret=webhook`).
+#[server(prefix = "/rpc", endpoint = "rotate_secret")]
+pub async fn rotate_secret(slug: String, secret: String) -> Result<ShownSecrets, AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move {
+        use crate::server::console;
+        match secret.as_str() {
+            "client" => Ok(console::rotate_client_secret(&state.db, &user, &slug).await?),
+            "webhook" => Ok(console::rotate_webhook_secret(&state.db, &user, &slug).await?),
+            _ => Err(AppError::invalid("secret", "Say which secret to rotate: client or webhook.")),
+        }
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "submit_plugin")]
@@ -167,24 +170,6 @@ fn error_view(err: &AppError) -> impl IntoView {
     view! { <p class="form-error" role="alert">{text}</p> }
 }
 
-/// What a page shows when its data could not be had.
-fn failure_view(err: AppError, next: &'static str) -> AnyView {
-    match err {
-        AppError::NotSignedIn => view! { <SignInPrompt message="Sign in to use the developer console." next=next/> }.into_any(),
-        AppError::NotFound(message) => {
-            set_http_status(404);
-            view! {
-                <section class="empty-state">
-                    <h1>"Plugin not found"</h1>
-                    <p>{message}</p>
-                    <A href="/developer" attr:class="button primary">"Your plugins"</A>
-                </section>
-            }
-            .into_any()
-        }
-        other => error_view(&other).into_any(),
-    }
-}
 
 #[component]
 pub fn DeveloperHomePage() -> impl IntoView {
@@ -199,7 +184,7 @@ pub fn DeveloperHomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Err(e) => failure_view(e, "/developer"),
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
                     Ok(o) if !o.is_developer => view! {
                         <section class="panel" data-testid="become-developer">
                             <h2>"Become a plugin developer"</h2>
@@ -288,7 +273,8 @@ fn PluginFormFields(
         <input id="plugin-author-url" type="url" name="form[author_url]" value=initial.author_url.clone()/>
         {message("author_url")}
         <label for="plugin-icon-url">"Icon URL (https, square image)"</label>
-        <input id="plugin-icon-url" type="url" name="form[icon_url]" value=initial.icon_url.clone()/>
+        // Text, not url: an uploaded icon's address is relative, which a url field refuses.
+        <input id="plugin-icon-url" type="text" inputmode="url" name="form[icon_url]" value=initial.icon_url.clone()/>
         {message("icon_url")}
         <label for="plugin-category">"Category"</label>
         <select id="plugin-category" name="form[category]">
@@ -350,7 +336,7 @@ pub fn NewPluginPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Err(e) => failure_view(e, "/developer/new"),
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer/new"),
                     Ok(o) if !o.is_developer => view! {
                         <p class="notice">"Create your developer profile first."</p>
                         <A href="/developer" attr:class="button primary">"Developer console"</A>
@@ -417,7 +403,7 @@ pub fn DeveloperPluginPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match plugin.await {
-                    Err(e) => failure_view(e, "/developer"),
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
                     Ok(p) => view! { <ConsolePluginView plugin=p update submit/> }.into_any(),
                 }
             })}
@@ -428,18 +414,8 @@ pub fn DeveloperPluginPage() -> impl IntoView {
 #[component]
 fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, submit: ServerAction<SubmitPlugin>) -> impl IntoView {
     let slug = plugin.form.slug.clone();
-    let (slug_submit, slug_webhook) = (slug.clone(), slug.clone());
-    let slug_client = StoredValue::new(slug.clone());
-    let rotate_client = ServerAction::<RotateClientSecret>::new();
-    let rotate_webhook = ServerAction::<RotateWebhookSecret>::new();
-    let confirming_rotation = RwSignal::new(false);
-    // The question closes once the rotation is done (closing it on the click would
-    // remove the form before it is sent).
-    Effect::new(move |_| {
-        if rotate_client.version().get() > 0 {
-            confirming_rotation.set(false);
-        }
-    });
+    let slug_submit = slug.clone();
+    let rotate = ServerAction::<RotateSecret>::new();
     let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let query = use_query_map();
     let icon_error = move || query.with(|q| q.get("icon_error"));
@@ -479,32 +455,12 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                 <dt>"Client secret"</dt><dd class="muted">"Shown once, when made. Rotating it stops the old one at once."</dd>
             </dl>
             <div class="actions">
-                // The old secret stops at once, which breaks a running plugin server: ask first.
-                <Show
-                    when=move || confirming_rotation.get()
-                    fallback=move || view! {
-                        <button class="button" on:click=move |_| confirming_rotation.set(true)>"Rotate client secret"</button>
-                    }
-                >
-                    <div class="confirm" role="alertdialog" aria-label="Confirm rotation">
-                        <p>"The current client secret stops working at once. Rotate it?"</p>
-                        <ActionForm action=rotate_client attr:class="inline-form">
-                            <input type="hidden" name="slug" value=slug_client.get_value()/>
-                            <button type="submit" class="button danger">"Yes, rotate"</button>
-                        </ActionForm>
-                        <button class="button subtle" on:click=move |_| confirming_rotation.set(false)>"Cancel"</button>
-                    </div>
-                </Show>
-                <ActionForm action=rotate_webhook attr:class="inline-form">
-                    <input type="hidden" name="slug" value=slug_webhook/>
-                    <button type="submit" class="button">"Rotate webhook signing secret"</button>
-                </ActionForm>
+                <RotateSecret rotate slug=slug.clone() secret="client" label="Rotate client secret"
+                    question="The current client secret stops working at once: plugin servers using it can no longer get tokens. Rotate it?"/>
+                <RotateSecret rotate slug=slug.clone() secret="webhook" label="Rotate webhook signing secret"
+                    question="Messages are signed with the new secret from the next delivery on: receivers checking the old one reject them. Rotate it?"/>
             </div>
-            {move || rotate_client.value().get().map(|r| match r {
-                Ok(secrets) => view! { <SecretsPanel secrets/> }.into_any(),
-                Err(e) => error_view(&e).into_any(),
-            })}
-            {move || rotate_webhook.value().get().map(|r| match r {
+            {move || rotate.value().get().map(|r| match r {
                 Ok(secrets) => view! { <SecretsPanel secrets/> }.into_any(),
                 Err(e) => error_view(&e).into_any(),
             })}
@@ -531,12 +487,50 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                 <input type="hidden" name="slug" value=slug.clone()/>
                 <PluginFormFields initial=plugin.form.clone() error=update_error editing=true/>
                 {move || update_error.get().map(|e| error_view(&e))}
-                {move || matches!(update.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved."</p> })}
+                {move || match update.value().get() {
+                    Some(Ok(false)) => Some(view! { <p class="notice" role="status">"Saved."</p> }.into_any()),
+                    Some(Ok(true)) => Some(view! {
+                        <p class="notice" role="status" data-testid="back-in-review">
+                            "Saved. Its permissions or redirect URIs changed, so it is back in review and out of the marketplace until staff publish it again."
+                        </p>
+                    }.into_any()),
+                    _ => None,
+                }}
                 <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save changes"</button>
             </ActionForm>
         </section>
 
         <DecisionHistory decisions=plugin.decisions.clone()/>
+    }
+}
+
+/// A rotation button that asks first: the old secret stops at once.
+#[component]
+fn RotateSecret(rotate: ServerAction<RotateSecret>, slug: String, secret: &'static str, label: &'static str, question: &'static str) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    // The question closes once the rotation is done (closing it on the click would
+    // remove the form before it is sent).
+    Effect::new(move |_| {
+        if rotate.version().get() > 0 {
+            confirming.set(false);
+        }
+    });
+    let slug = StoredValue::new(slug);
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! { <button class="button" on:click=move |_| confirming.set(true)>{label}</button> }
+        >
+            <div class="confirm" role="alertdialog" aria-label=label>
+                <p>{question}</p>
+                <ActionForm action=rotate attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug.get_value()/>
+                    <input type="hidden" name="secret" value=secret/>
+                    <button type="submit" class="button danger">"Yes, rotate"</button>
+                </ActionForm>
+                <button class="button subtle" on:click=move |_| confirming.set(false)>"Cancel"</button>
+            </div>
+        </Show>
     }
 }
 
@@ -576,7 +570,7 @@ pub fn DeliveriesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match log.await {
-                    Err(e) => failure_view(e, "/developer"),
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
                     Ok(log) => view! { <DeliveryLogView log slug=slug.get_untracked() redeliver reenable/> }.into_any(),
                 }
             })}
@@ -664,7 +658,7 @@ pub fn StatsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match stats.await {
-                    Err(e) => failure_view(e, "/developer"),
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
                     Ok(stats) => {
                         let slug = slug.get_untracked();
                         let installs: i64 = stats.days.iter().map(|d| d.installs).sum();
@@ -684,6 +678,7 @@ pub fn StatsPage() -> impl IntoView {
                             </section>
                             <section class="panel">
                                 <h2>"Rating over time"</h2>
+                                <p class="muted">"The mean at the end of each day of the reviews written by then, as they read now."</p>
                                 <RatingChart days=stats.days/>
                             </section>
                         }.into_any()

@@ -221,7 +221,7 @@ pub async fn icon(db: &Db, slug: &str) -> Result<Option<(String, Vec<u8>)>, sqlx
     .await
 }
 
-fn require_developer(user: &SessionUser) -> Result<(), ConsoleError> {
+pub fn require_developer(user: &SessionUser) -> Result<(), ConsoleError> {
     if user.is_developer { Ok(()) } else { Err(ConsoleError::NotDeveloper) }
 }
 
@@ -273,13 +273,41 @@ async fn owned(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<i6
         .ok_or(ConsoleError::NotFound)
 }
 
-/// Saves an edit of the listing and OAuth settings (not the review state, nor who owns it).
-/// The slug is the plugin's address and client identity: it never changes.
-pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin: NewPlugin) -> Result<(), ConsoleError> {
+/// What saving an edit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// A published plugin asked for other permissions or redirect URIs: it is back in
+    /// review, and out of the marketplace until staff publish it again.
+    BackInReview,
+}
+
+/// Saves an edit of the listing and OAuth settings (not the review state, nor who owns
+/// it). The slug is the plugin's address and client identity: it never changes. While
+/// staff review a plugin it stays as submitted; a published plugin that changes what it
+/// may reach (scopes, redirect URIs) goes back to review.
+pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin: NewPlugin) -> Result<Saved, ConsoleError> {
     let id = owned(db, developer, slug).await?;
+    let t = now();
+    let mut tx = db.begin_write().await?;
+    let current = sqlx::query("SELECT review_state, permissions, redirect_uris FROM plugins WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let state = review_state(&current)?;
+    if state == ReviewState::InReview {
+        return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
+    }
+    let reach_changed = ScopeSet::from_json(&current.try_get::<String, _>("permissions")?) != plugin.scopes
+        || redirect_uri::from_json(&current.try_get::<String, _>("redirect_uris")?) != plugin.redirect_uris;
+    let back_in_review = state == ReviewState::Published && reach_changed;
     sqlx::query(
         "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
-             permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10 WHERE id = $11",
+             permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
+             review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
+             is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
+             submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
+         WHERE id = $12",
     )
     .bind(&plugin.name)
     .bind(&plugin.description)
@@ -290,11 +318,17 @@ pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin:
     .bind(plugin.scopes.to_json())
     .bind(redirect_uri::to_json(&plugin.redirect_uris))
     .bind(plugin.webhook_url.as_deref())
-    .bind(now())
+    .bind(t)
+    .bind(i64::from(back_in_review))
     .bind(id)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    if back_in_review {
+        let reason = "Changed its permissions or redirect URIs while published.";
+        record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some(reason), t).await?;
+    }
+    tx.commit().await?;
+    Ok(if back_in_review { Saved::BackInReview } else { Saved::Saved })
 }
 
 pub async fn rotate_client_secret(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ShownSecrets, ConsoleError> {
@@ -352,8 +386,19 @@ pub(crate) async fn record_decision(
     Ok(())
 }
 
+/// Whose names a decision history shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// Staff see who decided.
+    Staff,
+    /// Developers see their own team's names, and staff decisions as Plugboard's.
+    Developer,
+}
+
+const REVIEW_TEAM: &str = "Plugboard review";
+
 /// A plugin's decisions, oldest first.
-pub(crate) async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<Decision>, sqlx::Error> {
+pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Result<Vec<Decision>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT d.action, d.reason, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
          FROM plugin_decisions d LEFT JOIN users u ON u.id = d.actor_id WHERE d.plugin_id = $1 ORDER BY d.id",
@@ -362,11 +407,16 @@ pub(crate) async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<Decision>, 
     .fetch_all(db.pool())
     .await?;
     rows.iter()
-        .filter_map(|r| {
-            let action: String = r.try_get("action").ok()?;
-            Some((DecisionKind::parse(&action)?, r))
+        .map(|r| {
+            let action: String = r.try_get("action")?;
+            let kind = DecisionKind::parse(&action)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown decision {action:?}").into()))?;
+            let actor = match (audience, kind) {
+                (Audience::Developer, k) if k != DecisionKind::Submitted => REVIEW_TEAM.to_owned(),
+                _ => r.try_get("actor")?,
+            };
+            Ok(Decision { kind, actor, reason: r.try_get("reason")?, at: r.try_get("created_at")? })
         })
-        .map(|(kind, r)| Ok(Decision { kind, actor: r.try_get("actor")?, reason: r.try_get("reason")?, at: r.try_get("created_at")? }))
         .collect()
 }
 
@@ -447,7 +497,7 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug)
         review_reason: r.try_get("review_reason")?,
         is_verified: r.try_get::<i64, _>("is_verified")? == 1,
         webhook: webhook_endpoint(&r)?,
-        decisions: decisions(db, id).await?,
+        decisions: decisions(db, id, Audience::Developer).await?,
     })
 }
 

@@ -13,7 +13,7 @@ pub const MAX_REVIEW_CHARS: usize = 2000;
 pub enum ReviewError {
     #[error("only owners and admins of an organisation can review plugins")]
     NotAllowed,
-    #[error("the organisation has not installed this plugin")]
+    #[error("the organisation has not installed this published plugin, or it is the developer's own")]
     NotInstalled,
     #[error("no such plugin or review")]
     NotFound,
@@ -28,7 +28,9 @@ impl From<ReviewError> for crate::error::AppError {
         use crate::error::AppError;
         match err {
             ReviewError::NotAllowed => AppError::Forbidden("Only owners and admins of an organisation that uses a plugin can review it.".into()),
-            ReviewError::NotInstalled => AppError::Forbidden("Install this plugin before you review it.".into()),
+            ReviewError::NotInstalled => {
+                AppError::Forbidden("Only organisations that use this published plugin, other than its developer's, can review it.".into())
+            }
             ReviewError::NotFound => AppError::NotFound("There is no such review of your plugins.".into()),
             ReviewError::Invalid(message) => AppError::invalid("review", message),
             ReviewError::Db(e) => super::internal("saving a review failed")(e),
@@ -66,15 +68,21 @@ pub async fn save_review(db: &Db, author: &SessionUser, slug: &PluginSlug, stars
     let body = parse_text(body, false)?;
     let t = now();
     let mut tx = db.begin_write().await?;
+    // A published plugin the organisation uses, and not its own: a developer's team may
+    // install its plugin to try it, but does not rate it.
     let plugin_id: Option<i64> = sqlx::query_scalar(
         "SELECT p.id FROM plugins p JOIN installations i ON i.plugin_id = p.id \
-         WHERE p.slug = $1 AND i.tenant_id = $2 AND i.status = 'active'",
+         WHERE p.slug = $1 AND p.review_state = 'published' AND i.tenant_id = $2 AND i.status = 'active' \
+           AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = p.developer_id AND d.tenant_id = $2)",
     )
     .bind(slug.as_str())
     .bind(author.tenant_id.0)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(plugin_id) = plugin_id else { return Err(ReviewError::NotInstalled) };
+    // Lock the plugin row first: on PostgreSQL a second review waits here, and its mean
+    // below then counts the first one (a later statement sees what committed meanwhile).
+    sqlx::query("UPDATE plugins SET review_count = review_count WHERE id = $1").bind(plugin_id).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) \

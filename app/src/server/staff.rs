@@ -2,7 +2,7 @@
 //! reject with a reason, verify or unverify, unpublish with a reason), each recorded with
 //! who made it and when, in the transaction that applies it.
 
-use super::console::{decisions, record_decision, review_state};
+use super::console::{decisions, record_decision, review_state, Audience};
 use super::oauth::redirect_uri;
 use super::{catalog, markdown, now, Db};
 use crate::domain::{Category, DecisionKind, PluginSlug, QueueItem, ReviewState, SessionUser, StaffPlugin};
@@ -46,7 +46,7 @@ pub async fn queue(db: &Db, staff: &SessionUser, state: ReviewState) -> Result<V
     require_staff(staff)?;
     let rows = sqlx::query(
         "SELECT slug, name, author, review_state, is_verified, submitted_at, updated_at FROM plugins \
-         WHERE review_state = $1 ORDER BY submitted_at, id LIMIT 200",
+         WHERE review_state = $1 ORDER BY COALESCE(submitted_at, 0), id LIMIT 200",
     )
     .bind(state.as_str())
     .fetch_all(db.pool())
@@ -87,7 +87,8 @@ pub async fn plugin(db: &Db, staff: &SessionUser, slug: &PluginSlug) -> Result<S
         name: r.try_get("name")?,
         author: r.try_get("author")?,
         developer_email: r.try_get("email")?,
-        category: Category::parse(&category).unwrap_or(Category::Productivity),
+        category: Category::parse(&category)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown category {category:?}").into()))?,
         state: review_state(&r)?,
         is_verified: r.try_get::<i64, _>("is_verified")? == 1,
         submitted_at: r.try_get("submitted_at")?,
@@ -98,7 +99,7 @@ pub async fn plugin(db: &Db, staff: &SessionUser, slug: &PluginSlug) -> Result<S
         icon_url: r.try_get("icon_url")?,
         description_html: markdown::render(&description),
         review_reason: r.try_get("review_reason")?,
-        decisions: decisions(db, id).await?,
+        decisions: decisions(db, id, Audience::Staff).await?,
     })
 }
 

@@ -157,7 +157,7 @@ async fn developers_register_edit_and_submit_their_own_plugins(backend: Backend)
     let mut edit = plugin_form("invoice-robot", "");
     edit.push(("slug".into(), "invoice-robot".into()));
     assert_eq!(error_of(app.rpc(&other, "update_plugin", &as_pairs(&edit)).await).await.0, 404);
-    assert_eq!(error_of(app.rpc(&other, "rotate_client_secret", &[("slug", "invoice-robot")]).await).await.0, 404);
+    assert_eq!(error_of(app.rpc(&other, "rotate_secret", &[("slug", "invoice-robot"), ("secret", "client")]).await).await.0, 404);
     assert_eq!(error_of(app.rpc(&other, "submit_plugin", &[("slug", "invoice-robot")]).await).await.0, 404);
 
     // Edits keep the address, whatever the form says.
@@ -172,17 +172,23 @@ async fn developers_register_edit_and_submit_their_own_plugins(backend: Backend)
     // Rotation: the new secret works, the old one stops at once.
     let old = secrets.client_secret.clone().unwrap();
     assert!(client_secret_works(&app, &secrets.client_id, &old).await);
-    let rotated: ShownSecrets = ok_json(app.rpc(&developer, "rotate_client_secret", &[("slug", "invoice-robot")]).await).await;
+    let rotated: ShownSecrets = ok_json(app.rpc(&developer, "rotate_secret", &[("slug", "invoice-robot"), ("secret", "client")]).await).await;
     let new = rotated.client_secret.unwrap();
     assert!(client_secret_works(&app, &secrets.client_id, &new).await);
     assert!(!client_secret_works(&app, &secrets.client_id, &old).await);
-    let webhook: ShownSecrets = ok_json(app.rpc(&developer, "rotate_webhook_secret", &[("slug", "invoice-robot")]).await).await;
+    let webhook: ShownSecrets = ok_json(app.rpc(&developer, "rotate_secret", &[("slug", "invoice-robot"), ("secret", "webhook")]).await).await;
     assert_ne!(webhook.webhook_secret, secrets.webhook_secret);
+    assert!(webhook.client_secret.is_none(), "rotating the webhook secret leaves the client secret alone");
+    assert!(client_secret_works(&app, &secrets.client_id, &new).await);
 
     // Submit once; a second submit is refused while it waits.
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
     assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::InReview);
     assert_eq!(error_of(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await).await.0, 422);
+    // What staff review stays as submitted.
+    let (status, err) = error_of(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await;
+    assert_eq!(status, 422);
+    assert!(err.to_string().contains("reviewing"), "{err}");
 }
 
 async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
@@ -222,6 +228,18 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(crate::common::card_slugs(&html), ["invoice-robot"]);
     assert!(crate::common::card_html(&html, "invoice-robot").contains("Verified"));
 
+    // Listing text changes stay published; asking for more sends it back to review, delisted.
+    let mut edit = plugin_form("invoice-robot", "");
+    edit.push(("slug".into(), "invoice-robot".into()));
+    assert_eq!(ok_json::<bool>(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await, false);
+    assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 200);
+    edit.push(("form[scopes][4]".into(), "read:users".into()));
+    assert_eq!(ok_json::<bool>(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await, true);
+    assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::InReview);
+    assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 404);
+    assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
+    assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 200);
+
     // Unpublishing takes it out of the marketplace, with a reason.
     assert_eq!(error_of(decide(&app, &staff, "unpublished", "").await).await.0, 422);
     assert_eq!(decide(&app, &staff, "unpublished", "Its webhook endpoint leaks tokens.").await.status(), 200);
@@ -229,9 +247,9 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     let (_, html) = app.get_html(&anonymous, "/marketplace?q=invoice+robot").await;
     assert!(crate::common::card_slugs(&html).is_empty());
 
-    // Who did what, in order.
-    let plugin = console_plugin(&app, &developer, "invoice-robot").await;
-    let history: Vec<(&str, &str)> = plugin.decisions.iter().map(|d| (d.kind.as_str(), d.actor.as_str())).collect();
+    // Who did what, in order: staff see the reviewers' names, the developer sees Plugboard's.
+    let reviewed: app::domain::StaffPlugin = ok_json(app.rpc(&staff, "staff_plugin", &[("slug", "invoice-robot")]).await).await;
+    let history: Vec<(&str, &str)> = reviewed.decisions.iter().map(|d| (d.kind.as_str(), d.actor.as_str())).collect();
     assert_eq!(
         history,
         [
@@ -240,10 +258,19 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
             ("submitted", "Dana Developer"),
             ("published", "Sam Staff"),
             ("verified", "Sam Staff"),
+            ("submitted", "Dana Developer"),
+            ("published", "Sam Staff"),
             ("unpublished", "Sam Staff"),
         ]
     );
-    assert!(plugin.decisions.iter().all(|d| d.at > 0));
+    assert!(reviewed.decisions.iter().all(|d| d.at > 0));
+    let plugin = console_plugin(&app, &developer, "invoice-robot").await;
+    let actors: Vec<&str> = plugin.decisions.iter().map(|d| d.actor.as_str()).collect();
+    assert_eq!(
+        actors,
+        ["Dana Developer", "Plugboard review", "Dana Developer", "Plugboard review", "Plugboard review", "Dana Developer", "Plugboard review", "Plugboard review"]
+    );
+    assert_eq!(plugin.decisions[5].reason.as_deref(), Some("Changed its permissions or redirect URIs while published."));
     assert_eq!(plugin.review_reason.as_deref(), Some("Its webhook endpoint leaks tokens."));
 }
 
@@ -317,6 +344,34 @@ async fn reviews_are_one_per_organisation_by_its_admins(backend: Backend) {
         sqlx::query_scalar("SELECT reply FROM reviews WHERE id = $1").bind(review_id).fetch_all(app.db.pool()).await.unwrap();
     assert_eq!(replies, [Some("Fixed in 2.1.1.".to_owned())]);
 
+    // Organisations reviewing at once: the stored mean and count still match the reviews.
+    let owners: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM users u JOIN installations i ON i.tenant_id = u.tenant_id JOIN plugins p ON p.id = i.plugin_id \
+         WHERE p.slug = 'github-sync' AND i.status = 'active' AND u.role = 'owner' ORDER BY u.email",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert!(owners.len() >= 2, "{owners:?}");
+    let mut clients = Vec::new();
+    for email in &owners {
+        clients.push(app.sign_in(email).await);
+    }
+    for round in 0..3 {
+        let stars = (round + 3).to_string();
+        let sent = futures::future::join_all(clients.iter().map(|c| review(&app, c, "github-sync", &stars, "Round of reviews"))).await;
+        assert!(sent.iter().all(|r| r.status() == 200));
+        let (mean, count) = rating(&app, "github-sync").await;
+        let (avg, n): (f64, i64) = sqlx::query_as(
+            "SELECT CAST(AVG(r.rating) AS DOUBLE PRECISION), COUNT(*) FROM reviews r JOIN plugins p ON p.id = r.plugin_id WHERE p.slug = 'github-sync'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(count, n);
+        assert!((mean - avg).abs() < 1e-9, "round {round}: stored {mean}, reviews say {avg}");
+    }
+
     // Top rated follows the means.
     let (_, html) = app.get_html(&app.client(), "/marketplace?sort=rating").await;
     let slugs = crate::common::card_slugs(&html);
@@ -388,9 +443,11 @@ async fn statistics_count_installs_and_uninstalls_by_day(backend: Backend) {
     let plugin = as_test_plugin(&secrets);
     // Its developer installs the draft in their own organisation, and so does Acme after publishing.
     plugin.install_and_exchange(&app, &developer, "read:projects").await;
+    assert_eq!(error_of(review(&app, &developer, "invoice-robot", "5", "Great, if I say so myself.").await).await.0, 403, "a draft");
     let staff = app.sign_in(STAFF).await;
     app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await;
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
+    assert_eq!(error_of(review(&app, &developer, "invoice-robot", "5", "Great, if I say so myself.").await).await.0, 403, "its own");
     let admin = app.sign_in("admin@acme.test").await;
     let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
     let installation = plugin.introspect(&app, tokens["access_token"].as_str().unwrap()).await["installation_id"].to_string();
@@ -399,9 +456,12 @@ async fn statistics_count_installs_and_uninstalls_by_day(backend: Backend) {
 
     let stats: InstallStats = ok_json(app.rpc(&developer, "plugin_stats", &[("slug", "invoice-robot")]).await).await;
     assert_eq!(stats.days.len(), 30);
-    let today = stats.days.last().unwrap();
-    assert_eq!((today.installs, today.uninstalls, today.rating), (2, 1, Some(4.0)));
-    assert!(stats.days[..29].iter().all(|d| d.installs == 0 && d.uninstalls == 0 && d.rating.is_none()));
+    // Everything happened today (or, across midnight, yesterday and today).
+    let recent = &stats.days[28..];
+    let sum = |f: fn(&app::domain::DayStats) -> i64| recent.iter().map(f).sum::<i64>();
+    assert_eq!((sum(|d| d.installs), sum(|d| d.uninstalls)), (2, 1));
+    assert_eq!(stats.days.last().unwrap().rating, Some(4.0));
+    assert!(stats.days[..28].iter().all(|d| d.installs == 0 && d.uninstalls == 0 && d.rating.is_none()));
     assert_eq!(stats.active_installations, 1);
     assert_eq!((stats.rating, stats.review_count), (4.0, 1));
     assert_eq!(error_of(app.rpc(&admin, "plugin_stats", &[("slug", "invoice-robot")]).await).await.0, 403);
@@ -411,7 +471,11 @@ async fn statistics_count_installs_and_uninstalls_by_day(backend: Backend) {
     assert_eq!(status, 200);
     assert!(html.contains("data-testid=\"installs-chart\""));
     assert_eq!(html.matches(" class=\"day\">").count(), 30);
-    assert!(html.contains("data-installs=\"2\" data-uninstalls=\"1\""));
+    let drawn: usize = ["data-installs=\"2\" data-uninstalls=\"1\"", "data-installs=\"1\" data-uninstalls=\"1\""]
+        .iter()
+        .map(|bar| html.matches(bar).count())
+        .sum();
+    assert!(drawn >= 1, "today's bar is drawn");
 }
 
 /// A tiny PNG: the signature and an IHDR chunk are what the sniffer looks at.
