@@ -9,18 +9,18 @@ use crate::error::AppError;
 use crate::pages::developer::{DecisionHistory, StateBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[server(prefix = "/rpc", endpoint = "review_queue")]
-pub async fn review_queue(state: String) -> Result<Vec<QueueItem>, AppError> {
+pub async fn review_queue(state: String, #[server(default)] q: String) -> Result<Vec<QueueItem>, AppError> {
     crate::server::with_status(
         async {
             use crate::server::{session, staff, AppState};
             let app = AppState::from_context()?;
             let user = session::require_user().await?;
             let state = ReviewState::parse(&state).unwrap_or(ReviewState::InReview);
-            Ok(staff::queue(&app.db, &user, state).await?)
+            Ok(staff::queue(&app.db, &user, state, &q).await?)
         }
         .await,
     )
@@ -62,7 +62,8 @@ pub fn ReviewQueuePage() -> impl IntoView {
     let state = Memo::new(move |_| {
         query.with(|q| q.get("state").and_then(|s| ReviewState::parse(&s))).unwrap_or(ReviewState::InReview)
     });
-    let items = Resource::new(move || state.get(), |s| review_queue(s.as_str().to_owned()));
+    let search = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
+    let items = Resource::new(move || (state.get(), search.get()), |(s, q)| review_queue(s.as_str().to_owned(), q));
     view! {
         <Title text="Review queue"/>
         <section class="hero">
@@ -75,6 +76,14 @@ pub fn ReviewQueuePage() -> impl IntoView {
                     attr:class=move || if state.get() == s { "tab current" } else { "tab" }>{s.label()}</A>
             }).collect_view()}
         </nav>
+        // A plain GET form: the state and the words live in the URL.
+        <Form method="GET" action="/admin" attr:class="filter-bar" attr:role="search">
+            <input type="hidden" name="state" value=move || state.get().as_str()/>
+            <label class="visually-hidden" for="queue-search">"Search plugins"</label>
+            <input id="queue-search" class="search" type="search" name="q" placeholder="Search by name or description"
+                value=move || search.get() maxlength="200"/>
+            <button type="submit" class="button">"Search"</button>
+        </Form>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match items.await {

@@ -5,7 +5,7 @@
 use super::console::{decisions, record_decision, review_state, Audience};
 use super::oauth::redirect_uri;
 use super::{catalog, markdown, now, Db};
-use crate::domain::{Category, DecisionKind, PluginSlug, QueueItem, ReviewState, SessionUser, StaffPlugin};
+use crate::domain::{Category, DecisionKind, MarketplaceQuery, PluginSlug, QueueItem, ReviewState, SessionUser, StaffPlugin};
 use sqlx::Row;
 
 const MAX_REASON_CHARS: usize = 2000;
@@ -41,16 +41,29 @@ fn require_staff(user: &SessionUser) -> Result<(), StaffError> {
     if user.is_staff { Ok(()) } else { Err(StaffError::NotStaff) }
 }
 
-/// Plugins in `state` (the queue: in review, oldest submission first).
-pub async fn queue(db: &Db, staff: &SessionUser, state: ReviewState) -> Result<Vec<QueueItem>, StaffError> {
+/// The most a queue page lists; a search narrows a long list (100,000 published plugins).
+pub const QUEUE_PAGE: i64 = 100;
+
+/// Plugins in `state` (the queue: in review, oldest submission first), those matching
+/// `search` (name and description, through the full-text index) when it has words.
+pub async fn queue(db: &Db, staff: &SessionUser, state: ReviewState, search: &str) -> Result<Vec<QueueItem>, StaffError> {
     require_staff(staff)?;
-    let rows = sqlx::query(
-        "SELECT slug, name, author, review_state, is_verified, submitted_at, updated_at FROM plugins \
-         WHERE review_state = $1 ORDER BY COALESCE(submitted_at, 0), id LIMIT 200",
-    )
-    .bind(state.as_str())
-    .fetch_all(db.pool())
-    .await?;
+    let terms = MarketplaceQuery { q: search.to_owned(), ..MarketplaceQuery::default() }.search_terms();
+    let (condition, value) = if terms.is_empty() {
+        ("1 = 1".to_owned(), None)
+    } else {
+        let (sql, value) = catalog::search_condition(db.dialect(), &terms, 3);
+        (sql, Some(value))
+    };
+    let sql = format!(
+        "SELECT p.slug, p.name, p.author, p.review_state, p.is_verified, p.submitted_at, p.updated_at FROM plugins p \
+         WHERE p.review_state = $1 AND {condition} ORDER BY COALESCE(p.submitted_at, 0), p.id LIMIT $2"
+    );
+    let mut query = sqlx::query(&sql).bind(state.as_str()).bind(QUEUE_PAGE);
+    if let Some(value) = value {
+        query = query.bind(value);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     Ok(rows
         .iter()
         .map(|r| {

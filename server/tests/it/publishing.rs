@@ -222,6 +222,15 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
     assert_eq!(decide(&app, &staff, "verified", "").await.status(), 200);
     assert_eq!(error_of(decide(&app, &staff, "verified", "").await).await.0, 422, "verified already");
+    // Staff find it among the published by searching (a long list is cut at one page).
+    let found: Vec<app::domain::QueueItem> =
+        ok_json(app.rpc(&staff, "review_queue", &[("state", "published"), ("q", "invoice robot")]).await).await;
+    assert_eq!(found.iter().map(|q| q.slug.as_str()).collect::<Vec<_>>(), ["invoice-robot"]);
+    let page: Vec<app::domain::QueueItem> = ok_json(app.rpc(&staff, "review_queue", &[("state", "published")]).await).await;
+    assert!(!page.is_empty() && page.len() as i64 <= app::server::staff::QUEUE_PAGE);
+    let (status, html) = app.get_html(&staff, "/admin?state=published&q=invoice+robot").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-queue-plugin=\"invoice-robot\""));
     let anonymous = app.client();
     let (status, html) = app.get_html(&anonymous, "/marketplace?q=invoice+robot").await;
     assert_eq!(status, 200);
