@@ -211,12 +211,16 @@ pub async fn upload_icon(db: &Db, developer: &SessionUser, slug: &PluginSlug, by
     Ok(url)
 }
 
-/// An uploaded icon: its type and bytes.
-pub async fn icon(db: &Db, slug: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+/// An uploaded icon (its type and bytes), for whoever may see the plugin: everybody once
+/// it is published, before that its developer and staff.
+pub async fn icon(db: &Db, slug: &str, viewer: Option<&SessionUser>) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id WHERE p.slug = $1",
+        "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE p.slug = $1 AND (p.is_published = 1 OR p.developer_id = $2 OR $3 = 1)",
     )
     .bind(slug)
+    .bind(viewer.map_or(-1, |u| u.id.0))
+    .bind(i64::from(viewer.is_some_and(|u| u.is_staff)))
     .fetch_optional(db.pool())
     .await
 }

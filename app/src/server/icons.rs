@@ -57,14 +57,20 @@ async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers
     }
 }
 
-/// `GET /icons/{slug}`: the uploaded image, with its sniffed type, in a sandbox.
-async fn serve(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    match console::icon(&state.db, &slug).await {
+/// `GET /icons/{slug}`: the uploaded image, with its sniffed type, in a sandbox. An
+/// unpublished plugin's icon is only for its developer and staff, like its page.
+async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+    let viewer = match session::user_of_request(&state, &headers).await {
+        Ok(viewer) => viewer,
+        Err(e) => return server_error(e),
+    };
+    match console::icon(&state.db, &slug, viewer.as_ref()).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
-                // The address carries the upload's version, so it can be kept.
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                // The address carries the upload's version, so it can be kept; private,
+                // since a draft's icon is not for shared caches.
+                (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable")),
                 (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
             ],
             bytes,

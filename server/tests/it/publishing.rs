@@ -533,7 +533,11 @@ async fn developers_upload_icons_that_are_sniffed_and_served_safely(backend: Bac
     assert_eq!(location(&res), "/developer/plugins/invoice-robot");
     let plugin = console_plugin(&app, &developer, "invoice-robot").await;
     assert!(plugin.form.icon_url.starts_with("/icons/invoice-robot?v="), "{}", plugin.form.icon_url);
-    let served = app.client().get(app.url(&plugin.form.icon_url)).send().await.unwrap();
+    // A draft's icon is for its developer (and staff) only, like its page.
+    assert_eq!(app.client().get(app.url(&plugin.form.icon_url)).send().await.unwrap().status(), 404);
+    let staff = app.sign_in(STAFF).await;
+    assert_eq!(staff.get(app.url(&plugin.form.icon_url)).send().await.unwrap().status(), 200);
+    let served = developer.get(app.url(&plugin.form.icon_url)).send().await.unwrap();
     assert_eq!(served.status(), 200);
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.headers()["x-content-type-options"], "nosniff");
@@ -553,6 +557,11 @@ async fn developers_upload_icons_that_are_sniffed_and_served_safely(backend: Bac
     let (status, err) = error_of(app.rpc(&developer, "update_plugin", &as_pairs(&stolen)).await).await;
     assert_eq!(status, 422);
     assert!(err.field_message("icon_url").is_some());
+
+    // Published, the icon is everybody's.
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
+    assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
+    assert_eq!(app.client().get(app.url(&plugin.form.icon_url)).send().await.unwrap().status(), 200);
 }
 
 async fn console_pages_answer_with_the_right_status(backend: Backend) {
