@@ -13,6 +13,7 @@ pub mod installations;
 pub mod markdown;
 pub mod oauth;
 pub mod outbound;
+pub mod plugin_servers;
 pub mod rate_limit;
 pub mod registry;
 pub mod reviews;
