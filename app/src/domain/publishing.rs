@@ -127,6 +127,15 @@ pub struct PluginForm {
     pub redirect_uris: String,
     #[serde(default)]
     pub webhook_url: String,
+    /// The plugin server Plugboard calls (DESIGN.md §6); optional.
+    #[serde(default)]
+    pub server_url: String,
+    /// Show Connect/Logout on the installed plugin (the plugin server answers `checkAuth`).
+    #[serde(default)]
+    pub show_authorization_button: bool,
+    /// A paid plugin: its server reports license status.
+    #[serde(default)]
+    pub monetized: bool,
 }
 
 /// The console's front page: the developer profile and its plugins.

@@ -305,6 +305,22 @@ fn PluginFormFields(
         <label for="plugin-webhook-url">"Webhook URL (optional)"</label>
         <input id="plugin-webhook-url" type="url" name="form[webhook_url]" value=initial.webhook_url.clone()/>
         {message("webhook_url")}
+        <fieldset class="plugin-server">
+            <legend>"Plugin server (optional)"</legend>
+            <label for="plugin-server-url">"Server URL"</label>
+            <input id="plugin-server-url" type="url" name="form[server_url]" value=initial.server_url.clone()/>
+            <p class="hint">"Plugboard calls it with a short-lived JWT signed with your webhook signing secret."</p>
+            {message("server_url")}
+            <div class="scope-choice">
+                <input type="checkbox" id="plugin-auth-button" name="form[show_authorization_button]" value="true"
+                    checked=initial.show_authorization_button/>
+                <label for="plugin-auth-button">"Show Connect/Logout for your own service"</label>
+            </div>
+            <div class="scope-choice">
+                <input type="checkbox" id="plugin-monetized" name="form[monetized]" value="true" checked=initial.monetized/>
+                <label for="plugin-monetized">"Paid plugin: show its license status"</label>
+            </div>
+        </fieldset>
     }
 }
 

@@ -117,9 +117,19 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
         registry::parse_webhook_url(&form.webhook_url, policy).map(Some)
     };
     check("webhook_url", webhook_url.as_ref().map(|_| ()).map_err(Clone::clone));
+    let server_url = if form.server_url.trim().is_empty() {
+        if form.show_authorization_button || form.monetized {
+            Err("Connect/Logout and license status are asked of the plugin server: give its URL.".to_owned())
+        } else {
+            Ok(None)
+        }
+    } else {
+        registry::parse_webhook_url(&form.server_url, policy).map(Some)
+    };
+    check("server_url", server_url.as_ref().map(|_| ()).map_err(Clone::clone));
 
-    match (slug, category, scopes, redirect_uris, author_url, icon_url, webhook_url) {
-        (Ok(slug), Some(category), Ok(scopes), Ok(redirect_uris), Ok(author_url), Ok(icon_url), Ok(webhook_url))
+    match (slug, category, scopes, redirect_uris, author_url, icon_url, webhook_url, server_url) {
+        (Ok(slug), Some(category), Ok(scopes), Ok(redirect_uris), Ok(author_url), Ok(icon_url), Ok(webhook_url), Ok(server_url))
             if errors.is_empty() =>
         {
             Ok(NewPlugin {
@@ -133,6 +143,9 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
                 scopes,
                 redirect_uris,
                 webhook_url,
+                server_url,
+                show_authorization_button: form.show_authorization_button,
+                monetized: form.monetized,
                 publish: false,
                 verified: false,
                 developer_id: None,
@@ -308,6 +321,7 @@ pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin:
     sqlx::query(
         "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
+             server_url = $13, show_authorization_button = $14, monetized = $15, \
              review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
              is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
              submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
@@ -325,6 +339,9 @@ pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin:
     .bind(t)
     .bind(i64::from(back_in_review))
     .bind(id)
+    .bind(plugin.server_url.as_deref())
+    .bind(i64::from(plugin.show_authorization_button))
+    .bind(i64::from(plugin.monetized))
     .execute(&mut *tx)
     .await?;
     if back_in_review {
@@ -472,7 +489,8 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug)
     let id = owned(db, developer, slug).await?;
     let r = sqlx::query(
         "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
-                client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since \
+                client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
+                server_url, show_authorization_button, monetized \
          FROM plugins WHERE id = $1",
     )
     .bind(id)
@@ -493,6 +511,9 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug)
             .collect::<Vec<_>>()
             .join("\n"),
         webhook_url: r.try_get::<Option<String>, _>("webhook_url")?.unwrap_or_default(),
+        server_url: r.try_get::<Option<String>, _>("server_url")?.unwrap_or_default(),
+        show_authorization_button: r.try_get::<i64, _>("show_authorization_button")? == 1,
+        monetized: r.try_get::<i64, _>("monetized")? == 1,
     };
     Ok(ConsolePlugin {
         form,
@@ -658,6 +679,9 @@ mod tests {
             scopes: vec!["read:tasks".into(), "write:tasks".into()],
             redirect_uris: "https://clockworks.example.com/cb\n\nhttp://127.0.0.1:8080/cb\n".into(),
             webhook_url: "https://clockworks.example.com/hooks".into(),
+            server_url: String::new(),
+            show_authorization_button: false,
+            monetized: false,
         }
     }
 
@@ -688,10 +712,13 @@ mod tests {
             scopes: vec!["admin:all".into()],
             redirect_uris: "https://ok.example.com/cb\nhttp://evil.example.com/cb".into(),
             webhook_url: "http://hooks.example.com/x".into(),
+            server_url: "ftp://plugin.example.com".into(),
+            show_authorization_button: false,
+            monetized: false,
         };
         assert_eq!(
             fields(&bad),
-            ["slug", "name", "description", "author", "author_url", "icon_url", "category", "scopes", "redirect_uris", "webhook_url"]
+            ["slug", "name", "description", "author", "author_url", "icon_url", "category", "scopes", "redirect_uris", "webhook_url", "server_url"]
         );
     }
 
@@ -720,6 +747,16 @@ mod tests {
         assert_eq!(sniff_icon(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(sniff_icon(b"<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>"), None);
         assert_eq!(sniff_icon(b""), None);
+    }
+
+    #[test]
+    fn connect_and_licenses_need_a_plugin_server() {
+        assert_eq!(fields(&PluginForm { monetized: true, ..good() }), ["server_url"]);
+        assert_eq!(fields(&PluginForm { show_authorization_button: true, ..good() }), ["server_url"]);
+        let served = PluginForm { server_url: "https://clockworks.example.com/app".into(), monetized: true, show_authorization_button: true, ..good() };
+        let valid = validate(&served, &OutboundPolicy::default()).expect("valid");
+        assert_eq!(valid.server_url.as_deref(), Some("https://clockworks.example.com/app"));
+        assert!(valid.monetized && valid.show_authorization_button);
     }
 
     #[test]

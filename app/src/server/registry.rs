@@ -25,6 +25,10 @@ pub struct NewPlugin {
     pub redirect_uris: Vec<RedirectUri>,
     pub scopes: ScopeSet,
     pub webhook_url: Option<String>,
+    /// The plugin server (DESIGN.md §6), with what Plugboard asks it for.
+    pub server_url: Option<String>,
+    pub show_authorization_button: bool,
+    pub monetized: bool,
     pub publish: bool,
     pub verified: bool,
     pub developer_id: Option<i64>,
@@ -95,8 +99,8 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     let inserted = sqlx::query(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18)",
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(plugin.slug.as_str())
     .bind(plugin.name.trim())
@@ -116,6 +120,9 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     .bind(if plugin.publish { ReviewState::Published } else { ReviewState::Draft }.as_str())
     .bind(plugin.author_url.as_deref())
     .bind(plugin.icon_url.as_deref())
+    .bind(plugin.server_url.as_deref())
+    .bind(i64::from(plugin.show_authorization_button))
+    .bind(i64::from(plugin.monetized))
     .execute(db.pool())
     .await;
     match inserted {

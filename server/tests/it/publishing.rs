@@ -564,6 +564,30 @@ async fn developers_upload_icons_that_are_sniffed_and_served_safely(backend: Bac
     assert_eq!(app.client().get(app.url(&plugin.form.icon_url)).send().await.unwrap().status(), 200);
 }
 
+async fn the_plugin_server_manifest_is_kept(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let developer = app.sign_in(DEVELOPER).await;
+    let mut form = plugin_form("invoice-robot", "");
+    form.push(("form[monetized]".into(), "true".into()));
+    let (status, err) = error_of(app.rpc(&developer, "create_plugin", &as_pairs(&form)).await).await;
+    assert_eq!(status, 422);
+    assert!(err.field_message("server_url").is_some(), "a license needs a plugin server: {err:?}");
+    form.push(("form[server_url]".into(), "https://robot.example.com/app".into()));
+    form.push(("form[show_authorization_button]".into(), "true".into()));
+    ok_json::<ShownSecrets>(app.rpc(&developer, "create_plugin", &as_pairs(&form)).await).await;
+    let plugin = console_plugin(&app, &developer, "invoice-robot").await;
+    assert_eq!(plugin.form.server_url, "https://robot.example.com/app");
+    assert!(plugin.form.monetized && plugin.form.show_authorization_button);
+    // Unchecked boxes send nothing: saving without them turns both off.
+    let mut edit = plugin_form("invoice-robot", "");
+    edit.push(("form[server_url]".into(), "https://robot.example.com/app".into()));
+    edit.push(("slug".into(), "invoice-robot".into()));
+    assert_eq!(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await.status(), 200);
+    let plugin = console_plugin(&app, &developer, "invoice-robot").await;
+    assert!(!plugin.form.monetized && !plugin.form.show_authorization_button);
+}
+
 async fn console_pages_answer_with_the_right_status(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
@@ -599,4 +623,5 @@ crate::on_both_databases!(
     statistics_count_installs_and_uninstalls_by_day,
     console_pages_answer_with_the_right_status,
     developers_upload_icons_that_are_sniffed_and_served_safely,
+    the_plugin_server_manifest_is_kept,
 );
