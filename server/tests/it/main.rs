@@ -10,6 +10,7 @@ mod health;
 mod marketplace;
 mod oauth;
 mod plugin;
+mod plugin_servers;
 mod publishing;
 mod receiver;
 mod webhooks;

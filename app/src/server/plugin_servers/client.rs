@@ -1,0 +1,141 @@
+//! Calls to a plugin server (DESIGN.md §6). Each carries a fresh JWT, goes only where the
+//! outbound policy allows, and has a timeout; every failure becomes a `CallError` whose
+//! message a page can show as it is (no internals, no secrets).
+
+use super::jwt::{self, HostClaims};
+use crate::server::outbound::{self, OutboundPolicy};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The default for connecting and answering together (DESIGN.md §6).
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// How much of an answer is read; more is a bad answer.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Which plugin server to call, as whom.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub server_url: String,
+    /// The `{pluginId}` of the contract's paths.
+    pub slug: String,
+    pub client_id: String,
+    /// The plugin's `whsec_…` secret, which signs the JWT.
+    pub signing_secret: String,
+    pub user_id: i64,
+    pub tenant_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("The plugin's server cannot be reached.")]
+    Unreachable,
+    #[error("The plugin's server did not answer in time.")]
+    Timeout,
+    #[error("The plugin's server refused the request ({0}).")]
+    Status(u16),
+    #[error("The plugin's server gave an answer Plugboard cannot read.")]
+    BadAnswer,
+    #[error("The plugin's server address is not allowed: {0}")]
+    NotAllowed(String),
+    #[error("The plugin cannot sign requests: its signing secret is missing or malformed.")]
+    CannotSign,
+}
+
+/// `GET /plugins/licenseStatus/{pluginId}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseStatus {
+    pub license_status: bool,
+    #[serde(default)]
+    pub license_status_description: String,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AuthCheck {
+    successful: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthUrl {
+    auth_url: String,
+}
+
+#[derive(Clone)]
+pub struct PluginServers {
+    http: reqwest::Client,
+    policy: Arc<OutboundPolicy>,
+}
+
+impl PluginServers {
+    pub fn new(policy: Arc<OutboundPolicy>, timeout: Duration) -> Self {
+        Self { http: outbound::client(policy.clone(), timeout), policy }
+    }
+
+    fn url(&self, target: &Target, path: &str) -> Result<url::Url, CallError> {
+        let base = target.server_url.trim_end_matches('/');
+        self.policy.check_url(&format!("{base}{path}")).map_err(CallError::NotAllowed)
+    }
+
+    fn token(target: &Target, now: i64) -> Result<String, CallError> {
+        let claims = HostClaims::new(&target.client_id, target.user_id, target.tenant_id, now);
+        jwt::mint(&target.signing_secret, &claims).map_err(|_| CallError::CannotSign)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, CallError> {
+        let mut response = request.send().await.map_err(|e| if e.is_timeout() { CallError::Timeout } else { CallError::Unreachable })?;
+        if !response.status().is_success() {
+            return Err(CallError::Status(response.status().as_u16()));
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > MAX_ANSWER_BYTES {
+                        return Err(CallError::BadAnswer);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(CallError::Timeout),
+                Err(_) => return Err(CallError::Unreachable),
+            }
+        }
+        serde_json::from_slice(&body).map_err(|_| CallError::BadAnswer)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, target: &Target, path: &str, now: i64) -> Result<T, CallError> {
+        let url = self.url(target, &format!("{path}/{}", target.slug))?;
+        self.send(self.http.get(url).bearer_auth(Self::token(target, now)?)).await
+    }
+
+    pub async fn license_status(&self, target: &Target, now: i64) -> Result<LicenseStatus, CallError> {
+        self.get(target, "/plugins/licenseStatus", now).await
+    }
+
+    pub async fn check_auth(&self, target: &Target, now: i64) -> Result<bool, CallError> {
+        self.get::<AuthCheck>(target, "/plugins/checkAuth", now).await.map(|a| a.successful)
+    }
+
+    /// Where Connect sends the user: an absolute https URL (http only on loopback).
+    pub async fn auth_url(&self, target: &Target, now: i64) -> Result<String, CallError> {
+        let answer: AuthUrl = self.get(target, "/plugins/generateAuthUrl", now).await?;
+        crate::server::registry::parse_link(&answer.auth_url).map_err(|_| CallError::BadAnswer)
+    }
+
+    /// `POST /plugins/logout/{pluginId}` with `{"jwtToken": …}`.
+    pub async fn logout(&self, target: &Target, now: i64) -> Result<(), CallError> {
+        let url = self.url(target, &format!("/plugins/logout/{}", target.slug))?;
+        let token = Self::token(target, now)?;
+        let request = self.http.post(url).bearer_auth(&token).json(&serde_json::json!({ "jwtToken": token }));
+        let mut response = request.send().await.map_err(|e| if e.is_timeout() { CallError::Timeout } else { CallError::Unreachable })?;
+        let status = response.status();
+        // The answer's body, if any, is not needed; reading a little lets the connection be reused.
+        let _ = response.chunk().await;
+        if status.is_success() { Ok(()) } else { Err(CallError::Status(status.as_u16())) }
+    }
+}
