@@ -5,6 +5,8 @@ pub mod fixtures;
 pub mod scratch;
 
 use app::server::outbound::{parse_allowlist, IpRange, OutboundPolicy};
+use app::server::plugin_servers::client::PluginServers;
+use app::server::plugin_servers::license::LicenseCache;
 use app::server::webhooks::worker::{Worker, WorkerConfig};
 use app::server::{http, AppState, Db, Settings};
 use leptos::prelude::LeptosOptions;
@@ -152,11 +154,15 @@ pub async fn open_database(config: &Config) -> Result<Db, app::server::db::DbErr
 }
 
 pub fn app_state(config: &Config, db: Db) -> AppState {
+    let settings = config.settings();
+    let plugin_servers = PluginServers::new(settings.outbound.clone(), settings.plugin_server_timeout);
     AppState {
         leptos_options: config.leptos_options(),
         db,
-        settings: Arc::new(config.settings()),
+        settings: Arc::new(settings),
         webhook_wakeup: Arc::new(tokio::sync::Notify::new()),
+        plugin_servers,
+        licenses: LicenseCache::default(),
     }
 }
 

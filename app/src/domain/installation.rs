@@ -14,6 +14,21 @@ pub struct InstalledPlugin {
     /// Unix seconds.
     pub installed_at: i64,
     pub installed_by: Option<String>,
+    /// For a paid plugin: what its server says of the tenant's license.
+    pub license: Option<LicenseView>,
+}
+
+/// A paid plugin's license, as its server reported it (DESIGN.md §6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LicenseView {
+    /// `None` when the plugin's server could not say.
+    pub active: Option<bool>,
+    /// The server's description, Markdown rendered and sanitised on the server.
+    pub description_html: String,
+    /// The server's `errorMessage`, for owners and admins only.
+    pub error_message: Option<String>,
+    /// Why Plugboard could not get an answer.
+    pub problem: Option<String>,
 }
 
 /// The "Installed plugins" page: the tenant's installations, and whether the viewer may

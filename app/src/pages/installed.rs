@@ -4,7 +4,7 @@
 use crate::components::format::format_date;
 use crate::components::layout::SignInPrompt;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::{InstalledOverview, InstalledPlugin};
+use crate::domain::{InstalledOverview, InstalledPlugin, LicenseView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,9 +20,21 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
     use crate::server::{installations, internal, session, AppState};
     let state = AppState::from_context()?;
     let user = session::require_user().await?;
-    let plugins = installations::list_for_tenant(&state.db, user.tenant_id)
+    let mut plugins = installations::list_for_tenant(&state.db, user.tenant_id)
         .await
         .map_err(internal("listing installations failed"))?;
+    let mut licenses = crate::server::plugin_servers::license::for_tenant(
+        &state.db,
+        &state.plugin_servers,
+        &state.licenses,
+        &user,
+        crate::server::now(),
+    )
+    .await
+    .map_err(internal("reading licenses failed"))?;
+    for plugin in &mut plugins {
+        plugin.license = licenses.remove(plugin.slug.as_str());
+    }
     Ok(InstalledOverview { plugins, can_manage: user.role.can_manage_plugins() })
 }
 
@@ -87,6 +99,25 @@ pub fn InstalledPage() -> impl IntoView {
     }
 }
 
+/// A paid plugin's license, as its server reports it.
+#[component]
+fn License(license: LicenseView) -> impl IntoView {
+    let (class, label) = match license.active {
+        Some(true) => ("license active", "License active"),
+        Some(false) => ("license inactive", "License not active"),
+        None => ("license unknown", "License status unavailable"),
+    };
+    view! {
+        <section class=class data-testid="license">
+            <strong>{label}</strong>
+            // Sanitised on the server: links stay, script does not.
+            <div class="license-description" inner_html=license.description_html></div>
+            {license.error_message.map(|m| view! { <p class="form-error" data-testid="license-error">{m}</p> })}
+            {license.problem.map(|p| view! { <p class="muted" data-testid="license-problem">{p}</p> })}
+        </section>
+    }
+}
+
 #[component]
 fn InstalledRow(plugin: InstalledPlugin, can_manage: bool, uninstall: ServerAction<UninstallPlugin>) -> impl IntoView {
     let confirming = RwSignal::new(false);
@@ -110,6 +141,7 @@ fn InstalledRow(plugin: InstalledPlugin, can_manage: bool, uninstall: ServerActi
                     {scopes.iter().map(|s| view! { <li title=s.sentence()><code>{s.as_str()}</code></li> }).collect_view()}
                     {scopes.is_empty().then(|| view! { <li class="muted">"No access to your data"</li> })}
                 </ul>
+                {plugin.license.clone().map(|license| view! { <License license/> })}
             </div>
             <div class="installed-actions">
                 {can_manage.then(|| view! {

@@ -190,6 +190,7 @@ pub async fn list_for_tenant(db: &Db, tenant: TenantId) -> Result<Vec<InstalledP
                 scopes: ScopeSet::from_json(&row.try_get::<String, _>("granted_scopes")?),
                 installed_at: row.try_get("installed_at")?,
                 installed_by: display_name.filter(|n| !n.is_empty()).or(email),
+                license: None,
             })
         })
         .collect()

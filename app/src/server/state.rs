@@ -31,6 +31,8 @@ pub struct Settings {
     pub api_requests_per_minute: i64,
     /// Addresses outbound requests may reach besides public ones (tests: 127.0.0.1).
     pub outbound: Arc<OutboundPolicy>,
+    /// Connect and answer timeout of a call to a plugin server.
+    pub plugin_server_timeout: std::time::Duration,
     /// The webhook worker's settings; `None` runs no worker in this process.
     pub webhook_worker: Option<WorkerConfig>,
 }
@@ -51,6 +53,7 @@ impl Default for Settings {
             api_requests_per_minute: 600,
             outbound: Arc::new(OutboundPolicy::default()),
             webhook_worker: Some(WorkerConfig::default()),
+            plugin_server_timeout: super::plugin_servers::client::TIMEOUT,
         }
     }
 }
@@ -64,6 +67,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Wakes this process's webhook worker when an event was queued.
     pub webhook_wakeup: Arc<tokio::sync::Notify>,
+    /// Calls to plugin servers, and the licenses they reported lately.
+    pub plugin_servers: super::plugin_servers::client::PluginServers,
+    pub licenses: super::plugin_servers::license::LicenseCache,
 }
 
 impl AppState {

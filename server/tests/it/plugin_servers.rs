@@ -9,32 +9,45 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::sync::Arc;
+use crate::common::{Backend, Options, TestApp};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const CLIENT_ID: &str = "pbc_fixture";
 
+/// What the reference plugin server knows of itself: the secret and client id it checks
+/// JWTs with (a test can hand it a registered plugin's), and how often it was asked.
+#[derive(Clone)]
+struct Plugin {
+    mode: &'static str,
+    creds: Arc<Mutex<(String, String)>>,
+    hits: Arc<AtomicUsize>,
+}
+
 /// The reference plugin server's check: a valid JWT for this plugin, or 401.
-fn authorised(headers: &HeaderMap) -> Result<jwt::HostClaims, Response> {
+fn authorised(plugin: &Plugin, headers: &HeaderMap) -> Result<jwt::HostClaims, Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| StatusCode::UNAUTHORIZED.into_response())?;
-    jwt::verify(SECRET, token, CLIENT_ID, app::server::now()).map_err(|_| StatusCode::UNAUTHORIZED.into_response())
+    let (secret, client_id) = plugin.creds.lock().unwrap().clone();
+    jwt::verify(&secret, token, &client_id, app::server::now()).map_err(|_| StatusCode::UNAUTHORIZED.into_response())
 }
 
-async fn license(State(mode): State<&'static str>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let claims = match authorised(&headers) {
+async fn license(State(plugin): State<Plugin>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+    plugin.hits.fetch_add(1, Ordering::SeqCst);
+    let claims = match authorised(&plugin, &headers) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    match mode {
+    match plugin.mode {
         "ok" => Json(serde_json::json!({
             "licenseStatus": false,
-            "licenseStatusDescription": format!("**Expired** for tenant {} ({slug})", claims.tid),
-            "errorMessage": "Renew at https://robot.example.com/billing",
+            "licenseStatusDescription": format!("**Expired** for tenant {} ({slug}). [Renew](https://robot.example.com/billing)<script>alert(1)</script>", claims.tid),
+            "errorMessage": "Card declined",
         }))
         .into_response(),
         "garbage" => "<html>not json</html>".into_response(),
@@ -48,33 +61,41 @@ async fn license(State(mode): State<&'static str>, Path(slug): Path<String>, hea
     }
 }
 
-async fn check_auth(headers: HeaderMap) -> Response {
-    match authorised(&headers) {
+async fn check_auth(State(plugin): State<Plugin>, headers: HeaderMap) -> Response {
+    match authorised(&plugin, &headers) {
         Ok(_) => Json(serde_json::json!({ "successful": true })).into_response(),
         Err(r) => r,
     }
 }
 
-async fn auth_url(headers: HeaderMap) -> Response {
-    match authorised(&headers) {
+async fn auth_url(State(plugin): State<Plugin>, headers: HeaderMap) -> Response {
+    match authorised(&plugin, &headers) {
         Ok(_) => Json(serde_json::json!({ "authUrl": "https://robot.example.com/oauth/start" })).into_response(),
         Err(r) => r,
     }
 }
 
-async fn logout(headers: HeaderMap, Json(body): Json<serde_json::Value>) -> Response {
+async fn logout(State(plugin): State<Plugin>, headers: HeaderMap, Json(body): Json<serde_json::Value>) -> Response {
     let header_token = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    match authorised(&headers) {
+    match authorised(&plugin, &headers) {
         Ok(_) if header_token.ends_with(body["jwtToken"].as_str().unwrap_or("-")) => StatusCode::OK.into_response(),
         Ok(_) => StatusCode::BAD_REQUEST.into_response(),
         Err(r) => r,
     }
 }
 
+struct Fixture {
+    base: String,
+    creds: Arc<Mutex<(String, String)>>,
+    hits: Arc<AtomicUsize>,
+}
+
 /// A reference plugin server behaving as `mode` under `/{mode}`.
-async fn fixture() -> String {
+async fn fixture() -> Fixture {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let creds = Arc::new(Mutex::new((SECRET.to_owned(), CLIENT_ID.to_owned())));
+    let hits = Arc::new(AtomicUsize::new(0));
     let mut router = Router::new();
     for mode in ["ok", "garbage", "shape", "fail", "slow"] {
         let plugin = Router::new()
@@ -82,13 +103,13 @@ async fn fixture() -> String {
             .route("/plugins/checkAuth/{slug}", get(check_auth))
             .route("/plugins/generateAuthUrl/{slug}", get(auth_url))
             .route("/plugins/logout/{slug}", post(logout))
-            .with_state(mode);
+            .with_state(Plugin { mode, creds: creds.clone(), hits: hits.clone() });
         router = router.nest(&format!("/{mode}"), plugin);
     }
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    base
+    Fixture { base, creds, hits }
 }
 
 fn servers(timeout: Duration) -> PluginServers {
@@ -101,14 +122,14 @@ fn target(server_url: String) -> Target {
 
 #[tokio::test]
 async fn a_plugin_server_answers_calls_signed_for_it() {
-    let base = fixture().await;
+    let base = fixture().await.base;
     let servers = servers(Duration::from_secs(2));
     let now = app::server::now();
     let ok = target(format!("{base}/ok"));
     let license = servers.license_status(&ok, now).await.unwrap();
     assert!(!license.license_status);
-    assert_eq!(license.license_status_description, "**Expired** for tenant 3 (robot)");
-    assert_eq!(license.error_message.as_deref(), Some("Renew at https://robot.example.com/billing"));
+    assert!(license.license_status_description.starts_with("**Expired** for tenant 3 (robot)."));
+    assert_eq!(license.error_message.as_deref(), Some("Card declined"));
     assert!(servers.check_auth(&ok, now).await.unwrap());
     assert_eq!(servers.auth_url(&ok, now).await.unwrap(), "https://robot.example.com/oauth/start");
     servers.logout(&ok, now).await.unwrap();
@@ -122,7 +143,7 @@ async fn a_plugin_server_answers_calls_signed_for_it() {
 
 #[tokio::test]
 async fn every_failure_is_a_clear_message_in_bounded_time() {
-    let base = fixture().await;
+    let base = fixture().await.base;
     let servers = servers(Duration::from_millis(800));
     let now = app::server::now();
     let down = {
@@ -155,3 +176,89 @@ async fn every_failure_is_a_clear_message_in_bounded_time() {
         assert!(!err.to_string().contains("127.0.0.1"), "no internals in {err}");
     }
 }
+
+/// Registers a paid plugin with its server at `server_url`, publishes it and installs it
+/// for Acme; the reference server learns the plugin's secret and client id.
+async fn paid_plugin_installed_by_acme(app: &TestApp, fixture: &Fixture, server_url: &str) {
+    app.seed_demo().await;
+    let developer = app.sign_in("developer@partners.test").await;
+    let form = [
+        ("form[slug]", "robot"),
+        ("form[name]", "License Robot"),
+        ("form[description]", "Paid."),
+        ("form[author]", "Robot Works"),
+        ("form[category]", "finance"),
+        ("form[redirect_uris]", "https://robot.example.com/oauth/callback"),
+        ("form[scopes][0]", "read:projects"),
+        ("form[server_url]", server_url),
+        ("form[monetized]", "true"),
+    ];
+    let res = app.rpc(&developer, "create_plugin", &form).await;
+    assert_eq!(res.status(), 200);
+    let secrets: app::domain::ShownSecrets = res.json().await.unwrap();
+    *fixture.creds.lock().unwrap() = (secrets.webhook_secret.clone().unwrap(), secrets.client_id.clone());
+    app.rpc(&developer, "submit_plugin", &[("slug", "robot")]).await;
+    let staff = app.sign_in("staff@plugboard.test").await;
+    assert_eq!(app.rpc(&staff, "decide", &[("slug", "robot"), ("decision", "published"), ("reason", "")]).await.status(), 200);
+    let plugin = crate::plugin::TestPlugin {
+        creds: app::server::registry::Credentials {
+            slug: "robot".into(),
+            client_id: secrets.client_id.clone(),
+            client_secret: secrets.client_secret.clone().unwrap(),
+            webhook_secret: secrets.webhook_secret.clone(),
+        },
+        redirect_uri: "https://robot.example.com/oauth/callback".into(),
+        other_redirect_uri: "https://robot.example.com/oauth/callback".into(),
+    };
+    let admin = app.sign_in("admin@acme.test").await;
+    plugin.install_and_exchange(app, &admin, "read:projects").await;
+}
+
+fn license_html(html: &str) -> &str {
+    let start = html.find("data-testid=\"license\"").expect("a license section");
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+async fn the_installed_page_shows_paid_plugins_licenses(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    let fixture = fixture().await;
+    paid_plugin_installed_by_acme(&app, &fixture, &format!("{}/ok", fixture.base)).await;
+
+    let admin = app.sign_in("admin@acme.test").await;
+    let (status, html) = app.get_html(&admin, "/installed").await;
+    assert_eq!(status, 200);
+    let license = license_html(&html);
+    assert!(license.contains("License not active"), "{license}");
+    assert!(license.contains("<strong>Expired</strong>"), "Markdown rendered: {license}");
+    assert!(license.contains("href=\"https://robot.example.com/billing\""), "links kept: {license}");
+    assert!(!license.contains("<script"), "script removed: {license}");
+    assert!(license.contains("Card declined"), "admins see the error message");
+    let member = app.sign_in("member@acme.test").await;
+    let (_, html) = app.get_html(&member, "/installed").await;
+    assert!(!license_html(&html).contains("Card declined"), "members do not");
+    // Answers are kept a while per organisation: the member's view and another of the
+    // admin's asked nothing more.
+    app.get_html(&admin, "/installed").await;
+    assert_eq!(fixture.hits.load(Ordering::SeqCst), 1);
+}
+
+async fn a_down_plugin_server_leaves_the_page_working(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    let fixture = fixture().await;
+    let down = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        format!("http://{addr}")
+    };
+    paid_plugin_installed_by_acme(&app, &fixture, &down).await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let (status, html) = app.get_html(&admin, "/installed").await;
+    assert_eq!(status, 200);
+    let license = license_html(&html);
+    assert!(license.contains("License status unavailable"), "{license}");
+    assert!(license.contains("cannot be reached"), "{license}");
+}
+
+crate::on_both_databases!(the_installed_page_shows_paid_plugins_licenses, a_down_plugin_server_leaves_the_page_working);
