@@ -18,6 +18,19 @@ const clients = new Map([["/callback", { clientId: process.env.CLIENT_ID, client
 const pending = new Map(); // state -> PKCE verifier
 
 const b64url = (buf) => buf.toString("base64url");
+
+// Checks Plugboard's JWT as a plugin server should: HS256 with the webhook signing
+// secret's bytes, for this client, from Plugboard, not expired.
+function verifyJwt(authorization, client) {
+  const token = (authorization ?? "").replace(/^Bearer /, "");
+  const [header, payload, signature] = token.split(".");
+  if (!signature || !client.webhookSecret) return false;
+  const key = Buffer.from(client.webhookSecret.replace(/^whsec_/, ""), "base64");
+  const expected = b64url(crypto.createHmac("sha256", key).update(`${header}.${payload}`).digest());
+  if (expected.length !== signature.length || !crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) return false;
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+  return claims.iss === "plugboard" && claims.aud === client.clientId && claims.exp > Date.now() / 1000;
+}
 const page = (res, status, title, body) => {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
   res.end(`<!doctype html><title>${title}</title><h1>${title}</h1>${body}`);
@@ -31,9 +44,21 @@ http
     if (configure && req.method === "POST") {
       let body = "";
       for await (const chunk of req) body += chunk;
-      const { client_id, client_secret } = JSON.parse(body);
-      clients.set(`/p/${configure[1]}/callback`, { clientId: client_id, clientSecret: client_secret });
+      const { client_id, client_secret, webhook_secret } = JSON.parse(body);
+      clients.set(`/p/${configure[1]}/callback`, { clientId: client_id, clientSecret: client_secret, webhookSecret: webhook_secret });
       return page(res, 200, "Configured", "");
+    }
+    // The plugin server contract (DESIGN.md §6): calls carry Plugboard's HS256 JWT.
+    const license = url.pathname.match(/^\/p\/([a-z0-9-]+)\/plugins\/licenseStatus\/[a-z0-9-]+$/);
+    if (license) {
+      const client = clients.get(`/p/${license[1]}/callback`);
+      if (!client || !verifyJwt(req.headers.authorization, client)) return page(res, 401, "Unauthorized", "");
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify({
+        licenseStatus: false,
+        licenseStatusDescription: "Your **trial has ended**. [See plans](https://pay.example.com/plans)",
+        errorMessage: "Payment required: the card on file was declined.",
+      }));
     }
     // A plugin that has shut its webhook endpoint down: 410 Gone.
     if (/^\/p\/[a-z0-9-]+\/webhooks$/.test(url.pathname)) {

@@ -166,3 +166,38 @@ test("the deliveries page shows each attempt and why an endpoint is off; re-enab
   await page.getByRole("button", { name: "Yes, rotate" }).click();
   await expect(page.getByTestId("secrets").getByTestId("client-secret")).toHaveText(/^pbs_/);
 });
+
+test("a paid plugin with an ended trial shows its license message and its error", async ({ page, request }) => {
+  await signIn(page, "developer@partners.test");
+  await page.goto("/developer/new");
+  await hydrated(page);
+  await page.locator("#plugin-name").fill("Pay Robot");
+  await page.locator("#plugin-slug").fill("pay-robot");
+  await page.locator("#plugin-description").fill("Paid automation.");
+  await page.locator("#plugin-category").selectOption("finance");
+  await page.locator("#scope-read-projects").check();
+  await page.locator("#scope-write-tasks").check();
+  await page.locator("#plugin-redirect-uris").fill(`${PLUGIN_SERVER}/p/pay-robot/callback`);
+  await page.locator("#plugin-server-url").fill(`${PLUGIN_SERVER}/p/pay-robot`);
+  await page.locator("#plugin-monetized").check();
+  await page.getByRole("button", { name: "Register plugin" }).click();
+  const secrets = page.getByTestId("secrets");
+  await expect(secrets).toBeVisible();
+  await request.post(`${PLUGIN_SERVER}/p/pay-robot/credentials`, {
+    data: {
+      client_id: await secrets.getByTestId("client-id").innerText(),
+      client_secret: await secrets.getByTestId("client-secret").innerText(),
+      webhook_secret: await secrets.getByTestId("webhook-secret").innerText(),
+    },
+  });
+  await page.goto("/marketplace/pay-robot/install");
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
+
+  await page.goto("/installed");
+  const license = page.locator('[data-installed="pay-robot"]').getByTestId("license");
+  await expect(license).toContainText("License not active");
+  await expect(license.locator("strong", { hasText: "trial has ended" })).toBeVisible();
+  await expect(license.getByRole("link", { name: "See plans" })).toHaveAttribute("href", "https://pay.example.com/plans");
+  await expect(license.getByTestId("license-error")).toHaveText("Payment required: the card on file was declined.");
+});
