@@ -112,6 +112,14 @@ async fn fixture() -> Fixture {
     Fixture { base, creds, hits }
 }
 
+/// The address of a port nothing listens on: a plugin server that is down.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
 fn servers(timeout: Duration) -> PluginServers {
     PluginServers::new(Arc::new(OutboundPolicy { allowlist: parse_allowlist("127.0.0.1").unwrap() }), timeout)
 }
@@ -146,12 +154,7 @@ async fn every_failure_is_a_clear_message_in_bounded_time() {
     let base = fixture().await.base;
     let servers = servers(Duration::from_millis(800));
     let now = app::server::now();
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
-        format!("http://{addr}")
-    };
+    let down = closed_port();
     let cases = [
         (format!("{base}/garbage"), CallError::BadAnswer),
         (format!("{base}/shape"), CallError::BadAnswer),
@@ -246,12 +249,7 @@ async fn the_installed_page_shows_paid_plugins_licenses(backend: Backend) {
 async fn a_down_plugin_server_leaves_the_page_working(backend: Backend) {
     let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
     let fixture = fixture().await;
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
-        format!("http://{addr}")
-    };
+    let down = closed_port();
     paid_plugin_installed_by_acme(&app, &fixture, &down).await;
     let admin = app.sign_in("admin@acme.test").await;
     let (status, html) = app.get_html(&admin, "/installed").await;
