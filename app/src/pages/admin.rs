@@ -16,9 +16,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub async fn review_queue(state: String, #[server(default)] q: String) -> Result<Vec<QueueItem>, AppError> {
     crate::server::with_status(
         async {
-            use crate::server::{session, staff, AppState};
-            let app = AppState::from_context()?;
-            let user = session::require_user().await?;
+            use crate::server::{session, staff};
+            let (app, user) = session::signed_in().await?;
             let state = ReviewState::parse(&state).unwrap_or(ReviewState::InReview);
             Ok(staff::queue(&app.db, &user, state, &q).await?)
         }
@@ -30,10 +29,9 @@ pub async fn review_queue(state: String, #[server(default)] q: String) -> Result
 pub async fn load_staff_plugin(slug: String) -> Result<StaffPlugin, AppError> {
     crate::server::with_status(
         async {
-            use crate::server::{session, staff, AppState};
-            let app = AppState::from_context()?;
-            let user = session::require_user().await?;
-            let slug = crate::domain::PluginSlug::parse(&slug).map_err(|_| AppError::NotFound("No plugin has this address.".into()))?;
+            use crate::server::{session, staff};
+            let (app, user) = session::signed_in().await?;
+            let slug = crate::server::plugin_address(&slug)?;
             Ok(staff::plugin(&app.db, &user, &slug).await?)
         }
         .await,
@@ -44,10 +42,9 @@ pub async fn load_staff_plugin(slug: String) -> Result<StaffPlugin, AppError> {
 pub async fn decide(slug: String, decision: String, reason: String) -> Result<(), AppError> {
     crate::server::with_status(
         async {
-            use crate::server::{session, staff, AppState};
-            let app = AppState::from_context()?;
-            let user = session::require_user().await?;
-            let slug = crate::domain::PluginSlug::parse(&slug).map_err(|_| AppError::NotFound("No plugin has this address.".into()))?;
+            use crate::server::{session, staff};
+            let (app, user) = session::signed_in().await?;
+            let slug = crate::server::plugin_address(&slug)?;
             let kind = DecisionKind::parse(&decision).ok_or_else(|| AppError::invalid("decision", "Unknown decision."))?;
             Ok(staff::decide(&app.db, &user, &slug, kind, &reason).await?)
         }

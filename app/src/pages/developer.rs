@@ -19,11 +19,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// Days the statistics page covers.
 pub const STATS_DAYS: i64 = 30;
 
-#[cfg(feature = "ssr")]
-async fn signed_in() -> Result<(crate::server::AppState, crate::domain::SessionUser), AppError> {
-    Ok((crate::server::AppState::from_context()?, crate::server::session::require_user().await?))
-}
-
 /// Runs `action` on the signed-in developer's plugin `slug`; a failure answers with its
 /// HTTP status.
 #[cfg(feature = "ssr")]
@@ -36,9 +31,8 @@ where
 {
     crate::server::with_status(
         async {
-            let (state, user) = signed_in().await?;
-            let slug = crate::domain::PluginSlug::parse(slug)
-                .map_err(|_| AppError::NotFound("None of your plugins has this address.".into()))?;
+            let (state, user) = crate::server::session::signed_in().await?;
+            let slug = crate::server::plugin_address(slug)?;
             action(state, user, slug).await
         }
         .await,
@@ -50,7 +44,7 @@ pub async fn load_developer_overview() -> Result<DeveloperOverview, AppError> {
     crate::server::with_status(
         async {
             use crate::server::console;
-            let (state, user) = signed_in().await?;
+            let (state, user) = crate::server::session::signed_in().await?;
             let developer_name = console::developer_name(&state.db, &user).await?;
             let plugins = if user.is_developer { console::list_mine(&state.db, &user).await? } else { Vec::new() };
             Ok(DeveloperOverview { is_developer: user.is_developer, developer_name, plugins })
@@ -63,7 +57,7 @@ pub async fn load_developer_overview() -> Result<DeveloperOverview, AppError> {
 pub async fn become_developer(developer_name: String) -> Result<(), AppError> {
     crate::server::with_status(
         async {
-            let (state, user) = signed_in().await?;
+            let (state, user) = crate::server::session::signed_in().await?;
             Ok(crate::server::console::become_developer(&state.db, &user, &developer_name).await?)
         }
         .await,
@@ -74,11 +68,8 @@ pub async fn become_developer(developer_name: String) -> Result<(), AppError> {
 pub async fn create_plugin(form: PluginForm) -> Result<ShownSecrets, AppError> {
     crate::server::with_status(
         async {
-            use crate::server::console;
-            let (state, user) = signed_in().await?;
-            console::require_developer(&user)?;
-            let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
-            Ok(console::create(&state.db, &user, valid).await?)
+            let (state, user) = crate::server::session::signed_in().await?;
+            Ok(crate::server::console::create(&state.db, &user, &form, &state.settings.outbound).await?)
         }
         .await,
     )
@@ -94,10 +85,7 @@ pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppErr
 pub async fn update_plugin(slug: String, form: PluginForm) -> Result<bool, AppError> {
     with_my_plugin(&slug, |state, user, slug| async move {
         use crate::server::console;
-        // The address never changes; the form's copy of it is only shown.
-        let form = PluginForm { slug: slug.as_str().to_owned(), ..form };
-        let valid = console::validate(&form, &state.settings.outbound).map_err(AppError::InvalidFields)?;
-        Ok(console::update(&state.db, &user, &slug, valid).await? == console::Saved::BackInReview)
+        Ok(console::update(&state.db, &user, &slug, &form, &state.settings.outbound).await? == console::Saved::BackInReview)
     })
     .await
 }

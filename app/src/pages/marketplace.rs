@@ -51,10 +51,8 @@ pub async fn save_review(slug: String, rating: i64, body: String) -> Result<(), 
     crate::server::with_status(
         async {
             use crate::server::reviews::{self, Stars};
-            use crate::server::{session, AppState};
-            let state = AppState::from_context()?;
-            let user = session::require_user().await?;
-            let slug = crate::domain::PluginSlug::parse(&slug).map_err(|_| AppError::NotFound("No plugin has this address.".into()))?;
+            let (state, user) = crate::server::session::signed_in().await?;
+            let slug = crate::server::plugin_address(&slug)?;
             Ok(reviews::save_review(&state.db, &user, &slug, Stars::parse(rating)?, &body).await?)
         }
         .await,
@@ -65,9 +63,8 @@ pub async fn save_review(slug: String, rating: i64, body: String) -> Result<(), 
 pub async fn reply_to_review(review_id: i64, reply: String) -> Result<(), AppError> {
     crate::server::with_status(
         async {
-            use crate::server::{reviews, session, AppState};
-            let state = AppState::from_context()?;
-            let user = session::require_user().await?;
+            use crate::server::{reviews, session};
+            let (state, user) = session::signed_in().await?;
             Ok(reviews::reply(&state.db, &user, review_id, &reply).await?)
         }
         .await,

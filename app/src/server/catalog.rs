@@ -133,7 +133,6 @@ pub async fn plugin_detail(
     let description: String = row.try_get("description")?;
     let permissions_json: String = row.try_get("permissions")?;
     let permissions = parse_scopes(&permissions_json);
-    let state: String = row.try_get("review_state")?;
     let developer_id: Option<i64> = row.try_get("developer_id")?;
     let viewer_tenant = viewer.map_or(-1, |u| u.tenant_id.0);
 
@@ -162,7 +161,7 @@ pub async fn plugin_detail(
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
     let manages = viewer.is_some_and(|u| u.role.can_manage_plugins());
-    let state = ReviewState::parse(&state).unwrap_or(ReviewState::Draft);
+    let state = super::console::review_state(&row)?;
     let is_developer = viewer.is_some_and(|u| developer_id == Some(u.id.0));
     Ok(Some(PluginDetail {
         description_html: markdown::render(&description),

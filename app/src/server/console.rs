@@ -114,7 +114,7 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     let webhook_url = if form.webhook_url.trim().is_empty() {
         Ok(None)
     } else {
-        registry::parse_webhook_url(&form.webhook_url, policy).map(Some)
+        registry::parse_endpoint_url(&form.webhook_url, policy).map(Some)
     };
     check("webhook_url", webhook_url.as_ref().map(|_| ()).map_err(Clone::clone));
     let server_url = if form.server_url.trim().is_empty() {
@@ -124,7 +124,7 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
             Ok(None)
         }
     } else {
-        registry::parse_webhook_url(&form.server_url, policy).map(Some)
+        registry::parse_endpoint_url(&form.server_url, policy).map(Some)
     };
     check("server_url", server_url.as_ref().map(|_| ()).map_err(Clone::clone));
 
@@ -267,9 +267,10 @@ pub async fn developer_name(db: &Db, user: &SessionUser) -> Result<String, Conso
 }
 
 /// Registers a draft plugin; its secrets are in the answer and nowhere else.
-pub async fn create(db: &Db, developer: &SessionUser, plugin: NewPlugin) -> Result<ShownSecrets, ConsoleError> {
+pub async fn create(db: &Db, developer: &SessionUser, form: &PluginForm, policy: &OutboundPolicy) -> Result<ShownSecrets, ConsoleError> {
     require_developer(developer)?;
-    let new = NewPlugin { publish: false, verified: false, developer_id: Some(developer.id.0), ..plugin };
+    let plugin = validate(form, policy).map_err(ConsoleError::Invalid)?;
+    let new = NewPlugin { developer_id: Some(developer.id.0), ..plugin };
     let creds = registry::create_plugin(db, &new).await?;
     Ok(ShownSecrets {
         slug: creds.slug,
@@ -303,8 +304,17 @@ pub enum Saved {
 /// it). The slug is the plugin's address and client identity: it never changes. While
 /// staff review a plugin it stays as submitted; a published plugin that changes what it
 /// may reach (scopes, redirect URIs) goes back to review.
-pub async fn update(db: &Db, developer: &SessionUser, slug: &PluginSlug, plugin: NewPlugin) -> Result<Saved, ConsoleError> {
+pub async fn update(
+    db: &Db,
+    developer: &SessionUser,
+    slug: &PluginSlug,
+    form: &PluginForm,
+    policy: &OutboundPolicy,
+) -> Result<Saved, ConsoleError> {
     let id = owned(db, developer, slug).await?;
+    // The form's copy of the slug is only shown.
+    let form = PluginForm { slug: slug.as_str().to_owned(), ..form.clone() };
+    let plugin = validate(&form, policy).map_err(ConsoleError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
     let current = sqlx::query("SELECT review_state, permissions, redirect_uris FROM plugins WHERE id = $1")
@@ -360,10 +370,8 @@ pub async fn rotate_client_secret(db: &Db, developer: &SessionUser, slug: &Plugi
 
 pub async fn rotate_webhook_secret(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ShownSecrets, ConsoleError> {
     owned(db, developer, slug).await?;
-    let secret = registry::rotate_webhook_secret(db, slug).await?;
-    let client_id: String =
-        sqlx::query_scalar("SELECT client_id FROM plugins WHERE slug = $1").bind(slug.as_str()).fetch_one(db.pool()).await?;
-    Ok(ShownSecrets { slug: slug.as_str().to_owned(), client_id, client_secret: None, webhook_secret: Some(secret) })
+    let creds = registry::rotate_webhook_secret(db, slug).await?;
+    Ok(ShownSecrets { slug: creds.slug, client_id: creds.client_id, client_secret: None, webhook_secret: creds.webhook_secret })
 }
 
 /// Draft, rejected or unpublished → in review, recorded with who and when.

@@ -44,6 +44,11 @@ pub fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, cr
     result
 }
 
+/// A plugin address from a request: one that cannot be a slug names no plugin (404).
+pub fn plugin_address(raw: &str) -> Result<crate::domain::PluginSlug, crate::error::AppError> {
+    crate::domain::PluginSlug::parse(raw).map_err(|_| crate::error::AppError::NotFound("No plugin has this address.".into()))
+}
+
 /// Logs an internal failure with its context and gives the caller the safe error.
 pub fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> crate::error::AppError {
     move |err| {

@@ -57,10 +57,10 @@ pub enum RegistryError {
     Db(#[from] sqlx::Error),
 }
 
-/// Validates an endpoint Plugboard will call (a webhook URL) as a plugin registers it:
+/// Validates an endpoint Plugboard will call (a webhook URL, a plugin server) as a plugin registers it:
 /// https to a public address, or http to an address the outbound allowlist opens for
 /// development. The address is checked again at every connection.
-pub fn parse_webhook_url(raw: &str, policy: &OutboundPolicy) -> Result<String, String> {
+pub fn parse_endpoint_url(raw: &str, policy: &OutboundPolicy) -> Result<String, String> {
     let raw = raw.trim();
     if raw.len() > 2000 {
         return Err("a URL may have at most 2000 characters".into());
@@ -152,16 +152,16 @@ pub async fn rotate_client_secret(db: &Db, slug: &PluginSlug) -> Result<Credenti
 }
 
 /// A new webhook signing secret; messages are signed with it from the next attempt on.
-pub async fn rotate_webhook_secret(db: &Db, slug: &PluginSlug) -> Result<String, RegistryError> {
+/// The answer carries no client secret.
+pub async fn rotate_webhook_secret(db: &Db, slug: &PluginSlug) -> Result<Credentials, RegistryError> {
     let secret = signature::new_secret();
-    let updated = sqlx::query("UPDATE plugins SET webhook_secret = $1, updated_at = $2 WHERE slug = $3")
-        .bind(&secret)
-        .bind(now())
-        .bind(slug.as_str())
-        .execute(db.pool())
-        .await?;
-    if updated.rows_affected() == 0 {
-        return Err(RegistryError::NotFound(slug.as_str().to_owned()));
-    }
-    Ok(secret)
+    let client_id: Option<String> =
+        sqlx::query_scalar("UPDATE plugins SET webhook_secret = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
+            .bind(&secret)
+            .bind(now())
+            .bind(slug.as_str())
+            .fetch_optional(db.pool())
+            .await?;
+    let client_id = client_id.ok_or_else(|| RegistryError::NotFound(slug.as_str().to_owned()))?;
+    Ok(Credentials { slug: slug.as_str().to_owned(), client_id, client_secret: String::new(), webhook_secret: Some(secret) })
 }

@@ -137,6 +137,11 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
     current_user().await?.ok_or(AppError::NotSignedIn)
 }
 
+/// The state and the signed-in user, for a server function that needs both.
+pub async fn signed_in() -> Result<(AppState, SessionUser), AppError> {
+    Ok((AppState::from_context()?, require_user().await?))
+}
+
 /// Adds the session cookie to the response of the current server function.
 pub fn send_cookie(value: HeaderValue) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

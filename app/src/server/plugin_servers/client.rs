@@ -65,6 +65,11 @@ struct AuthUrl {
     auth_url: String,
 }
 
+/// A request that got no answer: too slow, or nobody there.
+fn transport(err: reqwest::Error) -> CallError {
+    if err.is_timeout() { CallError::Timeout } else { CallError::Unreachable }
+}
+
 #[derive(Clone)]
 pub struct PluginServers {
     http: reqwest::Client,
@@ -87,7 +92,7 @@ impl PluginServers {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, CallError> {
-        let mut response = request.send().await.map_err(|e| if e.is_timeout() { CallError::Timeout } else { CallError::Unreachable })?;
+        let mut response = request.send().await.map_err(transport)?;
         if !response.status().is_success() {
             return Err(CallError::Status(response.status().as_u16()));
         }
@@ -101,8 +106,7 @@ impl PluginServers {
                     }
                 }
                 Ok(None) => break,
-                Err(e) if e.is_timeout() => return Err(CallError::Timeout),
-                Err(_) => return Err(CallError::Unreachable),
+                Err(e) => return Err(transport(e)),
             }
         }
         serde_json::from_slice(&body).map_err(|_| CallError::BadAnswer)
@@ -132,7 +136,7 @@ impl PluginServers {
         let url = self.url(target, &format!("/plugins/logout/{}", target.slug))?;
         let token = Self::token(target, now)?;
         let request = self.http.post(url).bearer_auth(&token).json(&serde_json::json!({ "jwtToken": token }));
-        let mut response = request.send().await.map_err(|e| if e.is_timeout() { CallError::Timeout } else { CallError::Unreachable })?;
+        let mut response = request.send().await.map_err(transport)?;
         let status = response.status();
         // The answer's body, if any, is not needed; reading a little lets the connection be reused.
         let _ = response.chunk().await;
