@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, PLUGIN_SERVER, signIn } from "./helpers";
+import { hydrated, PLUGIN_SERVER, registerAndInstall, signIn } from "./helpers";
 
 // One plugin's life: a developer registers and submits it, staff publish it, a tenant
 // admin installs and reviews it (a member may do neither), and the developer sees the
@@ -114,29 +114,15 @@ test("a plugin goes from registration through review to installs, a review and a
 });
 
 test("the deliveries page shows each attempt and why an endpoint is off; re-enable and redeliver send again", async ({ page, request }) => {
-  await signIn(page, "developer@partners.test");
-  await page.goto("/developer/new");
-  await hydrated(page);
-  await page.locator("#plugin-name").fill("Hook Watcher");
-  await page.locator("#plugin-slug").fill("hook-watcher");
-  await page.locator("#plugin-description").fill("Watches hooks.");
-  await page.locator("#plugin-category").selectOption("developer-tools");
-  await page.locator("#scope-read-projects").check();
-  await page.locator("#scope-write-tasks").check();
-  await page.locator("#plugin-redirect-uris").fill(`${PLUGIN_SERVER}/p/hook-watcher/callback`);
-  // The plugin server answers this endpoint with 410 Gone, which disables deliveries.
-  await page.locator("#plugin-webhook-url").fill(`${PLUGIN_SERVER}/p/hook-watcher/webhooks`);
-  await page.getByRole("button", { name: "Register plugin" }).click();
-  const secrets = page.getByTestId("secrets");
-  await expect(secrets).toBeVisible();
-  await request.post(`${PLUGIN_SERVER}/p/hook-watcher/credentials`, {
-    data: { client_id: await secrets.getByTestId("client-id").innerText(), client_secret: await secrets.getByTestId("client-secret").innerText() },
-  });
-
+  // The plugin server answers its webhook endpoint with 410 Gone, which disables deliveries.
   // The developer tries the draft in their own organisation; the install is announced.
-  await page.goto("/marketplace/hook-watcher/install");
-  await page.getByRole("button", { name: "Allow" }).click();
-  await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
+  await registerAndInstall(page, request, {
+    slug: "hook-watcher",
+    name: "Hook Watcher",
+    category: "developer-tools",
+    scopes: ["read:projects", "write:tasks"],
+    webhooks: true,
+  });
   const delivery = page.locator('[data-event-type="plugin.installed"]');
   await expect(async () => {
     await page.goto("/developer/plugins/hook-watcher/deliveries");
@@ -168,31 +154,14 @@ test("the deliveries page shows each attempt and why an endpoint is off; re-enab
 });
 
 test("a paid plugin with an ended trial shows its license message and its error", async ({ page, request }) => {
-  await signIn(page, "developer@partners.test");
-  await page.goto("/developer/new");
-  await hydrated(page);
-  await page.locator("#plugin-name").fill("Pay Robot");
-  await page.locator("#plugin-slug").fill("pay-robot");
-  await page.locator("#plugin-description").fill("Paid automation.");
-  await page.locator("#plugin-category").selectOption("finance");
-  await page.locator("#scope-read-projects").check();
-  await page.locator("#scope-write-tasks").check();
-  await page.locator("#plugin-redirect-uris").fill(`${PLUGIN_SERVER}/p/pay-robot/callback`);
-  await page.locator("#plugin-server-url").fill(`${PLUGIN_SERVER}/p/pay-robot`);
-  await page.locator("#plugin-monetized").check();
-  await page.getByRole("button", { name: "Register plugin" }).click();
-  const secrets = page.getByTestId("secrets");
-  await expect(secrets).toBeVisible();
-  await request.post(`${PLUGIN_SERVER}/p/pay-robot/credentials`, {
-    data: {
-      client_id: await secrets.getByTestId("client-id").innerText(),
-      client_secret: await secrets.getByTestId("client-secret").innerText(),
-      webhook_secret: await secrets.getByTestId("webhook-secret").innerText(),
-    },
+  await registerAndInstall(page, request, {
+    slug: "pay-robot",
+    name: "Pay Robot",
+    category: "finance",
+    scopes: ["read:projects", "write:tasks"],
+    server: true,
+    monetized: true,
   });
-  await page.goto("/marketplace/pay-robot/install");
-  await page.getByRole("button", { name: "Allow" }).click();
-  await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
 
   await page.goto("/installed");
   const license = page.locator('[data-installed="pay-robot"]').getByTestId("license");

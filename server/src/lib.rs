@@ -7,6 +7,7 @@ pub mod scratch;
 use app::server::outbound::{parse_allowlist, IpRange, OutboundPolicy};
 use app::server::plugin_servers::client::PluginServers;
 use app::server::plugin_servers::license::LicenseCache;
+use app::server::vault::Vault;
 use app::server::webhooks::worker::{Worker, WorkerConfig};
 use app::server::{http, AppState, Db, Settings};
 use leptos::prelude::LeptosOptions;
@@ -48,12 +49,21 @@ pub struct Config {
     pub client_requests_per_minute: i64,
     /// `PLUGBOARD_API_REQUESTS_PER_MINUTE` (default 600): REST API calls per installation.
     pub api_requests_per_minute: i64,
+    /// `PLUGBOARD_JOB_TIMEOUT_SECS` (default 600): how long a plugin has to finish a Run it accepted.
+    pub job_timeout_secs: i64,
+    /// `PLUGBOARD_ENV=production`: refuse to start without the settings production needs.
+    pub production: bool,
+    /// From `PLUGBOARD_TOKEN_KEY` (32 bytes, base64): seals the tokens Plugboard holds for
+    /// plugins' services. Required in production; in development a key for this process only.
+    pub vault: Vault,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not valid: {value:?}")]
     Invalid { name: &'static str, value: String },
+    #[error(transparent)]
+    Vault(#[from] app::server::vault::VaultError),
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -90,10 +100,19 @@ impl Config {
             webhook_worker: true,
             client_requests_per_minute: 600,
             api_requests_per_minute: 600,
+            job_timeout_secs: app::server::plugin_servers::jobs::DEFAULT_DEADLINE_SECS,
+            production: false,
+            vault: Vault::ephemeral(),
         }
     }
 
     pub fn from_env() -> Result<Self, ConfigError> {
+        let production = match env_or("PLUGBOARD_ENV", "development").trim().to_ascii_lowercase().as_str() {
+            "production" | "prod" => true,
+            "development" | "dev" | "test" => false,
+            other => return Err(ConfigError::Invalid { name: "PLUGBOARD_ENV", value: other.to_owned() }),
+        };
+        let vault = Vault::from_config(std::env::var("PLUGBOARD_TOKEN_KEY").ok().as_deref(), production)?;
         Ok(Self {
             database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
             max_connections: parse_env("DATABASE_MAX_CONNECTIONS", "10")?,
@@ -111,6 +130,9 @@ impl Config {
             webhook_worker: flag("PLUGBOARD_WEBHOOK_WORKER", true),
             client_requests_per_minute: parse_env("PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE", "600")?,
             api_requests_per_minute: parse_env("PLUGBOARD_API_REQUESTS_PER_MINUTE", "600")?,
+            job_timeout_secs: parse_env("PLUGBOARD_JOB_TIMEOUT_SECS", "600")?,
+            production,
+            vault,
         })
     }
 
@@ -141,6 +163,7 @@ impl Config {
             webhook_worker: self.webhook_worker.then_some(worker),
             client_requests_per_minute: self.client_requests_per_minute,
             api_requests_per_minute: self.api_requests_per_minute,
+            job_timeout_secs: self.job_timeout_secs,
             ..Settings::default()
         }
     }
@@ -163,6 +186,7 @@ pub fn app_state(config: &Config, db: Db) -> AppState {
         webhook_wakeup: Arc::new(tokio::sync::Notify::new()),
         plugin_servers,
         licenses: LicenseCache::default(),
+        vault: Arc::new(config.vault.clone()),
     }
 }
 

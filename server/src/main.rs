@@ -11,7 +11,8 @@ use std::process::ExitCode;
 #[command(after_help = "Configuration comes from the environment: DATABASE_URL (default sqlite://data/plugboard.db), \
 DATABASE_MAX_CONNECTIONS, LEPTOS_SITE_ADDR (default 127.0.0.1:3000), LEPTOS_SITE_ROOT (default target/site), \
 LEPTOS_OUTPUT_NAME (default plugboard), PLUGBOARD_SECURE_COOKIES, PLUGBOARD_PUBLIC_URL, PLUGBOARD_OUTBOUND_ALLOWLIST, \
-PLUGBOARD_WEBHOOK_TIMEOUT_SECS, PLUGBOARD_WEBHOOK_LEASE_SECS, PLUGBOARD_WEBHOOK_WORKER, PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE, RUST_LOG. \
+PLUGBOARD_WEBHOOK_TIMEOUT_SECS, PLUGBOARD_WEBHOOK_LEASE_SECS, PLUGBOARD_WEBHOOK_WORKER, PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE, PLUGBOARD_API_REQUESTS_PER_MINUTE, PLUGBOARD_JOB_TIMEOUT_SECS, \
+PLUGBOARD_ENV (production refuses to start without PLUGBOARD_TOKEN_KEY), PLUGBOARD_TOKEN_KEY, RUST_LOG. \
 See the README for each.")]
 struct Cli {
     #[command(subcommand)]
@@ -137,6 +138,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
             tracing::info!("Plugboard listening on http://{}", config.site_addr);
+            if config.vault.is_ephemeral() {
+                tracing::warn!("PLUGBOARD_TOKEN_KEY is not set: connections to plugins' services last until this process stops");
+            }
             serve(listener, app_state(&config, db), shutdown_signal()).await.map_err(|e| e.to_string())
         }
         Command::Migrate => {
@@ -217,6 +221,9 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
                 server_url: None,
                 show_authorization_button: false,
                 monetized: false,
+                processes_content: false,
+                oauth: None,
+                oauth_client_secret: None,
                 publish,
                 verified,
                 developer_id: None,

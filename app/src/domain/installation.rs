@@ -16,6 +16,18 @@ pub struct InstalledPlugin {
     pub installed_by: Option<String>,
     /// For a paid plugin: what its server says of the tenant's license.
     pub license: Option<LicenseView>,
+    /// For a plugin with Connect/Logout: whether the viewer is connected to its service.
+    pub connection: Option<ConnectionView>,
+}
+
+/// The viewer's connection to a plugin's own service (DESIGN.md §6): asked of the plugin
+/// server (`checkAuth`), or known to Plugboard when it is the OAuth client itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    /// `None` when the plugin's server could not say.
+    pub connected: Option<bool>,
+    /// Why Plugboard could not find out.
+    pub problem: Option<String>,
 }
 
 /// A paid plugin's license, as its server reported it (DESIGN.md §6).
@@ -37,4 +49,76 @@ pub struct LicenseView {
 pub struct InstalledOverview {
     pub plugins: Vec<InstalledPlugin>,
     pub can_manage: bool,
+}
+
+/// What the Installed plugins page says when Connect comes back with `connect_error`:
+/// a fixed message per code, so nothing from the URL is shown as text.
+pub fn connect_problem(code: &str) -> &'static str {
+    match code {
+        "declined" => "You declined the connection.",
+        "expired" => "That connection attempt expired or was already used. Try Connect again.",
+        "session" => "That connection was started in another browser session. Try Connect again.",
+        "refused" => "The plugin's service refused the authorization. Try Connect again.",
+        "service" => "The plugin's service could not be reached or answered badly. Try again later.",
+        "server_down" => "The plugin's server cannot be reached. Try again later.",
+        "server_error" => "The plugin's server could not start the connection. Try again later.",
+        "not_installed" => "That plugin is not installed in your organisation, or offers no connection.",
+        _ => "The connection did not work. Try again.",
+    }
+}
+
+/// Where a Run stands (DESIGN.md §6 content processing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum JobStatus {
+    /// Accepted by the plugin (202), whose answer is still to come.
+    Pending,
+    Done,
+    Failed,
+    /// The plugin never answered within the deadline.
+    TimedOut,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed_out",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Done, Self::Failed, Self::TimedOut].into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Working…",
+            Self::Done => "Done",
+            Self::Failed => "Failed",
+            Self::TimedOut => "Timed out",
+        }
+    }
+}
+
+/// A Run of a plugin on a task, as the tenant sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub id: String,
+    pub plugin_name: String,
+    pub task_id: Option<i64>,
+    pub status: JobStatus,
+    /// The plugin's `message`, its answer as JSON, or what went wrong.
+    pub summary: Option<String>,
+    pub created_at: i64,
+}
+
+/// A plugin the tenant installed that can Run on tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunnablePlugin {
+    pub installation_id: InstallationId,
+    pub name: String,
 }

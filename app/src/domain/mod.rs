@@ -13,7 +13,7 @@ mod work;
 
 pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use category::Category;
-pub use installation::{InstalledOverview, InstalledPlugin, LicenseView};
+pub use installation::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, JobStatus, JobView, LicenseView, RunnablePlugin};
 pub use ids::{InstallationId, PluginId, TenantId, UserId};
 pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,

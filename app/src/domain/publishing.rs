@@ -136,6 +136,22 @@ pub struct PluginForm {
     /// A paid plugin: its server reports license status.
     #[serde(default)]
     pub monetized: bool,
+    /// The plugin server processes content: a Run action on tasks.
+    #[serde(default)]
+    pub processes_content: bool,
+    /// Plugboard as the OAuth client of the plugin's own service (all empty: none).
+    #[serde(default)]
+    pub oauth_authorization_url: String,
+    #[serde(default)]
+    pub oauth_token_url: String,
+    #[serde(default)]
+    pub oauth_client_id: String,
+    /// Write-only: empty on an edit keeps the stored secret.
+    #[serde(default)]
+    pub oauth_client_secret: String,
+    /// Space-separated.
+    #[serde(default)]
+    pub oauth_scopes: String,
 }
 
 /// The console's front page: the developer profile and its plugins.
@@ -172,6 +188,10 @@ pub struct ConsolePlugin {
     pub is_verified: bool,
     pub webhook: WebhookEndpoint,
     pub decisions: Vec<Decision>,
+    /// Whether a client secret for the plugin's service is stored (it is never shown).
+    pub oauth_client_secret_set: bool,
+    /// The redirect URI to register at the plugin's service for Plugboard's OAuth client.
+    pub oauth_callback_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

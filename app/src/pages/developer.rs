@@ -69,7 +69,7 @@ pub async fn create_plugin(form: PluginForm) -> Result<ShownSecrets, AppError> {
     crate::server::with_status(
         async {
             let (state, user) = crate::server::session::signed_in().await?;
-            Ok(crate::server::console::create(&state.db, &user, &form, &state.settings.outbound).await?)
+            Ok(crate::server::console::create(&state.db, &state.vault, &user, &form, &state.settings.outbound).await?)
         }
         .await,
     )
@@ -77,7 +77,7 @@ pub async fn create_plugin(form: PluginForm) -> Result<ShownSecrets, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "developer_plugin")]
 pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppError> {
-    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::console_plugin(&state.db, &user, &slug).await?) }).await
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::console::console_plugin(&state.db, &user, &slug, &state.settings.public_url).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "update_plugin")]
@@ -85,7 +85,7 @@ pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppErr
 pub async fn update_plugin(slug: String, form: PluginForm) -> Result<bool, AppError> {
     with_my_plugin(&slug, |state, user, slug| async move {
         use crate::server::console;
-        Ok(console::update(&state.db, &user, &slug, &form, &state.settings.outbound).await? == console::Saved::BackInReview)
+        Ok(console::update(&state.db, &state.vault, &user, &slug, &form, &state.settings.outbound).await? == console::Saved::BackInReview)
     })
     .await
 }
@@ -235,6 +235,12 @@ fn PluginFormFields(
     initial: PluginForm,
     #[prop(into)] error: Signal<Option<AppError>>,
     editing: bool,
+    /// Editing: whether a service client secret is stored.
+    #[prop(optional)]
+    oauth_secret_set: bool,
+    /// Editing: the callback to register at the plugin's service.
+    #[prop(optional)]
+    oauth_callback_url: Option<String>,
 ) -> impl IntoView {
     let message = move |field: &'static str| {
         move || {
@@ -308,6 +314,37 @@ fn PluginFormFields(
                 <input type="checkbox" id="plugin-monetized" name="form[monetized]" value="true" checked=initial.monetized/>
                 <label for="plugin-monetized">"Paid plugin: show its license status"</label>
             </div>
+            <div class="scope-choice">
+                <input type="checkbox" id="plugin-processes-content" name="form[processes_content]" value="true"
+                    checked=initial.processes_content/>
+                <label for="plugin-processes-content">"Processes content: offer Run on tasks (POST /plugin/{pluginId})"</label>
+            </div>
+        </fieldset>
+        <fieldset class="plugin-oauth">
+            <legend>"Your service's OAuth (optional)"</legend>
+            <p class="hint">
+                "Plugboard can run the OAuth authorization code flow (with PKCE) against your own service, keep each person's tokens encrypted, refresh them, and send the access token with content to process. Register this redirect URI at your service: "
+                <code>{oauth_callback_url.unwrap_or_else(|| "/marketplace/callback on this Plugboard's address".to_owned())}</code>
+            </p>
+            <label for="oauth-authorization-url">"Authorization URL"</label>
+            <input id="oauth-authorization-url" type="url" name="form[oauth_authorization_url]" value=initial.oauth_authorization_url.clone()/>
+            {message("oauth_authorization_url")}
+            <label for="oauth-token-url">"Token URL"</label>
+            <input id="oauth-token-url" type="url" name="form[oauth_token_url]" value=initial.oauth_token_url.clone()/>
+            {message("oauth_token_url")}
+            <label for="oauth-client-id">"Client ID (issued by your service to Plugboard)"</label>
+            <input id="oauth-client-id" type="text" name="form[oauth_client_id]" value=initial.oauth_client_id.clone() maxlength="200"/>
+            {message("oauth_client_id")}
+            <label for="oauth-client-secret">"Client secret"</label>
+            <input id="oauth-client-secret" type="password" name="form[oauth_client_secret]" value="" autocomplete="off"/>
+            <p class="hint">{if oauth_secret_set {
+                "A secret is stored, encrypted; it is never shown. Leave this empty to keep it."
+            } else {
+                "Stored encrypted and never shown. Leave empty for a public client (PKCE only)."
+            }}</p>
+            <label for="oauth-scopes">"Scopes (separated by spaces)"</label>
+            <input id="oauth-scopes" type="text" name="form[oauth_scopes]" value=initial.oauth_scopes.clone()/>
+            {message("oauth_scopes")}
         </fieldset>
     }
 }
@@ -489,7 +526,8 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
             <h2>"Listing and OAuth settings"</h2>
             <ActionForm action=update attr:class="stacked-form plugin-form">
                 <input type="hidden" name="slug" value=slug.clone()/>
-                <PluginFormFields initial=plugin.form.clone() error=update_error editing=true/>
+                <PluginFormFields initial=plugin.form.clone() error=update_error editing=true
+                    oauth_secret_set=plugin.oauth_client_secret_set oauth_callback_url=plugin.oauth_callback_url.clone()/>
                 {move || update_error.get().map(|e| error_view(&e))}
                 {move || match update.value().get() {
                     Some(Ok(false)) => Some(view! { <p class="notice" role="status">"Saved."</p> }.into_any()),

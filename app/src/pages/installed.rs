@@ -4,11 +4,12 @@
 use crate::components::format::format_date;
 use crate::components::layout::SignInPrompt;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::{InstalledOverview, InstalledPlugin, LicenseView};
+use crate::domain::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, LicenseView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 #[server(prefix = "/rpc", endpoint = "installed_plugins")]
 pub async fn installed_plugins() -> Result<InstalledOverview, AppError> {
@@ -17,25 +18,49 @@ pub async fn installed_plugins() -> Result<InstalledOverview, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
-    use crate::server::{installations, internal, session, AppState};
-    let state = AppState::from_context()?;
-    let user = session::require_user().await?;
+    use crate::server::plugin_servers::{connections, license, PluginInstall, Which};
+    use crate::server::{installations, internal, now, session};
+    let (state, user) = session::signed_in().await?;
+    let t = now();
     let mut plugins = installations::list_for_tenant(&state.db, user.tenant_id)
         .await
         .map_err(internal("listing installations failed"))?;
-    let mut licenses = crate::server::plugin_servers::license::for_tenant(
-        &state.db,
-        &state.plugin_servers,
-        &state.licenses,
-        &user,
-        crate::server::now(),
-    )
-    .await
-    .map_err(internal("reading licenses failed"))?;
+    let servers = PluginInstall::load(&state.db, user.tenant_id, Which::All).await.map_err(internal("loading plugin servers failed"))?;
+    // Every plugin server is asked at once; each call has its timeout.
+    let (licenses, connections) = futures::join!(
+        license::for_tenant(&state.db, &state.plugin_servers, &state.licenses, &user, t),
+        connections::status_for(&state, &user, &servers, t),
+    );
+    let mut licenses = licenses.map_err(internal("reading licenses failed"))?;
+    let mut connections = connections.map_err(internal("reading connections failed"))?;
     for plugin in &mut plugins {
         plugin.license = licenses.remove(plugin.slug.as_str());
+        plugin.connection = connections.remove(plugin.slug.as_str());
     }
     Ok(InstalledOverview { plugins, can_manage: user.role.can_manage_plugins() })
+}
+
+/// Logout from a plugin's service: Plugboard forgets the tokens it held for the user, or
+/// tells the plugin server.
+#[server(prefix = "/rpc", endpoint = "disconnect_plugin")]
+pub async fn disconnect_plugin(installation_id: i64) -> Result<(), AppError> {
+    crate::server::with_status(disconnect_plugin_inner(crate::domain::InstallationId(installation_id)).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn disconnect_plugin_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
+    use crate::server::plugin_servers::connections::{self, ConnectError};
+    use crate::server::{now, session};
+    let (state, user) = session::signed_in().await?;
+    match connections::logout(&state, &user, installation, now()).await {
+        Ok(()) => Ok(()),
+        Err(ConnectError::NotInstalled | ConnectError::NoConnect) => Err(AppError::NotFound("That plugin is not installed, or offers no connection.".into())),
+        Err(ConnectError::Call(e)) => Err(AppError::invalid("connection", format!("Could not log out: {e}"))),
+        Err(e) => {
+            tracing::error!(error = %e, "logging out of a plugin's service failed");
+            Err(AppError::Internal)
+        }
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "uninstall_plugin")]
@@ -65,7 +90,18 @@ async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> 
 #[component]
 pub fn InstalledPage() -> impl IntoView {
     let uninstall = ServerAction::<UninstallPlugin>::new();
-    let installed = Resource::new(move || uninstall.version().get(), |_| installed_plugins());
+    let disconnect = ServerAction::<DisconnectPlugin>::new();
+    let installed = Resource::new(move || (uninstall.version().get(), disconnect.version().get()), |_| installed_plugins());
+    // Where Connect came back from: a code, shown as its fixed message.
+    let query = use_query_map();
+    let connect_notice = move || {
+        let query = query.read();
+        if let Some(code) = query.get("connect_error") {
+            Some(view! { <p class="form-error" role="alert" data-testid="connect-notice">{connect_problem(&code)}</p> }.into_any())
+        } else {
+            query.get("connected").map(|_| view! { <p class="notice" role="status" data-testid="connect-notice">"Connected."</p> }.into_any())
+        }
+    };
 
     view! {
         <Title text="Installed plugins"/>
@@ -73,7 +109,9 @@ pub fn InstalledPage() -> impl IntoView {
             <h1>"Installed plugins"</h1>
             <p class="muted">"Plugins your organisation has installed, and what each may do with your data."</p>
         </section>
+        {connect_notice}
         {move || uninstall.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        {move || disconnect.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match installed.await {
@@ -90,7 +128,7 @@ pub fn InstalledPage() -> impl IntoView {
                     }.into_any(),
                     Ok(o) => view! {
                         <ul class="installed-list">
-                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage uninstall/> }).collect_view()}
+                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage uninstall disconnect/> }).collect_view()}
                         </ul>
                     }.into_any(),
                 }
@@ -118,8 +156,44 @@ fn License(license: LicenseView) -> impl IntoView {
     }
 }
 
+/// Connect or Log out of the plugin's own service.
 #[component]
-fn InstalledRow(plugin: InstalledPlugin, can_manage: bool, uninstall: ServerAction<UninstallPlugin>) -> impl IntoView {
+fn Connection(slug: String, installation_id: i64, connection: ConnectionView, disconnect: ServerAction<DisconnectPlugin>) -> impl IntoView {
+    // A plain form: Connect leaves Plugboard for the plugin's authorization page.
+    let connect = move |label: &'static str| {
+        view! {
+            <form method="post" action=format!("/marketplace/{slug}/connect") class="inline-form">
+                <button type="submit" class="button primary">{label}</button>
+            </form>
+        }
+    };
+    let body = match connection.connected {
+        Some(true) => view! {
+            <span class="badge connected">"Connected"</span>
+            <ActionForm action=disconnect attr:class="inline-form">
+                <input type="hidden" name="installation_id" value=installation_id/>
+                <button type="submit" class="button" disabled=move || disconnect.pending().get()>"Log out"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        Some(false) => view! { <span class="muted">"Not connected"</span> {connect("Connect")} }.into_any(),
+        None => view! {
+            <span class="muted">"Connection status unavailable"</span>
+            {connection.problem.map(|p| view! { <p class="muted" data-testid="connection-problem">{p}</p> })}
+            {connect("Try to connect")}
+        }
+        .into_any(),
+    };
+    view! { <section class="connection" data-testid="connection">{body}</section> }
+}
+
+#[component]
+fn InstalledRow(
+    plugin: InstalledPlugin,
+    can_manage: bool,
+    uninstall: ServerAction<UninstallPlugin>,
+    disconnect: ServerAction<DisconnectPlugin>,
+) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let id = plugin.installation_id.0;
     let name = plugin.name.clone();
@@ -142,6 +216,9 @@ fn InstalledRow(plugin: InstalledPlugin, can_manage: bool, uninstall: ServerActi
                     {scopes.is_empty().then(|| view! { <li class="muted">"No access to your data"</li> })}
                 </ul>
                 {plugin.license.clone().map(|license| view! { <License license/> })}
+                {plugin.connection.clone().map(|connection| view! {
+                    <Connection slug=plugin.slug.as_str().to_owned() installation_id=id connection disconnect/>
+                })}
             </div>
             <div class="installed-actions">
                 {can_manage.then(|| view! {

@@ -1,7 +1,7 @@
 //! "Projects": the tenant's projects and tasks, the data plugins act on, with what each
 //! plugin created or changed marked, so a tenant sees its plugins at work.
 
-use crate::domain::{ProjectBoard, TaskCard, TaskStatus, WorkOverview};
+use crate::domain::{JobStatus, JobView, ProjectBoard, RunnablePlugin, TaskCard, TaskStatus, WorkOverview};
 use crate::error::AppError;
 use crate::components::format::format_date;
 use crate::components::layout::SignInPrompt;
@@ -21,17 +21,83 @@ async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
     work::overview(&state.db, user.tenant_id).await.map_err(internal("loading projects failed"))
 }
 
+/// Installed plugins that can Run on tasks.
+#[server(prefix = "/rpc", endpoint = "runnable_plugins")]
+pub async fn runnable_plugins() -> Result<Vec<RunnablePlugin>, AppError> {
+    crate::server::with_status(runnable_plugins_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn runnable_plugins_inner() -> Result<Vec<RunnablePlugin>, AppError> {
+    use crate::server::{internal, plugin_servers::jobs, session};
+    let (state, user) = session::signed_in().await?;
+    jobs::runnable(&state.db, user.tenant_id).await.map_err(internal("listing runnable plugins failed"))
+}
+
+/// The organisation's latest Runs, newest first.
+#[server(prefix = "/rpc", endpoint = "plugin_runs")]
+pub async fn plugin_runs() -> Result<Vec<JobView>, AppError> {
+    crate::server::with_status(plugin_runs_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn plugin_runs_inner() -> Result<Vec<JobView>, AppError> {
+    use crate::server::{internal, now, plugin_servers::jobs, session};
+    let (state, user) = session::signed_in().await?;
+    let recent = jobs::recent(&state.db, user.tenant_id, now()).await.map_err(internal("listing runs failed"))?;
+    Ok(recent.iter().map(|j| j.view()).collect())
+}
+
+/// Sends a task to an installed plugin's server (DESIGN.md §6 content processing).
+#[server(prefix = "/rpc", endpoint = "run_plugin")]
+pub async fn run_plugin(installation_id: i64, task_id: i64) -> Result<JobView, AppError> {
+    crate::server::with_status(run_plugin_inner(crate::domain::InstallationId(installation_id), task_id).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn run_plugin_inner(installation: crate::domain::InstallationId, task_id: i64) -> Result<JobView, AppError> {
+    use crate::server::plugin_servers::jobs::{self, RunError};
+    use crate::server::{internal, now, session};
+    let (state, user) = session::signed_in().await?;
+    match jobs::run_on_task(&state, &user, installation, task_id, now()).await {
+        Ok(job) => Ok(job.view()),
+        Err(RunError::NotRunnable) => Err(AppError::NotFound("That plugin is not installed, or does not process content.".into())),
+        Err(RunError::NoTaskAccess) => Err(AppError::Forbidden(
+            "This plugin was not granted read:tasks, so it may not see tasks. An admin can install it again with that permission.".into(),
+        )),
+        Err(RunError::TaskNotFound) => Err(AppError::NotFound("No such task in your organisation.".into())),
+        Err(RunError::Db(e)) => Err(internal("running a plugin failed")(e)),
+    }
+}
+
+/// How often a page with unfinished Runs asks for news.
+const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| projects_overview());
+    let runnable = Resource::new(|| (), |_| runnable_plugins());
+    let run = ServerAction::<RunPlugin>::new();
+    let poll = RwSignal::new(0u32);
+    let runs = Resource::new(move || (run.version().get(), poll.get()), |_| plugin_runs());
+    // While a plugin works on a Run, look again shortly (in the browser only).
+    Effect::new(move |_| {
+        let unfinished = runs.get().and_then(Result::ok).is_some_and(|jobs| jobs.iter().any(|j| j.status == JobStatus::Pending));
+        if unfinished {
+            set_timeout(move || poll.update(|n| *n += 1), POLL_EVERY);
+        }
+    });
+    let context = RunContext { runs, run };
     view! {
         <Title text="Projects"/>
         <section class="hero">
             <h1>"Projects and tasks"</h1>
             <p class="muted">"Your organisation's work. What a plugin added or changed is marked with its name."</p>
         </section>
+        {move || run.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
             {move || Suspend::new(async move {
+                let plugins = runnable.await.unwrap_or_default();
                 match overview.await {
                     Err(AppError::NotSignedIn) => view! {
                         <SignInPrompt message="Sign in to see your organisation's projects." next="/projects"/>
@@ -45,7 +111,7 @@ pub fn ProjectsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(o) => view! {
                         <div class="project-boards">
-                            {o.boards.into_iter().map(|board| view! { <ProjectBoardView board/> }).collect_view()}
+                            {o.boards.into_iter().map(|board| view! { <ProjectBoardView board plugins=plugins.clone() context/> }).collect_view()}
                         </div>
                         {(o.more_projects > 0).then(|| view! {
                             <p class="muted">{format!("{} older projects are not shown.", o.more_projects)}</p>
@@ -57,8 +123,15 @@ pub fn ProjectsPage() -> impl IntoView {
     }
 }
 
+/// What a task row needs to Run plugins and show their jobs.
+#[derive(Clone, Copy)]
+struct RunContext {
+    runs: Resource<Result<Vec<JobView>, AppError>>,
+    run: ServerAction<RunPlugin>,
+}
+
 #[component]
-fn ProjectBoardView(board: ProjectBoard) -> impl IntoView {
+fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: RunContext) -> impl IntoView {
     let ProjectBoard { project, activity, tasks } = board;
     let counts = TaskStatus::ALL.map(|s| (s, tasks.iter().filter(|t| t.task.status == s).count()));
     view! {
@@ -81,7 +154,7 @@ fn ProjectBoardView(board: ProjectBoard) -> impl IntoView {
             } else {
                 view! {
                     <ul class="task-list">
-                        {tasks.into_iter().map(|card| view! { <TaskRow card/> }).collect_view()}
+                        {tasks.into_iter().map(|card| view! { <TaskRow card plugins=plugins.clone() context/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -90,9 +163,11 @@ fn ProjectBoardView(board: ProjectBoard) -> impl IntoView {
 }
 
 #[component]
-fn TaskRow(card: TaskCard) -> impl IntoView {
+fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) -> impl IntoView {
     let TaskCard { task, assignee, activity } = card;
     let status = task.status;
+    let task_id = task.id;
+    let RunContext { runs, run } = context;
     view! {
         <li class="task-row" data-task-id=task.id>
             <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
@@ -103,6 +178,38 @@ fn TaskRow(card: TaskCard) -> impl IntoView {
                 {format!(" · updated {}", format_date(task.updated_at))}
             </span>
             {activity.summary().map(|s| view! { <span class="badge plugin-activity">{s}</span> })}
+            {(!plugins.is_empty()).then(|| view! {
+                <ActionForm action=run attr:class="run-form">
+                    <input type="hidden" name="task_id" value=task_id/>
+                    <select name="installation_id" aria-label="Plugin to run" data-testid="run-plugin">
+                        {plugins.iter().map(|p| view! { <option value=p.installation_id.0>{p.name.clone()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button" disabled=move || run.pending().get()>"Run"</button>
+                </ActionForm>
+            })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let jobs: Vec<JobView> = runs.await.unwrap_or_default().into_iter().filter(|j| j.task_id == Some(task_id)).take(5).collect();
+                    (!jobs.is_empty()).then(|| view! {
+                        <ul class="job-list" aria-label="Runs">
+                            {jobs.into_iter().map(|job| view! { <JobRow job/> }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Transition>
+        </li>
+    }
+}
+
+/// One Run: the plugin, where it stands, and its answer or what went wrong.
+#[component]
+fn JobRow(job: JobView) -> impl IntoView {
+    view! {
+        <li class=format!("job job-{}", job.status.as_str()) data-testid="job" data-job-status=job.status.as_str()>
+            <span class="job-plugin">{job.plugin_name}</span>
+            <span class="job-status">{job.status.label()}</span>
+            {job.summary.map(|s| view! { <span class="job-result" data-testid="job-result">{s}</span> })}
+            <span class="muted">{format_date(job.created_at)}</span>
         </li>
     }
 }

@@ -4,6 +4,9 @@
 
 use super::oauth::redirect_uri::{self, RedirectUri};
 use super::outbound::OutboundPolicy;
+use super::plugin_servers::connections;
+use super::plugin_servers::service_oauth::{self, ServiceOAuth};
+use super::vault::Vault;
 use super::registry::{self, NewPlugin, RegistryError};
 use super::{catalog, now, Db};
 use crate::domain::{
@@ -118,8 +121,8 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     };
     check("webhook_url", webhook_url.as_ref().map(|_| ()).map_err(Clone::clone));
     let server_url = if form.server_url.trim().is_empty() {
-        if form.show_authorization_button || form.monetized {
-            Err("Connect/Logout and license status are asked of the plugin server: give its URL.".to_owned())
+        if form.show_authorization_button || form.monetized || form.processes_content {
+            Err("Connect/Logout, license status and content processing are asked of the plugin server: give its URL.".to_owned())
         } else {
             Ok(None)
         }
@@ -127,6 +130,10 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
         registry::parse_endpoint_url(&form.server_url, policy).map(Some)
     };
     check("server_url", server_url.as_ref().map(|_| ()).map_err(Clone::clone));
+    let oauth = ServiceOAuth::parse_form(&form.oauth_authorization_url, &form.oauth_token_url, &form.oauth_client_id, &form.oauth_scopes, policy);
+    if let Err(oauth_errors) = &oauth {
+        errors.extend(oauth_errors.iter().cloned());
+    }
 
     match (slug, category, scopes, redirect_uris, author_url, icon_url, webhook_url, server_url) {
         (Ok(slug), Some(category), Ok(scopes), Ok(redirect_uris), Ok(author_url), Ok(icon_url), Ok(webhook_url), Ok(server_url))
@@ -146,6 +153,10 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
                 server_url,
                 show_authorization_button: form.show_authorization_button,
                 monetized: form.monetized,
+                processes_content: form.processes_content,
+                oauth: oauth.unwrap_or_default(),
+                // Sealed by `create` and `update`, which hold the vault.
+                oauth_client_secret: None,
                 publish: false,
                 verified: false,
                 developer_id: None,
@@ -267,10 +278,11 @@ pub async fn developer_name(db: &Db, user: &SessionUser) -> Result<String, Conso
 }
 
 /// Registers a draft plugin; its secrets are in the answer and nowhere else.
-pub async fn create(db: &Db, developer: &SessionUser, form: &PluginForm, policy: &OutboundPolicy) -> Result<ShownSecrets, ConsoleError> {
+pub async fn create(db: &Db, vault: &Vault, developer: &SessionUser, form: &PluginForm, policy: &OutboundPolicy) -> Result<ShownSecrets, ConsoleError> {
     require_developer(developer)?;
     let plugin = validate(form, policy).map_err(ConsoleError::Invalid)?;
-    let new = NewPlugin { developer_id: Some(developer.id.0), ..plugin };
+    let oauth_client_secret = seal_service_secret(vault, &plugin, form);
+    let new = NewPlugin { developer_id: Some(developer.id.0), oauth_client_secret, ..plugin };
     let creds = registry::create_plugin(db, &new).await?;
     Ok(ShownSecrets {
         slug: creds.slug,
@@ -278,6 +290,14 @@ pub async fn create(db: &Db, developer: &SessionUser, form: &PluginForm, policy:
         client_secret: Some(creds.client_secret),
         webhook_secret: creds.webhook_secret,
     })
+}
+
+/// The service client secret typed in the form, sealed; `None` when none was typed (or
+/// the plugin has no OAuth client).
+fn seal_service_secret(vault: &Vault, plugin: &NewPlugin, form: &PluginForm) -> Option<String> {
+    let secret = form.oauth_client_secret.trim();
+    (plugin.oauth.is_some() && !secret.is_empty())
+        .then(|| vault.seal(&connections::client_secret_context(plugin.slug.as_str()), secret))
 }
 
 /// The id of the developer's plugin with this slug.
@@ -306,6 +326,7 @@ pub enum Saved {
 /// may reach (scopes, redirect URIs) goes back to review.
 pub async fn update(
     db: &Db,
+    vault: &Vault,
     developer: &SessionUser,
     slug: &PluginSlug,
     form: &PluginForm,
@@ -317,7 +338,7 @@ pub async fn update(
     let plugin = validate(&form, policy).map_err(ConsoleError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let current = sqlx::query("SELECT review_state, permissions, redirect_uris FROM plugins WHERE id = $1")
+    let current = sqlx::query("SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_client_secret FROM plugins WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
@@ -325,13 +346,23 @@ pub async fn update(
     if state == ReviewState::InReview {
         return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
     }
+    // What the plugin may reach, and where tenants' content goes.
     let reach_changed = ScopeSet::from_json(&current.try_get::<String, _>("permissions")?) != plugin.scopes
-        || redirect_uri::from_json(&current.try_get::<String, _>("redirect_uris")?) != plugin.redirect_uris;
+        || redirect_uri::from_json(&current.try_get::<String, _>("redirect_uris")?) != plugin.redirect_uris
+        || current.try_get::<Option<String>, _>("server_url")? != plugin.server_url
+        || (current.try_get::<i64, _>("processes_content")? == 1) != plugin.processes_content;
+    // An empty secret field keeps the stored secret; no OAuth client, no secret.
+    let oauth_client_secret = match seal_service_secret(vault, &plugin, &form) {
+        Some(sealed) => Some(sealed),
+        None if plugin.oauth.is_some() => current.try_get::<Option<String>, _>("oauth_client_secret")?,
+        None => None,
+    };
     let back_in_review = state == ReviewState::Published && reach_changed;
     sqlx::query(
         "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
              server_url = $13, show_authorization_button = $14, monetized = $15, \
+             processes_content = $16, oauth_config = $17, oauth_client_secret = $18, \
              review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
              is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
              submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
@@ -352,10 +383,13 @@ pub async fn update(
     .bind(plugin.server_url.as_deref())
     .bind(i64::from(plugin.show_authorization_button))
     .bind(i64::from(plugin.monetized))
+    .bind(i64::from(plugin.processes_content))
+    .bind(plugin.oauth.as_ref().map(ServiceOAuth::to_json))
+    .bind(oauth_client_secret)
     .execute(&mut *tx)
     .await?;
     if back_in_review {
-        let reason = "Changed its permissions or redirect URIs while published.";
+        let reason = "Changed its permissions, redirect URIs or plugin server while published.";
         record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some(reason), t).await?;
     }
     tx.commit().await?;
@@ -493,17 +527,18 @@ fn webhook_endpoint(row: &sqlx::any::AnyRow) -> Result<WebhookEndpoint, sqlx::Er
 }
 
 /// One of the developer's plugins, as its console page shows it.
-pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ConsolePlugin, ConsoleError> {
+pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug, public_url: &str) -> Result<ConsolePlugin, ConsoleError> {
     let id = owned(db, developer, slug).await?;
     let r = sqlx::query(
         "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
                 client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
-                server_url, show_authorization_button, monetized \
+                server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret \
          FROM plugins WHERE id = $1",
     )
     .bind(id)
     .fetch_one(db.pool())
     .await?;
+    let oauth = r.try_get::<Option<String>, _>("oauth_config")?.as_deref().and_then(ServiceOAuth::from_json);
     let form = PluginForm {
         slug: r.try_get("slug")?,
         name: r.try_get("name")?,
@@ -522,8 +557,16 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug)
         server_url: r.try_get::<Option<String>, _>("server_url")?.unwrap_or_default(),
         show_authorization_button: r.try_get::<i64, _>("show_authorization_button")? == 1,
         monetized: r.try_get::<i64, _>("monetized")? == 1,
+        processes_content: r.try_get::<i64, _>("processes_content")? == 1,
+        oauth_authorization_url: oauth.as_ref().map(|o| o.authorization_url.clone()).unwrap_or_default(),
+        oauth_token_url: oauth.as_ref().map(|o| o.token_url.clone()).unwrap_or_default(),
+        oauth_client_id: oauth.as_ref().map(|o| o.client_id.clone()).unwrap_or_default(),
+        oauth_client_secret: String::new(),
+        oauth_scopes: oauth.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
     };
     Ok(ConsolePlugin {
+        oauth_client_secret_set: r.try_get::<Option<String>, _>("oauth_client_secret")?.is_some(),
+        oauth_callback_url: format!("{}{}", public_url.trim_end_matches('/'), service_oauth::CALLBACK_PATH),
         form,
         client_id: r.try_get("client_id")?,
         state: review_state(&r)?,
@@ -690,6 +733,7 @@ mod tests {
             server_url: String::new(),
             show_authorization_button: false,
             monetized: false,
+            ..PluginForm::default()
         }
     }
 
@@ -723,6 +767,7 @@ mod tests {
             server_url: "ftp://plugin.example.com".into(),
             show_authorization_button: false,
             monetized: false,
+            ..PluginForm::default()
         };
         assert_eq!(
             fields(&bad),
@@ -760,11 +805,25 @@ mod tests {
     #[test]
     fn connect_and_licenses_need_a_plugin_server() {
         assert_eq!(fields(&PluginForm { monetized: true, ..good() }), ["server_url"]);
+        assert_eq!(fields(&PluginForm { processes_content: true, ..good() }), ["server_url"]);
         assert_eq!(fields(&PluginForm { show_authorization_button: true, ..good() }), ["server_url"]);
         let served = PluginForm { server_url: "https://clockworks.example.com/app".into(), monetized: true, show_authorization_button: true, ..good() };
         let valid = validate(&served, &OutboundPolicy::default()).expect("valid");
         assert_eq!(valid.server_url.as_deref(), Some("https://clockworks.example.com/app"));
         assert!(valid.monetized && valid.show_authorization_button);
+    }
+
+    #[test]
+    fn an_oauth_client_is_checked_with_the_rest_of_the_form() {
+        let oauth = PluginForm {
+            oauth_authorization_url: "https://svc.example.com/authorize".into(),
+            oauth_token_url: "https://10.0.0.8/token".into(),
+            ..good()
+        };
+        assert_eq!(fields(&oauth), ["oauth_token_url", "oauth_client_id"]);
+        let oauth = PluginForm { oauth_token_url: "https://svc.example.com/token".into(), oauth_client_id: "plugboard".into(), ..oauth };
+        let valid = validate(&oauth, &OutboundPolicy::default()).unwrap();
+        assert_eq!(valid.oauth.map(|o| o.token_url), Some("https://svc.example.com/token".to_owned()));
     }
 
     #[test]

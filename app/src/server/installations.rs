@@ -132,6 +132,19 @@ pub async fn uninstall(db: &Db, tenant: TenantId, installation: InstallationId) 
         return Err(InstallError::NotInstalled);
     }
     super::oauth::grants::revoke_installation(&mut tx, installation, t).await?;
+    // Tokens Plugboard held for the plugin's service go too, and the plugin can no
+    // longer finish the Runs it accepted.
+    for sql in [
+        "DELETE FROM service_connections WHERE installation_id = $1",
+        "DELETE FROM service_connect_requests WHERE installation_id = $1",
+    ] {
+        sqlx::query(sql).bind(installation.0).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE plugin_jobs SET status = 'failed', error = 'The plugin was uninstalled.', finished_at = $1 WHERE installation_id = $2 AND status = 'pending'")
+        .bind(t)
+        .bind(installation.0)
+        .execute(&mut *tx)
+        .await?;
     // Only an active installation was counted and announced; a pending one never was.
     if status == "active" {
         sqlx::query("UPDATE plugins SET install_count = CASE WHEN install_count > 0 THEN install_count - 1 ELSE 0 END WHERE id = $1")
@@ -191,6 +204,7 @@ pub async fn list_for_tenant(db: &Db, tenant: TenantId) -> Result<Vec<InstalledP
                 installed_at: row.try_get("installed_at")?,
                 installed_by: display_name.filter(|n| !n.is_empty()).or(email),
                 license: None,
+                connection: None,
             })
         })
         .collect()

@@ -22,6 +22,7 @@ pub mod seed;
 pub mod session;
 pub mod staff;
 pub mod state;
+pub mod vault;
 pub mod webhooks;
 pub mod work;
 

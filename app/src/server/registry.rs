@@ -29,6 +29,11 @@ pub struct NewPlugin {
     pub server_url: Option<String>,
     pub show_authorization_button: bool,
     pub monetized: bool,
+    pub processes_content: bool,
+    /// Plugboard as the OAuth client of the plugin's service, and that client's secret
+    /// (sealed by the caller, which holds the vault).
+    pub oauth: Option<super::plugin_servers::service_oauth::ServiceOAuth>,
+    pub oauth_client_secret: Option<String>,
     pub publish: bool,
     pub verified: bool,
     pub developer_id: Option<i64>,
@@ -99,8 +104,8 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     let inserted = sqlx::query(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url, server_url, show_authorization_button, monetized) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21)",
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
     )
     .bind(plugin.slug.as_str())
     .bind(plugin.name.trim())
@@ -123,6 +128,9 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     .bind(plugin.server_url.as_deref())
     .bind(i64::from(plugin.show_authorization_button))
     .bind(i64::from(plugin.monetized))
+    .bind(i64::from(plugin.processes_content))
+    .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
+    .bind(plugin.oauth_client_secret.as_deref())
     .execute(db.pool())
     .await;
     match inserted {

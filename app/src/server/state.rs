@@ -35,6 +35,8 @@ pub struct Settings {
     pub plugin_server_timeout: std::time::Duration,
     /// The webhook worker's settings; `None` runs no worker in this process.
     pub webhook_worker: Option<WorkerConfig>,
+    /// How long a plugin has to finish a job it accepted (202).
+    pub job_timeout_secs: i64,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
             outbound: Arc::new(OutboundPolicy::default()),
             webhook_worker: Some(WorkerConfig::default()),
             plugin_server_timeout: super::plugin_servers::client::TIMEOUT,
+            job_timeout_secs: super::plugin_servers::jobs::DEFAULT_DEADLINE_SECS,
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct AppState {
     /// Calls to plugin servers, and the licenses they reported lately.
     pub plugin_servers: super::plugin_servers::client::PluginServers,
     pub licenses: super::plugin_servers::license::LicenseCache,
+    /// Seals what Plugboard must read back: tokens it holds for plugins' services.
+    pub vault: Arc<super::vault::Vault>,
 }
 
 impl AppState {

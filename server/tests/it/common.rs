@@ -48,6 +48,9 @@ impl Default for Options {
     }
 }
 
+/// The `PLUGBOARD_TOKEN_KEY` of test servers.
+pub const TOKEN_KEY: &str = "dGVzdC1vbmx5LWtleS0zMi1ieXRlcy1sb25nLW9rISE=";
+
 pub struct TestApp {
     pub base: String,
     pub db: Db,
@@ -75,6 +78,8 @@ impl TestApp {
 
     fn config(database_url: &str, options: &Options) -> Config {
         let mut config = Config::for_database(database_url.to_owned());
+        // One key for every instance and restart of a test's server, as in production.
+        config.vault = app::server::vault::Vault::from_config(Some(TOKEN_KEY), true).expect("test key");
         config.outbound_allowlist = parse_allowlist("127.0.0.1").expect("allowlist");
         config.webhook_worker = options.webhook_worker;
         config.webhook_timeout_secs = options.webhook_timeout_secs;
@@ -129,6 +134,14 @@ impl TestApp {
         }
         self.shutdown = None;
         self.start(options).await;
+    }
+
+    /// The state the server's handlers see (same database, key and public URL), for
+    /// calling domain code with a test clock.
+    pub fn state(&self) -> app::server::AppState {
+        let mut config = Self::config(&self.scratch.url, &Options::default());
+        config.site_addr = self.base.trim_start_matches("http://").parse().expect("address");
+        app_state(&config, self.db.clone())
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.

@@ -13,4 +13,7 @@ mod plugin;
 mod plugin_servers;
 mod publishing;
 mod receiver;
+mod reference_plugin;
+mod connections;
+mod runs;
 mod webhooks;

@@ -24,6 +24,8 @@ pub enum ApiError {
     BadRequest { field: Option<String>, message: String },
     /// A well-formed request that breaks a rule.
     Invalid { field: String, message: String },
+    /// The resource is not in a state that allows the request.
+    Conflict(String),
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited { retry_after: i64 },
@@ -61,6 +63,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This resource does not support that method.".into(), None),
             Self::BadRequest { field, message } => (StatusCode::BAD_REQUEST, "bad_request", message.clone(), field.clone()),
             Self::Invalid { field, message } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field} {message}"), Some(field.clone())),
+            Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), None),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is larger than 64 KiB.".into(), None),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Send JSON with Content-Type: application/json.".into(), None),
             Self::RateLimited { retry_after } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("Too many requests for this installation. Retry after {retry_after} seconds."), None),

@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod extract;
 mod installation;
+mod jobs;
 mod pagination;
 mod projects;
 mod tasks;
@@ -40,6 +41,7 @@ token from the OAuth install (`Authorization: Bearer pba_…`); each route names
         (name = "installation", description = "The installation behind the token"),
         (name = "projects", description = "The tenant's projects"),
         (name = "tasks", description = "The tenant's tasks"),
+        (name = "jobs", description = "Runs a plugin accepted (202) and finishes later"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +63,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(projects::get_project, projects::update_project, projects::delete_project))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::update_task, tasks::delete_task))
+        .routes(routes!(jobs::complete_job))
         .split_for_parts();
     add_shared_responses(&mut doc);
     (routes, doc)

@@ -91,11 +91,16 @@ impl PluginServers {
         jwt::mint(&target.signing_secret, &claims).map_err(|_| CallError::CannotSign)
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, CallError> {
+    /// The HTTP client every outbound call to a plugin uses (the OAuth client's token
+    /// requests too): permitted addresses only, no redirects, the timeout.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// An answer's status and body (at most `MAX_ANSWER_BYTES`).
+    async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), CallError> {
         let mut response = request.send().await.map_err(transport)?;
-        if !response.status().is_success() {
-            return Err(CallError::Status(response.status().as_u16()));
-        }
+        let status = response.status().as_u16();
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
@@ -109,7 +114,14 @@ impl PluginServers {
                 Err(e) => return Err(transport(e)),
             }
         }
-        serde_json::from_slice(&body).map_err(|_| CallError::BadAnswer)
+        Ok((status, body))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, CallError> {
+        match self.exchange(request).await? {
+            (200..=299, body) => serde_json::from_slice(&body).map_err(|_| CallError::BadAnswer),
+            (status, _) => Err(CallError::Status(status)),
+        }
     }
 
     async fn get<T: DeserializeOwned>(&self, target: &Target, path: &str, now: i64) -> Result<T, CallError> {
@@ -136,10 +148,39 @@ impl PluginServers {
         let url = self.url(target, &format!("/plugins/logout/{}", target.slug))?;
         let token = Self::token(target, now)?;
         let request = self.http.post(url).bearer_auth(&token).json(&serde_json::json!({ "jwtToken": token }));
-        let mut response = request.send().await.map_err(transport)?;
-        let status = response.status();
-        // The answer's body, if any, is not needed; reading a little lets the connection be reused.
-        let _ = response.chunk().await;
-        if status.is_success() { Ok(()) } else { Err(CallError::Status(status.as_u16())) }
+        // The answer's body, if any, is not needed.
+        match self.exchange(request).await? {
+            (200..=299, _) => Ok(()),
+            (status, _) => Err(CallError::Status(status)),
+        }
     }
+
+    /// `POST /plugin/{pluginId}` with content: a 200 answers at once, a 202 accepts it as
+    /// the job `job_id`, which the plugin finishes later through the REST API.
+    pub async fn process(&self, target: &Target, body: &serde_json::Value, job_id: &str, now: i64) -> Result<Processed, CallError> {
+        let url = self.url(target, &format!("/plugin/{}", target.slug))?;
+        let request = self.http.post(url).bearer_auth(Self::token(target, now)?).json(body);
+        match self.exchange(request).await? {
+            (202, body) => {
+                // The plugin may name the job back; it must be the one it was given.
+                let named = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["jobId"].as_str().map(str::to_owned));
+                match named {
+                    Some(other) if other != job_id => Err(CallError::BadAnswer),
+                    _ => Ok(Processed::Accepted),
+                }
+            }
+            (204, _) => Ok(Processed::Done(serde_json::Value::Null)),
+            (200..=299, body) => serde_json::from_slice(&body).map(Processed::Done).map_err(|_| CallError::BadAnswer),
+            (status, _) => Err(CallError::Status(status)),
+        }
+    }
+}
+
+/// A plugin's answer to content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Processed {
+    /// Done: the plugin's answer.
+    Done(serde_json::Value),
+    /// Working on it: the answer comes to `/api/v1/jobs/{jobId}`.
+    Accepted,
 }

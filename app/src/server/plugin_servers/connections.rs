@@ -1,0 +1,303 @@
+//! Connect and Logout (DESIGN.md §6): a user's connection to a plugin's own service.
+//!
+//! Two ways, by the plugin's manifest:
+//! - `show_authorization_button`: the plugin server keeps the connection. Plugboard asks
+//!   it `checkAuth`, sends Connect to `generateAuthUrl`'s URL and calls `logout`.
+//! - `oauth_config`: Plugboard is the OAuth client. Connect starts the authorization code
+//!   flow with PKCE and a `state` bound to the browser session; `/marketplace/callback`
+//!   exchanges the code; the tokens are stored sealed, refreshed shortly before they
+//!   expire, and deleted at Logout and at uninstall.
+
+use super::client::CallError;
+use super::service_oauth::{self, ServiceTokens, TokenError};
+use super::{PluginInstall, Which};
+use crate::domain::{ConnectionView, InstallationId, SessionUser, UserId};
+use crate::server::secrets::{random_token, sha256_hex};
+use crate::server::vault::Vault;
+use crate::server::{AppState, Db};
+use std::collections::HashMap;
+
+/// How long an authorization may take between Connect and the callback.
+const CONNECT_REQUEST_SECS: i64 = 10 * 60;
+/// An access token this close to its expiry is refreshed before it is used.
+pub const REFRESH_MARGIN_SECS: i64 = 120;
+
+/// Why Connect, the callback or Logout did not work. `code()` is what the Installed
+/// plugins page is told (it has the messages: `domain::connect_problem`).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the plugin is not installed in the user's organisation")]
+    NotInstalled,
+    #[error("the plugin offers no Connect")]
+    NoConnect,
+    #[error("the authorization is unknown, used or expired")]
+    UnknownState,
+    #[error("the authorization was started in another session")]
+    OtherSession,
+    #[error("the user declined")]
+    Declined,
+    #[error("plugin server: {0}")]
+    Call(#[from] CallError),
+    #[error("plugin service: {0}")]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl ConnectError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotInstalled | Self::NoConnect => "not_installed",
+            Self::UnknownState => "expired",
+            Self::OtherSession => "session",
+            Self::Declined => "declined",
+            Self::Call(CallError::Unreachable | CallError::Timeout) => "server_down",
+            Self::Call(_) => "server_error",
+            Self::Token(TokenError::Refused) => "refused",
+            Self::Token(TokenError::Failed(_)) => "service",
+            Self::Db(_) => "internal",
+        }
+    }
+}
+
+fn access_context(installation: InstallationId, user: UserId) -> String {
+    format!("service-access:{installation}:{user}")
+}
+
+fn refresh_context(installation: InstallationId, user: UserId) -> String {
+    format!("service-refresh:{installation}:{user}")
+}
+
+fn verifier_context(state_hash: &str) -> String {
+    format!("connect-verifier:{state_hash}")
+}
+
+/// The sealing context of a plugin's service client secret (the slug never changes).
+pub fn client_secret_context(slug: &str) -> String {
+    format!("service-client-secret:{slug}")
+}
+
+/// The plugin's service client secret, opened.
+fn client_secret(vault: &Vault, install: &PluginInstall) -> Option<String> {
+    let sealed = install.oauth_client_secret.as_deref()?;
+    match vault.open(&client_secret_context(&install.slug), sealed) {
+        Ok(secret) => Some(secret),
+        Err(_) => {
+            tracing::error!(plugin = %install.slug, "the plugin's service client secret cannot be opened (another PLUGBOARD_TOKEN_KEY?)");
+            None
+        }
+    }
+}
+
+/// Connect: where to send the browser. `session_hash` is the hash of the session that
+/// asks, which the callback must come back with.
+pub async fn start(state: &AppState, user: &SessionUser, session_hash: &str, slug: &str, now: i64) -> Result<String, ConnectError> {
+    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Slug(slug)).await?.ok_or(ConnectError::NotInstalled)?;
+    if let Some(config) = &install.oauth {
+        let state_value = random_token("");
+        let state_hash = sha256_hex(&state_value);
+        let (url, verifier) = service_oauth::authorization_request(config, &state.settings.public_url, &state_value)?;
+        sqlx::query(
+            "INSERT INTO service_connect_requests (state_hash, session_hash, installation_id, user_id, pkce_verifier, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&state_hash)
+        .bind(session_hash)
+        .bind(install.installation.0)
+        .bind(user.id.0)
+        .bind(state.vault.seal(&verifier_context(&state_hash), &verifier))
+        .bind(now + CONNECT_REQUEST_SECS)
+        .execute(state.db.pool())
+        .await?;
+        return Ok(url);
+    }
+    match install.target(user).filter(|_| install.show_authorization_button) {
+        Some(target) => Ok(state.plugin_servers.auth_url(&target, now).await?),
+        None => Err(ConnectError::NoConnect),
+    }
+}
+
+/// What the plugin's service sent the browser back with.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CallbackParams {
+    pub state: Option<String>,
+    pub code: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The callback: checks `state` (known, unused, unexpired, this session's), exchanges the
+/// code with the PKCE verifier and stores the tokens sealed. Answers the plugin's slug,
+/// which the error carries too once the request is known.
+pub async fn finish(
+    state: &AppState,
+    user: &SessionUser,
+    session_hash: &str,
+    params: &CallbackParams,
+    now: i64,
+) -> Result<String, (ConnectError, Option<String>)> {
+    let fail = |e: ConnectError| (e, None);
+    let state_value = params.state.as_deref().filter(|s| !s.is_empty()).ok_or(fail(ConnectError::UnknownState))?;
+    let state_hash = sha256_hex(state_value);
+    // Taken once: a replayed callback finds nothing.
+    let request: Option<(String, i64, i64, String, i64)> = sqlx::query_as(
+        "DELETE FROM service_connect_requests WHERE state_hash = $1 \
+         RETURNING session_hash, installation_id, user_id, pkce_verifier, expires_at",
+    )
+    .bind(&state_hash)
+    .fetch_optional(state.db.pool())
+    .await
+    .map_err(|e| fail(e.into()))?;
+    let (bound_session, installation, requester, sealed_verifier, expires_at) = request.ok_or(fail(ConnectError::UnknownState))?;
+    if expires_at <= now {
+        return Err(fail(ConnectError::UnknownState));
+    }
+    if bound_session != session_hash || requester != user.id.0 {
+        return Err(fail(ConnectError::OtherSession));
+    }
+    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(InstallationId(installation)))
+        .await
+        .map_err(|e| fail(e.into()))?
+        .ok_or(fail(ConnectError::NotInstalled))?;
+    let slug = install.slug.clone();
+    let with_slug = |e: ConnectError| (e, Some(slug.clone()));
+    let config = install.oauth.as_ref().ok_or_else(|| with_slug(ConnectError::NoConnect))?;
+    if let Some(error) = params.error.as_deref() {
+        return Err(with_slug(if error == "access_denied" { ConnectError::Declined } else { TokenError::Refused.into() }));
+    }
+    let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| with_slug(ConnectError::UnknownState))?;
+    let verifier = state.vault.open(&verifier_context(&state_hash), &sealed_verifier).map_err(|_| with_slug(ConnectError::UnknownState))?;
+    let secret = client_secret(&state.vault, &install);
+    let tokens = service_oauth::exchange_code(
+        state.plugin_servers.http(),
+        &state.settings.outbound,
+        config,
+        secret.as_deref(),
+        &state.settings.public_url,
+        code,
+        &verifier,
+        now,
+    )
+    .await
+    .map_err(|e| with_slug(e.into()))?;
+    store(&state.db, &state.vault, &install, user.id, &tokens, now).await.map_err(|e| with_slug(e.into()))?;
+    Ok(slug)
+}
+
+/// Saves a user's tokens, sealed, replacing any earlier ones.
+async fn store(db: &Db, vault: &Vault, install: &PluginInstall, user: UserId, tokens: &ServiceTokens, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO service_connections (installation_id, user_id, tenant_id, access_token, refresh_token, expires_at, scopes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         ON CONFLICT (installation_id, user_id) DO UPDATE SET access_token = excluded.access_token, \
+             refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at",
+    )
+    .bind(install.installation.0)
+    .bind(user.0)
+    .bind(install.tenant.0)
+    .bind(vault.seal(&access_context(install.installation, user), &tokens.access_token))
+    .bind(tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r)))
+    .bind(tokens.expires_at)
+    .bind(&tokens.scopes)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2")
+        .bind(installation.0)
+        .bind(user.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The user's access token for the plugin's service, refreshed first when it expires
+/// within `REFRESH_MARGIN_SECS`. `None`: not connected (or no longer: a refused refresh,
+/// or tokens sealed under another key, end the connection).
+pub async fn service_token(state: &AppState, install: &PluginInstall, user: UserId, now: i64) -> Result<Option<String>, ConnectError> {
+    let Some(config) = &install.oauth else { return Ok(None) };
+    let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT access_token, refresh_token, expires_at FROM service_connections WHERE installation_id = $1 AND user_id = $2",
+    )
+    .bind(install.installation.0)
+    .bind(user.0)
+    .fetch_optional(state.db.pool())
+    .await?;
+    let Some((sealed_access, sealed_refresh, expires_at)) = row else { return Ok(None) };
+    let vault = &state.vault;
+    let Ok(access) = vault.open(&access_context(install.installation, user), &sealed_access) else {
+        forget(&state.db, install.installation, user).await?;
+        return Ok(None);
+    };
+    let fresh_enough = expires_at.is_none_or(|at| at - now > REFRESH_MARGIN_SECS);
+    if fresh_enough {
+        return Ok(Some(access));
+    }
+    let refresh_token = sealed_refresh.and_then(|r| vault.open(&refresh_context(install.installation, user), &r).ok());
+    let Some(refresh_token) = refresh_token else {
+        // Nothing to refresh with: usable until it expires, then connect again.
+        return Ok(expires_at.is_some_and(|at| at > now).then_some(access));
+    };
+    let secret = client_secret(vault, install);
+    let http = state.plugin_servers.http();
+    match service_oauth::refresh(http, &state.settings.outbound, config, secret.as_deref(), &state.settings.public_url, &refresh_token, now).await {
+        Ok(tokens) => {
+            store(&state.db, vault, install, user, &tokens, now).await?;
+            Ok(Some(tokens.access_token))
+        }
+        Err(TokenError::Refused) => {
+            forget(&state.db, install.installation, user).await?;
+            Ok(None)
+        }
+        // The service is down: the current token still works until it expires.
+        Err(e) if expires_at.is_some_and(|at| at > now) => {
+            tracing::warn!(plugin = %install.slug, error = %e, "refreshing a service token failed; using the current one");
+            Ok(Some(access))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Logout: Plugboard forgets the user's tokens, or the plugin server is told.
+pub async fn logout(state: &AppState, user: &SessionUser, installation: InstallationId, now: i64) -> Result<(), ConnectError> {
+    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation)).await?.ok_or(ConnectError::NotInstalled)?;
+    if install.oauth.is_some() {
+        forget(&state.db, install.installation, user.id).await?;
+        return Ok(());
+    }
+    match install.target(user).filter(|_| install.show_authorization_button) {
+        Some(target) => Ok(state.plugin_servers.logout(&target, now).await?),
+        None => Err(ConnectError::NoConnect),
+    }
+}
+
+/// Whether the viewer is connected to each installed plugin that offers Connect, by
+/// slug: from Plugboard's own tokens, or asked of every plugin server at once.
+pub async fn status_for(state: &AppState, user: &SessionUser, installs: &[PluginInstall], now: i64) -> Result<HashMap<String, ConnectionView>, sqlx::Error> {
+    let mine: Vec<(i64,)> = sqlx::query_as("SELECT installation_id FROM service_connections WHERE tenant_id = $1 AND user_id = $2")
+        .bind(user.tenant_id.0)
+        .bind(user.id.0)
+        .fetch_all(state.db.pool())
+        .await?;
+    let asks = installs.iter().filter(|i| i.offers_connect()).map(|install| {
+        let mine = &mine;
+        async move {
+            let view = if install.oauth.is_some() {
+                let connected = mine.iter().any(|(id,)| *id == install.installation.0);
+                ConnectionView { connected: Some(connected), problem: None }
+            } else {
+                match install.target(user) {
+                    Some(target) => match state.plugin_servers.check_auth(&target, now).await {
+                        Ok(connected) => ConnectionView { connected: Some(connected), problem: None },
+                        Err(e) => ConnectionView { connected: None, problem: Some(e.to_string()) },
+                    },
+                    None => ConnectionView { connected: None, problem: None },
+                }
+            };
+            (install.slug.clone(), view)
+        }
+    });
+    Ok(futures::future::join_all(asks).await.into_iter().collect())
+}

@@ -1,0 +1,250 @@
+//! Connect and Logout (DESIGN.md §6) through the real server, against the reference
+//! plugin server: through the plugin's own service (`checkAuth`, `generateAuthUrl`,
+//! `logout`), and with Plugboard as the OAuth client of the plugin's service (PKCE, state
+//! bound to the session, tokens sealed at rest, refreshed before they expire, deleted at
+//! Logout and uninstall).
+
+use crate::common::{Backend, Options, TestApp};
+use crate::plugin::query_of;
+use crate::plugin_servers::{closed_port, published_and_installed};
+use crate::reference_plugin::{Reference, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET};
+use app::domain::{TenantId, UserId};
+use app::server::plugin_servers::connections::{self, REFRESH_MARGIN_SECS};
+use app::server::plugin_servers::{PluginInstall, Which};
+use std::sync::atomic::Ordering;
+
+fn connection_html(html: &str, slug: &str) -> String {
+    let row = html.find(&format!("data-installed=\"{slug}\"")).unwrap_or_else(|| panic!("no row for {slug}"));
+    let rest = &html[row..];
+    let start = rest.find("data-testid=\"connection\"").unwrap_or_else(|| panic!("no connection for {slug}: {rest}"));
+    let section = &rest[start..];
+    section[..section.find("</section>").unwrap_or(section.len())].to_owned()
+}
+
+async fn connection_of(app: &TestApp, browser: &reqwest::Client, slug: &str) -> String {
+    let (status, html) = app.get_html(browser, "/installed").await;
+    assert_eq!(status, 200);
+    connection_html(&html, slug)
+}
+
+/// POST /marketplace/{slug}/connect as a same-origin form does; the redirect's Location.
+async fn connect(app: &TestApp, browser: &reqwest::Client, slug: &str) -> String {
+    let res = browser.post(app.url(&format!("/marketplace/{slug}/connect"))).header("origin", app.base.clone()).send().await.unwrap();
+    assert_eq!(res.status(), 303, "Connect redirects");
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn installation_id(app: &TestApp, slug: &str) -> i64 {
+    sqlx::query_scalar("SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id WHERE p.slug = $1")
+        .bind(slug)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn user_id(app: &TestApp, email: &str) -> (TenantId, UserId) {
+    let (user, tenant): (i64, i64) = sqlx::query_as("SELECT id, tenant_id FROM users WHERE email = $1").bind(email).fetch_one(app.db.pool()).await.unwrap();
+    (TenantId(tenant), UserId(user))
+}
+
+async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    let server_url = reference.url("ok");
+    published_and_installed(&app, &reference, "linker", &[("form[server_url]", &server_url), ("form[show_authorization_button]", "true")], "read:projects").await;
+
+    let admin = app.sign_in("admin@acme.test").await;
+    let before = connection_of(&app, &admin, "linker").await;
+    assert!(before.contains("Not connected") && before.contains("action=\"/marketplace/linker/connect\""), "{before}");
+    // Connect goes where the plugin's generateAuthUrl says; the plugin connects the user there.
+    let (tenant, user) = user_id(&app, "admin@acme.test").await;
+    let location = connect(&app, &admin, "linker").await;
+    assert_eq!(location, format!("{}/ok/connect/{tenant}/{user}", reference.base));
+    assert_eq!(reqwest::get(&location).await.unwrap().status(), 200);
+    let after = connection_of(&app, &admin, "linker").await;
+    assert!(after.contains("Connected") && after.contains("Log out"), "{after}");
+    // Connections are a person's: another member of Acme is not connected.
+    let member = app.sign_in("member@acme.test").await;
+    assert!(connection_of(&app, &member, "linker").await.contains("Not connected"));
+
+    // Log out tells the plugin server, with the JWT in the body as well.
+    let id = installation_id(&app, "linker").await.to_string();
+    assert_eq!(app.rpc(&admin, "disconnect_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
+    assert!(reference.memory.connected.lock().unwrap().is_empty());
+    assert!(connection_of(&app, &admin, "linker").await.contains("Not connected"));
+
+    // A forged cross-site form, and a signed-out visitor, start nothing.
+    let forged = admin.post(app.url("/marketplace/linker/connect")).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    let anonymous = app.client().post(app.url("/marketplace/linker/connect")).send().await.unwrap();
+    assert!(anonymous.headers()["location"].to_str().unwrap().starts_with("/signin"));
+    // A plugin that is not installed here cannot be connected.
+    let location = connect(&app, &admin, "timesheet-bridge").await;
+    assert_eq!(location, "/installed?connect_error=not_installed&plugin=timesheet-bridge");
+}
+
+async fn a_plugin_server_that_is_down_is_said_so(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    let down = closed_port();
+    published_and_installed(&app, &reference, "linker", &[("form[server_url]", &down), ("form[show_authorization_button]", "true")], "read:projects").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let section = connection_of(&app, &admin, "linker").await;
+    assert!(section.contains("Connection status unavailable") && section.contains("cannot be reached"), "{section}");
+    assert_eq!(connect(&app, &admin, "linker").await, "/installed?connect_error=server_down&plugin=linker");
+    let (_, html) = app.get_html(&admin, "/installed?connect_error=server_down&plugin=linker").await;
+    assert!(html.contains("The plugin&#x27;s server cannot be reached.") || html.contains("The plugin's server cannot be reached."), "the page says why");
+}
+
+/// Registers `slug` with Plugboard as the OAuth client of the reference provider.
+async fn oauth_plugin(app: &TestApp, reference: &Reference, slug: &str, scopes: &str) {
+    let authorize = format!("{}/oauth/authorize", reference.base);
+    let token = format!("{}/oauth/token", reference.base);
+    let fields = [
+        ("form[oauth_authorization_url]", authorize.as_str()),
+        ("form[oauth_token_url]", token.as_str()),
+        ("form[oauth_client_id]", SERVICE_CLIENT_ID),
+        ("form[oauth_client_secret]", SERVICE_CLIENT_SECRET),
+        ("form[oauth_scopes]", scopes),
+    ];
+    published_and_installed(app, reference, slug, &fields, "read:projects").await;
+}
+
+/// Connect, and the provider's answer handed back to Plugboard by `browser`; the Location Plugboard answers with.
+async fn connect_via_provider(app: &TestApp, starter: &reqwest::Client, finisher: &reqwest::Client, slug: &str) -> String {
+    let authorize = connect(app, starter, slug).await;
+    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let callback = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(&app.url("/marketplace/callback?")), "{callback}");
+    let res = finisher.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    oauth_plugin(&app, &reference, "svc", "tasks profile").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    assert!(connection_of(&app, &admin, "svc").await.contains("Not connected"));
+
+    // The authorization request: PKCE S256, a state, Plugboard's callback.
+    let location = connect(&app, &admin, "svc").await;
+    assert!(location.starts_with(&format!("{}/oauth/authorize?", reference.base)), "{location}");
+    let q = query_of(&location);
+    assert_eq!(q["client_id"], SERVICE_CLIENT_ID);
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert_eq!(q["redirect_uri"], app.url("/marketplace/callback"));
+    assert_eq!(q["scope"], "tasks profile");
+    assert!(q["state"].len() >= 43);
+    let verifier: String = sqlx::query_scalar("SELECT pkce_verifier FROM service_connect_requests").fetch_one(app.db.pool()).await.unwrap();
+    assert!(verifier.starts_with("v1."), "the verifier is sealed");
+
+    // The state is bound to the session that started it, and works once.
+    let other_session = app.sign_in("admin@acme.test").await;
+    assert_eq!(connect_via_provider(&app, &admin, &other_session, "svc").await, "/installed?connect_error=session");
+    assert_eq!(reference.grant_count("authorization_code"), 0, "no code was exchanged");
+    let authorize = connect(&app, &admin, "svc").await;
+    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let callback = answer.headers()["location"].to_str().unwrap().to_owned();
+    let first = admin.get(&callback).send().await.unwrap();
+    assert_eq!(first.headers()["location"], "/installed?connected=connected&plugin=svc");
+    let replay = admin.get(&callback).send().await.unwrap();
+    assert_eq!(replay.headers()["location"], "/installed?connect_error=expired");
+    assert_eq!(reference.grant_count("authorization_code"), 1);
+    assert!(connection_of(&app, &admin, "svc").await.contains("Connected"));
+
+    // At rest: ciphertext only, for the tokens and for the service's client secret.
+    let (access, refresh): (String, String) =
+        sqlx::query_as("SELECT access_token, refresh_token FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
+    assert!(access.starts_with("v1.") && !access.contains("svc_at_"), "{access}");
+    assert!(refresh.starts_with("v1.") && !refresh.contains("svc_rt_"), "{refresh}");
+    let secret: String = sqlx::query_scalar("SELECT oauth_client_secret FROM plugins WHERE slug = 'svc'").fetch_one(app.db.pool()).await.unwrap();
+    assert!(secret.starts_with("v1.") && !secret.contains(SERVICE_CLIENT_SECRET));
+    // …which opens, with the configured key, to the token the service issued.
+    let state = app.state();
+    let (tenant, user) = user_id(&app, "admin@acme.test").await;
+    let install = PluginInstall::find(&app.db, tenant, Which::Slug("svc")).await.unwrap().unwrap();
+    let token = connections::service_token(&state, &install, user, app::server::now()).await.unwrap();
+    assert!(token.is_some_and(|t| t.starts_with("svc_at_")));
+
+    // Log out forgets the tokens.
+    let id = installation_id(&app, "svc").await.to_string();
+    assert_eq!(app.rpc(&admin, "disconnect_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(left, 0);
+    assert!(connection_of(&app, &admin, "svc").await.contains("Not connected"));
+
+    // Connected again, then uninstalled: the tokens go with the installation.
+    assert_eq!(connect_via_provider(&app, &admin, &admin, "svc").await, "/installed?connected=connected&plugin=svc");
+    assert_eq!(app.rpc(&admin, "uninstall_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(left, 0);
+}
+
+async fn a_declined_authorization_comes_back_as_a_message(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    // The reference provider declines requests for the scope `deny`.
+    oauth_plugin(&app, &reference, "svc", "deny").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    assert_eq!(connect_via_provider(&app, &admin, &admin, "svc").await, "/installed?connect_error=declined&plugin=svc");
+    let (_, html) = app.get_html(&admin, "/installed?connect_error=declined&plugin=svc").await;
+    assert!(html.contains("You declined the connection."));
+    assert!(connection_html(&html, "svc").contains("Not connected"));
+}
+
+async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    oauth_plugin(&app, &reference, "svc", "tasks").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    connect_via_provider(&app, &admin, &admin, "svc").await;
+    let state = app.state();
+    let (tenant, user) = user_id(&app, "admin@acme.test").await;
+    let install = PluginInstall::find(&app.db, tenant, Which::Slug("svc")).await.unwrap().unwrap();
+    let expires_at = || async {
+        sqlx::query_scalar::<_, i64>("SELECT expires_at FROM service_connections").fetch_one(app.db.pool()).await.unwrap()
+    };
+    let first_expiry = expires_at().await;
+    let token_at = |now: i64| {
+        let (state, install) = (state.clone(), install.clone());
+        async move { connections::service_token(&state, &install, user, now).await.unwrap() }
+    };
+
+    // Well before expiry: the stored token, no refresh.
+    let first = token_at(first_expiry - REFRESH_MARGIN_SECS - 1).await.unwrap();
+    assert_eq!(reference.grant_count("refresh_token"), 0);
+    // Within the margin: refreshed first, the new tokens stored (the refresh token rotates).
+    let now = first_expiry - 60;
+    let second = token_at(now).await.unwrap();
+    assert_ne!(first, second);
+    assert_eq!(reference.grant_count("refresh_token"), 1);
+    assert_eq!(expires_at().await, now + 3600);
+    assert_eq!(token_at(now).await.unwrap(), second, "fresh again: no second refresh");
+    assert_eq!(reference.grant_count("refresh_token"), 1);
+
+    // A service that refuses the refresh ends the connection.
+    reference.memory.expires_in.store(10, Ordering::SeqCst);
+    let later = now + 3600 - 30;
+    let third = token_at(later).await.unwrap();
+    assert_eq!(reference.grant_count("refresh_token"), 2);
+    reference.memory.forget_refresh_tokens();
+    assert_eq!(token_at(later + 5).await, None);
+    assert_ne!(third, second);
+    assert!(connection_of(&app, &admin, "svc").await.contains("Not connected"));
+}
+
+crate::on_both_databases!(
+    connect_and_log_out_through_the_plugin_server,
+    a_plugin_server_that_is_down_is_said_so,
+    plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed,
+    a_declined_authorization_comes_back_as_a_message,
+    tokens_are_refreshed_shortly_before_they_expire,
+);
