@@ -18,6 +18,7 @@ const ROUTES: &[(&str, &str, Option<Scope>, &str)] = &[
     ("GET", "/api/v1/tasks/{id}", Some(Scope::ReadTasks), "One task."),
     ("PATCH", "/api/v1/tasks/{id}", Some(Scope::WriteTasks), "Change the given fields; null clears assignee_id or due_date."),
     ("DELETE", "/api/v1/tasks/{id}", Some(Scope::WriteTasks), "Delete a task."),
+    ("POST", "/api/v1/jobs/{id}", None, "Finish a Run you answered with 202: {\"status\": \"done\", \"result\"?: {…}} or {\"status\": \"failed\", \"error\"}."),
 ];
 
 /// The error codes a plugin can meet, with their status.
@@ -30,6 +31,7 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (405, "method_not_allowed", "The route does not take that method."),
     (413, "payload_too_large", "The body is over 64 KiB."),
     (415, "unsupported_media_type", "The body is not sent as application/json."),
+    (409, "conflict", "The job is already finished, or its deadline passed."),
     (422, "validation_failed", "A rule was broken, e.g. an empty title or a date that does not exist; field names it."),
     (429, "rate_limited", "Too many requests for this installation; wait Retry-After seconds."),
 ];
@@ -192,6 +194,26 @@ pub fn ApiDocsPage() -> impl IntoView {
                    "every Plugboard server (each adds up its requests every few tens of milliseconds). Every answer carries " <code>"RateLimit-Limit"</code> ", " <code>"RateLimit-Remaining"</code>
                    " and " <code>"RateLimit-Reset"</code> " (seconds until the window ends). Over the budget, the answer is "
                    <code>"429 rate_limited"</code> " with " <code>"Retry-After"</code> ". The token endpoint has a budget of its own per client."</p>
+            </section>
+
+            <section id="plugin-server">
+                <h2>"Your plugin server"</h2>
+                <p>"With a " <code>"server_url"</code> ", Plugboard calls your server with " <code>"Authorization: Bearer <JWT>"</code>
+                   ": HS256 keyed with the bytes of your " <code>"whsec_…"</code> " signing secret, " <code>"iss"</code> " plugboard, "
+                   <code>"aud"</code> " your client id, " <code>"sub"</code> " the user, " <code>"tid"</code> " the tenant, valid five minutes. "
+                   "Verify it on every call. Answer within 5 seconds."</p>
+                <ul>
+                    <li><code>"GET /plugins/checkAuth/{pluginId}"</code> " → " <code>"{\"successful\": bool}"</code> " and "
+                        <code>"GET /plugins/generateAuthUrl/{pluginId}"</code> " → " <code>"{\"authUrl\"}"</code> ": the Connect button; "
+                        <code>"POST /plugins/logout/{pluginId}"</code> " with " <code>"{\"jwtToken\"}"</code> ": Log out."</li>
+                    <li><code>"GET /plugins/licenseStatus/{pluginId}"</code> " → " <code>"{\"licenseStatus\", \"licenseStatusDescription\", \"errorMessage\"?}"</code> " for paid plugins."</li>
+                    <li><code>"POST /plugin/{pluginId}"</code> " with " <code>"{\"jobId\", \"content\": {\"type\": \"task\", \"task\"}, \"user\", \"serviceAccessToken\"?}"</code>
+                        ": answer " <code>"200"</code> " with your result (its " <code>"message"</code> " is shown), or " <code>"202"</code>
+                        " and later " <code>"POST /api/v1/jobs/{jobId}"</code> " with your access token. A job not finished within 10 minutes times out."</li>
+                </ul>
+                <p>"Or give Plugboard your service's OAuth settings (" <code>"oauth_config"</code> "): it runs the authorization code flow with PKCE as your client, "
+                   "with the redirect URI " <code>"/marketplace/callback"</code> ", keeps each person's tokens encrypted, refreshes them before they expire, "
+                   "and sends the access token as " <code>"serviceAccessToken"</code> " with content to process."</p>
             </section>
 
             <section id="webhooks">

@@ -21,6 +21,8 @@ struct World {
 }
 
 const ALL: &str = "read:projects write:projects read:tasks write:tasks read:users";
+/// The id of the job the matrix finishes.
+const MATRIX_JOB: &str = "job_matrix";
 
 async fn first_id(app: &TestApp, table: &str, tenant: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT x.id FROM {table} x JOIN tenants t ON t.id = x.tenant_id WHERE t.name = $1 ORDER BY x.id LIMIT 1"))
@@ -48,6 +50,19 @@ impl World {
         let projects_only = token(narrow_p.install_and_exchange(&app, &acme, "read:projects write:projects").await);
         let tasks_only = token(narrow_t.install_and_exchange(&app, &acme, "read:tasks write:tasks").await);
         let globex_token = token(plugin.install_and_exchange(&app, &globex, ALL).await);
+        // A Run the plugin accepted (202) in Acme, for the matrix to finish.
+        let t = app::server::now();
+        sqlx::query(
+            "INSERT INTO plugin_jobs (id, installation_id, tenant_id, status, created_at, deadline_at) \
+             SELECT $1, i.id, i.tenant_id, 'pending', $2, $3 FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+             JOIN tenants t ON t.id = i.tenant_id WHERE p.slug = 'api-user' AND t.name = 'Acme Corp'",
+        )
+        .bind(MATRIX_JOB)
+        .bind(t)
+        .bind(t + 600)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
         Self {
             acme_project: first_id(&app, "projects", "Acme Corp").await,
             acme_task: first_id(&app, "tasks", "Acme Corp").await,
@@ -102,6 +117,7 @@ fn routes(w: &World, project: i64, task: i64) -> Vec<Route> {
         r(Method::PATCH, format!("/tasks/{task}"), Some(json!({"status": "done"})), Some("write:tasks"), 200),
         r(Method::DELETE, format!("/tasks/{task}"), None, Some("write:tasks"), 204),
         r(Method::DELETE, format!("/projects/{project}"), None, Some("write:projects"), 204),
+        r(Method::POST, format!("/jobs/{MATRIX_JOB}"), Some(json!({"status": "done", "result": {"message": "Done."}})), None, 200),
     ]
 }
 
@@ -443,7 +459,7 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let mut served: Vec<String> = routes(&w, w.acme_project, w.acme_task)
         .iter()
         .map(|r| {
-            let path = r.path.replace(&w.acme_project.to_string(), "{id}").replace(&w.acme_task.to_string(), "{id}");
+            let path = r.path.replace(&w.acme_project.to_string(), "{id}").replace(&w.acme_task.to_string(), "{id}").replace(MATRIX_JOB, "{id}");
             format!("{} {path}", r.method)
         })
         .collect();
