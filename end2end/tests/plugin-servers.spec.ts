@@ -87,7 +87,7 @@ test("Connect through Plugboard's OAuth client (oauth_config)", async ({ page, r
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
   expect(authorize.searchParams.get("state")).toBeTruthy();
   expect(authorize.searchParams.get("scope")).toBe("profile tasks");
-  expect(authorize.searchParams.get("redirect_uri")).toMatch(/\/marketplace\/callback$/);
+  expect(authorize.searchParams.get("redirect_uri")).toMatch(new RegExp(`/marketplace/callback/${slug}$`));
 
   // Authorize: Plugboard exchanges the code (client secret and PKCE verifier) and is connected.
   await page.getByRole("button", { name: "Authorize", exact: true }).click();

@@ -27,11 +27,10 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
         .map_err(internal("listing installations failed"))?;
     let servers = PluginInstall::load(&state.db, user.tenant_id, Which::All).await.map_err(internal("loading plugin servers failed"))?;
     // Every plugin server is asked at once; each call has its timeout.
-    let (licenses, connections) = futures::join!(
-        license::for_tenant(&state.db, &state.plugin_servers, &state.licenses, &user, t),
+    let (mut licenses, connections) = futures::join!(
+        license::for_tenant(&state.plugin_servers, &state.licenses, &user, &servers, t),
         connections::status_for(&state, &user, &servers, t),
     );
-    let mut licenses = licenses.map_err(internal("reading licenses failed"))?;
     let mut connections = connections.map_err(internal("reading connections failed"))?;
     for plugin in &mut plugins {
         plugin.license = licenses.remove(plugin.slug.as_str());

@@ -80,11 +80,20 @@ pub fn ProjectsPage() -> impl IntoView {
     let run = ServerAction::<RunPlugin>::new();
     let poll = RwSignal::new(0u32);
     let runs = Resource::new(move || (run.version().get(), poll.get()), |_| plugin_runs());
-    // While a plugin works on a Run, look again shortly (in the browser only).
+    // While a plugin works on a Run, look again shortly (in the browser only), one
+    // look at a time however many Runs start meanwhile.
+    let look_scheduled = StoredValue::new(false);
     Effect::new(move |_| {
         let unfinished = runs.get().and_then(Result::ok).is_some_and(|jobs| jobs.iter().any(|j| j.status == JobStatus::Pending));
-        if unfinished {
-            set_timeout(move || poll.update(|n| *n += 1), POLL_EVERY);
+        if unfinished && !look_scheduled.get_value() {
+            look_scheduled.set_value(true);
+            set_timeout(
+                move || {
+                    look_scheduled.set_value(false);
+                    poll.update(|n| *n += 1);
+                },
+                POLL_EVERY,
+            );
         }
     });
     let context = RunContext { runs, run };

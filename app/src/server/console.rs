@@ -338,7 +338,9 @@ pub async fn update(
     let plugin = validate(&form, policy).map_err(ConsoleError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let current = sqlx::query("SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_client_secret FROM plugins WHERE id = $1")
+    let current = sqlx::query(
+        "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret FROM plugins WHERE id = $1",
+    )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
@@ -346,11 +348,15 @@ pub async fn update(
     if state == ReviewState::InReview {
         return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
     }
-    // What the plugin may reach, and where tenants' content goes.
+    // Another service (or another client at it): the tokens held for the old one must not
+    // be sent there, so those connections end.
+    let oauth_changed = current.try_get::<Option<String>, _>("oauth_config")?.as_deref().and_then(ServiceOAuth::from_json) != plugin.oauth;
+    // What the plugin may reach, and where tenants' content and tokens go.
     let reach_changed = ScopeSet::from_json(&current.try_get::<String, _>("permissions")?) != plugin.scopes
         || redirect_uri::from_json(&current.try_get::<String, _>("redirect_uris")?) != plugin.redirect_uris
         || current.try_get::<Option<String>, _>("server_url")? != plugin.server_url
-        || (current.try_get::<i64, _>("processes_content")? == 1) != plugin.processes_content;
+        || (current.try_get::<i64, _>("processes_content")? == 1) != plugin.processes_content
+        || oauth_changed;
     // An empty secret field keeps the stored secret; no OAuth client, no secret.
     let oauth_client_secret = match seal_service_secret(vault, &plugin, &form) {
         Some(sealed) => Some(sealed),
@@ -388,8 +394,16 @@ pub async fn update(
     .bind(oauth_client_secret)
     .execute(&mut *tx)
     .await?;
+    if oauth_changed {
+        for sql in [
+            "DELETE FROM service_connections WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
+            "DELETE FROM service_connect_requests WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+        }
+    }
     if back_in_review {
-        let reason = "Changed its permissions, redirect URIs or plugin server while published.";
+        let reason = "Changed its permissions, redirect URIs, plugin server or OAuth settings while published.";
         record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some(reason), t).await?;
     }
     tx.commit().await?;
@@ -566,7 +580,7 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug,
     };
     Ok(ConsolePlugin {
         oauth_client_secret_set: r.try_get::<Option<String>, _>("oauth_client_secret")?.is_some(),
-        oauth_callback_url: format!("{}{}", public_url.trim_end_matches('/'), service_oauth::CALLBACK_PATH),
+        oauth_callback_url: service_oauth::callback_url(public_url, slug.as_str()),
         form,
         client_id: r.try_get("client_id")?,
         state: review_state(&r)?,

@@ -140,7 +140,11 @@ pub async fn uninstall(db: &Db, tenant: TenantId, installation: InstallationId) 
     ] {
         sqlx::query(sql).bind(installation.0).execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE plugin_jobs SET status = 'failed', error = 'The plugin was uninstalled.', finished_at = $1 WHERE installation_id = $2 AND status = 'pending'")
+    sqlx::query(
+        "UPDATE plugin_jobs SET status = CASE WHEN deadline_at <= $1 THEN 'timed_out' ELSE 'failed' END, \
+             error = CASE WHEN deadline_at <= $1 THEN NULL ELSE 'The plugin was uninstalled.' END, finished_at = $1 \
+         WHERE installation_id = $2 AND status = 'pending'",
+    )
         .bind(t)
         .bind(installation.0)
         .execute(&mut *tx)

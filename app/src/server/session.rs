@@ -119,10 +119,14 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 
 /// The signed-in user of a plain (non-Leptos) request.
 pub async fn user_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, sqlx::Error> {
-    match token_from_headers(headers) {
-        Some(token) => resolve(&state.db, &state.settings, &token).await,
-        None => Ok(None),
-    }
+    Ok(session_of_request(state, headers).await?.map(|(user, _)| user))
+}
+
+/// The signed-in user of a plain request and the stored hash of their session, for
+/// binding a flow (such as Connect) to the browser session that started it.
+pub async fn session_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<(SessionUser, String)>, sqlx::Error> {
+    let Some(token) = token_from_headers(headers) else { return Ok(None) };
+    Ok(resolve(&state.db, &state.settings, &token).await?.map(|user| (user, hash_token(&token))))
 }
 
 /// Sends a signed-out visitor of a plain route to sign in, and back to `next` after.

@@ -23,6 +23,8 @@ struct World {
 const ALL: &str = "read:projects write:projects read:tasks write:tasks read:users";
 /// The id of the job the matrix finishes.
 const MATRIX_JOB: &str = "job_matrix";
+/// A job of the same plugin in Globex, which Acme's token must not reach.
+const GLOBEX_JOB: &str = "job_globex";
 
 async fn first_id(app: &TestApp, table: &str, tenant: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT x.id FROM {table} x JOIN tenants t ON t.id = x.tenant_id WHERE t.name = $1 ORDER BY x.id LIMIT 1"))
@@ -58,6 +60,18 @@ impl World {
              JOIN tenants t ON t.id = i.tenant_id WHERE p.slug = 'api-user' AND t.name = 'Acme Corp'",
         )
         .bind(MATRIX_JOB)
+        .bind(t)
+        .bind(t + 600)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        // And one of the same plugin's Globex installation.
+        sqlx::query(
+            "INSERT INTO plugin_jobs (id, installation_id, tenant_id, status, created_at, deadline_at) \
+             SELECT $1, i.id, i.tenant_id, 'pending', $2, $3 FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+             JOIN tenants t ON t.id = i.tenant_id WHERE p.slug = 'api-user' AND t.name = 'Globex'",
+        )
+        .bind(GLOBEX_JOB)
         .bind(t)
         .bind(t + 600)
         .execute(app.db.pool())
@@ -204,6 +218,11 @@ async fn another_tenants_objects_are_not_found(backend: Backend) {
         assert_error(s, &b, 404, "not_found", &format!("{} {}", route.method, route.path));
         assert!(!b.to_string().contains(&globex_name));
     }
+    // Another tenant's job, even of the same plugin, is not found, and stays as it was.
+    let (s, _, b) = w.call(Some(&w.full), Method::POST, &format!("/jobs/{GLOBEX_JOB}"), Some(json!({"status": "failed", "error": "hijacked"}))).await;
+    assert_error(s, &b, 404, "not_found", "another tenant's job");
+    let status: String = sqlx::query_scalar("SELECT status FROM plugin_jobs WHERE id = $1").bind(GLOBEX_JOB).fetch_one(w.app.db.pool()).await.unwrap();
+    assert_eq!(status, "pending");
     // Lists hold only the caller's tenant.
     let (_, _, projects) = w.call(Some(&w.full), Method::GET, "/projects?limit=100", None).await;
     let ids: Vec<i64> = projects["data"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();

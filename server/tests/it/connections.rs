@@ -98,18 +98,22 @@ async fn a_plugin_server_that_is_down_is_said_so(backend: Backend) {
     assert!(html.contains("The plugin&#x27;s server cannot be reached.") || html.contains("The plugin's server cannot be reached."), "the page says why");
 }
 
-/// Registers `slug` with Plugboard as the OAuth client of the reference provider.
+/// Registers `slug` with Plugboard as the OAuth client of the reference provider; its
+/// plugin server (the reference's `ok`) also processes content.
 async fn oauth_plugin(app: &TestApp, reference: &Reference, slug: &str, scopes: &str) {
     let authorize = format!("{}/oauth/authorize", reference.base);
     let token = format!("{}/oauth/token", reference.base);
+    let server_url = reference.url("ok");
     let fields = [
+        ("form[server_url]", server_url.as_str()),
+        ("form[processes_content]", "true"),
         ("form[oauth_authorization_url]", authorize.as_str()),
         ("form[oauth_token_url]", token.as_str()),
         ("form[oauth_client_id]", SERVICE_CLIENT_ID),
         ("form[oauth_client_secret]", SERVICE_CLIENT_SECRET),
         ("form[oauth_scopes]", scopes),
     ];
-    published_and_installed(app, reference, slug, &fields, "read:projects").await;
+    published_and_installed(app, reference, slug, &fields, "read:tasks").await;
 }
 
 /// Connect, and the provider's answer handed back to Plugboard by `browser`; the Location Plugboard answers with.
@@ -117,7 +121,7 @@ async fn connect_via_provider(app: &TestApp, starter: &reqwest::Client, finisher
     let authorize = connect(app, starter, slug).await;
     let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
-    assert!(callback.starts_with(&app.url("/marketplace/callback?")), "{callback}");
+    assert!(callback.starts_with(&app.url(&format!("/marketplace/callback/{slug}?"))), "{callback}");
     let res = finisher.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), 303);
     res.headers()["location"].to_str().unwrap().to_owned()
@@ -138,7 +142,7 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     assert_eq!(q["client_id"], SERVICE_CLIENT_ID);
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["code_challenge"].len(), 43);
-    assert_eq!(q["redirect_uri"], app.url("/marketplace/callback"));
+    assert_eq!(q["redirect_uri"], app.url("/marketplace/callback/svc"), "each plugin's service answers at its own address");
     assert_eq!(q["scope"], "tasks profile");
     assert!(q["state"].len() >= 43);
     let verifier: String = sqlx::query_scalar("SELECT pkce_verifier FROM service_connect_requests").fetch_one(app.db.pool()).await.unwrap();
@@ -148,11 +152,17 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     let other_session = app.sign_in("admin@acme.test").await;
     assert_eq!(connect_via_provider(&app, &admin, &other_session, "svc").await, "/installed?connect_error=session");
     assert_eq!(reference.grant_count("authorization_code"), 0, "no code was exchanged");
+    // An answer brought to another plugin's address is refused (the OAuth mix-up attack).
+    let authorize = connect(&app, &admin, "svc").await;
+    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let callback = answer.headers()["location"].to_str().unwrap().to_owned();
+    let elsewhere = admin.get(callback.replace("/callback/svc?", "/callback/other-plugin?")).send().await.unwrap();
+    assert_eq!(elsewhere.headers()["location"], "/installed?connect_error=expired&plugin=svc");
     let authorize = connect(&app, &admin, "svc").await;
     let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     let first = admin.get(&callback).send().await.unwrap();
-    assert_eq!(first.headers()["location"], "/installed?connected=connected&plugin=svc");
+    assert_eq!(first.headers()["location"], "/installed?connected=1&plugin=svc");
     let replay = admin.get(&callback).send().await.unwrap();
     assert_eq!(replay.headers()["location"], "/installed?connect_error=expired");
     assert_eq!(reference.grant_count("authorization_code"), 1);
@@ -170,7 +180,12 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     let (tenant, user) = user_id(&app, "admin@acme.test").await;
     let install = PluginInstall::find(&app.db, tenant, Which::Slug("svc")).await.unwrap().unwrap();
     let token = connections::service_token(&state, &install, user, app::server::now()).await.unwrap();
-    assert!(token.is_some_and(|t| t.starts_with("svc_at_")));
+    assert!(token.as_ref().is_some_and(|t| t.starts_with("svc_at_")));
+    // A Run hands the plugin's server the person's token for its service.
+    let task: i64 = sqlx::query_scalar("SELECT MIN(id) FROM tasks WHERE tenant_id = $1").bind(tenant.0).fetch_one(app.db.pool()).await.unwrap();
+    let run = app.rpc(&admin, "run_plugin", &[("installation_id", install.installation.0.to_string().as_str()), ("task_id", task.to_string().as_str())]).await;
+    assert_eq!(run.status(), 200);
+    assert_eq!(reference.memory.received.lock().unwrap()[0]["serviceAccessToken"].as_str(), token.as_deref());
 
     // Log out forgets the tokens.
     let id = installation_id(&app, "svc").await.to_string();
@@ -180,7 +195,7 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     assert!(connection_of(&app, &admin, "svc").await.contains("Not connected"));
 
     // Connected again, then uninstalled: the tokens go with the installation.
-    assert_eq!(connect_via_provider(&app, &admin, &admin, "svc").await, "/installed?connected=connected&plugin=svc");
+    assert_eq!(connect_via_provider(&app, &admin, &admin, "svc").await, "/installed?connected=1&plugin=svc");
     assert_eq!(app.rpc(&admin, "uninstall_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(left, 0);
@@ -230,11 +245,21 @@ async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
     assert_eq!(token_at(now).await.unwrap(), second, "fresh again: no second refresh");
     assert_eq!(reference.grant_count("refresh_token"), 1);
 
+    // Two uses at once near expiry: one refresh wins, the other uses what it stored (the
+    // service, which rotates refresh tokens, refuses the loser's), and the connection stays.
+    let near = now + 3600 - 60;
+    let (a, b) = tokio::join!(token_at(near), token_at(near));
+    let stored: String = sqlx::query_scalar("SELECT access_token FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
+    assert!(a.is_some() && a == b, "{a:?} {b:?}");
+    assert!(stored.starts_with("v1."));
+    let now = near;
+
     // A service that refuses the refresh ends the connection.
     reference.memory.expires_in.store(10, Ordering::SeqCst);
     let later = now + 3600 - 30;
+    let refreshes = reference.grant_count("refresh_token");
     let third = token_at(later).await.unwrap();
-    assert_eq!(reference.grant_count("refresh_token"), 2);
+    assert_eq!(reference.grant_count("refresh_token"), refreshes + 1);
     reference.memory.forget_refresh_tokens();
     assert_eq!(token_at(later + 5).await, None);
     assert_ne!(third, second);

@@ -279,7 +279,7 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
         actors,
         ["Dana Developer", "Plugboard review", "Dana Developer", "Plugboard review", "Plugboard review", "Dana Developer", "Plugboard review", "Plugboard review"]
     );
-    assert_eq!(plugin.decisions[5].reason.as_deref(), Some("Changed its permissions, redirect URIs or plugin server while published."));
+    assert_eq!(plugin.decisions[5].reason.as_deref(), Some("Changed its permissions, redirect URIs, plugin server or OAuth settings while published."));
     assert_eq!(plugin.review_reason.as_deref(), Some("Its webhook endpoint leaks tokens."));
 }
 

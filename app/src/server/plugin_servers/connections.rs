@@ -94,9 +94,12 @@ fn client_secret(vault: &Vault, install: &PluginInstall) -> Option<String> {
 pub async fn start(state: &AppState, user: &SessionUser, session_hash: &str, slug: &str, now: i64) -> Result<String, ConnectError> {
     let install = PluginInstall::find(&state.db, user.tenant_id, Which::Slug(slug)).await?.ok_or(ConnectError::NotInstalled)?;
     if let Some(config) = &install.oauth {
+        // Abandoned attempts go as new ones come.
+        sqlx::query("DELETE FROM service_connect_requests WHERE expires_at <= $1").bind(now).execute(state.db.pool()).await?;
         let state_value = random_token("");
         let state_hash = sha256_hex(&state_value);
-        let (url, verifier) = service_oauth::authorization_request(config, &state.settings.public_url, &state_value)?;
+        let callback = service_oauth::callback_url(&state.settings.public_url, &install.slug);
+        let (url, verifier) = service_oauth::authorization_request(config, &callback, &state_value)?;
         sqlx::query(
             "INSERT INTO service_connect_requests (state_hash, session_hash, installation_id, user_id, pkce_verifier, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -125,13 +128,15 @@ pub struct CallbackParams {
     pub error: Option<String>,
 }
 
-/// The callback: checks `state` (known, unused, unexpired, this session's), exchanges the
-/// code with the PKCE verifier and stores the tokens sealed. Answers the plugin's slug,
-/// which the error carries too once the request is known.
+/// The callback at `callback_slug`'s address: checks `state` (known, unused, unexpired,
+/// this session's, for this plugin), exchanges the code with the PKCE verifier and
+/// stores the tokens sealed. Answers the plugin's slug, which the error carries too
+/// once the request is known.
 pub async fn finish(
     state: &AppState,
     user: &SessionUser,
     session_hash: &str,
+    callback_slug: &str,
     params: &CallbackParams,
     now: i64,
 ) -> Result<String, (ConnectError, Option<String>)> {
@@ -160,6 +165,10 @@ pub async fn finish(
         .ok_or(fail(ConnectError::NotInstalled))?;
     let slug = install.slug.clone();
     let with_slug = |e: ConnectError| (e, Some(slug.clone()));
+    // An answer that came back to another plugin's address was not meant for this one.
+    if callback_slug != slug {
+        return Err(with_slug(ConnectError::UnknownState));
+    }
     let config = install.oauth.as_ref().ok_or_else(|| with_slug(ConnectError::NoConnect))?;
     if let Some(error) = params.error.as_deref() {
         return Err(with_slug(if error == "access_denied" { ConnectError::Declined } else { TokenError::Refused.into() }));
@@ -172,22 +181,26 @@ pub async fn finish(
         &state.settings.outbound,
         config,
         secret.as_deref(),
-        &state.settings.public_url,
+        &service_oauth::callback_url(&state.settings.public_url, &slug),
         code,
         &verifier,
         now,
     )
     .await
     .map_err(|e| with_slug(e.into()))?;
-    store(&state.db, &state.vault, &install, user.id, &tokens, now).await.map_err(|e| with_slug(e.into()))?;
+    let stored = store(&state.db, &state.vault, &install, user.id, &tokens, now).await.map_err(|e| with_slug(e.into()))?;
+    if !stored {
+        return Err(with_slug(ConnectError::NotInstalled));
+    }
     Ok(slug)
 }
 
-/// Saves a user's tokens, sealed, replacing any earlier ones.
-async fn store(db: &Db, vault: &Vault, install: &PluginInstall, user: UserId, tokens: &ServiceTokens, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Saves a user's first tokens, sealed, replacing any earlier ones, if the installation
+/// is still active (an uninstall during the exchange keeps nothing). `false`: it is not.
+async fn store(db: &Db, vault: &Vault, install: &PluginInstall, user: UserId, tokens: &ServiceTokens, now: i64) -> Result<bool, sqlx::Error> {
+    let stored = sqlx::query(
         "INSERT INTO service_connections (installation_id, user_id, tenant_id, access_token, refresh_token, expires_at, scopes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $8 WHERE EXISTS (SELECT 1 FROM installations WHERE id = $1 AND status = 'active') \
          ON CONFLICT (installation_id, user_id) DO UPDATE SET access_token = excluded.access_token, \
              refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at",
     )
@@ -201,7 +214,25 @@ async fn store(db: &Db, vault: &Vault, install: &PluginInstall, user: UserId, to
     .bind(now)
     .execute(db.pool())
     .await?;
-    Ok(())
+    Ok(stored.rows_affected() == 1)
+}
+
+/// A user's connection as stored (sealed).
+struct Stored {
+    access: String,
+    refresh: Option<String>,
+    expires_at: Option<i64>,
+}
+
+async fn stored(db: &Db, installation: InstallationId, user: UserId) -> Result<Option<Stored>, sqlx::Error> {
+    let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT access_token, refresh_token, expires_at FROM service_connections WHERE installation_id = $1 AND user_id = $2",
+    )
+    .bind(installation.0)
+    .bind(user.0)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(access, refresh, expires_at)| Stored { access, refresh, expires_at }))
 }
 
 async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(), sqlx::Error> {
@@ -214,49 +245,76 @@ async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(
 }
 
 /// The user's access token for the plugin's service, refreshed first when it expires
-/// within `REFRESH_MARGIN_SECS`. `None`: not connected (or no longer: a refused refresh,
-/// or tokens sealed under another key, end the connection).
+/// within `REFRESH_MARGIN_SECS`. `None`: not connected, or no longer (the service refused
+/// the refresh). Refreshes are compare-and-swap on the stored refresh token: of two at
+/// once, one stores its tokens and the other uses them; a Logout or uninstall meanwhile
+/// is not undone.
 pub async fn service_token(state: &AppState, install: &PluginInstall, user: UserId, now: i64) -> Result<Option<String>, ConnectError> {
     let Some(config) = &install.oauth else { return Ok(None) };
-    let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT access_token, refresh_token, expires_at FROM service_connections WHERE installation_id = $1 AND user_id = $2",
-    )
-    .bind(install.installation.0)
-    .bind(user.0)
-    .fetch_optional(state.db.pool())
-    .await?;
-    let Some((sealed_access, sealed_refresh, expires_at)) = row else { return Ok(None) };
-    let vault = &state.vault;
-    let Ok(access) = vault.open(&access_context(install.installation, user), &sealed_access) else {
-        forget(&state.db, install.installation, user).await?;
+    let (db, vault) = (&state.db, &state.vault);
+    let open_access = |row: &Stored| vault.open(&access_context(install.installation, user), &row.access).ok();
+    let Some(row) = stored(db, install.installation, user).await? else { return Ok(None) };
+    let Some(access) = open_access(&row) else {
+        // Sealed under another key: kept (the right key may come back), but unusable here.
+        tracing::error!(plugin = %install.slug, "a service token cannot be opened (another PLUGBOARD_TOKEN_KEY?)");
         return Ok(None);
     };
-    let fresh_enough = expires_at.is_none_or(|at| at - now > REFRESH_MARGIN_SECS);
-    if fresh_enough {
+    if row.expires_at.is_none_or(|at| at - now > REFRESH_MARGIN_SECS) {
         return Ok(Some(access));
     }
-    let refresh_token = sealed_refresh.and_then(|r| vault.open(&refresh_context(install.installation, user), &r).ok());
-    let Some(refresh_token) = refresh_token else {
+    let still_valid = row.expires_at.is_some_and(|at| at > now);
+    let Some(sealed_refresh) = row.refresh.clone() else {
         // Nothing to refresh with: usable until it expires, then connect again.
-        return Ok(expires_at.is_some_and(|at| at > now).then_some(access));
+        return Ok(still_valid.then_some(access));
+    };
+    let Ok(refresh_token) = vault.open(&refresh_context(install.installation, user), &sealed_refresh) else {
+        return Ok(still_valid.then_some(access));
     };
     let secret = client_secret(vault, install);
-    let http = state.plugin_servers.http();
-    match service_oauth::refresh(http, &state.settings.outbound, config, secret.as_deref(), &state.settings.public_url, &refresh_token, now).await {
+    let callback = service_oauth::callback_url(&state.settings.public_url, &install.slug);
+    let refreshed = service_oauth::refresh(state.plugin_servers.http(), &state.settings.outbound, config, secret.as_deref(), &callback, &refresh_token, now).await;
+    let swapped = match &refreshed {
         Ok(tokens) => {
-            store(&state.db, vault, install, user, &tokens, now).await?;
-            Ok(Some(tokens.access_token))
+            sqlx::query(
+                "UPDATE service_connections SET access_token = $1, refresh_token = $2, expires_at = $3, \
+                     scopes = CASE WHEN $4 = '' THEN scopes ELSE $4 END, updated_at = $5 \
+                 WHERE installation_id = $6 AND user_id = $7 AND refresh_token = $8",
+            )
+            .bind(vault.seal(&access_context(install.installation, user), &tokens.access_token))
+            .bind(tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r)))
+            .bind(tokens.expires_at)
+            .bind(&tokens.scopes)
+            .bind(now)
+            .bind(install.installation.0)
+            .bind(user.0)
+            .bind(&sealed_refresh)
+            .execute(db.pool())
+            .await?
+            .rows_affected()
+                == 1
         }
         Err(TokenError::Refused) => {
-            forget(&state.db, install.installation, user).await?;
-            Ok(None)
+            sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
+                .bind(install.installation.0)
+                .bind(user.0)
+                .bind(&sealed_refresh)
+                .execute(db.pool())
+                .await?
+                .rows_affected()
+                == 1
         }
+        Err(_) => false,
+    };
+    match refreshed {
+        Ok(tokens) if swapped => Ok(Some(tokens.access_token)),
+        Err(TokenError::Refused) if swapped => Ok(None),
         // The service is down: the current token still works until it expires.
-        Err(e) if expires_at.is_some_and(|at| at > now) => {
-            tracing::warn!(plugin = %install.slug, error = %e, "refreshing a service token failed; using the current one");
-            Ok(Some(access))
+        Err(TokenError::Failed(e)) => {
+            tracing::warn!(plugin = %install.slug, error = %e, "refreshing a service token failed");
+            if still_valid { Ok(Some(access)) } else { Err(TokenError::Failed(e).into()) }
         }
-        Err(e) => Err(e.into()),
+        // Another refresh, a Logout or an uninstall came first: what is stored now stands.
+        _ => Ok(stored(db, install.installation, user).await?.as_ref().and_then(open_access)),
     }
 }
 

@@ -206,7 +206,12 @@ async fn finish(db: &Db, installation: InstallationId, id: &str, completion: &Co
 pub async fn complete(db: &Db, installation: InstallationId, id: &str, completion: &Completion, now: i64) -> Result<Job, CompleteError> {
     let finished = finish(db, installation, id, completion, now).await?;
     if !finished {
-        expire(db, None, now).await?;
+        // Past its deadline: it has timed out, whether or not a page said so yet.
+        sqlx::query("UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at WHERE id = $1 AND status = 'pending' AND deadline_at <= $2")
+            .bind(id)
+            .bind(now)
+            .execute(db.pool())
+            .await?;
     }
     // Another installation's job is as unknown as a made-up id.
     let owned: Option<i64> = sqlx::query_scalar("SELECT installation_id FROM plugin_jobs WHERE id = $1").bind(id).fetch_optional(db.pool()).await?;
@@ -217,17 +222,13 @@ pub async fn complete(db: &Db, installation: InstallationId, id: &str, completio
     if finished { Ok(job) } else { Err(CompleteError::Finished(job.status)) }
 }
 
-/// Marks pending jobs past their deadline (of one tenant, or all) as timed out.
-async fn expire(db: &Db, tenant: Option<TenantId>, now: i64) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at \
-               WHERE status = 'pending' AND deadline_at <= $1 AND ($2 = 0 OR tenant_id = $2)";
-    sqlx::query(sql).bind(now).bind(tenant.map_or(0, |t| t.0)).execute(db.pool()).await?;
-    Ok(())
-}
-
 /// The tenant's latest Runs, newest first, with those past their deadline timed out.
 pub async fn recent(db: &Db, tenant: TenantId, now: i64) -> Result<Vec<Job>, sqlx::Error> {
-    expire(db, Some(tenant), now).await?;
+    sqlx::query("UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at WHERE tenant_id = $1 AND status = 'pending' AND deadline_at <= $2")
+        .bind(tenant.0)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
     let rows = sqlx::query(&format!(
         "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.tenant_id = $1 ORDER BY j.created_at DESC, j.id DESC LIMIT {RECENT}"
     ))

@@ -2,9 +2,10 @@
 //! server at once, and kept for a minute so that a slow server slows one page view a
 //! minute at most (and never past the call timeout).
 
-use super::client::{CallError, LicenseStatus, PluginServers, Target};
+use super::client::{CallError, LicenseStatus, PluginServers};
+use super::PluginInstall;
 use crate::domain::{LicenseView, SessionUser};
-use crate::server::{markdown, Db};
+use crate::server::markdown;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,42 +33,27 @@ impl LicenseCache {
     }
 }
 
-/// The license of every paid plugin the viewer's tenant has installed, by slug.
+/// The license of every paid plugin among the viewer's tenant's `installs`, by slug.
 pub async fn for_tenant(
-    db: &Db,
     servers: &PluginServers,
     cache: &LicenseCache,
     viewer: &SessionUser,
+    installs: &[PluginInstall],
     now: i64,
-) -> Result<HashMap<String, LicenseView>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT p.id, p.slug, p.client_id, p.server_url, p.webhook_secret FROM installations i JOIN plugins p ON p.id = i.plugin_id \
-         WHERE i.tenant_id = $1 AND i.status = 'active' AND p.monetized = 1 AND p.server_url IS NOT NULL",
-    )
-    .bind(viewer.tenant_id.0)
-    .fetch_all(db.pool())
-    .await?;
-    let asks = rows.into_iter().map(|(plugin_id, slug, client_id, server_url, secret)| async move {
-        let key = (plugin_id, viewer.tenant_id.0);
+) -> HashMap<String, LicenseView> {
+    let asks = installs.iter().filter(|i| i.monetized).filter_map(|install| Some((install, install.target(viewer)?))).map(|(install, target)| async move {
+        let key = (install.plugin_id, viewer.tenant_id.0);
         let answer = match cache.get(key) {
             Some(answer) => answer,
             None => {
-                let target = Target {
-                    server_url,
-                    slug: slug.clone(),
-                    client_id,
-                    signing_secret: secret.unwrap_or_default(),
-                    user_id: viewer.id.0,
-                    tenant_id: viewer.tenant_id.0,
-                };
                 let answer = servers.license_status(&target, now).await;
                 cache.put(key, answer.clone());
                 answer
             }
         };
-        (slug, view(answer, viewer.role.can_manage_plugins()))
+        (install.slug.clone(), view(answer, viewer.role.can_manage_plugins()))
     });
-    Ok(futures::future::join_all(asks).await.into_iter().collect())
+    futures::future::join_all(asks).await.into_iter().collect()
 }
 
 fn view(answer: Answer, for_admin: bool) -> LicenseView {

@@ -31,6 +31,8 @@ pub struct PluginInstall {
     /// The `whsec_…` secret that signs the JWT.
     pub signing_secret: Option<String>,
     pub show_authorization_button: bool,
+    /// A paid plugin: its server reports license status.
+    pub monetized: bool,
     pub processes_content: bool,
     pub oauth: Option<ServiceOAuth>,
     /// The service's client secret, sealed (see `connections::client_secret`).
@@ -71,7 +73,7 @@ impl PluginInstall {
         };
         let sql = format!(
             "SELECT i.id, i.tenant_id, i.granted_scopes, p.id AS plugin_id, p.slug, p.name, p.client_id, p.server_url, p.webhook_secret, \
-                    p.show_authorization_button, p.processes_content, p.oauth_config, p.oauth_client_secret \
+                    p.show_authorization_button, p.monetized, p.processes_content, p.oauth_config, p.oauth_client_secret \
              FROM installations i JOIN plugins p ON p.id = i.plugin_id \
              WHERE i.tenant_id = $1 AND i.status = 'active'{filter} ORDER BY i.id"
         );
@@ -96,6 +98,7 @@ impl PluginInstall {
                     server_url: r.try_get("server_url")?,
                     signing_secret: r.try_get("webhook_secret")?,
                     show_authorization_button: r.try_get::<i64, _>("show_authorization_button")? == 1,
+                    monetized: r.try_get::<i64, _>("monetized")? == 1,
                     processes_content: r.try_get::<i64, _>("processes_content")? == 1,
                     oauth: r.try_get::<Option<String>, _>("oauth_config")?.as_deref().and_then(ServiceOAuth::from_json),
                     oauth_client_secret: r.try_get("oauth_client_secret")?,

@@ -2,11 +2,11 @@
 //! which a Leptos route cannot), each answering with a redirect.
 //! - `POST /marketplace/{slug}/connect` (a form on Installed plugins; cross-origin posts are
 //!   refused by the router) → the plugin's authorization page.
-//! - `GET /marketplace/callback` → back to Installed plugins, connected or told why not.
+//! - `GET /marketplace/callback/{slug}` → back to Installed plugins, connected or told why not.
+//!   Each plugin's service answers at its own address, so an answer cannot be passed off
+//!   as another plugin's (the OAuth "mix-up" attack, RFC 9700 §4.4).
 
 use super::connections::{self, CallbackParams};
-use super::service_oauth::CALLBACK_PATH;
-use crate::server::secrets::sha256_hex;
 use crate::server::{now, session, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -17,35 +17,41 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/marketplace/{slug}/connect", post(connect))
-        .route(CALLBACK_PATH, get(callback))
+        .route("/marketplace/callback/{slug}", get(callback))
 }
 
 /// Back to Installed plugins with what happened: a code the page has a message for,
 /// never text from the request.
 fn back_to_installed(outcome: &str, slug: Option<&str>) -> Response {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair(if outcome == "connected" { "connected" } else { "connect_error" }, outcome);
+    if outcome == "connected" {
+        query.append_pair("connected", "1");
+    } else {
+        query.append_pair("connect_error", outcome);
+    }
     if let Some(slug) = slug {
         query.append_pair("plugin", slug);
     }
     Redirect::to(&format!("/installed?{}", query.finish())).into_response()
 }
 
-/// The signed-in user and the hash of their session, which the flow is bound to.
-async fn who(state: &AppState, headers: &HeaderMap) -> Option<(crate::domain::SessionUser, String)> {
-    let token = session::token_from_headers(headers)?;
-    match session::resolve(&state.db, &state.settings, &token).await {
-        Ok(user) => user.map(|u| (u, sha256_hex(&token))),
+/// The signed-in user and the hash of their session (which the flow is bound to); else
+/// the answer to give: sign in first, or a server error.
+async fn who(state: &AppState, headers: &HeaderMap) -> Result<(crate::domain::SessionUser, String), Response> {
+    match session::session_of_request(state, headers).await {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(session::sign_in_first("/installed")),
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");
-            None
+            Err(axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
     }
 }
 
 async fn connect(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let Some((user, session_hash)) = who(&state, &headers).await else {
-        return session::sign_in_first("/installed");
+    let (user, session_hash) = match who(&state, &headers).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
     };
     match connections::start(&state, &user, &session_hash, &slug, now()).await {
         Ok(url) => Redirect::to(&url).into_response(),
@@ -56,11 +62,17 @@ async fn connect(State(state): State<AppState>, Path(slug): Path<String>, header
     }
 }
 
-async fn callback(State(state): State<AppState>, Query(params): Query<CallbackParams>, headers: HeaderMap) -> Response {
-    let Some((user, session_hash)) = who(&state, &headers).await else {
-        return session::sign_in_first("/installed");
+async fn callback(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(params): Query<CallbackParams>,
+    headers: HeaderMap,
+) -> Response {
+    let (user, session_hash) = match who(&state, &headers).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
     };
-    match connections::finish(&state, &user, &session_hash, &params, now()).await {
+    match connections::finish(&state, &user, &session_hash, &slug, &params, now()).await {
         Ok(slug) => back_to_installed("connected", Some(&slug)),
         Err((e, slug)) => {
             tracing::info!(error = %e, "a Connect callback was refused");

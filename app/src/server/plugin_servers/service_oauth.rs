@@ -13,8 +13,11 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Where Plugboard's OAuth client receives the plugin service's answer.
-pub const CALLBACK_PATH: &str = "/marketplace/callback";
+/// Where Plugboard's OAuth client receives a plugin's service's answer: one address per
+/// plugin, to register at its service.
+pub fn callback_url(public_url: &str, slug: &str) -> String {
+    format!("{}/marketplace/callback/{slug}", public_url.trim_end_matches('/'))
+}
 const MAX_SCOPES: usize = 20;
 
 /// A plugin's `oauth_config` (stored as JSON; the client secret is sealed apart).
@@ -96,12 +99,12 @@ pub struct ServiceTokens {
 
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-fn client(config: &ServiceOAuth, secret: Option<&str>, public_url: &str) -> Result<Client, TokenError> {
+fn client(config: &ServiceOAuth, secret: Option<&str>, callback: &str) -> Result<Client, TokenError> {
     let bad = |what: &str| TokenError::Failed(format!("the plugin's {what} is not a valid URL"));
     let mut client = BasicClient::new(ClientId::new(config.client_id.clone()))
         .set_auth_uri(AuthUrl::new(config.authorization_url.clone()).map_err(|_| bad("authorization URL"))?)
         .set_token_uri(TokenUrl::new(config.token_url.clone()).map_err(|_| bad("token URL"))?)
-        .set_redirect_uri(RedirectUrl::new(format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/'))).map_err(|_| bad("callback"))?);
+        .set_redirect_uri(RedirectUrl::new(callback.to_owned()).map_err(|_| bad("callback"))?);
     if let Some(secret) = secret.filter(|s| !s.is_empty()) {
         client = client.set_client_secret(ClientSecret::new(secret.to_owned()));
     }
@@ -110,10 +113,10 @@ fn client(config: &ServiceOAuth, secret: Option<&str>, public_url: &str) -> Resu
 
 /// The authorization URL to send the browser to, with `state` and a PKCE S256
 /// challenge; the verifier is what the code exchange must present.
-pub fn authorization_request(config: &ServiceOAuth, public_url: &str, state: &str) -> Result<(String, String), TokenError> {
+pub fn authorization_request(config: &ServiceOAuth, callback: &str, state: &str) -> Result<(String, String), TokenError> {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let state = state.to_owned();
-    let (url, _) = client(config, None, public_url)?
+    let (url, _) = client(config, None, callback)?
         .authorize_url(move || CsrfToken::new(state))
         .add_scopes(config.scopes.iter().cloned().map(Scope::new))
         .set_pkce_challenge(challenge)
@@ -131,13 +134,41 @@ fn received(token: oauth2::basic::BasicTokenResponse, now: i64, previous_refresh
     }
 }
 
-fn token_error<RE: std::error::Error + 'static>(
-    err: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
-) -> TokenError {
+/// How much of a token answer is read; more is a bad answer.
+const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    #[error("the token URL cannot be reached")]
+    Unreachable(#[from] reqwest::Error),
+    #[error("the token answer is too large")]
+    TooLarge,
+}
+
+/// Sends a token request through the outbound client, reading at most
+/// `MAX_TOKEN_ANSWER_BYTES` of the answer (the crate's own adapter reads it all).
+async fn send(http: reqwest::Client, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, SendError> {
+    let (parts, body) = request.into_parts();
+    let mut response = http.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body).send().await?;
+    let mut answer = http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        answer = answer.header(name, value);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_TOKEN_ANSWER_BYTES {
+            return Err(SendError::TooLarge);
+        }
+    }
+    answer.body(bytes).map_err(|_| SendError::TooLarge)
+}
+
+fn token_error(err: RequestTokenError<SendError, oauth2::StandardErrorResponse<BasicErrorResponseType>>) -> TokenError {
     match err {
         RequestTokenError::ServerResponse(answer) if matches!(answer.error(), BasicErrorResponseType::InvalidGrant) => TokenError::Refused,
         RequestTokenError::ServerResponse(answer) => TokenError::Failed(format!("the service answered {}", answer.error())),
-        RequestTokenError::Request(_) => TokenError::Failed("the service's token URL cannot be reached".into()),
+        RequestTokenError::Request(e) => TokenError::Failed(format!("the service's {e}")),
         RequestTokenError::Parse(..) | RequestTokenError::Other(_) => TokenError::Failed("the service's token answer cannot be read".into()),
     }
 }
@@ -154,16 +185,16 @@ pub async fn exchange_code(
     policy: &OutboundPolicy,
     config: &ServiceOAuth,
     secret: Option<&str>,
-    public_url: &str,
+    callback: &str,
     code: &str,
     verifier: &str,
     now: i64,
 ) -> Result<ServiceTokens, TokenError> {
     check_token_url(config, policy)?;
-    let token = client(config, secret, public_url)?
+    let token = client(config, secret, callback)?
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()))
-        .request_async(http)
+        .request_async(&|request| send(http.clone(), request))
         .await
         .map_err(token_error)?;
     Ok(received(token, now, None))
@@ -175,14 +206,14 @@ pub async fn refresh(
     policy: &OutboundPolicy,
     config: &ServiceOAuth,
     secret: Option<&str>,
-    public_url: &str,
+    callback: &str,
     refresh_token: &str,
     now: i64,
 ) -> Result<ServiceTokens, TokenError> {
     check_token_url(config, policy)?;
-    let token = client(config, secret, public_url)?
+    let token = client(config, secret, callback)?
         .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
-        .request_async(http)
+        .request_async(&|request| send(http.clone(), request))
         .await
         .map_err(token_error)?;
     Ok(received(token, now, Some(refresh_token)))
@@ -220,7 +251,8 @@ mod tests {
             client_id: "plugboard".into(),
             scopes: vec!["read".into(), "write".into()],
         };
-        let (url, verifier) = authorization_request(&config, "https://plugboard.example.com/", "st4te").unwrap();
+        let callback = callback_url("https://plugboard.example.com/", "time-keeper");
+        let (url, verifier) = authorization_request(&config, &callback, "st4te").unwrap();
         let url = url::Url::parse(&url).unwrap();
         let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(q["tenant"], "x");
@@ -228,7 +260,7 @@ mod tests {
         assert_eq!(q["client_id"], "plugboard");
         assert_eq!(q["state"], "st4te");
         assert_eq!(q["scope"], "read write");
-        assert_eq!(q["redirect_uri"], "https://plugboard.example.com/marketplace/callback");
+        assert_eq!(q["redirect_uri"], "https://plugboard.example.com/marketplace/callback/time-keeper");
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["code_challenge"], crate::server::oauth::pkce::s256(&verifier));
     }
