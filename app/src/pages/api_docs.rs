@@ -212,7 +212,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                         " and later " <code>"POST /api/v1/jobs/{jobId}"</code> " with your access token. A job not finished within 10 minutes times out."</li>
                 </ul>
                 <p>"Or give Plugboard your service's OAuth settings (" <code>"oauth_config"</code> "): it runs the authorization code flow with PKCE as your client, "
-                   "with the redirect URI " <code>"/marketplace/callback"</code> ", keeps each person's tokens encrypted, refreshes them before they expire, "
+                   "with the redirect URI " <code>"/marketplace/callback/{pluginId}"</code> ", keeps each person's tokens encrypted, refreshes them before they expire, "
                    "and sends the access token as " <code>"serviceAccessToken"</code> " with content to process."</p>
             </section>
 

@@ -324,7 +324,7 @@ fn PluginFormFields(
             <legend>"Your service's OAuth (optional)"</legend>
             <p class="hint">
                 "Plugboard can run the OAuth authorization code flow (with PKCE) against your own service, keep each person's tokens encrypted, refresh them, and send the access token with content to process. Register this redirect URI at your service: "
-                <code>{oauth_callback_url.unwrap_or_else(|| "/marketplace/callback on this Plugboard's address".to_owned())}</code>
+                <code>{oauth_callback_url.unwrap_or_else(|| "/marketplace/callback/{slug} on this Plugboard's address".to_owned())}</code>
             </p>
             <label for="oauth-authorization-url">"Authorization URL"</label>
             <input id="oauth-authorization-url" type="url" name="form[oauth_authorization_url]" value=initial.oauth_authorization_url.clone()/>
