@@ -1,7 +1,7 @@
 // A plugin server of the kind partners run, for the end-to-end tests: it answers the
 // Install hand-over by starting the authorization (its own state and PKCE verifier),
-// exchanges the code at Plugboard's token endpoint, creates a task through the REST API,
-// and shows what it got.
+// exchanges the code at Plugboard's token endpoint, creates a task through the REST API
+// (when granted read:projects and write:tasks), and shows what it got.
 // It serves the plugin registered by start-server.sh at /callback, and any number of
 // plugins registered in a test through the developer console at /p/{name}/callback:
 // the test hands it their credentials (POST /p/{name}/credentials), as a developer
@@ -334,20 +334,27 @@ async function installCallback(req, res, url, client) {
   const installation = await api("/installation");
   if (installation.status !== 200) return apiFailed(installation);
   client.accessTokens.set(String(installation.body.tenant_id), tokens.access_token);
-  // Straight away, the plugin does its job through the REST API: a task in the first project.
-  const projects = await api("/projects?limit=1");
-  if (projects.status !== 200) return apiFailed(projects);
-  const project = projects.body.data[0];
-  // An organisation without projects gets no task, and the plugin says so.
-  const created = project
-    ? await api("/tasks", { method: "POST", body: JSON.stringify({ project_id: project.id, title: "Log this week's hours" }) })
-    : null;
-  if (created && created.status !== 201) return apiFailed(created);
+  // Straight away, the plugin does its job through the REST API: a task in the first
+  // project, if it was granted what that takes (a plugin that only reads tasks, such as a
+  // client-side one, adds nothing and says so).
+  const granted = new Set(String(tokens.scope ?? "").split(" "));
+  let outcome = "Not allowed to add tasks";
+  if (granted.has("read:projects") && granted.has("write:tasks")) {
+    const projects = await api("/projects?limit=1");
+    if (projects.status !== 200) return apiFailed(projects);
+    const project = projects.body.data[0];
+    // An organisation without projects gets no task, and the plugin says so.
+    const created = project
+      ? await api("/tasks", { method: "POST", body: JSON.stringify({ project_id: project.id, title: "Log this week's hours" }) })
+      : null;
+    if (created && created.status !== 201) return apiFailed(created);
+    outcome = created ? created.body.title : "No project to add a task to";
+  }
   page(
     res,
     200,
     "Connected to Plugboard",
-    `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(created ? created.body.title : "No project to add a task to")}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
+    `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(outcome)}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
   );
 }
 
@@ -355,7 +362,16 @@ async function installCallback(req, res, url, client) {
 
 const NAME = "([a-z0-9-]+)";
 const routes = [
-  ["GET", /^\/healthz$/, (req, res) => page(res, 200, "ok", "")],
+  // Open to any origin: a client-side plugin's sandboxed frame (origin "null") that
+  // declared this server fetches it to show its CSP lets declared origins through.
+  [
+    "GET",
+    /^\/healthz$/,
+    (req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "access-control-allow-origin": "*" });
+      res.end("ok");
+    },
+  ],
   ["GET", /^\/callback$/, (req, res, url) => installCallback(req, res, url, clients.get("/callback"))],
   [
     "POST",

@@ -56,6 +56,13 @@ export interface TestPlugin {
   /** Plugboard connects to the demo server's OAuth provider as its client (oauth_config). */
   oauth?: boolean;
   /**
+   * A client-side bundle (path to a .js file) uploaded on the plugin's console page right
+   * after registration: a plugin in review cannot get new code, so before any submit.
+   */
+  bundle?: string;
+  /** The network origins its client-side code may reach (the frame's connect-src). */
+  origins?: string[];
+  /**
    * Where it is installed: the developer tries the draft in their own organisation (the
    * default), or it is submitted, published by staff, and installed by admin@acme.test, whose
    * organisation has projects and tasks. The page is left signed in as whoever installed it.
@@ -94,6 +101,7 @@ export async function registerAndInstall(page: Page, request: APIRequestContext,
     await page.locator("#oauth-client-secret").fill(DEMO_SERVICE_CLIENT.secret);
     await page.locator("#oauth-scopes").fill("profile tasks");
   }
+  if (plugin.origins) await page.locator("#plugin-client-origins").fill(plugin.origins.join("\n"));
   await page.getByRole("button", { name: "Register plugin" }).click();
 
   const secrets = page.getByTestId("secrets");
@@ -107,6 +115,8 @@ export async function registerAndInstall(page: Page, request: APIRequestContext,
     },
   });
   expect(configured.ok()).toBeTruthy();
+
+  if (plugin.bundle) await uploadBundle(page, slug, plugin.bundle);
 
   if (plugin.installIn === "acme") {
     await page.goto(`/developer/plugins/${slug}`);
@@ -123,4 +133,14 @@ export async function registerAndInstall(page: Page, request: APIRequestContext,
   await page.goto(`/marketplace/${slug}/install`);
   await page.getByRole("button", { name: "Allow" }).click();
   await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
+}
+
+/** Uploads a client-side bundle (a .js file) on the plugin's console page, as its developer. */
+export async function uploadBundle(page: Page, slug: string, file: string) {
+  await page.goto(`/developer/plugins/${slug}`);
+  await hydrated(page);
+  await page.locator("#bundle-file").setInputFiles(file);
+  await page.getByRole("button", { name: "Upload bundle" }).click();
+  await expect(page.getByTestId("bundle-notice")).toContainText("Uploaded");
+  await expect(page.getByTestId("bundle-current")).toBeVisible();
 }

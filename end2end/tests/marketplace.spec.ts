@@ -57,8 +57,8 @@ test.describe("after hydration", () => {
     const first = await slugs(page);
     await page.getByRole("link", { name: "Next →" }).click();
     await expect(page).toHaveURL(/[?&]page=2/);
-    // 41 published plugins: 40 demo ones and the Timesheet Bridge.
-    await expect(cards(page)).toHaveCount(17);
+    // 43 published plugins: 40 demo ones, the two demo client-side plugins and the Timesheet Bridge.
+    await expect(cards(page)).toHaveCount(19);
     const second = await slugs(page);
     expect(second.filter((s) => first.includes(s))).toEqual([]);
   });

@@ -54,6 +54,7 @@ pub async fn register_plugin(db: &Db, slug: &str, scopes: &str, webhook_url: Opt
         processes_content: false,
         oauth: None,
         oauth_client_secret: None,
+        client_origins: Vec::new(),
         publish: true,
         verified: false,
         developer_id: None,

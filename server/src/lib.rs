@@ -181,12 +181,13 @@ pub fn app_state(config: &Config, db: Db) -> AppState {
     let plugin_servers = PluginServers::new(settings.outbound.clone(), settings.plugin_server_timeout);
     AppState {
         leptos_options: config.leptos_options(),
-        db,
+        db: db.clone(),
         settings: Arc::new(settings),
         webhook_wakeup: Arc::new(tokio::sync::Notify::new()),
         plugin_servers,
         licenses: LicenseCache::default(),
         vault: Arc::new(config.vault.clone()),
+        api_requests: app::server::rate_limit::BatchedCounter::new(db.clone(), app::server::api::WINDOW_SECS),
     }
 }
 

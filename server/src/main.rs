@@ -224,6 +224,7 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
                 processes_content: false,
                 oauth: None,
                 oauth_client_secret: None,
+                client_origins: Vec::new(),
                 publish,
                 verified,
                 developer_id: None,

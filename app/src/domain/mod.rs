@@ -2,6 +2,7 @@
 //! a valid value: parse at the edge, then trust the type.
 
 mod account;
+mod bridge;
 mod category;
 mod ids;
 mod installation;
@@ -12,6 +13,7 @@ mod slug;
 mod work;
 
 pub use account::{Email, Password, Role, SessionUser, TenantName};
+pub use bridge::{BridgeError, BridgeMethod, ClientPlugin};
 pub use category::Category;
 pub use installation::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, JobStatus, JobView, LicenseView, RunnablePlugin};
 pub use ids::{InstallationId, PluginId, TenantId, UserId};

@@ -152,6 +152,9 @@ pub struct PluginForm {
     /// Space-separated.
     #[serde(default)]
     pub oauth_scopes: String,
+    /// Network origins the client-side code may reach, one per line.
+    #[serde(default)]
+    pub client_origins: String,
 }
 
 /// The console's front page: the developer profile and its plugins.
@@ -192,6 +195,8 @@ pub struct ConsolePlugin {
     pub oauth_client_secret_set: bool,
     /// The redirect URI to register at the plugin's service for Plugboard's OAuth client.
     pub oauth_callback_url: String,
+    /// The uploaded client-side bundle: its SHA-256 and size in bytes.
+    pub bundle: Option<(String, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

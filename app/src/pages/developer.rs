@@ -147,6 +147,24 @@ fn icon_problem(code: &str) -> &'static str {
     }
 }
 
+/// What the console says after a bundle upload (`?bundle=` or `?bundle_error=`).
+fn bundle_notice(query: &leptos_router::params::ParamsMap) -> Option<(bool, &'static str)> {
+    if let Some(code) = query.get("bundle_error") {
+        return Some((true, match code.as_str() {
+            "too-large" => "The bundle must be at most 512 KiB.",
+            "type" => "Upload the plugin's JavaScript: one UTF-8 .js file (not a page).",
+            "missing" => "Choose a JavaScript file first.",
+            "in-review" => "Staff are reviewing this plugin as submitted: upload new code once they decide.",
+            _ => "The upload could not be read. Please try again.",
+        }));
+    }
+    query.get("bundle").map(|done| (false, if done == "in-review" {
+        "Uploaded. The published plugin's new code is back in review, out of the marketplace until staff publish it again."
+    } else {
+        "Uploaded. Organisations that install the plugin see it on their Projects page."
+    }))
+}
+
 /// An error as the console shows it by a form. Field problems are shown on their fields,
 /// so the summary only points at them.
 fn error_view(err: &AppError) -> impl IntoView {
@@ -346,6 +364,10 @@ fn PluginFormFields(
             <input id="oauth-scopes" type="text" name="form[oauth_scopes]" value=initial.oauth_scopes.clone()/>
             {message("oauth_scopes")}
         </fieldset>
+        <label for="plugin-client-origins">"Network origins your client-side code may reach, one per line (optional)"</label>
+        <textarea id="plugin-client-origins" name="form[client_origins]" rows="2" placeholder="https://api.example.com">{initial.client_origins.clone()}</textarea>
+        <p class="hint">"Exact origins, https (http only on 127.0.0.1 and localhost). Everything else is blocked in the plugin's frame."</p>
+        {message("client_origins")}
     }
 }
 
@@ -520,6 +542,28 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                     <button type="submit" class="button">"Upload icon"</button>
                 </form>
             </div>
+        </section>
+
+        <section class="panel bundle-upload" data-testid="bundle">
+            <h2>"Client-side code"</h2>
+            <p class="muted">
+                "A JavaScript bundle that runs in a sandboxed frame on your users' Projects page and calls Plugboard through "
+                <a href="/docs/api#client-plugins" rel="external">"the bridge"</a>
+                ", limited to the permissions they grant. It may reach only the network origins you declare below."
+            </p>
+            {plugin.bundle.clone().map(|(sha256, bytes)| view! {
+                <p data-testid="bundle-current">"Current bundle: " <code>{format!("{}…", &sha256[..12.min(sha256.len())])}</code> {format!(" · {} KiB", (bytes + 1023) / 1024)}</p>
+            })}
+            <form method="post" enctype="multipart/form-data" action=format!("/developer/plugins/{slug}/bundle") class="stacked-form">
+                <label for="bundle-file">"Upload the bundle (one .js file, at most 512 KiB)"</label>
+                <input id="bundle-file" type="file" name="bundle" accept=".js,text/javascript" required/>
+                {move || query.with(bundle_notice).map(|(is_error, text)| if is_error {
+                    view! { <p class="form-error" role="alert" data-testid="bundle-notice">{text}</p> }.into_any()
+                } else {
+                    view! { <p class="notice" role="status" data-testid="bundle-notice">{text}</p> }.into_any()
+                })}
+                <button type="submit" class="button">"Upload bundle"</button>
+            </form>
         </section>
 
         <section class="panel">

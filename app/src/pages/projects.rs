@@ -4,6 +4,7 @@
 use crate::domain::{JobStatus, JobView, ProjectBoard, RunnablePlugin, TaskCard, TaskStatus, WorkOverview};
 use crate::error::AppError;
 use crate::components::format::format_date;
+use crate::components::client_plugins::ClientPluginPanels;
 use crate::components::layout::SignInPrompt;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -75,38 +76,47 @@ const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| projects_overview());
+    // A client-side plugin that changed a task has the boards read again.
+    let changed = RwSignal::new(0u32);
+    let overview = Resource::new(move || changed.get(), |_| projects_overview());
     let runnable = Resource::new(|| (), |_| runnable_plugins());
     let run = ServerAction::<RunPlugin>::new();
-    let poll = RwSignal::new(0u32);
-    let runs = Resource::new(move || (run.version().get(), poll.get()), |_| plugin_runs());
-    // While a plugin works on a Run, look again shortly (in the browser only), one
-    // look at a time however many Runs start meanwhile.
+    let runs = Resource::new(move || run.version().get(), |_| plugin_runs());
+    // The Runs the rows show: filled from `runs` by the page's one Suspend (a resource read
+    // in many Suspense boundaries can stall server rendering: leptos#4851), then kept
+    // fresh by polling while a plugin works on one.
+    let jobs = RwSignal::new(Vec::<JobView>::new());
     let look_scheduled = StoredValue::new(false);
     Effect::new(move |_| {
-        let unfinished = runs.get().and_then(Result::ok).is_some_and(|jobs| jobs.iter().any(|j| j.status == JobStatus::Pending));
+        let unfinished = jobs.with(|jobs| jobs.iter().any(|j| j.status == JobStatus::Pending));
         if unfinished && !look_scheduled.get_value() {
             look_scheduled.set_value(true);
             set_timeout(
                 move || {
-                    look_scheduled.set_value(false);
-                    poll.update(|n| *n += 1);
+                    leptos::task::spawn_local(async move {
+                        if let Ok(latest) = plugin_runs().await {
+                            jobs.set(latest);
+                        }
+                        look_scheduled.set_value(false);
+                    });
                 },
                 POLL_EVERY,
             );
         }
     });
-    let context = RunContext { runs, run };
+    let context = RunContext { jobs, run };
     view! {
         <Title text="Projects"/>
         <section class="hero">
             <h1>"Projects and tasks"</h1>
             <p class="muted">"Your organisation's work. What a plugin added or changed is marked with its name."</p>
         </section>
+        <ClientPluginPanels on_change=move |_| changed.update(|n| *n += 1)/>
         {move || run.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
             {move || Suspend::new(async move {
                 let plugins = runnable.await.unwrap_or_default();
+                jobs.set(runs.await.unwrap_or_default());
                 match overview.await {
                     Err(AppError::NotSignedIn) => view! {
                         <SignInPrompt message="Sign in to see your organisation's projects." next="/projects"/>
@@ -135,7 +145,7 @@ pub fn ProjectsPage() -> impl IntoView {
 /// What a task row needs to Run plugins and show their jobs.
 #[derive(Clone, Copy)]
 struct RunContext {
-    runs: Resource<Result<Vec<JobView>, AppError>>,
+    jobs: RwSignal<Vec<JobView>>,
     run: ServerAction<RunPlugin>,
 }
 
@@ -176,7 +186,7 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
     let TaskCard { task, assignee, activity } = card;
     let status = task.status;
     let task_id = task.id;
-    let RunContext { runs, run } = context;
+    let RunContext { jobs, run } = context;
     view! {
         <li class="task-row" data-task-id=task.id>
             <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
@@ -196,16 +206,14 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
                     <button type="submit" class="button" disabled=move || run.pending().get()>"Run"</button>
                 </ActionForm>
             })}
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let jobs: Vec<JobView> = runs.await.unwrap_or_default().into_iter().filter(|j| j.task_id == Some(task_id)).take(5).collect();
-                    (!jobs.is_empty()).then(|| view! {
-                        <ul class="job-list" aria-label="Runs">
-                            {jobs.into_iter().map(|job| view! { <JobRow job/> }).collect_view()}
-                        </ul>
-                    })
-                })}
-            </Transition>
+            {move || {
+                let mine: Vec<JobView> = jobs.with(|all| all.iter().filter(|j| j.task_id == Some(task_id)).take(5).cloned().collect());
+                (!mine.is_empty()).then(|| view! {
+                    <ul class="job-list" aria-label="Runs">
+                        {mine.into_iter().map(|job| view! { <JobRow job/> }).collect_view()}
+                    </ul>
+                })
+            }}
         </li>
     }
 }

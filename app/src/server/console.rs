@@ -130,6 +130,8 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
         registry::parse_endpoint_url(&form.server_url, policy).map(Some)
     };
     check("server_url", server_url.as_ref().map(|_| ()).map_err(Clone::clone));
+    let client_origins = super::client_plugins::parse_origins(&form.client_origins);
+    check("client_origins", client_origins.as_ref().map(|_| ()).map_err(Clone::clone));
     let oauth = ServiceOAuth::parse_form(&form.oauth_authorization_url, &form.oauth_token_url, &form.oauth_client_id, &form.oauth_scopes, policy);
     if let Err(oauth_errors) = &oauth {
         errors.extend(oauth_errors.iter().cloned());
@@ -157,6 +159,7 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
                 oauth: oauth.unwrap_or_default(),
                 // Sealed by `create` and `update`, which hold the vault.
                 oauth_client_secret: None,
+                client_origins: client_origins.unwrap_or_default(),
                 publish: false,
                 verified: false,
                 developer_id: None,
@@ -301,7 +304,7 @@ fn seal_service_secret(vault: &Vault, plugin: &NewPlugin, form: &PluginForm) -> 
 }
 
 /// The id of the developer's plugin with this slug.
-async fn owned(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<i64, ConsoleError> {
+pub(crate) async fn owned(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<i64, ConsoleError> {
     require_developer(developer)?;
     sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
         .bind(slug.as_str())
@@ -339,7 +342,8 @@ pub async fn update(
     let t = now();
     let mut tx = db.begin_write().await?;
     let current = sqlx::query(
-        "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret FROM plugins WHERE id = $1",
+        "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret, client_origins \
+         FROM plugins WHERE id = $1",
     )
         .bind(id)
         .fetch_one(&mut *tx)
@@ -356,7 +360,8 @@ pub async fn update(
         || redirect_uri::from_json(&current.try_get::<String, _>("redirect_uris")?) != plugin.redirect_uris
         || current.try_get::<Option<String>, _>("server_url")? != plugin.server_url
         || (current.try_get::<i64, _>("processes_content")? == 1) != plugin.processes_content
-        || oauth_changed;
+        || oauth_changed
+        || serde_json::from_str::<Vec<String>>(&current.try_get::<String, _>("client_origins")?).unwrap_or_default() != plugin.client_origins;
     // An empty secret field keeps the stored secret; no OAuth client, no secret.
     let oauth_client_secret = match seal_service_secret(vault, &plugin, &form) {
         Some(sealed) => Some(sealed),
@@ -368,7 +373,7 @@ pub async fn update(
         "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
              server_url = $13, show_authorization_button = $14, monetized = $15, \
-             processes_content = $16, oauth_config = $17, oauth_client_secret = $18, \
+             processes_content = $16, oauth_config = $17, oauth_client_secret = $18, client_origins = $19, \
              review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
              is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
              submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
@@ -392,6 +397,7 @@ pub async fn update(
     .bind(i64::from(plugin.processes_content))
     .bind(plugin.oauth.as_ref().map(ServiceOAuth::to_json))
     .bind(oauth_client_secret)
+    .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
     .execute(&mut *tx)
     .await?;
     if oauth_changed {
@@ -546,7 +552,9 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug,
     let r = sqlx::query(
         "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
                 client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
-                server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret \
+                server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, \
+                (SELECT sha256 FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_sha256, \
+                (SELECT CAST(LENGTH(bytes) AS BIGINT) FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_bytes \
          FROM plugins WHERE id = $1",
     )
     .bind(id)
@@ -577,10 +585,15 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug,
         oauth_client_id: oauth.as_ref().map(|o| o.client_id.clone()).unwrap_or_default(),
         oauth_client_secret: String::new(),
         oauth_scopes: oauth.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
+        client_origins: serde_json::from_str::<Vec<String>>(&r.try_get::<String, _>("client_origins")?).unwrap_or_default().join("\n"),
     };
     Ok(ConsolePlugin {
         oauth_client_secret_set: r.try_get::<Option<String>, _>("oauth_client_secret")?.is_some(),
         oauth_callback_url: service_oauth::callback_url(public_url, slug.as_str()),
+        bundle: match (r.try_get::<Option<String>, _>("bundle_sha256")?, r.try_get::<Option<i64>, _>("bundle_bytes")?) {
+            (Some(sha), Some(bytes)) => Some((sha, bytes)),
+            _ => None,
+        },
         form,
         client_id: r.try_get("client_id")?,
         state: review_state(&r)?,

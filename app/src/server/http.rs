@@ -20,6 +20,8 @@ pub fn router(state: AppState) -> Router {
         .merge(super::api::router(state.clone()))
         .merge(super::icons::router())
         .merge(super::plugin_servers::routes::router())
+        .merge(super::client_plugins::bundles::router())
+        .merge(super::client_plugins::frame::router())
         .leptos_routes(&state, routes, move || crate::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::shell))
         .layer(middleware::from_fn(refuse_cross_origin_posts))

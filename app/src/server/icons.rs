@@ -31,19 +31,11 @@ async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers
         Err(e) => return server_error(e),
     };
     let Ok(slug) = PluginSlug::parse(&slug) else { return StatusCode::NOT_FOUND.into_response() };
-    let mut bytes = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("icon") => match field.bytes().await {
-                Ok(b) => bytes = Some(b),
-                Err(_) => return back_with("unreadable"),
-            },
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(_) => return back_with("unreadable"),
-        }
-    }
-    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else { return back_with("missing") };
+    let bytes = match file_field(&mut form, "icon").await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return back_with("missing"),
+        Err(()) => return back_with("unreadable"),
+    };
     match console::upload_icon(&state.db, &user, &slug, &bytes).await {
         Ok(_) => Redirect::to(&page).into_response(),
         Err(IconError::TooLarge) => back_with("too-large"),
@@ -55,6 +47,18 @@ async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// The bytes of the multipart form's file field `name`; `None` when it is missing or
+/// empty, `Err` when the form cannot be read.
+pub(crate) async fn file_field(form: &mut Multipart, name: &str) -> Result<Option<axum::body::Bytes>, ()> {
+    let mut bytes = None;
+    while let Some(field) = form.next_field().await.map_err(|_| ())? {
+        if field.name() == Some(name) {
+            bytes = Some(field.bytes().await.map_err(|_| ())?);
+        }
+    }
+    Ok(bytes.filter(|b| !b.is_empty()))
 }
 
 /// `GET /icons/{slug}`: the uploaded image, with its sniffed type, in a sandbox. An

@@ -34,6 +34,8 @@ pub struct NewPlugin {
     /// (sealed by the caller, which holds the vault).
     pub oauth: Option<super::plugin_servers::service_oauth::ServiceOAuth>,
     pub oauth_client_secret: Option<String>,
+    /// Network origins its client-side code may reach (DESIGN.md §7).
+    pub client_origins: Vec<String>,
     pub publish: bool,
     pub verified: bool,
     pub developer_id: Option<i64>,
@@ -104,8 +106,8 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     let inserted = sqlx::query(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
     )
     .bind(plugin.slug.as_str())
     .bind(plugin.name.trim())
@@ -131,6 +133,7 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     .bind(i64::from(plugin.processes_content))
     .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
     .bind(plugin.oauth_client_secret.as_deref())
+    .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
     .execute(db.pool())
     .await;
     match inserted {

@@ -98,6 +98,32 @@ const DEMO_TENANTS: &[DemoTenant] = &[
     DemoTenant { name: "Hooli", domain: "hooli.test", people: &[("owner", "Gavin Belson", Role::Owner)] },
 ];
 
+/// A demo client-side plugin: its bundle runs in a sandboxed frame (DESIGN.md §7).
+struct DemoClientPlugin {
+    slug: &'static str,
+    name: &'static str,
+    description: &'static str,
+    scopes: &'static [Scope],
+    bundle: &'static str,
+}
+
+const DEMO_CLIENT_PLUGINS: &[DemoClientPlugin] = &[
+    DemoClientPlugin {
+        slug: "task-counter",
+        name: "Task Counter",
+        description: "Counts your tasks by status, right on the Projects page.\n\nA client-side plugin: it runs in a sandboxed frame and only reads tasks.",
+        scopes: &[ReadTasks],
+        bundle: include_str!("demo_plugins/task-counter.js"),
+    },
+    DemoClientPlugin {
+        slug: "quick-add",
+        name: "Quick Add",
+        description: "Add a task to any project in one line, and see the latest ones.\n\nA client-side plugin: it runs in a sandboxed frame with the permissions you grant.",
+        scopes: &[ReadProjects, WriteTasks],
+        bundle: include_str!("demo_plugins/quick-add.js"),
+    },
+];
+
 /// Acme's installed plugins (its admin sees them marked Installed).
 const ACME_INSTALLED: &[&str] = &["slack-bridge", "github-sync", "burndown-charts", "recurring-tasks", "zapier-connector", "time-billing"];
 
@@ -259,6 +285,43 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
                 .execute(&mut *tx)
                 .await?;
         }
+    }
+
+    // Two client-side plugins (DESIGN.md §7), installed in Acme: they run on its Projects page.
+    let acme = &tenants[0];
+    for (i, demo) in DEMO_CLIENT_PLUGINS.iter().enumerate() {
+        let created = started - (400 + i as i64) * 86_400;
+        let plugin_id: i64 = sqlx::query_scalar(
+            "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, is_verified, is_published, \
+                 client_id, client_secret_hash, permissions, redirect_uris, kind, developer_id, created_at, updated_at, review_state) \
+             VALUES ($1, $2, $3, 'Plugboard Labs', $4, 'productivity', 1, 1, 1, $5, $6, $7, $8, 'client', $9, $10, $10, 'published') RETURNING id",
+        )
+        .bind(demo.slug)
+        .bind(demo.name)
+        .bind(demo.description)
+        .bind(format!("https://{}.example.com", demo.slug))
+        .bind(super::registry::new_client_id())
+        .bind(unusable_secret_hash())
+        .bind(scopes_json(demo.scopes))
+        .bind(serde_json::json!([format!("https://{}.example.com/oauth/callback", demo.slug)]).to_string())
+        .bind(developer.0)
+        .bind(created)
+        .fetch_one(&mut *tx)
+        .await?;
+        super::client_plugins::bundles::store(&mut tx, plugin_id, demo.bundle.as_bytes(), created).await?;
+        sqlx::query(
+            "INSERT INTO installations (plugin_id, tenant_id, granted_scopes, status, installed_by, installed_at, updated_at) \
+             VALUES ($1, $2, $3, 'active', $4, $5, $5)",
+        )
+        .bind(plugin_id)
+        .bind(acme.0 .0)
+        .bind(scopes_json(demo.scopes))
+        .bind(acme.1[0])
+        .bind(created + 86_400)
+        .execute(&mut *tx)
+        .await?;
+        report.plugins += 1;
+        report.installations += 1;
     }
 
     // The demo installations' history, for the developer console's charts.

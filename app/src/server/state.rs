@@ -75,6 +75,8 @@ pub struct AppState {
     pub licenses: super::plugin_servers::license::LicenseCache,
     /// Seals what Plugboard must read back: tokens it holds for plugins' services.
     pub vault: Arc<super::vault::Vault>,
+    /// Requests per installation in the current window, REST API and bridge calls alike.
+    pub api_requests: Arc<super::rate_limit::BatchedCounter>,
 }
 
 impl AppState {

@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod api_property;
 mod cli;
+mod client_plugins;
 mod common;
 mod health;
 mod marketplace;

@@ -27,7 +27,7 @@ async fn grid_lists_published_plugins_most_installed_first(backend: Backend) {
     assert_eq!(slugs.len(), 24, "one page of 24");
     assert_eq!(&slugs[..3], ["github-sync", "zapier-connector", "slack-bridge"]);
     assert!(!html.contains("secret-draft"), "unpublished plugins stay out");
-    assert!(html.contains("1–24 of 40 plugins"), "count shown");
+    assert!(html.contains("1–24 of 42 plugins"), "count shown");
     let card = card_html(&html, "github-sync");
     for part in ["GitHub Sync", "by ", "Octoforge", "Developer tools", "31,200", "Verified", "★"] {
         assert!(card.contains(part), "card lacks {part}: {card}");
@@ -42,9 +42,9 @@ async fn second_page_continues_the_first(backend: Backend) {
     let (_, first) = app.get_html(&client, "/marketplace").await;
     let (_, second) = app.get_html(&client, "/marketplace?page=2").await;
     let (a, b) = (card_slugs(&first), card_slugs(&second));
-    assert_eq!(b.len(), 16);
+    assert_eq!(b.len(), 18);
     assert!(a.iter().all(|s| !b.contains(s)), "pages do not overlap");
-    assert!(second.contains("25–40 of 40 plugins"));
+    assert!(second.contains("25–42 of 42 plugins"));
     assert!(second.contains("rel=\"prev\""));
 }
 

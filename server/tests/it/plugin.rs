@@ -39,6 +39,7 @@ impl TestPlugin {
             processes_content: false,
             oauth: None,
             oauth_client_secret: None,
+            client_origins: Vec::new(),
             publish: true,
             verified: true,
             developer_id: None,

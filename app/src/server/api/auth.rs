@@ -40,11 +40,17 @@ impl Caller {
 pub const WINDOW_SECS: i64 = 60;
 
 /// What the authentication middleware needs: the app, and this instance's counter of
-/// API requests per installation.
+/// API requests per installation (the one `AppState::api_requests`, which a
+/// client-side plugin's bridge calls count on too).
 #[derive(Clone)]
 pub struct Gate {
     pub state: AppState,
     pub requests: Arc<BatchedCounter>,
+}
+
+/// The rate-limit key of an installation's API and bridge calls.
+pub fn rate_key(installation: InstallationId) -> String {
+    format!("api:{installation}")
 }
 
 /// Middleware on every `/api/v1` route that needs a token.
@@ -58,7 +64,7 @@ pub async fn authenticate(State(gate): State<Gate>, mut request: Request, next: 
     };
     let limit = state.settings.api_requests_per_minute;
     let t = now();
-    let hits = requests.record(&format!("api:{}", caller.installation), t);
+    let hits = requests.record(&rate_key(caller.installation), t);
     let reset = WINDOW_SECS - t.rem_euclid(WINDOW_SECS);
     let mut response = if hits > limit {
         ApiError::RateLimited { retry_after: reset }.into_response()

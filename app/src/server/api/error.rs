@@ -72,6 +72,14 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The same answer for a client-side plugin's bridge call: `{code, message, field?}`.
+    pub fn to_bridge(&self) -> crate::domain::BridgeError {
+        let (_, code, message, field) = self.parts();
+        crate::domain::BridgeError { code: code.to_owned(), message, field }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "API request failed on the database");

@@ -53,6 +53,15 @@ fn clean(message: String) -> String {
     }
 }
 
+/// A JSON value already parsed (a bridge call's `params`) as `T`, with the same errors as
+/// a body: the field named, unknown fields refused.
+pub(crate) fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::bad_request((path != ".").then_some(path), clean(err.inner().to_string()))
+    })
+}
+
 /// Query parameters, each named when it is wrong.
 pub struct ApiQuery<T>(pub T);
 

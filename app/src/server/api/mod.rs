@@ -10,14 +10,14 @@ mod extract;
 mod installation;
 mod jobs;
 mod pagination;
-mod projects;
-mod tasks;
+pub(crate) mod projects;
+pub(crate) mod tasks;
 
-pub use auth::Caller;
+pub use auth::{rate_key, Caller, WINDOW_SECS};
 pub use error::ApiError;
+pub(crate) use extract::from_json_value;
 pub use extract::MAX_BODY_BYTES;
 
-use super::rate_limit::BatchedCounter;
 use super::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -105,7 +105,7 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router<AppState> {
     let (routes, doc) = documented();
     let doc = std::sync::Arc::new(doc);
-    let gate = auth::Gate { requests: BatchedCounter::new(state.db.clone(), auth::WINDOW_SECS), state };
+    let gate = auth::Gate { requests: state.api_requests.clone(), state };
     let authenticated = routes
         .layer(axum::middleware::from_fn_with_state(gate, auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));

@@ -51,10 +51,15 @@ pub struct UpdateProject {
 #[utoipa::path(get, path = "/projects", tag = "projects", security(("bearer" = ["read:projects"])), params(ProjectQuery),
     responses((status = 200, body = List<Project>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_projects(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiQuery(q): ApiQuery<ProjectQuery>) -> Result<Json<List<Project>>, ApiError> {
+    list(&state, &caller, q).await.map(Json)
+}
+
+/// `GET /projects`, for any caller (a client-side plugin's bridge too).
+pub(crate) async fn list(state: &AppState, caller: &Caller, q: ProjectQuery) -> Result<List<Project>, ApiError> {
     caller.require(Scope::ReadProjects)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
-    Ok(Json(work::list_projects(&state.db, caller.tenant, q.archived, after, limit).await?.into()))
+    Ok(work::list_projects(&state.db, caller.tenant, q.archived, after, limit).await?.into())
 }
 
 /// One project.

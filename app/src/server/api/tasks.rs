@@ -68,11 +68,16 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 #[utoipa::path(get, path = "/tasks", tag = "tasks", security(("bearer" = ["read:tasks"])), params(TaskQuery),
     responses((status = 200, body = List<Task>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_tasks(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiQuery(q): ApiQuery<TaskQuery>) -> Result<Json<List<Task>>, ApiError> {
+    list(&state, &caller, q).await.map(Json)
+}
+
+/// `GET /tasks`, for any caller (a client-side plugin's bridge too).
+pub(crate) async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> Result<List<Task>, ApiError> {
     caller.require(Scope::ReadTasks)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
     let filter = work::TaskFilter { status: q.status, project_id: q.project_id };
-    Ok(Json(work::list_tasks(&state.db, caller.tenant, filter, after, limit).await?.into()))
+    Ok(work::list_tasks(&state.db, caller.tenant, filter, after, limit).await?.into())
 }
 
 /// One task.
@@ -87,6 +92,11 @@ pub async fn get_task(State(state): State<AppState>, Extension(caller): Extensio
 #[utoipa::path(post, path = "/tasks", tag = "tasks", security(("bearer" = ["write:tasks"])), request_body = CreateTask,
     responses((status = 201, body = Task), (status = 403, body = ErrorBody)))]
 pub async fn create_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateTask>) -> Result<(StatusCode, Json<Task>), ApiError> {
+    Ok((StatusCode::CREATED, Json(create(&state, &caller, body).await?)))
+}
+
+/// `POST /tasks`, for any caller (a client-side plugin's bridge too).
+pub(crate) async fn create(state: &AppState, caller: &Caller, body: CreateTask) -> Result<Task, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let new = work::NewTask {
         project_id: body.project_id.0,
@@ -95,14 +105,18 @@ pub async fn create_task(State(state): State<AppState>, Extension(caller): Exten
         assignee_id: body.assignee_id.map(|a| a.0),
         due_date: body.due_date,
     };
-    let task = work::create_task(&state.db, caller.tenant, &new, Some(caller.installation)).await?;
-    Ok((StatusCode::CREATED, Json(task)))
+    Ok(work::create_task(&state.db, caller.tenant, &new, Some(caller.installation)).await?)
 }
 
 /// Changes the given fields of a task.
 #[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)), request_body = UpdateTask,
     responses((status = 200, body = Task), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
+    update(&state, &caller, id, body).await.map(Json)
+}
+
+/// `PATCH /tasks/{id}`, for any caller (a client-side plugin's bridge too).
+pub(crate) async fn update(state: &AppState, caller: &Caller, id: i64, body: UpdateTask) -> Result<Task, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let patch = work::TaskPatch {
         project_id: body.project_id.map(|p| p.0),
@@ -111,7 +125,7 @@ pub async fn update_task(State(state): State<AppState>, Extension(caller): Exten
         assignee_id: body.assignee_id.map(|a| a.map(|a| a.0)),
         due_date: body.due_date,
     };
-    Ok(Json(work::update_task(&state.db, caller.tenant, id, &patch, Some(caller.installation)).await?))
+    Ok(work::update_task(&state.db, caller.tenant, id, &patch, Some(caller.installation)).await?)
 }
 
 /// Deletes a task.

@@ -37,6 +37,19 @@ pub struct PluginInstall {
     pub oauth: Option<ServiceOAuth>,
     /// The service's client secret, sealed (see `connections::client_secret`).
     pub oauth_client_secret: Option<String>,
+    /// Client-side code (DESIGN.md §7), if it ships any.
+    pub bundle: Option<Bundle>,
+    /// The network origins its client-side code may reach.
+    pub client_origins: Vec<String>,
+}
+
+/// A client-side plugin's stored bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// Hex SHA-256 of the bytes: its address, `/bundles/{sha256}.js`.
+    pub sha256: String,
+    /// Subresource Integrity, `sha384-…`.
+    pub integrity: String,
 }
 
 /// Which of a tenant's installations to load.
@@ -73,8 +86,9 @@ impl PluginInstall {
         };
         let sql = format!(
             "SELECT i.id, i.tenant_id, i.granted_scopes, p.id AS plugin_id, p.slug, p.name, p.client_id, p.server_url, p.webhook_secret, \
-                    p.show_authorization_button, p.monetized, p.processes_content, p.oauth_config, p.oauth_client_secret \
-             FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+                    p.show_authorization_button, p.monetized, p.processes_content, p.oauth_config, p.oauth_client_secret, \
+                    p.client_origins, b.sha256, b.integrity \
+             FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN plugin_bundles b ON b.plugin_id = p.id \
              WHERE i.tenant_id = $1 AND i.status = 'active'{filter} ORDER BY i.id"
         );
         let mut query = sqlx::query(&sql).bind(tenant.0);
@@ -102,6 +116,11 @@ impl PluginInstall {
                     processes_content: r.try_get::<i64, _>("processes_content")? == 1,
                     oauth: r.try_get::<Option<String>, _>("oauth_config")?.as_deref().and_then(ServiceOAuth::from_json),
                     oauth_client_secret: r.try_get("oauth_client_secret")?,
+                    bundle: match (r.try_get::<Option<String>, _>("sha256")?, r.try_get::<Option<String>, _>("integrity")?) {
+                        (Some(sha256), Some(integrity)) => Some(Bundle { sha256, integrity }),
+                        _ => None,
+                    },
+                    client_origins: serde_json::from_str(&r.try_get::<String, _>("client_origins")?).unwrap_or_default(),
                 })
             })
             .collect()

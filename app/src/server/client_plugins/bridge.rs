@@ -1,0 +1,62 @@
+//! A client-side plugin's call, relayed by the host page (DESIGN.md §7). The host checked
+//! it first; here it is checked again (the installation is the signed-in user's tenant's
+//! and active, the method is known, the grant covers it, the installation's rate limit
+//! holds) and run through the same functions as the REST API, so a plugin gets the same
+//! answers, errors and activity marks either way.
+
+use crate::domain::{BridgeError, BridgeMethod, InstallationId, SessionUser};
+use crate::server::api::{self, ApiError, Caller};
+use crate::server::plugin_servers::{PluginInstall, Which};
+use crate::server::AppState;
+use serde_json::{json, Value};
+
+/// Runs one call; the answer is what the host posts back as `result` or `error`.
+pub async fn call(state: &AppState, user: &SessionUser, installation: InstallationId, method: &str, params: Value, now: i64) -> Result<Value, BridgeError> {
+    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation))
+        .await
+        .map_err(|e| ApiError::from(e).to_bridge())?
+        .filter(|i| i.bundle.is_some())
+        .ok_or_else(BridgeError::uninstalled)?;
+    let method = BridgeMethod::parse(method).ok_or_else(|| BridgeError::new("unknown_method", format!("There is no method {method:?}.")))?;
+    method.check(&install.granted)?;
+    let limit = state.settings.api_requests_per_minute;
+    if state.api_requests.record(&api::rate_key(installation), now) > limit {
+        return Err(BridgeError::new("rate_limited", "Too many calls for this installation; wait a minute."));
+    }
+    let caller = Caller {
+        installation,
+        tenant: user.tenant_id,
+        plugin: crate::domain::PluginId(install.plugin_id),
+        scopes: install.granted.clone(),
+        plugin_slug: install.slug.clone(),
+        tenant_name: user.tenant_name.clone(),
+        installed_at: 0,
+    };
+    run(state, &caller, user, method, params).await.map_err(|e| e.to_bridge())
+}
+
+async fn run(state: &AppState, caller: &Caller, user: &SessionUser, method: BridgeMethod, params: Value) -> Result<Value, ApiError> {
+    // No params is the same as `{}`.
+    let params = if params.is_null() { json!({}) } else { params };
+    let answer = match method {
+        BridgeMethod::ProjectsList => json!(api::projects::list(state, caller, api::from_json_value(params)?).await?),
+        BridgeMethod::TasksList => json!(api::tasks::list(state, caller, api::from_json_value(params)?).await?),
+        BridgeMethod::TasksCreate => json!(api::tasks::create(state, caller, api::from_json_value(params)?).await?),
+        BridgeMethod::TasksUpdate => {
+            let Value::Object(mut fields) = params else {
+                return Err(ApiError::bad_request(None, "params must be an object"));
+            };
+            let id = fields.remove("id").and_then(|id| id.as_i64()).ok_or_else(|| ApiError::bad_request(Some("id".into()), "id: the task's id is required"))?;
+            json!(api::tasks::update(state, caller, id, api::from_json_value(Value::Object(fields))?).await?)
+        }
+        BridgeMethod::ContextGet => json!({
+            "tenant": { "id": caller.tenant.0, "name": caller.tenant_name },
+            "user": { "displayName": user.display_name },
+            "plugin": { "slug": caller.plugin_slug },
+            "theme": "light",
+        }),
+        // The host shows the toast itself; nothing to do here.
+        BridgeMethod::UiNotify => json!({}),
+    };
+    Ok(answer)
+}

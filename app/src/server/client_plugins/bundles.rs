@@ -1,0 +1,163 @@
+//! A plugin's client-side bundle: uploaded by its developer (a plain multipart form in the
+//! console), checked, stored with its hashes, and served at `/bundles/{sha256}.js`. The
+//! address is the content's hash, so a bundle is cached for good and a draft's code is
+//! not found by guessing; the frame loads it with Subresource Integrity.
+
+use crate::domain::{DecisionKind, PluginSlug, ReviewState, SessionUser};
+use crate::server::console::{self, ConsoleError};
+use crate::server::{session, AppState, Db};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
+
+/// The largest bundle a plugin may ship.
+pub const MAX_BUNDLE_BYTES: usize = 512 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/developer/plugins/{slug}/bundle", post(upload_route).layer(DefaultBodyLimit::max(MAX_BUNDLE_BYTES + 64 * 1024)))
+        .route("/bundles/{file}", get(serve))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("the bundle is larger than 512 KiB")]
+    TooLarge,
+    #[error("the bundle is not JavaScript text")]
+    NotJavaScript,
+    #[error(transparent)]
+    Console(#[from] ConsoleError),
+}
+
+impl From<sqlx::Error> for BundleError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Console(ConsoleError::Db(err))
+    }
+}
+
+/// Stores the developer's bundle for their plugin and makes it a client-side plugin. A
+/// published plugin's new code goes back to review (it would run in tenants' browsers at
+/// once); a plugin in review keeps the code it was submitted with.
+pub async fn upload(db: &Db, developer: &SessionUser, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<ReviewState, BundleError> {
+    let id = console::owned(db, developer, slug).await?;
+    if bytes.len() > MAX_BUNDLE_BYTES {
+        return Err(BundleError::TooLarge);
+    }
+    // JavaScript source: UTF-8 text, no NUL bytes, not a page.
+    let text = std::str::from_utf8(bytes).map_err(|_| BundleError::NotJavaScript)?;
+    if text.contains('\0') || text.trim_start().starts_with('<') || text.trim().is_empty() {
+        return Err(BundleError::NotJavaScript);
+    }
+    let mut tx = db.begin_write().await?;
+    let state: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let state = ReviewState::parse(&state).unwrap_or(ReviewState::Draft);
+    if state == ReviewState::InReview {
+        return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: upload new code once they decide.").into());
+    }
+    store(&mut tx, id, bytes, now).await?;
+    let back_in_review = state == ReviewState::Published;
+    sqlx::query(
+        "UPDATE plugins SET kind = CASE WHEN server_url IS NULL THEN 'client' ELSE 'both' END, updated_at = $1, \
+             review_state = CASE WHEN $2 = 1 THEN 'in_review' ELSE review_state END, \
+             is_published = CASE WHEN $2 = 1 THEN 0 ELSE is_published END, \
+             submitted_at = CASE WHEN $2 = 1 THEN $1 ELSE submitted_at END \
+         WHERE id = $3",
+    )
+    .bind(now)
+    .bind(i64::from(back_in_review))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if back_in_review {
+        console::record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
+    }
+    tx.commit().await?;
+    Ok(if back_in_review { ReviewState::InReview } else { state })
+}
+
+/// Stores (or replaces) plugin `plugin_id`'s bundle with its address and integrity hashes.
+pub async fn store(conn: &mut sqlx::AnyConnection, plugin_id: i64, bytes: &[u8], now: i64) -> Result<(), sqlx::Error> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)));
+    sqlx::query(
+        "INSERT INTO plugin_bundles (plugin_id, sha256, integrity, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (plugin_id) DO UPDATE SET sha256 = excluded.sha256, integrity = excluded.integrity, bytes = excluded.bytes, updated_at = excluded.updated_at",
+    )
+    .bind(plugin_id)
+    .bind(&sha256)
+    .bind(&integrity)
+    .bind(bytes)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `POST /developer/plugins/{slug}/bundle` (multipart, field `bundle`): back to the
+/// plugin's console page, with `?bundle_error=` when the upload was refused.
+async fn upload_form(state: &AppState, slug: &str, headers: &HeaderMap, form: &mut Multipart) -> Response {
+    let page = format!("/developer/plugins/{slug}");
+    let back_with = |problem: &str| Redirect::to(&format!("{page}?bundle_error={problem}")).into_response();
+    let user = match session::user_of_request(state, headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return session::sign_in_first(&page),
+        Err(e) => return server_error(e),
+    };
+    let Ok(slug) = PluginSlug::parse(slug) else { return StatusCode::NOT_FOUND.into_response() };
+    let bytes = match crate::server::icons::file_field(form, "bundle").await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return back_with("missing"),
+        Err(()) => return back_with("unreadable"),
+    };
+    match upload(&state.db, &user, &slug, &bytes, crate::server::now()).await {
+        Ok(ReviewState::InReview) => Redirect::to(&format!("{page}?bundle=in-review")).into_response(),
+        Ok(_) => Redirect::to(&format!("{page}?bundle=uploaded")).into_response(),
+        Err(BundleError::TooLarge) => back_with("too-large"),
+        Err(BundleError::NotJavaScript) => back_with("type"),
+        Err(BundleError::Console(ConsoleError::Conflict(_))) => back_with("in-review"),
+        Err(BundleError::Console(ConsoleError::NotFound | ConsoleError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
+        Err(BundleError::Console(ConsoleError::Db(e))) => server_error(e),
+        Err(BundleError::Console(other)) => {
+            tracing::error!(error = %other, "bundle upload failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn upload_route(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap, mut form: Multipart) -> Response {
+    upload_form(&state, &slug, &headers, &mut form).await
+}
+
+/// `GET /bundles/{sha256}.js`. The frame that loads it has an opaque origin (no
+/// `allow-same-origin`), so this is a cross-origin load: CORS allows it, with no
+/// credentials, for the integrity check.
+async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(sha256) = file.strip_suffix(".js").filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let bytes: Result<Option<Vec<u8>>, sqlx::Error> =
+        sqlx::query_scalar("SELECT bytes FROM plugin_bundles WHERE sha256 = $1 LIMIT 1").bind(sha256.to_ascii_lowercase()).fetch_optional(state.db.pool()).await;
+    match bytes {
+        Ok(Some(bytes)) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => server_error(e),
+    }
+}
+
+fn server_error(err: sqlx::Error) -> Response {
+    tracing::error!(error = %err, "bundle storage failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
