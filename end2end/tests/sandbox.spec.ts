@@ -135,8 +135,9 @@ test("uninstalling a plugin removes its frame and fails its pending calls", asyn
 
   // The held calls reach the server now: the installation is gone, the frame hears so, then goes.
   await expect(frame).toHaveCount(1);
-  await page.unroute(BRIDGE_CALLS);
+  // Release the held calls first: unrouting would let them through on its own.
   for (const route of held) await route.continue();
+  await page.unroute(BRIDGE_CALLS);
   await expect.poll(() => messages.filter((m) => m.includes("Quick Add: uninstalled")), { timeout: 5_000 }).not.toHaveLength(0);
   await expect(frame).toHaveCount(0, { timeout: 5_000 });
   await expect(page.locator('article.client-plugin[data-client-plugin="quick-add"]')).toHaveCount(0);

@@ -182,7 +182,7 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
 }
 
 #[component]
-fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) -> impl IntoView {
+fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) -> AnyView {
     let TaskCard { task, assignee, activity } = card;
     let status = task.status;
     let task_id = task.id;
@@ -216,6 +216,8 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
             }}
         </li>
     }
+    // A row's view type is deep; erased, it keeps the WASM build within the type-depth limit.
+    .into_any()
 }
 
 /// One Run: the plugin, where it stands, and its answer or what went wrong.

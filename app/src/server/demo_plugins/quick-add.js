@@ -3,13 +3,20 @@
 // write:tasks); the host page shows the task it adds.
 "use strict";
 
-const el = (tag, attrs = {}, text = "") => Object.assign(document.createElement(tag), attrs, text ? { textContent: text } : {});
-const form = el("form", { id: "add" });
+// An element with properties, data attributes and text (never HTML).
+const el = (tag, { dataset = {}, ...props } = {}, text = "") => {
+  const node = Object.assign(document.createElement(tag), props);
+  Object.assign(node.dataset, dataset);
+  if (text) node.textContent = text;
+  return node;
+};
+// No <form>: the frame's sandbox has no allow-forms, so a form would never submit.
+const form = el("div", { id: "add", className: "row" });
 const project = el("select", { id: "project", required: true });
 project.setAttribute("aria-label", "Project");
 const title = el("input", { id: "title", required: true, maxLength: 300, placeholder: "Task title" });
 title.setAttribute("aria-label", "Task title");
-const add = el("button", { type: "submit" }, "Add task");
+const add = el("button", { type: "button" }, "Add task");
 form.append(project, title, add);
 const problem = el("p", { id: "error", role: "alert" });
 const latest = el("ul", { id: "latest" });
@@ -34,9 +41,9 @@ async function load() {
   }
 }
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
+async function addTask() {
   problem.textContent = "";
+  if (!title.value.trim()) return title.focus();
   try {
     const task = await plugboard.tasks.create({ project_id: Number(project.value), title: title.value });
     title.value = "";
@@ -45,6 +52,9 @@ form.addEventListener("submit", async (event) => {
   } catch (error) {
     fail(error);
   }
-});
+}
+
+add.addEventListener("click", addTask);
+title.addEventListener("keydown", (event) => event.key === "Enter" && addTask());
 reload.addEventListener("click", load);
 load();

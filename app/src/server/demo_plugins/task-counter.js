@@ -2,7 +2,13 @@
 // It runs in a sandboxed frame and reads tasks through Plugboard's bridge (read:tasks).
 "use strict";
 
-const el = (tag, attrs = {}, text = "") => Object.assign(document.createElement(tag), attrs, text ? { textContent: text } : {});
+// An element with properties, data attributes and text (never HTML).
+const el = (tag, { dataset = {}, ...props } = {}, text = "") => {
+  const node = Object.assign(document.createElement(tag), props);
+  Object.assign(node.dataset, dataset);
+  if (text) node.textContent = text;
+  return node;
+};
 const total = el("strong", { id: "total" }, "…");
 const counts = el("ul", { id: "counts" });
 const problem = el("p", { id: "error", role: "alert" });
