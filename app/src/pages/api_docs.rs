@@ -216,6 +216,22 @@ pub fn ApiDocsPage() -> impl IntoView {
                    "and sends the access token as " <code>"serviceAccessToken"</code> " with content to process."</p>
             </section>
 
+            <section id="client-plugins">
+                <h2>"Client-side plugins"</h2>
+                <p>"Upload a JavaScript bundle (one file, at most 512 KiB) in the developer console and declare the network origins it may reach. "
+                   "It runs on the organisation's Projects page in " <code>"<iframe sandbox=\"allow-scripts\">"</code>
+                   ": no cookies, no storage, no forms, no access to the page around it, and a CSP that allows only your bundle, Plugboard's bridge script and your declared origins. "
+                   "The bridge, " <code>"/bridge/v1.js"</code> ", is loaded before your bundle and gives you " <code>"window.plugboard"</code> ":"</p>
+                <ul>
+                    <li><code>"plugboard.projects.list(params)"</code> " (read:projects), " <code>"plugboard.tasks.list(params)"</code> " (read:tasks): the REST API's query parameters and answers."</li>
+                    <li><code>"plugboard.tasks.create(fields)"</code> ", " <code>"plugboard.tasks.update(id, fields)"</code> " (write:tasks): the REST API's bodies, checked the same way."</li>
+                    <li><code>"plugboard.context.get()"</code> " → " <code>"{tenant, user: {displayName}, plugin, theme}"</code> "; " <code>"plugboard.ui.notify(message)"</code> " shows a toast under your plugin's name."</li>
+                </ul>
+                <p>"Each returns a promise; a refused call rejects with " <code>"{code, message, field?}"</code> " (" <code>"insufficient_scope"</code> ", " <code>"unknown_method"</code> ", "
+                   <code>"bad_request"</code> ", " <code>"validation_failed"</code> ", " <code>"not_found"</code> ", " <code>"rate_limited"</code> ", " <code>"uninstalled"</code>
+                   "). Calls count against the installation's API rate limit. Underneath it is " <code>"postMessage({id, method, params})"</code> " → " <code>"{id, result}"</code> " or " <code>"{id, error}"</code> "."</p>
+            </section>
+
             <section id="webhooks">
                 <h2>"Webhooks"</h2>
                 <p>"Plugboard tells your " <code>"webhook_url"</code> " about " <code>"plugin.installed"</code> ", "
