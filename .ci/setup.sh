@@ -38,6 +38,11 @@ if ! [ -x target/tools/node_modules/.bin/wasm-opt ]; then
 fi
 
 if $for_tests; then
+  # A process per test and a time limit on each (.config/nextest.toml).
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    step "cargo-nextest"
+    cargo install cargo-nextest --locked
+  fi
   if ! command -v chromium >/dev/null 2>&1; then
     step "Debian chromium"
     as_root apt-get update -qq

@@ -9,8 +9,8 @@ export PATH="$HOME/.cargo/bin:$PWD/target/tools/node_modules/.bin:$PATH"
 # Tests create (and drop) one database per test on this server.
 export PLUGBOARD_TEST_POSTGRES_URL="${PLUGBOARD_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
-printf '\n== Rust tests (SQLite and PostgreSQL)\n'
-cargo test -p app -p server --features app/ssr
+printf '\n== Rust tests (SQLite and PostgreSQL), a process per test, each with a time limit\n'
+cargo nextest run -p app -p server --features app/ssr --profile ci
 
 printf '\n== release build\n'
 cargo leptos build --release

@@ -45,8 +45,13 @@ pub struct Config {
     pub webhook_lease_secs: i64,
     /// `PLUGBOARD_WEBHOOK_WORKER=0` runs no webhook worker in this process.
     pub webhook_worker: bool,
-    /// `PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE` (default 600): token endpoint calls per client.
-    pub client_requests_per_minute: i64,
+    /// `PLUGBOARD_GRANT_REFRESHES_PER_MINUTE` (default 30): refreshes per grant and minute.
+    pub grant_refreshes_per_minute: i64,
+    /// `PLUGBOARD_TRUSTED_PROXIES`: addresses or CIDR blocks of reverse proxies whose
+    /// `X-Forwarded-For` names the client. Default: none (the socket's peer is the client).
+    pub trusted_proxies: Vec<IpRange>,
+    /// `PLUGBOARD_REQUEST_TIMEOUT_SECS` (default 30): every request is answered within it.
+    pub request_timeout_secs: u64,
     /// `PLUGBOARD_API_REQUESTS_PER_MINUTE` (default 600): REST API calls per installation.
     pub api_requests_per_minute: i64,
     /// `PLUGBOARD_JOB_TIMEOUT_SECS` (default 600): how long a plugin has to finish a Run it accepted.
@@ -98,7 +103,9 @@ impl Config {
             webhook_timeout_secs: 15,
             webhook_lease_secs: 60,
             webhook_worker: true,
-            client_requests_per_minute: 600,
+            grant_refreshes_per_minute: 30,
+            trusted_proxies: Vec::new(),
+            request_timeout_secs: 30,
             api_requests_per_minute: 600,
             job_timeout_secs: app::server::plugin_servers::jobs::DEFAULT_DEADLINE_SECS,
             production: false,
@@ -128,7 +135,12 @@ impl Config {
             webhook_timeout_secs: parse_env("PLUGBOARD_WEBHOOK_TIMEOUT_SECS", "15")?,
             webhook_lease_secs: parse_env("PLUGBOARD_WEBHOOK_LEASE_SECS", "60")?,
             webhook_worker: flag("PLUGBOARD_WEBHOOK_WORKER", true),
-            client_requests_per_minute: parse_env("PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE", "600")?,
+            grant_refreshes_per_minute: parse_env("PLUGBOARD_GRANT_REFRESHES_PER_MINUTE", "30")?,
+            trusted_proxies: {
+                let raw = env_or("PLUGBOARD_TRUSTED_PROXIES", "");
+                parse_allowlist(&raw).map_err(|_| ConfigError::Invalid { name: "PLUGBOARD_TRUSTED_PROXIES", value: raw })?
+            },
+            request_timeout_secs: parse_env("PLUGBOARD_REQUEST_TIMEOUT_SECS", "30")?,
             api_requests_per_minute: parse_env("PLUGBOARD_API_REQUESTS_PER_MINUTE", "600")?,
             job_timeout_secs: parse_env("PLUGBOARD_JOB_TIMEOUT_SECS", "600")?,
             production,
@@ -161,7 +173,9 @@ impl Config {
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.site_addr)),
             outbound: Arc::new(self.outbound_policy()),
             webhook_worker: self.webhook_worker.then_some(worker),
-            client_requests_per_minute: self.client_requests_per_minute,
+            grant_refreshes_per_minute: self.grant_refreshes_per_minute,
+            trusted_proxies: self.trusted_proxies.clone(),
+            request_time_limit: std::time::Duration::from_secs(self.request_timeout_secs),
             api_requests_per_minute: self.api_requests_per_minute,
             job_timeout_secs: self.job_timeout_secs,
             ..Settings::default()

@@ -111,8 +111,15 @@ impl MarketplaceQuery {
             .collect()
     }
 
+    /// The same query within the bounds `from_params` keeps: a query decoded from a
+    /// server function's arguments can hold any `u32` page and any text.
+    pub fn normalized(self) -> Self {
+        let q: String = self.q.chars().filter(|c| !c.is_control()).take(MAX_QUERY_CHARS).collect();
+        Self { q: q.trim().to_owned(), page: self.page.clamp(1, MAX_PAGE), ..self }
+    }
+
     pub fn offset(&self) -> u32 {
-        (self.page.max(1) - 1) * PAGE_SIZE
+        (self.page.clamp(1, MAX_PAGE) - 1) * PAGE_SIZE
     }
 
     /// The URL of this query, leaving out what is at its default.
@@ -225,6 +232,15 @@ pub struct PluginDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decoded_query_is_clamped_like_a_url_one() {
+        let huge = MarketplaceQuery { page: u32::MAX, q: "x".repeat(5_000), ..Default::default() };
+        assert_eq!(huge.offset(), (MAX_PAGE - 1) * PAGE_SIZE);
+        let normal = huge.normalized();
+        assert_eq!((normal.page, normal.q.chars().count()), (MAX_PAGE, MAX_QUERY_CHARS));
+        assert_eq!(MarketplaceQuery { page: 0, ..Default::default() }.normalized().page, 1);
+    }
 
     #[test]
     fn odd_parameters_fall_back_and_are_reported() {

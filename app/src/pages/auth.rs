@@ -31,12 +31,10 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 
 #[cfg(feature = "ssr")]
 async fn sign_in_inner(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{accounts, AppState};
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
+    use crate::server::{accounts, client_addr, AppState};
 
     let state = AppState::from_context()?;
-    let client_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0.ip());
+    let client_ip = client_addr::of_server_fn(&state).await;
     let user = accounts::authenticate(&state.db, &state.settings, &email, &password, client_ip).await?;
     start_session(&state, user, &safe_next(next.as_deref())).await
 }
@@ -59,9 +57,10 @@ async fn sign_up_inner(
     password: String,
 ) -> Result<(), AppError> {
     use crate::domain::{Email, Password, Role, TenantName};
-    use crate::server::{accounts, AppState};
+    use crate::server::{accounts, client_addr, AppState};
 
     let state = AppState::from_context()?;
+    accounts::allow_sign_up(&state.db, &state.settings, client_addr::of_server_fn(&state).await).await?;
     let tenant = TenantName::parse(&organisation).map_err(|m| AppError::invalid("organisation", m))?;
     let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     let password = Password::parse_new(&password).map_err(|m| AppError::invalid("password", m))?;

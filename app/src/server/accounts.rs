@@ -15,6 +15,8 @@ pub enum AccountError {
     BadCredentials,
     #[error("too many failed sign-ins")]
     RateLimited,
+    #[error("every password hashing slot stayed busy")]
+    Busy,
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]
@@ -32,6 +34,7 @@ impl From<AccountError> for crate::error::AppError {
             ),
             AccountError::BadCredentials => AppError::BadCredentials,
             AccountError::RateLimited => AppError::RateLimited,
+            AccountError::Busy => AppError::Busy,
             AccountError::Hashing(msg) => {
                 tracing::error!(error = %msg, "password hashing failed");
                 AppError::Internal
@@ -47,9 +50,27 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// How long a password check waits for a free hashing slot before answering "busy".
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// argon2 takes 19 MiB and a core for a while: at most one hash per core runs at once,
+/// for sign-in, sign-up and every other password alike, so a burst of sign-ins queues
+/// (briefly) instead of taking every core and all memory.
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AccountError> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    });
+    match tokio::time::timeout(HASH_WAIT, slots.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AccountError::Busy),
+    }
+}
+
 /// Hashes off the async threads: argon2 is deliberately slow.
 pub async fn hash_password(password: &Password) -> Result<String, AccountError> {
     let password = password.expose().to_owned();
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
@@ -61,14 +82,15 @@ pub async fn hash_password(password: &Password) -> Result<String, AccountError> 
     .map_err(|e| AccountError::Hashing(e.to_string()))?
 }
 
-async fn verify_password(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+async fn verify_password(hash: String, password: String) -> Result<bool, AccountError> {
+    let _slot = hashing_slot().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// A hash of nothing anybody knows, verified when the email is unknown so that
@@ -205,6 +227,12 @@ pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: b
 
 /// Checks a sign-in. Failures count against the email and the client address; past
 /// the limit every attempt is refused, right password or not, until the window passes.
+///
+/// The attempt is reserved before the password is checked: a row per key is written
+/// (and committed) first, then the key's rows are counted. The k-th reservation to
+/// commit counts at least k rows, so however many guesses arrive at once, at most the
+/// allowance of them is ever checked in a window. A wrong password keeps its rows as
+/// failures; a right one, or a refusal, takes them back.
 pub async fn authenticate(
     db: &Db,
     settings: &Settings,
@@ -215,14 +243,19 @@ pub async fn authenticate(
     let email = email.trim().to_lowercase();
     let email_key = format!("email:{email}");
     let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
-    let since = now() - settings.login_window_secs;
+    let t = now();
+    let since = t - settings.login_window_secs;
 
-    let email_failures = count_failures(db, &email_key, since).await?;
-    let ip_failures = match &ip_key {
-        Some(key) => count_failures(db, key, since).await?,
-        None => 0,
-    };
-    if email_failures >= settings.login_failures_per_email || ip_failures >= settings.login_failures_per_ip {
+    let mut reserved = Vec::new();
+    let mut over = false;
+    for (key, allowance) in std::iter::once((&email_key, settings.login_failures_per_email))
+        .chain(ip_key.as_ref().map(|k| (k, settings.login_failures_per_ip)))
+    {
+        reserved.push(reserve_attempt(db, key, t).await?);
+        over |= count_failures(db, key, since).await? > allowance;
+    }
+    if over {
+        release(db, &reserved).await?;
         return Err(AccountError::RateLimited);
     }
 
@@ -234,9 +267,16 @@ pub async fn authenticate(
         Some(row) => (Some(row.try_get::<i64, _>("id")?), row.try_get::<String, _>("password_hash")?),
         None => (None, dummy_hash()),
     };
-    let password_ok = verify_password(hash, password.to_owned()).await;
+    let password_ok = match verify_password(hash, password.to_owned()).await {
+        Ok(ok) => ok,
+        Err(busy) => {
+            release(db, &reserved).await?;
+            return Err(busy);
+        }
+    };
     match user_id {
         Some(id) if password_ok => {
+            release(db, &reserved).await?;
             sqlx::query("DELETE FROM login_failures WHERE key = $1")
                 .bind(&email_key)
                 .execute(db.pool())
@@ -244,23 +284,30 @@ pub async fn authenticate(
             Ok(UserId(id))
         }
         _ => {
-            let mut tx = db.pool().begin().await?;
-            for key in std::iter::once(&email_key).chain(ip_key.as_ref()) {
-                sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
-                    .bind(key)
-                    .bind(now())
-                    .execute(&mut *tx)
-                    .await?;
-            }
             // Old rows are of no further use.
             sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
                 .bind(since)
-                .execute(&mut *tx)
+                .execute(db.pool())
                 .await?;
-            tx.commit().await?;
             Err(AccountError::BadCredentials)
         }
     }
+}
+
+/// Writes (and commits) one attempt on `key`; its row id.
+async fn reserve_attempt(db: &Db, key: &str, t: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2) RETURNING id")
+        .bind(key)
+        .bind(t)
+        .fetch_one(db.pool())
+        .await
+}
+
+async fn release(db: &Db, reserved: &[i64]) -> Result<(), sqlx::Error> {
+    for id in reserved {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(*id).execute(db.pool()).await?;
+    }
+    Ok(())
 }
 
 async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, sqlx::Error> {
@@ -269,4 +316,15 @@ async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, sqlx::Err
         .bind(since)
         .fetch_one(db.pool())
         .await
+}
+
+/// Counts a sign-up from `client_ip`; refuses past the allowance for the window, so
+/// nobody creates tenants in a loop or probes which emails exist.
+pub async fn allow_sign_up(db: &Db, settings: &Settings, client_ip: Option<std::net::IpAddr>) -> Result<(), AccountError> {
+    let Some(ip) = client_ip else { return Ok(()) };
+    let verdict = super::rate_limit::hit(db, &format!("sign-up:{ip}"), settings.signups_per_address, settings.signup_window_secs, now()).await?;
+    match verdict {
+        super::rate_limit::Verdict::Allowed => Ok(()),
+        super::rate_limit::Verdict::Limited { .. } => Err(AccountError::RateLimited),
+    }
 }

@@ -8,12 +8,24 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
+use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// The app's routes, generated once per process. Generating them renders the app with a
+/// process-global "don't load resources" flag set, and a resource first polled by a
+/// render elsewhere while it is set never resolves (leptos#4773): so it happens once,
+/// before any router exists to render anything.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(crate::App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(crate::App);
+    let routes = route_list();
     let shell_options = state.leptos_options.clone();
+    let time_limit = state.settings.request_time_limit;
     Router::new()
         .route("/healthz", get(healthz))
         .merge(super::oauth::router())
@@ -24,7 +36,9 @@ pub fn router(state: AppState) -> Router {
         .merge(super::client_plugins::frame::router())
         .leptos_routes(&state, routes, move || crate::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::shell))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(refuse_cross_origin_posts))
+        .layer(middleware::from_fn_with_state(time_limit, answer_in_time))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'"),
@@ -49,6 +63,74 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// Every request is answered within `limit`: a page or server function that has not
+/// finished by then (a stalled render, a database that does not answer) gets a 503
+/// and is logged with its path, never left hanging. Pages and server-function answers
+/// are read to the end within the limit too, so a body that stalls midway is caught
+/// before its first byte leaves (pages render whole before sending anyway).
+async fn answer_in_time(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let deadline = tokio::time::Instant::now() + limit;
+    let response = match tokio::time::timeout_at(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => return too_slow(&path, limit),
+    };
+    if !(is_page(&response) || path.starts_with("/rpc/")) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, usize::MAX)).await {
+        Ok(Ok(bytes)) => Response::from_parts(parts, axum::body::Body::from(bytes)),
+        Ok(Err(error)) => {
+            tracing::error!(%path, %error, "the answer's body failed midway");
+            unavailable(&path)
+        }
+        Err(_) => too_slow(&path, limit),
+    }
+}
+
+fn is_page(response: &Response) -> bool {
+    response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
+}
+
+fn too_slow(path: &str, limit: Duration) -> Response {
+    tracing::error!(%path, limit_secs = limit.as_secs_f64(), "no answer within the time limit: answered 503");
+    unavailable(path)
+}
+
+fn unavailable(path: &str) -> Response {
+    let mut response = if path.starts_with("/rpc/") {
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(crate::error::AppError::Busy)).into_response()
+    } else {
+        super::oauth::pages::error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This page took too long",
+            "Plugboard could not finish this page in time. Please try again in a moment.",
+        )
+    };
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
+/// A server function whose arguments do not decode fails before its body runs, and
+/// server_fn answers every such failure 500. The error in the body knows its status
+/// (`AppError::status_code`), so it is set here, in one place, for every server function.
+async fn server_fn_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/rpc/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(crate::error::AppError::Internal)).into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Browsers send `Origin` with every POST; one from another site is a forged form

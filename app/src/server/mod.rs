@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod catalog;
+pub mod client_addr;
 pub mod client_plugins;
 pub mod console;
 pub mod db;

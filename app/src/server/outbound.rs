@@ -60,14 +60,20 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
+            let segments = v6.segments();
+            let first = segments[0];
+            // Addresses that carry an IPv4 address inside (IPv4-compatible ::a.b.c.d, 6to4,
+            // NAT64) reach whatever IPv4 address they embed, private ones included.
+            let embeds_v4 = segments[..6].iter().all(|s| *s == 0) // ::a.b.c.d (and :: and ::1)
+                || first == 0x2002 // 6to4, 2002::/16
+                || (first == 0x0064 && segments[1] == 0xff9b); // NAT64, 64:ff9b::/96 and 64:ff9b:1::/48
+            !(embeds_v4
+                || v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link local
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || (first == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64
+                || (first == 0x2001 && segments[1] == 0x0db8) // documentation
                 || v6 == Ipv6Addr::from(1u128))
         }
     }
@@ -155,6 +161,8 @@ pub fn client(policy: Arc<OutboundPolicy>, timeout: Duration) -> reqwest::Client
     reqwest::Client::builder()
         .dns_resolver(Arc::new(GuardedResolver { policy }))
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would resolve names itself, past the guarded resolver.
+        .no_proxy()
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .timeout(timeout)
         .user_agent(concat!("Plugboard/", env!("CARGO_PKG_VERSION")))
@@ -174,6 +182,46 @@ mod tests {
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn addresses_that_embed_ipv4_are_not_public() {
+        for ip in ["::127.0.0.1", "::10.0.0.1", "::8.8.8.8", "2002:7f00:1::1", "2002:0808:0808::1", "64:ff9b::7f00:1", "64:ff9b::808:808", "64:ff9b:1::a00:1"] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+            assert!(OutboundPolicy::default().check_url(&format!("https://[{ip}]/hook")).is_err(), "{ip}");
+        }
+        // Unless allowlisted, like any other address.
+        let policy = OutboundPolicy { allowlist: parse_allowlist("2002::/16").unwrap() };
+        assert!(policy.permits("2002:7f00:1::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn proxies_in_the_environment_are_ignored() {
+        // A proxy would resolve the plugin's host itself, past the guarded resolver. With
+        // one set for every scheme, a request to a closed local port must still fail by
+        // connecting there directly (refused), not through the proxy (a 200 from it).
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy_addr = proxy.local_addr().unwrap();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            for mut stream in proxy.incoming().flatten() {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\nproxied");
+            }
+        });
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+            std::env::set_var(name, format!("http://{proxy_addr}"));
+        }
+        let policy = Arc::new(OutboundPolicy { allowlist: parse_allowlist("127.0.0.1").unwrap() });
+        let http = client(policy, Duration::from_secs(5));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let answer = runtime.block_on(async { http.get(format!("http://{closed}/hook")).send().await });
+        for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+            std::env::remove_var(name);
+        }
+        assert!(answer.is_err(), "the request went through the proxy: {answer:?}");
     }
 
     #[test]

@@ -39,17 +39,24 @@ pub async fn record(db: &Db, key: &str, window_secs: i64, now: i64) -> Result<i6
     add(db, key, now - now.rem_euclid(window_secs), 1).await
 }
 
-/// Adds `hits` to a window and returns its total.
-async fn add(db: &Db, key: &str, window_start: i64, hits: i64) -> Result<i64, sqlx::Error> {
+/// Counts a hit inside a transaction of the caller's (which decides whether it stays).
+pub async fn record_in(conn: &mut sqlx::AnyConnection, key: &str, window_secs: i64, now: i64) -> Result<i64, sqlx::Error> {
+    upsert(key, now - now.rem_euclid(window_secs), 1).fetch_one(conn).await
+}
+
+fn upsert(key: &str, window_start: i64, hits: i64) -> sqlx::query::QueryScalar<'static, sqlx::Any, i64, sqlx::any::AnyArguments<'static>> {
     sqlx::query_scalar(
         "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, $3) \
          ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + $3 RETURNING hits",
     )
-    .bind(key)
+    .bind(key.to_owned())
     .bind(window_start)
     .bind(hits)
-    .fetch_one(db.pool())
-    .await
+}
+
+/// Adds `hits` to a window and returns its total.
+async fn add(db: &Db, key: &str, window_start: i64, hits: i64) -> Result<i64, sqlx::Error> {
+    upsert(key, window_start, hits).fetch_one(db.pool()).await
 }
 
 /// How long a `BatchedCounter` holds hits before adding them to the database.
@@ -140,7 +147,7 @@ impl BatchedCounter {
     }
 }
 
-fn verdict(hits: i64, limit: i64, window_secs: i64, now: i64) -> Verdict {
+pub fn verdict(hits: i64, limit: i64, window_secs: i64, now: i64) -> Verdict {
     if hits <= limit {
         Verdict::Allowed
     } else {

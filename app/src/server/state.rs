@@ -21,12 +21,19 @@ pub struct Settings {
     /// The address people and plugins reach Plugboard at: the OAuth issuer and the base
     /// of the endpoints in its metadata.
     pub public_url: String,
-    /// Token, revocation and introspection requests per client and minute.
-    pub client_requests_per_minute: i64,
-    /// Failed client authentications allowed per client id within the window, after
-    /// which even correct credentials wait.
+    /// Refreshes one grant may make per minute (counted per grant, never per plugin).
+    pub grant_refreshes_per_minute: i64,
+    /// Failed client authentications allowed within the window per client id and source
+    /// address together, and per source address; past either, that source hears 429.
+    /// Credentials that verify are never refused for them.
     pub client_auth_failures_per_window: i64,
+    pub client_auth_failures_per_source: i64,
     pub client_auth_window_secs: i64,
+    /// Sign-ups allowed per client address within `signup_window_secs`.
+    pub signups_per_address: i64,
+    pub signup_window_secs: i64,
+    /// Proxies whose `X-Forwarded-For` names the client (`PLUGBOARD_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<super::outbound::IpRange>,
     /// REST API requests per installation and minute.
     pub api_requests_per_minute: i64,
     /// Addresses outbound requests may reach besides public ones (tests: 127.0.0.1).
@@ -37,6 +44,8 @@ pub struct Settings {
     pub webhook_worker: Option<WorkerConfig>,
     /// How long a plugin has to finish a job it accepted (202).
     pub job_timeout_secs: i64,
+    /// Every request is answered within this (503 past it).
+    pub request_time_limit: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -49,14 +58,19 @@ impl Default for Settings {
             login_failures_per_ip: 30,
             login_window_secs: 15 * 60,
             public_url: "http://127.0.0.1:3000".into(),
-            client_requests_per_minute: 600,
+            grant_refreshes_per_minute: 30,
             client_auth_failures_per_window: 10,
+            client_auth_failures_per_source: 30,
+            signups_per_address: 10,
+            signup_window_secs: 3600,
+            trusted_proxies: Vec::new(),
             client_auth_window_secs: 5 * 60,
             api_requests_per_minute: 600,
             outbound: Arc::new(OutboundPolicy::default()),
             webhook_worker: Some(WorkerConfig::default()),
             plugin_server_timeout: super::plugin_servers::client::TIMEOUT,
             job_timeout_secs: super::plugin_servers::jobs::DEFAULT_DEADLINE_SECS,
+            request_time_limit: std::time::Duration::from_secs(30),
         }
     }
 }

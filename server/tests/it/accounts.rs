@@ -1,4 +1,4 @@
-use crate::common::{error_of, Backend, TestApp};
+use crate::common::{error_of, Backend, Options, TestApp};
 use app::error::AppError;
 use sqlx::Row;
 
@@ -145,7 +145,91 @@ async fn users_are_created_in_named_tenants(backend: Backend) {
     assert_eq!(res.status(), 200);
 }
 
+/// Before: the failure counts were read, then the password checked, then the failure
+/// written, so 64 guesses at once were all checked. Now each attempt is reserved
+/// before the check: at most the allowance is ever checked in a window.
+async fn parallel_guesses_check_at_most_the_allowance(backend: Backend) {
+    use futures::StreamExt;
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let client = app.client();
+    let statuses: Vec<u16> = futures::stream::iter(0..64)
+        .map(|n| {
+            let client = client.clone();
+            let app = &app;
+            async move {
+                let guess = format!("guess number {n}");
+                app.rpc(&client, "sign_in", &[("email", "admin@acme.test"), ("password", &guess)]).await.status().as_u16()
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let incorrect = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(incorrect <= 5, "{incorrect} guesses were checked: {statuses:?}");
+    assert_eq!(incorrect + limited, 64, "every other answer is 429: {statuses:?}");
+}
+
+async fn sign_in_from(app: &TestApp, client: &reqwest::Client, email: &str, password: &str, from: &str) -> u16 {
+    let request = client
+        .post(app.url("/rpc/sign_in"))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", from)
+        .form(&[("email", email), ("password", password)]);
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// 31 wrong sign-ins from one address, at 31 different emails (30 per address allowed).
+async fn guess_from(app: &TestApp, from: &str) -> Vec<u16> {
+    let client = app.client();
+    let mut statuses = Vec::new();
+    for n in 0..31 {
+        statuses.push(sign_in_from(app, &client, &format!("nobody{n}@acme.test"), "guess guess", from).await);
+    }
+    statuses
+}
+
+/// Behind a trusted proxy, each client is counted by its own address; without one,
+/// `X-Forwarded-For` is anybody's text and changes nothing.
+async fn client_addresses_come_from_trusted_proxies_only(backend: Backend) {
+    let sign_in = sign_in_from;
+    let proxied = TestApp::spawn_with(backend, Options { trusted_proxies: "127.0.0.1", ..Options::default() }).await;
+    proxied.seed_demo().await;
+    let statuses = guess_from(&proxied, "203.0.113.7").await;
+    assert_eq!(statuses.last(), Some(&429), "the address is locked: {statuses:?}");
+    // Another client behind the same proxy signs in.
+    assert_eq!(sign_in(&proxied, &proxied.client(), "member@acme.test", app::server::seed::DEMO_PASSWORD, "198.51.100.1").await, 200);
+
+    let direct = TestApp::spawn(backend).await;
+    direct.seed_demo().await;
+    let statuses = guess_from(&direct, "203.0.113.7").await;
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    // A forged header is no way out of the socket address's count.
+    assert_eq!(sign_in(&direct, &direct.client(), "member@acme.test", app::server::seed::DEMO_PASSWORD, "198.51.100.1").await, 429);
+}
+
+/// Sign-up was not throttled: tenants in a loop, and a probe of which emails exist.
+async fn sign_up_is_throttled_per_address(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let email = format!("owner{n}@loop.test");
+        let org = format!("Loop {n}");
+        let res = app.rpc(&client, "sign_up", &[("organisation", &org), ("name", ""), ("email", &email), ("password", "long enough password")]).await;
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[200; 10], "{statuses:?}");
+    assert_eq!(&statuses[10..], &[429; 2], "{statuses:?}");
+    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(tenants, 10);
+}
+
 crate::on_both_databases!(
+    parallel_guesses_check_at_most_the_allowance,
+    client_addresses_come_from_trusted_proxies_only,
+    sign_up_is_throttled_per_address,
     sign_up_creates_a_tenant_its_owner_and_a_session,
     duplicate_email_is_refused_without_partial_data,
     sign_up_validates_each_field,

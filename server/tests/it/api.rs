@@ -92,7 +92,7 @@ impl World {
     }
 
     async fn call(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (u16, reqwest::header::HeaderMap, Value) {
-        let mut req = reqwest::Client::new().request(method, self.app.url(&format!("/api/v1{path}")));
+        let mut req = crate::common::http().request(method, self.app.url(&format!("/api/v1{path}")));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -148,7 +148,7 @@ async fn every_route_refuses_bad_tokens(backend: Backend) {
     let acme = w.app.sign_in("owner@acme.test").await;
     let tokens = other.install_and_exchange(&w.app, &acme, ALL).await;
     let revoked = tokens["access_token"].as_str().unwrap().to_owned();
-    reqwest::Client::new()
+    crate::common::http()
         .post(w.app.url("/oauth/revoke"))
         .basic_auth(&other.creds.client_id, Some(&other.creds.client_secret))
         .form(&[("token", revoked.as_str())])
@@ -344,7 +344,7 @@ async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
     let post = |body: String, content_type: &'static str| {
         let (url, token) = (w.app.url("/api/v1/tasks"), w.full.clone());
         async move {
-            let res = reqwest::Client::new().post(url).bearer_auth(token).header("content-type", content_type).body(body).send().await.unwrap();
+            let res = crate::common::http().post(url).bearer_auth(token).header("content-type", content_type).body(body).send().await.unwrap();
             let status = res.status().as_u16();
             (status, res.json::<Value>().await.unwrap())
         }
@@ -424,7 +424,7 @@ async fn instances_share_the_rate_limit(backend: Backend) {
     let on_other = |token: String| {
         let url = format!("{}/api/v1/installation", other.base);
         async move {
-            let res = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+            let res = crate::common::http().get(url).bearer_auth(token).send().await.unwrap();
             (res.status().as_u16(), res.headers()["ratelimit-remaining"].to_str().unwrap().to_owned())
         }
     };
@@ -454,7 +454,7 @@ async fn instances_share_the_rate_limit(backend: Backend) {
 
 async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let w = World::new(backend).await;
-    let doc: Value = reqwest::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = crate::common::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     // Paths are relative to the server URL.

@@ -217,7 +217,7 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
         .unwrap();
     let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));
     let (_, tokens) = fixtures::install(&app.db, &plugin, tenant_id, owner, &scopes).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let foreign: Vec<String> = (0..TENANTS).filter(|t| *t != case.tenant).map(marker).collect();
     for op in &case.ops {
         let (method, path, body, expected) = {

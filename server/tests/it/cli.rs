@@ -12,7 +12,7 @@ fn server_command(app: &TestApp, args: &[&str]) -> std::process::Output {
 }
 
 async fn token_status(app: &TestApp, client_id: &str, secret: &str) -> u16 {
-    reqwest::Client::new()
+    crate::common::http()
         .post(app.url("/oauth/introspect"))
         .basic_auth(client_id, Some(secret))
         .form(&[("token", "pba_anything")])

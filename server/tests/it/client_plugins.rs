@@ -54,14 +54,14 @@ async fn demo_plugins_are_framed_with_a_strict_policy(backend: Backend) {
     let src_start = html.find("/bundles/").unwrap();
     let path = &html[src_start..src_start + "/bundles/".len() + 64 + 3];
     assert!(csp.contains(&format!("script-src {origin}/bridge/v1.js {origin}{path};")), "exactly two scripts: {csp}");
-    let bundle = reqwest::get(app.url(path)).await.unwrap();
+    let bundle = crate::common::get(app.url(path)).await.unwrap();
     assert_eq!(bundle.status(), 200);
     assert_eq!(header(&bundle, "access-control-allow-origin"), "*");
     assert!(header(&bundle, "content-type").starts_with("text/javascript"));
     let bytes = bundle.bytes().await.unwrap();
     assert_eq!(hex_sha256(&bytes), path[9..9 + 64]);
     assert!(html.contains(&format!("integrity=\"sha384-{}\"", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bytes)))));
-    let bridge = reqwest::get(app.url("/bridge/v1.js")).await.unwrap();
+    let bridge = crate::common::get(app.url("/bridge/v1.js")).await.unwrap();
     assert_eq!(header(&bridge, "access-control-allow-origin"), "*");
     let bridge = bridge.bytes().await.unwrap();
     assert!(html.contains(&format!("integrity=\"sha384-{}\"", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bridge)))));
@@ -70,7 +70,7 @@ async fn demo_plugins_are_framed_with_a_strict_policy(backend: Backend) {
     let globex = app.sign_in("owner@globex.test").await;
     assert_eq!(globex.get(app.url("/plugins/quick-add/frame")).send().await.unwrap().status(), 404);
     assert_eq!(app.client().get(app.url("/plugins/quick-add/frame")).send().await.unwrap().status(), 401);
-    assert_eq!(reqwest::get(app.url(&format!("/bundles/{}.js", "0".repeat(64)))).await.unwrap().status(), 404);
+    assert_eq!(crate::common::get(app.url(&format!("/bundles/{}.js", "0".repeat(64)))).await.unwrap().status(), 404);
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {

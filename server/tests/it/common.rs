@@ -40,11 +40,23 @@ pub struct Options {
     pub webhook_timeout_secs: u64,
     pub webhook_lease_secs: i64,
     pub api_requests_per_minute: i64,
+    /// `PLUGBOARD_TRUSTED_PROXIES`: with `127.0.0.1`, a test speaks for clients behind a
+    /// proxy by setting `X-Forwarded-For`.
+    pub trusted_proxies: &'static str,
+    /// Every request's time limit (`PLUGBOARD_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout_secs: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { webhook_worker: true, webhook_timeout_secs: 15, webhook_lease_secs: 60, api_requests_per_minute: 600 }
+        Self {
+            webhook_worker: true,
+            webhook_timeout_secs: 15,
+            webhook_lease_secs: 60,
+            api_requests_per_minute: 600,
+            trusted_proxies: "",
+            request_timeout_secs: 30,
+        }
     }
 }
 
@@ -85,6 +97,8 @@ impl TestApp {
         config.webhook_timeout_secs = options.webhook_timeout_secs;
         config.webhook_lease_secs = options.webhook_lease_secs;
         config.api_requests_per_minute = options.api_requests_per_minute;
+        config.trusted_proxies = parse_allowlist(options.trusted_proxies).expect("trusted proxies");
+        config.request_timeout_secs = options.request_timeout_secs;
         config
     }
 
@@ -146,7 +160,7 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
+        http_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -211,6 +225,25 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// How long a test waits for any one answer: a server that never answers fails the
+/// test with a time-out instead of holding CI until its own limit.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A client builder whose every request has a time limit.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(REQUEST_TIMEOUT).connect_timeout(std::time::Duration::from_secs(10))
+}
+
+/// A plain client whose every request has a time limit.
+pub fn http() -> reqwest::Client {
+    http_builder().build().expect("client")
+}
+
+/// `GET url` with the time limit.
+pub async fn get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    http().get(url).send().await
 }
 
 /// A failed server function's status and error.

@@ -61,7 +61,7 @@ async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
     let (tenant, user) = user_id(&app, "admin@acme.test").await;
     let location = connect(&app, &admin, "linker").await;
     assert_eq!(location, format!("{}/ok/connect/{tenant}/{user}", reference.base));
-    assert_eq!(reqwest::get(&location).await.unwrap().status(), 200);
+    assert_eq!(crate::common::get(&location).await.unwrap().status(), 200);
     let after = connection_of(&app, &admin, "linker").await;
     assert!(after.contains("Connected") && after.contains("Log out"), "{after}");
     // Connections are a person's: another member of Acme is not connected.
@@ -119,7 +119,7 @@ async fn oauth_plugin(app: &TestApp, reference: &Reference, slug: &str, scopes: 
 /// Connect, and the provider's answer handed back to Plugboard by `browser`; the Location Plugboard answers with.
 async fn connect_via_provider(app: &TestApp, starter: &reqwest::Client, finisher: &reqwest::Client, slug: &str) -> String {
     let authorize = connect(app, starter, slug).await;
-    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let answer = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     assert!(callback.starts_with(&app.url(&format!("/marketplace/callback/{slug}?"))), "{callback}");
     let res = finisher.get(&callback).send().await.unwrap();
@@ -154,12 +154,12 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     assert_eq!(reference.grant_count("authorization_code"), 0, "no code was exchanged");
     // An answer brought to another plugin's address is refused (the OAuth mix-up attack).
     let authorize = connect(&app, &admin, "svc").await;
-    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let answer = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     let elsewhere = admin.get(callback.replace("/callback/svc?", "/callback/other-plugin?")).send().await.unwrap();
     assert_eq!(elsewhere.headers()["location"], "/installed?connect_error=expired&plugin=svc");
     let authorize = connect(&app, &admin, "svc").await;
-    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let answer = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     let first = admin.get(&callback).send().await.unwrap();
     assert_eq!(first.headers()["location"], "/installed?connected=1&plugin=svc");

@@ -17,4 +17,5 @@ mod receiver;
 mod reference_plugin;
 mod connections;
 mod runs;
+mod server_fns;
 mod webhooks;

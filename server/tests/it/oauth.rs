@@ -1,6 +1,6 @@
 //! The authorization server through its HTTP endpoints (DESIGN.md §4).
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, Options, TestApp};
 use crate::plugin::{answer, approve, authorize, query_of, TestPlugin, VERIFIER};
 
 async fn setup(backend: Backend) -> (TestApp, TestPlugin, reqwest::Client) {
@@ -204,7 +204,7 @@ async fn revocation_follows_rfc_7009(backend: Backend) {
     let other = TestPlugin::register(&app, "other-plugin", "read:projects", None).await;
     let revoke = |p: &TestPlugin, token: String| {
         let (id, secret, url) = (p.creds.client_id.clone(), p.creds.client_secret.clone(), app.url("/oauth/revoke"));
-        async move { reqwest::Client::new().post(url).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap() }
+        async move { crate::common::http().post(url).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap() }
     };
     let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
     let access = tokens["access_token"].as_str().unwrap().to_owned();
@@ -224,7 +224,7 @@ async fn revocation_follows_rfc_7009(backend: Backend) {
     assert!(!plugin.is_active(&app, &access).await);
     assert_eq!(plugin.refresh(&app, tokens["refresh_token"].as_str().unwrap()).await.status(), 200);
     // Without client authentication: 401.
-    let res = reqwest::Client::new().post(app.url("/oauth/revoke")).form(&[("token", "x")]).send().await.unwrap();
+    let res = crate::common::http().post(app.url("/oauth/revoke")).form(&[("token", "x")]).send().await.unwrap();
     assert_eq!(res.status(), 401);
 }
 
@@ -245,7 +245,7 @@ async fn introspection_follows_rfc_7662(backend: Backend) {
     assert_eq!(other.introspect(&app, access).await, serde_json::json!({ "active": false }));
     assert_eq!(plugin.introspect(&app, "pba_nothing").await, serde_json::json!({ "active": false }));
     // JSON bodies and client_secret_post work as well as forms and Basic.
-    let res = reqwest::Client::new()
+    let res = crate::common::http()
         .post(app.url("/oauth/introspect"))
         .json(&serde_json::json!({ "token": access, "client_id": plugin.creds.client_id, "client_secret": plugin.creds.client_secret }))
         .send()
@@ -255,33 +255,114 @@ async fn introspection_follows_rfc_7662(backend: Backend) {
     assert_eq!(body["active"], true);
 }
 
-async fn client_authentication_failures_look_alike_and_are_rate_limited(backend: Backend) {
+/// A token-endpoint call with HTTP Basic credentials, from `source` (behind the trusted
+/// proxy at 127.0.0.1) or straight from the socket.
+async fn token_call(app: &TestApp, id: &str, secret: &str, source: Option<&str>) -> reqwest::Response {
+    let mut request = crate::common::http()
+        .post(app.url("/oauth/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "pbr_x")]);
+    if let Some(source) = source {
+        request = request.header("x-forwarded-for", source);
+    }
+    request.send().await.unwrap()
+}
+
+async fn client_authentication_failures_look_alike(backend: Backend) {
     let (app, plugin, _admin) = setup(backend).await;
-    let post = |id: &str, secret: &str| {
-        let (id, secret, url) = (id.to_owned(), secret.to_owned(), app.url("/oauth/token"));
-        async move {
-            reqwest::Client::new()
-                .post(url)
-                .basic_auth(id, Some(secret))
-                .form(&[("grant_type", "refresh_token"), ("refresh_token", "pbr_x")])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let unknown = post("pbc_unknown", "whatever").await;
-    let wrong = post(&plugin.creds.client_id, "pbs_wrong").await;
+    let unknown = token_call(&app, "pbc_unknown", "whatever", None).await;
+    let wrong = token_call(&app, &plugin.creds.client_id, "pbs_wrong", None).await;
     assert_eq!(unknown.status(), 401);
     assert_eq!(wrong.status(), 401);
     assert_eq!(unknown.headers()["www-authenticate"], "Basic realm=\"Plugboard\"");
     assert_eq!(unknown.text().await.unwrap(), wrong.text().await.unwrap(), "identical bodies");
-    for _ in 0..10 {
-        post(&plugin.creds.client_id, "pbs_wrong").await;
+}
+
+/// Anyone can read a plugin's client id from an install link. Their failures slow them
+/// down, never the plugin: credentials that verify are answered, from any source.
+async fn a_strangers_failures_never_lock_out_the_right_secret(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { trusted_proxies: "127.0.0.1", ..Options::default() }).await;
+    app.seed_demo().await;
+    let plugin = TestPlugin::register(&app, "task-sync", "read:projects write:tasks", None).await;
+    let id = plugin.creds.client_id.as_str();
+    let attacker = Some("203.0.113.7");
+    let mut statuses = Vec::new();
+    for _ in 0..15 {
+        statuses.push(token_call(&app, id, "pbs_wrong", attacker).await.status().as_u16());
     }
-    // Now even the right secret waits.
-    let limited = post(&plugin.creds.client_id, &plugin.creds.client_secret).await;
-    assert_eq!(limited.status(), 429);
+    assert_eq!(&statuses[..10], &[401; 10], "{statuses:?}");
+    assert_eq!(&statuses[10..], &[429; 5], "the stranger is slowed down: {statuses:?}");
+    let limited = token_call(&app, id, "pbs_wrong", attacker).await;
     assert!(limited.headers().get("retry-after").is_some());
+    // The right secret passes authentication (and reaches the grant check: pbr_x is no
+    // refresh token) from another source and from the attacker's own.
+    for source in [Some("198.51.100.1"), attacker, None] {
+        let (status, error) = error_code(token_call(&app, id, &plugin.creds.client_secret, source).await).await;
+        assert_eq!((status, error.as_str()), (400, "invalid_grant"), "from {source:?}");
+    }
+    // Its installs go on too.
+    let admin = app.sign_in("admin@acme.test").await;
+    let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
+    assert!(tokens["access_token"].as_str().is_some_and(|t| t.starts_with("pba_")));
+}
+
+/// Without a trusted proxy, `X-Forwarded-For` is whatever a client wrote: it changes
+/// nothing, and failures count against the socket's address.
+async fn a_forged_forwarded_for_does_not_escape_the_count(backend: Backend) {
+    let (app, plugin, _admin) = setup(backend).await;
+    let id = plugin.creds.client_id.as_str();
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let forged = format!("198.51.100.{n}");
+        statuses.push(token_call(&app, id, "pbs_wrong", Some(&forged)).await.status().as_u16());
+    }
+    assert_eq!(&statuses[10..], &[429; 2], "{statuses:?}");
+}
+
+/// The per-client cap of 600 calls a minute was a ceiling on a plugin's size.
+async fn seven_hundred_authenticated_calls_in_a_minute_are_answered(backend: Backend) {
+    use futures::StreamExt;
+    let (app, plugin, admin) = setup(backend).await;
+    let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let http = crate::common::http();
+    let statuses: Vec<u16> = futures::stream::iter(0..700)
+        .map(|n| {
+            // Revocations of tokens that do not exist (as for installations long gone),
+            // and introspections of a live one.
+            let form = if n % 7 == 0 { vec![("token", access.clone())] } else { vec![("token", format!("pbr_gone_{n}"))] };
+            let path = if n % 7 == 0 { "/oauth/introspect" } else { "/oauth/revoke" };
+            let request = http.post(app.url(path)).basic_auth(&plugin.creds.client_id, Some(&plugin.creds.client_secret)).form(&form);
+            async move { request.send().await.unwrap().status().as_u16() }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    assert_eq!(statuses.len(), 700);
+    assert!(statuses.iter().all(|s| *s == 200), "refused: {:?}", statuses.iter().filter(|s| **s != 200).count());
+}
+
+/// A grant refreshing in a tight loop waits (429 with Retry-After); what it holds stays valid.
+async fn a_grant_refreshing_in_a_loop_is_limited(backend: Backend) {
+    let (app, plugin, admin) = setup(backend).await;
+    let mut tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
+    let mut limited = None;
+    // The budget is 30 a minute; a minute's boundary inside the loop gives at most 60.
+    for _ in 0..70 {
+        let res = plugin.refresh(&app, tokens["refresh_token"].as_str().unwrap()).await;
+        if res.status() == 429 {
+            limited = Some(res);
+            break;
+        }
+        assert_eq!(res.status(), 200);
+        tokens = res.json().await.unwrap();
+    }
+    let limited = limited.expect("a refresh loop is limited");
+    let retry_after: i64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    // The refused refresh used nothing up: the grant and its latest tokens live on.
+    assert!(plugin.is_active(&app, tokens["access_token"].as_str().unwrap()).await);
+    assert!(plugin.is_active(&app, tokens["refresh_token"].as_str().unwrap()).await);
 }
 
 async fn state_comes_back_byte_identical(backend: Backend) {
@@ -439,7 +520,7 @@ async fn the_install_button_hands_over_to_the_plugin(backend: Backend) {
 
 async fn metadata_lists_the_endpoints(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let doc: serde_json::Value = reqwest::get(app.url("/.well-known/oauth-authorization-server")).await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = crate::common::get(app.url("/.well-known/oauth-authorization-server")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["issuer"], app.base);
     assert_eq!(doc["token_endpoint"], format!("{}/oauth/token", app.base));
     assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
@@ -458,7 +539,7 @@ async fn a_real_oauth_client_installs_and_refreshes(backend: Backend) {
         .set_auth_uri(AuthUrl::new(app.url("/oauth/authorize")).unwrap())
         .set_token_uri(TokenUrl::new(app.url("/oauth/token")).unwrap())
         .set_redirect_uri(RedirectUrl::new(plugin.redirect_uri.clone()).unwrap());
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     // The admin clicks Install; Plugboard hands over to the plugin's redirect URI.
     let res = admin.get(app.url("/marketplace/task-sync/install")).send().await.unwrap();
@@ -507,7 +588,11 @@ crate::on_both_databases!(
     refresh_is_bound_to_its_client_and_cannot_widen,
     revocation_follows_rfc_7009,
     introspection_follows_rfc_7662,
-    client_authentication_failures_look_alike_and_are_rate_limited,
+    client_authentication_failures_look_alike,
+    a_strangers_failures_never_lock_out_the_right_secret,
+    a_forged_forwarded_for_does_not_escape_the_count,
+    seven_hundred_authenticated_calls_in_a_minute_are_answered,
+    a_grant_refreshing_in_a_loop_is_limited,
     state_comes_back_byte_identical,
     the_consent_post_needs_its_token_and_our_origin,
     only_owners_and_admins_approve,

@@ -70,7 +70,7 @@ impl TestPlugin {
 
     /// The token endpoint with this plugin's credentials (HTTP Basic) and a form body.
     pub async fn token(&self, app: &TestApp, form: &[(&str, &str)]) -> reqwest::Response {
-        reqwest::Client::new()
+        crate::common::http()
             .post(app.url("/oauth/token"))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
             .form(form)
@@ -98,7 +98,7 @@ impl TestPlugin {
 
     /// RFC 7662 as this plugin.
     pub async fn introspect(&self, app: &TestApp, token: &str) -> serde_json::Value {
-        let res = reqwest::Client::new()
+        let res = crate::common::http()
             .post(app.url("/oauth/introspect"))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
             .form(&[("token", token)])

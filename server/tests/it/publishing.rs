@@ -77,7 +77,7 @@ async fn decide(app: &TestApp, staff: &reqwest::Client, decision: &str, reason: 
 
 /// Whether the client secret authenticates (revocation answers 401 to a bad client).
 async fn client_secret_works(app: &TestApp, client_id: &str, secret: &str) -> bool {
-    let res = reqwest::Client::new()
+    let res = crate::common::http()
         .post(app.url("/oauth/revoke"))
         .basic_auth(client_id, Some(secret))
         .form(&[("token", "not-a-token")])

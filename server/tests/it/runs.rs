@@ -37,7 +37,7 @@ async fn runs(app: &TestApp, browser: &reqwest::Client) -> Vec<JobView> {
 }
 
 async fn complete(app: &TestApp, token: Option<&str>, job: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let mut request = reqwest::Client::new().post(app.url(&format!("/api/v1/jobs/{job}"))).json(&body);
+    let mut request = crate::common::http().post(app.url(&format!("/api/v1/jobs/{job}"))).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }

@@ -1,6 +1,6 @@
 //! Client authentication at the token, revocation and introspection endpoints: HTTP
-//! Basic or `client_secret_post`, never both. Rate-limited per client id, and every
-//! failure answers the same `invalid_client`.
+//! Basic or `client_secret_post`, never both. Every failure answers the same
+//! `invalid_client`; failures are throttled per source address.
 
 use super::error::OAuthError;
 use super::grants::Client;
@@ -12,6 +12,7 @@ use crate::server::{now, AppState};
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use std::net::IpAddr;
 
 struct Credentials {
     client_id: String,
@@ -46,29 +47,18 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAut
     }
 }
 
-/// The plugin behind the request's client credentials.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
+/// The plugin behind the request's client credentials. Credentials that verify are
+/// never refused for anybody else's failures: failures are counted by source address
+/// (and by client and source together), and only a source past its allowance hears
+/// `429` instead of `invalid_client`. Client secrets are 256 random bits, so what the
+/// count guards against is exhaustion, not guessing.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    source: Option<IpAddr>,
+) -> Result<Client, OAuthError> {
     let creds = credentials(headers, params)?;
-    let settings = &state.settings;
-    let t = now();
-    let id_key: String = creds.client_id.chars().take(100).collect();
-    let failures_key = format!("client-auth-failed:{id_key}");
-    if let Verdict::Limited { retry_after } = rate_limit::peek(
-        &state.db,
-        &failures_key,
-        settings.client_auth_failures_per_window,
-        settings.client_auth_window_secs,
-        t,
-    )
-    .await?
-    {
-        return Err(OAuthError::RateLimited { retry_after });
-    }
-    if let Verdict::Limited { retry_after } =
-        rate_limit::hit(&state.db, &format!("client:{id_key}"), settings.client_requests_per_minute, 60, t).await?
-    {
-        return Err(OAuthError::RateLimited { retry_after });
-    }
     let row: Option<(i64, String)> = sqlx::query_as("SELECT id, client_secret_hash FROM plugins WHERE client_id = $1")
         .bind(&creds.client_id)
         .fetch_optional(state.db.pool())
@@ -76,9 +66,36 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params
     // Unknown clients cost the same comparison as known ones.
     let (plugin_id, stored) = row.unwrap_or_else(|| (0, "0".repeat(64)));
     let presented = sha256_hex(&creds.secret);
-    if plugin_id == 0 || !constant_time_eq(presented.as_bytes(), stored.as_bytes()) {
-        rate_limit::record(&state.db, &failures_key, settings.client_auth_window_secs, t).await?;
-        return Err(OAuthError::InvalidClient);
+    if plugin_id != 0 && constant_time_eq(presented.as_bytes(), stored.as_bytes()) {
+        return Ok(Client { plugin_id: PluginId(plugin_id), client_id: creds.client_id });
     }
-    Ok(Client { plugin_id: PluginId(plugin_id), client_id: creds.client_id })
+    Err(count_failure(state, &creds.client_id, source).await?)
+}
+
+/// Records a failed authentication from `source`; the error to answer with.
+async fn count_failure(state: &AppState, client_id: &str, source: Option<IpAddr>) -> Result<OAuthError, sqlx::Error> {
+    let settings = &state.settings;
+    let (t, window) = (now(), settings.client_auth_window_secs);
+    let source = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let id_key: String = client_id.chars().take(100).collect();
+    let by_source = rate_limit::hit(
+        &state.db,
+        &format!("client-auth-failed-from:{source}"),
+        settings.client_auth_failures_per_source,
+        window,
+        t,
+    )
+    .await?;
+    let by_client_and_source = rate_limit::hit(
+        &state.db,
+        &format!("client-auth-failed:{id_key}:{source}"),
+        settings.client_auth_failures_per_window,
+        window,
+        t,
+    )
+    .await?;
+    Ok(match (by_source, by_client_and_source) {
+        (Verdict::Limited { retry_after }, _) | (_, Verdict::Limited { retry_after }) => OAuthError::RateLimited { retry_after },
+        _ => OAuthError::InvalidClient,
+    })
 }

@@ -6,6 +6,7 @@ use super::error::{no_store, OAuthError};
 use super::grants::{self, IssuedTokens};
 use super::params::Params;
 use crate::domain::{Scope, ScopeSet};
+use crate::server::client_addr::ClientAddr;
 use crate::server::{now, AppState};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,9 +15,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 #[tracing::instrument(skip_all)]
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+pub async fn token(
+    State(state): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
     let params = Params::from_body(&headers, &body)?;
-    let client = authenticate(&state, &headers, &params).await?;
+    let client = authenticate(&state, &headers, &params, source).await?;
     let tokens = match params.require("grant_type")? {
         "authorization_code" => {
             let code = params.require("code")?;
@@ -30,7 +36,8 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
                 Some(raw) => Some(ScopeSet::parse_oauth(raw).map_err(|_| OAuthError::InvalidScope)?),
                 None => None,
             };
-            grants::refresh(&state.db, &client, refresh_token, scope.as_ref(), now()).await?
+            let budget = grants::Budget { per_grant_per_minute: state.settings.grant_refreshes_per_minute };
+            grants::refresh(&state.db, &client, refresh_token, scope.as_ref(), &budget, now()).await?
         }
         _ => return Err(OAuthError::UnsupportedGrantType),
     };
@@ -52,22 +59,40 @@ fn token_response(tokens: &IssuedTokens) -> Response {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
     let params = Params::from_body(&headers, &body)?;
-    let client = authenticate(&state, &headers, &params).await?;
+    let client = authenticate(&state, &headers, &params, source).await?;
     let token = params.require("token")?;
     grants::revoke(&state.db, &client, token, now()).await?;
     Ok(no_store(().into_response()))
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+pub async fn introspect(
+    State(state): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
     let params = Params::from_body(&headers, &body)?;
-    let client = authenticate(&state, &headers, &params).await?;
+    let client = authenticate(&state, &headers, &params, source).await?;
     let token = params.require("token")?;
-    let body = match grants::introspect(&state.db, &client, token, now()).await? {
+    let t = now();
+    let body = match grants::introspect(&state.db, &client, token, t).await? {
         None => serde_json::json!({ "active": false }),
-        Some(info) => serde_json::json!({
+        Some(info) => {
+            // Asking about a token spends its installation's API budget, as using it would.
+            let key = crate::server::api::rate_key(crate::domain::InstallationId(info.installation_id));
+            if state.api_requests.record(&key, t) > state.settings.api_requests_per_minute {
+                let window = crate::server::api::WINDOW_SECS;
+                return Err(OAuthError::RateLimited { retry_after: window - t.rem_euclid(window) });
+            }
+            serde_json::json!({
             "active": true,
             "scope": info.scopes.to_oauth(),
             "client_id": client.client_id,
@@ -78,7 +103,8 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
             "iss": state.settings.public_url,
             "installation_id": info.installation_id,
             "tenant_id": info.tenant_id,
-        }),
+            })
+        }
     };
     Ok(no_store(Json(body).into_response()))
 }

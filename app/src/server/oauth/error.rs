@@ -65,6 +65,7 @@ impl From<super::grants::GrantError> for OAuthError {
             GrantError::InvalidGrant => Self::InvalidGrant,
             GrantError::InvalidScope => Self::InvalidScope,
             GrantError::InvalidRequest(m) => Self::InvalidRequest(m.into()),
+            GrantError::RateLimited { retry_after } => Self::RateLimited { retry_after },
             GrantError::Db(e) => e.into(),
         }
     }

@@ -45,8 +45,19 @@ pub enum GrantError {
     InvalidScope,
     #[error("{0}")]
     InvalidRequest(&'static str),
+    /// The grant refreshed more often than its budget allows; nothing was rotated.
+    #[error("too many refreshes of this grant")]
+    RateLimited { retry_after: i64 },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+/// How often one grant may refresh: a plugin refreshes about hourly per installation, so
+/// a grant refreshing in a loop is a bug (or a stolen token) and waits. Counted per
+/// grant, never per plugin, so a plugin's size is no ceiling.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub per_grant_per_minute: i64,
 }
 
 /// What an approved consent binds a code to.
@@ -181,6 +192,7 @@ pub async fn refresh(
     client: &Client,
     refresh_token: &str,
     requested: Option<&ScopeSet>,
+    budget: &Budget,
     now: i64,
 ) -> Result<IssuedTokens, GrantError> {
     let token_hash = sha256_hex(refresh_token);
@@ -225,6 +237,14 @@ pub async fn refresh(
         Some(asked) => asked.clone(),
         None => ScopeSet::from_json(&row.try_get::<String, _>("scopes")?),
     };
+    // Counted in this transaction: a refused refresh rolls its own count back, so the
+    // window's count stays at the budget and the grant keeps what it had.
+    let refreshes = crate::server::rate_limit::record_in(&mut tx, &format!("grant-refresh:{}", family.grant), 60, now).await?;
+    if let crate::server::rate_limit::Verdict::Limited { retry_after } =
+        crate::server::rate_limit::verdict(refreshes, budget.per_grant_per_minute, 60, now)
+    {
+        return Err(GrantError::RateLimited { retry_after });
+    }
     let claimed = sqlx::query("UPDATE oauth_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL")
         .bind(now)
         .bind(&token_hash)

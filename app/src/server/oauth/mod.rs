@@ -11,7 +11,7 @@ mod client_auth;
 mod endpoints;
 mod error;
 pub mod grants;
-mod pages;
+pub mod pages;
 mod params;
 pub mod pkce;
 pub mod redirect_uri;
