@@ -22,7 +22,7 @@ mod support;
 const SCOPES: &str = "read:projects write:tasks";
 
 async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> FixturePlugin {
-    fixtures::register_plugin(db, slug, SCOPES, webhook_url).await.expect("register")
+    fixtures::register_plugin(db, &app::server::vault::Vault::ephemeral(), slug, SCOPES, webhook_url).await.expect("register")
 }
 
 /// `n` codes for one installation in a tenant of its own, issued the way the consent screen issues them.
@@ -132,7 +132,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     }
     tx.commit().await.unwrap();
     let policy = outbound::OutboundPolicy { allowlist: outbound::parse_allowlist("127.0.0.1").unwrap() };
-    let worker = Worker::new(db.clone(), Arc::new(policy), WorkerConfig::default());
+    let worker = Worker::new(db.clone(), Arc::new(policy), Arc::new(app::server::vault::Vault::ephemeral()), WorkerConfig::default());
     let started = Instant::now();
     while delivered.load(Ordering::Relaxed) < webhooks_n {
         if worker.deliver_due(now()).await.expect("deliver") == 0 {

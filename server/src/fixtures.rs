@@ -36,7 +36,7 @@ pub struct FixturePlugin {
 }
 
 /// Registers a published plugin asking for `scopes` (space-separated).
-pub async fn register_plugin(db: &Db, slug: &str, scopes: &str, webhook_url: Option<String>) -> Result<FixturePlugin, FixtureError> {
+pub async fn register_plugin(db: &Db, vault: &app::server::vault::Vault, slug: &str, scopes: &str, webhook_url: Option<String>) -> Result<FixturePlugin, FixtureError> {
     let plugin = NewPlugin {
         slug: PluginSlug::parse(slug).map_err(|_| FixtureError::Invalid("slug"))?,
         name: format!("Fixture {slug}"),
@@ -59,7 +59,7 @@ pub async fn register_plugin(db: &Db, slug: &str, scopes: &str, webhook_url: Opt
         verified: false,
         developer_id: None,
     };
-    let creds = registry::create_plugin(db, &plugin).await?;
+    let creds = registry::create_plugin(db, vault, &plugin).await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM plugins WHERE client_id = $1").bind(&creds.client_id).fetch_one(db.pool()).await?;
     Ok(FixturePlugin { id: PluginId(id), creds, scopes: plugin.scopes })
 }

@@ -187,6 +187,10 @@ impl Config {
 pub async fn open_database(config: &Config) -> Result<Db, app::server::db::DbError> {
     let db = Db::connect(&config.database_url, config.max_connections).await?;
     db.migrate().await?;
+    let sealed = app::server::registry::seal_legacy_signing_secrets(&db, &config.vault).await.map_err(app::server::db::DbError::SealSecrets)?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed plugins' signing secrets stored in plain by an earlier version");
+    }
     Ok(db)
 }
 
@@ -214,7 +218,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Aborted when serving ends, or when this future is dropped.
     let _worker = state.settings.webhook_worker.clone().map(|config| {
-        let worker = Worker::new(state.db.clone(), state.settings.outbound.clone(), config);
+        let worker = Worker::new(state.db.clone(), state.settings.outbound.clone(), state.vault.clone(), config);
         AbortOnDrop(tokio::spawn(worker.run(state.webhook_wakeup.clone())))
     });
     let router = http::router(state);

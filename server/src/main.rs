@@ -229,7 +229,7 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
                 verified,
                 developer_id: None,
             };
-            registry::create_plugin(db, &plugin).await.map_err(|e| e.to_string())?
+            registry::create_plugin(db, &config.vault, &plugin).await.map_err(|e| e.to_string())?
         }
         PluginsCommand::RotateSecret { slug } => {
             let slug = PluginSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?;

@@ -16,27 +16,38 @@ async fn current_user_inner() -> Result<Option<SessionUser>, AppError> {
     crate::server::session::current_user().await
 }
 
-/// Where to go after signing in: a path on this site (`?next=`), else the marketplace.
+/// Where to go after signing in: `next` when it is a place on this site, else the
+/// marketplace. `next` is read as a browser would read a link on one of our pages
+/// (tabs and newlines dropped, backslashes as slashes, `//host` as another site), and
+/// kept only if that leaves the origin unchanged; what comes back is the parsed path,
+/// query and fragment, so a browser cannot read it any other way.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_owned(),
-        _ => "/marketplace".to_owned(),
+    const HOME: &str = "/marketplace";
+    let Ok(base) = url::Url::parse("https://plugboard.invalid/") else { return HOME.to_owned() };
+    let Some(target) = next.and_then(|n| base.join(n).ok()) else { return HOME.to_owned() };
+    if target.origin() != base.origin() {
+        return HOME.to_owned();
     }
+    target[url::Position::BeforePath..].to_owned()
 }
 
+/// Signs in; answers where to go next (see `safe_next`).
 #[server(prefix = "/rpc", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
     crate::server::with_status(sign_in_inner(email, password, next).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn sign_in_inner(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+async fn sign_in_inner(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
     use crate::server::{accounts, client_addr, AppState};
 
     let state = AppState::from_context()?;
     let client_ip = client_addr::of_server_fn(&state).await;
     let user = accounts::authenticate(&state.db, &state.settings, &email, &password, client_ip).await?;
-    start_session(&state, user, &safe_next(next.as_deref())).await
+    let target = safe_next(next.as_deref());
+    start_session(&state, user, &target).await?;
+    Ok(target)
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_up")]
@@ -137,7 +148,7 @@ impl AuthContext {
 }
 
 /// The error of an action's last run, shown under its form.
-fn action_error(value: impl Get<Value = Option<Result<(), AppError>>> + Send + Sync + 'static) -> impl IntoView
+fn action_error<T>(value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static) -> impl IntoView
 {
     move || {
         value.get().and_then(Result::err).map(|e| {
@@ -150,10 +161,11 @@ fn action_error(value: impl Get<Value = Option<Result<(), AppError>>> + Send + S
 pub fn SignInPage() -> impl IntoView {
     let auth = AuthContext::get();
     let query = leptos_router::hooks::use_query_map();
-    let next = move || query.with(|q| q.get("next")).map(|n| safe_next(Some(&n)));
+    // Sent as it came; the server decides where it may lead (`safe_next`).
+    let next = move || query.with(|q| q.get("next"));
     // Pages outside this app (the consent screen, an install) need a full page load.
     Effect::new(move |_| {
-        if let (Some(Ok(())), Some(target)) = (auth.sign_in.value().get(), next()) {
+        if let (Some(Ok(target)), Some(_)) = (auth.sign_in.value().get(), next()) {
             if let Some(window) = web_sys::window() {
                 let _ = window.location().assign(&target);
             }
@@ -200,5 +212,48 @@ pub fn SignUpPage() -> impl IntoView {
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/signin">"Sign in"</A></p>
         </section>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for (next, expected) in [
+            ("/installed", "/installed"),
+            ("/oauth/authorize?client_id=x&scope=a%20b", "/oauth/authorize?client_id=x&scope=a%20b"),
+            ("/marketplace/task-sync#reviews", "/marketplace/task-sync#reviews"),
+            // Encoded slashes and tabs stay encoded in the path: never a host.
+            ("/%2F/evil.example", "/%2F/evil.example"),
+            ("/%09/evil.example", "/%09/evil.example"),
+            // Unicode slashes are path characters, not separators.
+            ("/\u{2215}\u{2215}evil.example", "/%E2%88%95%E2%88%95evil.example"),
+        ] {
+            assert_eq!(safe_next(Some(next)), expected, "{next:?}");
+        }
+    }
+
+    #[test]
+    fn next_cannot_leave_this_site() {
+        for next in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "\\/evil.example",
+            "https://evil.example/",
+            "http:evil.example",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,hi",
+            " //evil.example",
+            "https://plugboard.invalid.evil.example/",
+        ] {
+            assert_eq!(safe_next(Some(next)), "/marketplace", "{next:?}");
+        }
+        assert_eq!(safe_next(None), "/marketplace");
     }
 }

@@ -97,7 +97,7 @@ pub async fn rotate_secret(slug: String, secret: String) -> Result<ShownSecrets,
         use crate::server::console;
         match secret.as_str() {
             "client" => Ok(console::rotate_client_secret(&state.db, &user, &slug).await?),
-            "webhook" => Ok(console::rotate_webhook_secret(&state.db, &user, &slug).await?),
+            "webhook" => Ok(console::rotate_webhook_secret(&state.db, &state.vault, &user, &slug).await?),
             _ => Err(AppError::invalid("secret", "Say which secret to rotate: client or webhook.")),
         }
     })

@@ -28,7 +28,7 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
     let servers = PluginInstall::load(&state.db, user.tenant_id, Which::All).await.map_err(internal("loading plugin servers failed"))?;
     // Every plugin server is asked at once; each call has its timeout.
     let (mut licenses, connections) = futures::join!(
-        license::for_tenant(&state.plugin_servers, &state.licenses, &user, &servers, t),
+        license::for_tenant(&state.plugin_servers, &state.vault, &state.licenses, &user, &servers, t),
         connections::status_for(&state, &user, &servers, t),
     );
     let mut connections = connections.map_err(internal("reading connections failed"))?;

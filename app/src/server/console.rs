@@ -286,7 +286,7 @@ pub async fn create(db: &Db, vault: &Vault, developer: &SessionUser, form: &Plug
     let plugin = validate(form, policy).map_err(ConsoleError::Invalid)?;
     let oauth_client_secret = seal_service_secret(vault, &plugin, form);
     let new = NewPlugin { developer_id: Some(developer.id.0), oauth_client_secret, ..plugin };
-    let creds = registry::create_plugin(db, &new).await?;
+    let creds = registry::create_plugin(db, vault, &new).await?;
     Ok(ShownSecrets {
         slug: creds.slug,
         client_id: creds.client_id,
@@ -422,9 +422,9 @@ pub async fn rotate_client_secret(db: &Db, developer: &SessionUser, slug: &Plugi
     Ok(ShownSecrets { slug: creds.slug, client_id: creds.client_id, client_secret: Some(creds.client_secret), webhook_secret: None })
 }
 
-pub async fn rotate_webhook_secret(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<ShownSecrets, ConsoleError> {
+pub async fn rotate_webhook_secret(db: &Db, vault: &Vault, developer: &SessionUser, slug: &PluginSlug) -> Result<ShownSecrets, ConsoleError> {
     owned(db, developer, slug).await?;
-    let creds = registry::rotate_webhook_secret(db, slug).await?;
+    let creds = registry::rotate_webhook_secret(db, vault, slug).await?;
     Ok(ShownSecrets { slug: creds.slug, client_id: creds.client_id, client_secret: None, webhook_secret: creds.webhook_secret })
 }
 

@@ -30,6 +30,8 @@ pub enum DbError {
     Connect(#[source] sqlx::Error),
     #[error("could not apply migrations: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    #[error("could not seal the secrets an earlier version stored in plain: {0}")]
+    SealSecrets(#[source] sqlx::Error),
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

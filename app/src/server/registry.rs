@@ -4,6 +4,7 @@ use super::oauth::redirect_uri::{self, RedirectUri};
 use super::secrets::{random_hex, random_token, sha256_hex};
 use super::webhooks::signature;
 use super::outbound::OutboundPolicy;
+use super::vault::Vault;
 use super::{now, Db};
 use crate::domain::{Category, PluginSlug, ReviewState, ScopeSet};
 use serde::Serialize;
@@ -92,7 +93,68 @@ pub fn parse_link(raw: &str) -> Result<String, String> {
     }
 }
 
-pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, RegistryError> {
+/// The sealing context of a plugin's `whsec_` signing secret (the slug never changes).
+fn signing_secret_context(slug: &str) -> String {
+    format!("signing-secret:{slug}")
+}
+
+/// A plugin's signing secret as stored: sealed with the vault, so that the database
+/// alone forges no webhook and mints no plugin-server JWT. Without `PLUGBOARD_TOKEN_KEY`
+/// (development only) the key would die with the process, and with it every plugin's
+/// webhooks: there the secret is stored as it is.
+pub fn seal_signing_secret(vault: &Vault, slug: &str, secret: &str) -> String {
+    if vault.is_ephemeral() {
+        return secret.to_owned();
+    }
+    vault.seal(&signing_secret_context(slug), secret)
+}
+
+/// The signing secret from its stored form. One stored before secrets were sealed
+/// (`whsec_…` in plain) is still read, until `seal_legacy_signing_secrets` seals it.
+pub fn open_signing_secret(vault: &Vault, slug: &str, stored: &str) -> Option<String> {
+    if stored.starts_with(signature::SECRET_PREFIX) {
+        return Some(stored.to_owned());
+    }
+    match vault.open(&signing_secret_context(slug), stored) {
+        Ok(secret) => Some(secret),
+        Err(_) => {
+            tracing::error!(plugin = %slug, "the plugin's signing secret cannot be opened (another PLUGBOARD_TOKEN_KEY?)");
+            None
+        }
+    }
+}
+
+/// Seals signing secrets stored in plain by earlier versions (run at start-up, when a
+/// lasting key is configured).
+pub async fn seal_legacy_signing_secrets(db: &Db, vault: &Vault) -> Result<u64, sqlx::Error> {
+    if vault.is_ephemeral() {
+        return Ok(0);
+    }
+    let plain: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, slug, webhook_secret FROM plugins WHERE webhook_secret LIKE $1")
+        .bind(format!("{}%", signature::SECRET_PREFIX))
+        .fetch_all(db.pool())
+        .await?;
+    for (id, slug, secret) in &plain {
+        sqlx::query("UPDATE plugins SET webhook_secret = $1 WHERE id = $2 AND webhook_secret = $3")
+            .bind(seal_signing_secret(vault, slug, secret))
+            .bind(id)
+            .bind(secret)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(plain.len() as u64)
+}
+
+/// A plugin's signing secret, opened (`None` for a plugin without one).
+pub async fn signing_secret(db: &Db, vault: &Vault, slug: &str) -> Result<Option<String>, sqlx::Error> {
+    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT webhook_secret FROM plugins WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(stored.flatten().and_then(|s| open_signing_secret(vault, slug, &s)))
+}
+
+pub async fn create_plugin(db: &Db, vault: &Vault, plugin: &NewPlugin) -> Result<Credentials, RegistryError> {
     if plugin.name.trim().is_empty() {
         return Err(RegistryError::Invalid("the name must not be empty".into()));
     }
@@ -121,7 +183,7 @@ pub async fn create_plugin(db: &Db, plugin: &NewPlugin) -> Result<Credentials, R
     .bind(plugin.scopes.to_json())
     .bind(redirect_uri::to_json(&plugin.redirect_uris))
     .bind(plugin.webhook_url.as_deref())
-    .bind(&webhook_secret)
+    .bind(seal_signing_secret(vault, plugin.slug.as_str(), &webhook_secret))
     .bind(plugin.developer_id)
     .bind(t)
     .bind(if plugin.publish { ReviewState::Published } else { ReviewState::Draft }.as_str())
@@ -164,11 +226,11 @@ pub async fn rotate_client_secret(db: &Db, slug: &PluginSlug) -> Result<Credenti
 
 /// A new webhook signing secret; messages are signed with it from the next attempt on.
 /// The answer carries no client secret.
-pub async fn rotate_webhook_secret(db: &Db, slug: &PluginSlug) -> Result<Credentials, RegistryError> {
+pub async fn rotate_webhook_secret(db: &Db, vault: &Vault, slug: &PluginSlug) -> Result<Credentials, RegistryError> {
     let secret = signature::new_secret();
     let client_id: Option<String> =
         sqlx::query_scalar("UPDATE plugins SET webhook_secret = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
-            .bind(&secret)
+            .bind(seal_signing_secret(vault, slug.as_str(), &secret))
             .bind(now())
             .bind(slug.as_str())
             .fetch_optional(db.pool())

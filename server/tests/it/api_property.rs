@@ -212,7 +212,7 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
         let m = model.lock().unwrap();
         (m.tenants[case.tenant].id, m.tenants[case.tenant].owner)
     };
-    let plugin = fixtures::register_plugin(&app.db, &format!("property-{}", serial.fetch_add(1, Ordering::Relaxed)), &ALL_SCOPES.join(" "), None)
+    let plugin = fixtures::register_plugin(&app.db, &app.state().vault, &format!("property-{}", serial.fetch_add(1, Ordering::Relaxed)), &ALL_SCOPES.join(" "), None)
         .await
         .unwrap();
     let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));

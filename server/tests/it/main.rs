@@ -7,6 +7,7 @@ mod api_property;
 mod cli;
 mod client_plugins;
 mod common;
+mod hardening;
 mod health;
 mod marketplace;
 mod oauth;

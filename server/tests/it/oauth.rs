@@ -2,6 +2,7 @@
 
 use crate::common::{Backend, Options, TestApp};
 use crate::plugin::{answer, approve, authorize, query_of, TestPlugin, VERIFIER};
+use app::server::plugin_servers::jwt::{self, HandoverClaims};
 
 async fn setup(backend: Backend) -> (TestApp, TestPlugin, reqwest::Client) {
     let app = TestApp::spawn(backend).await;
@@ -365,6 +366,34 @@ async fn a_grant_refreshing_in_a_loop_is_limited(backend: Backend) {
     assert!(plugin.is_active(&app, tokens["refresh_token"].as_str().unwrap()).await);
 }
 
+/// Errors went back to a draft's redirect URI before anyone knew it was published: any
+/// developer could have Plugboard redirect anyone to an address nobody reviewed.
+async fn a_drafts_redirect_uri_receives_nobody(backend: Backend) {
+    let (app, plugin, admin) = setup(backend).await;
+    let bad = with(&plugin.authorize_params("read:projects", "s"), "response_type", Some("token"));
+    // Published, the error goes back to the plugin (RFC 6749 §4.1.2.1): the control.
+    let res = authorize(&app, &admin, &bad).await;
+    assert_eq!(res.status(), 303);
+    assert!(res.headers()["location"].to_str().unwrap().starts_with(&plugin.redirect_uri));
+
+    sqlx::query("UPDATE plugins SET is_published = 0 WHERE client_id = $1")
+        .bind(&plugin.creds.client_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    // Signed out: Plugboard's own sign-in page, never the plugin's address.
+    let res = authorize(&app, &app.client(), &bad).await;
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(location.starts_with("/signin?"), "{} {location}", res.status());
+    // Signed in (not its developer): an error page, for a bad request and a good one alike.
+    for params in [bad, plugin.authorize_params("read:projects", "s")] {
+        let res = authorize(&app, &admin, &params).await;
+        assert_eq!(res.status(), 400);
+        assert!(res.headers().get("location").is_none());
+        assert!(res.text().await.unwrap().contains("not published"));
+    }
+}
+
 async fn state_comes_back_byte_identical(backend: Backend) {
     let (app, plugin, admin) = setup(backend).await;
     let state = "a b&c=d/é%25+?#~";
@@ -510,8 +539,22 @@ async fn the_install_button_hands_over_to_the_plugin(backend: Backend) {
     let location = res.headers()["location"].to_str().unwrap();
     assert!(location.starts_with(&plugin.redirect_uri), "{location}");
     let q = query_of(location);
-    assert_eq!(q["install"], "task-sync");
-    assert_eq!(q["iss"], app.base);
+    // One signed token, nothing a forger could set alone.
+    assert_eq!(q.keys().collect::<Vec<_>>(), vec!["install_token"], "{location}");
+    let claims = plugin.verify_handover(&q["install_token"], &app.base);
+    assert_eq!((claims.install.as_str(), claims.aud.as_str()), ("task-sync", plugin.creds.client_id.as_str()));
+    let acme: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Acme Corp'").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(claims.tid, acme.to_string());
+    assert!(claims.exp - claims.iat <= 300 && !claims.jti.is_empty());
+    // A plugin configured for another Plugboard refuses it, as it refuses a forged one.
+    let secret = plugin.creds.webhook_secret.as_deref().unwrap();
+    let now = app::server::now();
+    let verify = |token: &str, issuer: &str| HandoverClaims::verify(secret, token, &plugin.creds.client_id, issuer, now);
+    assert!(verify(&q["install_token"], "https://fake-plugboard.example").is_err());
+    let forged = jwt::mint("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", &claims).unwrap();
+    assert!(verify(&forged, &app.base).is_err());
+    let stale = HandoverClaims { iat: now - 600, exp: now - 300, ..claims.clone() };
+    assert!(verify(&jwt::mint(secret, &stale).unwrap(), &app.base).is_err());
     let res = app.sign_in("member@acme.test").await.get(app.url("/marketplace/task-sync/install")).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let res = app.client().get(app.url("/marketplace/task-sync/install")).send().await.unwrap();
@@ -543,7 +586,8 @@ async fn a_real_oauth_client_installs_and_refreshes(backend: Backend) {
 
     // The admin clicks Install; Plugboard hands over to the plugin's redirect URI.
     let res = admin.get(app.url("/marketplace/task-sync/install")).send().await.unwrap();
-    assert_eq!(query_of(res.headers()["location"].to_str().unwrap())["install"], "task-sync");
+    let handover = &query_of(res.headers()["location"].to_str().unwrap())["install_token"];
+    assert_eq!(plugin.verify_handover(handover, &app.base).install, "task-sync");
     // The plugin starts the authorization with its own state and PKCE verifier.
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (auth_url, csrf) = client
@@ -593,6 +637,7 @@ crate::on_both_databases!(
     a_forged_forwarded_for_does_not_escape_the_count,
     seven_hundred_authenticated_calls_in_a_minute_are_answered,
     a_grant_refreshing_in_a_loop_is_limited,
+    a_drafts_redirect_uri_receives_nobody,
     state_comes_back_byte_identical,
     the_consent_post_needs_its_token_and_our_origin,
     only_owners_and_admins_approve,

@@ -44,7 +44,7 @@ impl TestPlugin {
             verified: true,
             developer_id: None,
         };
-        let creds = registry::create_plugin(&app.db, &plugin).await.expect("register plugin");
+        let creds = registry::create_plugin(&app.db, &app.state().vault, &plugin).await.expect("register plugin");
         Self { creds, redirect_uri, other_redirect_uri }
     }
 
@@ -107,6 +107,14 @@ impl TestPlugin {
             .unwrap();
         assert_eq!(res.status(), 200);
         res.json().await.unwrap()
+    }
+
+    /// Checks an Install hand-over as the plugin must: its signature, and `iss` equal to
+    /// the Plugboard it was configured with (`issuer`).
+    pub fn verify_handover(&self, token: &str, issuer: &str) -> app::server::plugin_servers::jwt::HandoverClaims {
+        let secret = self.creds.webhook_secret.as_deref().expect("signing secret");
+        app::server::plugin_servers::jwt::HandoverClaims::verify(secret, token, &self.creds.client_id, issuer, app::server::now())
+            .expect("a genuine hand-over")
     }
 
     pub async fn is_active(&self, app: &TestApp, token: &str) -> bool {

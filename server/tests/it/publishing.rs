@@ -402,7 +402,7 @@ async fn deliveries_can_be_redelivered_and_a_disabled_endpoint_re_enabled(backen
     as_test_plugin(&secrets).install_and_exchange(&app, &developer, "read:projects").await;
 
     let policy = OutboundPolicy { allowlist: parse_allowlist("127.0.0.1").unwrap() };
-    let worker = Worker::new(app.db.clone(), Arc::new(policy), WorkerConfig::default());
+    let worker = Worker::new(app.db.clone(), Arc::new(policy), app.state().vault, WorkerConfig::default());
     let now = app::server::now();
     assert_eq!(worker.deliver_due(now).await.unwrap(), 1);
     let log: DeliveryLog = ok_json(app.rpc(&developer, "plugin_deliveries", &[("slug", "invoice-robot")]).await).await;

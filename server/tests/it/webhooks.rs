@@ -10,7 +10,7 @@ use std::time::Duration;
 
 fn manual_worker(app: &TestApp, timeout: Duration) -> Worker {
     let policy = OutboundPolicy { allowlist: parse_allowlist("127.0.0.1").unwrap() };
-    Worker::new(app.db.clone(), Arc::new(policy), WorkerConfig { timeout, ..WorkerConfig::default() })
+    Worker::new(app.db.clone(), Arc::new(policy), app.state().vault, WorkerConfig { timeout, ..WorkerConfig::default() })
 }
 
 async fn event_row(app: &TestApp) -> (String, i64, i64, i64) {

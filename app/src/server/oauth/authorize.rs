@@ -12,6 +12,7 @@ use super::pkce;
 use super::redirect_uri::{self, RedirectUri};
 use crate::domain::{PluginId, ScopeSet, SessionUser};
 use crate::server::installations;
+use crate::server::plugin_servers::jwt::{self, HandoverClaims, HANDOVER_LIFETIME_SECS};
 use crate::server::secrets::{random_token, sha256_hex};
 use crate::server::{now, session, AppState};
 use axum::extract::{Form, RawQuery, State};
@@ -119,6 +120,27 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     };
     let client_state = get("state");
 
+    // An unpublished plugin's redirect URI is only its developer's word: nobody reviewed
+    // it, so Plugboard sends nobody there but the developer (and staff) until it is
+    // published. Anyone else sees an error page, signed in or not.
+    let viewer = if plugin.is_published {
+        None
+    } else {
+        let user = match session::user_of_request(&state, &headers).await {
+            Ok(Some(u)) => u,
+            Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
+            Err(e) => return server_error(e),
+        };
+        if plugin.developer_id != Some(user.id.0) && !user.is_staff {
+            return pages::error_page(
+                StatusCode::BAD_REQUEST,
+                "This plugin is not available",
+                &format!("{} is not published in the marketplace, so it cannot be installed.", plugin.name),
+            );
+        }
+        Some(user)
+    };
+
     // 2. Everything else goes back to the plugin as an OAuth error.
     if let Some(name) = repeated.first() {
         return error_to_client(&state, &uri, "invalid_request", &format!("{name} was given more than once"), client_state);
@@ -144,13 +166,17 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     };
 
     // 3. The person: signed in, allowed to install.
-    let user = match session::user_of_request(&state, &headers).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
-        Err(e) => return server_error(e),
+    let user = match viewer {
+        Some(user) => user,
+        None => match session::user_of_request(&state, &headers).await {
+            Ok(Some(u)) => u,
+            Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
+            Err(e) => return server_error(e),
+        },
     };
     if !plugin.is_published && plugin.developer_id != Some(user.id.0) {
-        return error_to_client(&state, &uri, "unauthorized_client", "the plugin is not published", client_state);
+        // Staff may look at a draft's consent screen, not install it.
+        return pages::error_page(StatusCode::FORBIDDEN, "This plugin is not available", "Only its developer can install a plugin before it is published.");
     }
     if !user.role.can_manage_plugins() {
         return pages::not_allowed_page(&plugin, &user);
@@ -281,8 +307,11 @@ async fn issue(
 
 /// `GET /marketplace/{slug}/install`: the Install button. Plugboard cannot start the
 /// authorization itself (the plugin must hold the PKCE verifier and the state), so it
-/// sends the admin to the plugin's first redirect URI with `install`, `tenant` and
-/// `iss`; the plugin answers by redirecting to `/oauth/authorize`.
+/// sends the admin to the plugin's first redirect URI with one signed `install_token`
+/// (a JWT under the plugin's signing secret: issuer, plugin, tenant, admin, five
+/// minutes); the plugin checks it, compares its `iss` with the Plugboard it was
+/// configured with, and redirects to that Plugboard's `/oauth/authorize`. Plain query
+/// parameters could be forged by anyone to send a plugin to a fake Plugboard.
 #[tracing::instrument(skip_all)]
 pub async fn launch_install(
     State(state): State<AppState>,
@@ -321,8 +350,29 @@ pub async fn launch_install(
     let Some(first) = plugin.redirect_uris.first() else {
         return pages::error_page(StatusCode::CONFLICT, "This plugin cannot be installed yet", "Its developer has not registered a redirect URI.");
     };
-    let issuer = state.settings.public_url.trim_end_matches('/').to_owned();
-    let tenant = user.tenant_id.to_string();
-    let target = first.with_params(&[("install", &plugin.slug), ("tenant", &tenant), ("iss", &issuer)]);
+    let secret = match crate::server::registry::signing_secret(&state.db, &state.vault, &plugin.slug).await {
+        Ok(Some(secret)) => secret,
+        Ok(None) => {
+            tracing::error!(plugin = %plugin.slug, "no signing secret to sign the Install hand-over with");
+            return pages::error_page(StatusCode::CONFLICT, "This plugin cannot be installed right now", "Plugboard cannot sign the hand-over to it. Please try again later.");
+        }
+        Err(e) => return server_error(e),
+    };
+    let t = now();
+    let claims = HandoverClaims {
+        iss: state.settings.public_url.trim_end_matches('/').to_owned(),
+        aud: client_id,
+        sub: user.id.to_string(),
+        tid: user.tenant_id.to_string(),
+        install: plugin.slug.clone(),
+        iat: t,
+        exp: t + HANDOVER_LIFETIME_SECS,
+        jti: crate::server::secrets::random_hex(16),
+    };
+    let Ok(token) = jwt::mint(&secret, &claims) else {
+        tracing::error!(plugin = %plugin.slug, "the plugin's signing secret is malformed");
+        return pages::error_page(StatusCode::CONFLICT, "This plugin cannot be installed right now", "Plugboard cannot sign the hand-over to it. Please try again later.");
+    };
+    let target = first.with_params(&[("install_token", &token)]);
     (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
 }

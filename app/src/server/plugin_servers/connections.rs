@@ -114,7 +114,7 @@ pub async fn start(state: &AppState, user: &SessionUser, session_hash: &str, slu
         .await?;
         return Ok(url);
     }
-    match install.target(user).filter(|_| install.show_authorization_button) {
+    match install.target(&state.vault, user).filter(|_| install.show_authorization_button) {
         Some(target) => Ok(state.plugin_servers.auth_url(&target, now).await?),
         None => Err(ConnectError::NoConnect),
     }
@@ -325,7 +325,7 @@ pub async fn logout(state: &AppState, user: &SessionUser, installation: Installa
         forget(&state.db, install.installation, user.id).await?;
         return Ok(());
     }
-    match install.target(user).filter(|_| install.show_authorization_button) {
+    match install.target(&state.vault, user).filter(|_| install.show_authorization_button) {
         Some(target) => Ok(state.plugin_servers.logout(&target, now).await?),
         None => Err(ConnectError::NoConnect),
     }
@@ -346,7 +346,7 @@ pub async fn status_for(state: &AppState, user: &SessionUser, installs: &[Plugin
                 let connected = mine.iter().any(|(id,)| *id == install.installation.0);
                 ConnectionView { connected: Some(connected), problem: None }
             } else {
-                match install.target(user) {
+                match install.target(&state.vault, user) {
                     Some(target) => match state.plugin_servers.check_auth(&target, now).await {
                         Ok(connected) => ConnectionView { connected: Some(connected), problem: None },
                         Err(e) => ConnectionView { connected: None, problem: Some(e.to_string()) },

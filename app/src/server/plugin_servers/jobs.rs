@@ -129,7 +129,7 @@ pub async fn run_on_task(state: &AppState, user: &SessionUser, installation: Ins
         .await?
         .filter(|i| i.processes_content)
         .ok_or(RunError::NotRunnable)?;
-    let target = install.target(user).ok_or(RunError::NotRunnable)?;
+    let target = install.target(&state.vault, user).ok_or(RunError::NotRunnable)?;
     if !install.granted.allows(Scope::ReadTasks) {
         return Err(RunError::NoTaskAccess);
     }

@@ -59,7 +59,7 @@ fn key(secret: &str) -> Result<Hmac<Sha256>, JwtError> {
 }
 
 /// A signed token for `claims`.
-pub fn mint(secret: &str, claims: &HostClaims) -> Result<String, JwtError> {
+pub fn mint(secret: &str, claims: &impl Serialize) -> Result<String, JwtError> {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).map_err(|_| JwtError::Malformed)?);
     let signing_input = format!("{header}.{payload}");
@@ -71,6 +71,18 @@ pub fn mint(secret: &str, claims: &HostClaims) -> Result<String, JwtError> {
 /// Checks a token as a plugin server would: HS256 only, the signature (in constant
 /// time), the issuer, the audience and the expiry.
 pub fn verify(secret: &str, token: &str, client_id: &str, now: i64) -> Result<HostClaims, JwtError> {
+    let claims: HostClaims = signed_claims(secret, token)?;
+    if claims.iss != ISSUER || claims.aud != client_id {
+        return Err(JwtError::WrongParty);
+    }
+    if claims.exp <= now || claims.exp - claims.iat > LIFETIME_SECS {
+        return Err(JwtError::Expired);
+    }
+    Ok(claims)
+}
+
+/// The claims of a token whose HS256 signature under `secret` holds (nothing else checked).
+fn signed_claims<C: serde::de::DeserializeOwned>(secret: &str, token: &str) -> Result<C, JwtError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
@@ -84,15 +96,46 @@ pub fn verify(secret: &str, token: &str, client_id: &str, now: i64) -> Result<Ho
     let mut mac = key(secret)?;
     mac.update(format!("{header}.{payload}").as_bytes());
     mac.verify_slice(&signature).map_err(|_| JwtError::BadSignature)?;
-    let claims: HostClaims =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
-    if claims.iss != ISSUER || claims.aud != client_id {
-        return Err(JwtError::WrongParty);
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)
+}
+
+/// How long an Install hand-over is good for: the admin's browser follows it at once.
+pub const HANDOVER_LIFETIME_SECS: i64 = 5 * 60;
+
+/// The Install hand-over (`?install_token=` on the plugin's first redirect URI): who
+/// asked to install the plugin, into which tenant, from which Plugboard. `iss` is
+/// Plugboard's public URL, which the plugin compares with the one it was configured
+/// with (and never takes an endpoint from); the plugin-server calls' `iss` is
+/// `plugboard`, so neither token passes for the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The admin who clicked Install.
+    pub sub: String,
+    /// Their tenant.
+    pub tid: String,
+    /// The plugin's slug.
+    pub install: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// Unique per hand-over, for a plugin that refuses to see one twice.
+    pub jti: String,
+}
+
+impl HandoverClaims {
+    /// Checks a hand-over as a plugin does: signature, `iss` equal to the issuer the
+    /// plugin was configured with, `aud` its client id, not expired.
+    pub fn verify(secret: &str, token: &str, client_id: &str, issuer: &str, now: i64) -> Result<Self, JwtError> {
+        let claims: Self = signed_claims(secret, token)?;
+        if claims.iss != issuer || claims.aud != client_id {
+            return Err(JwtError::WrongParty);
+        }
+        if claims.exp <= now || claims.exp - claims.iat > HANDOVER_LIFETIME_SECS {
+            return Err(JwtError::Expired);
+        }
+        Ok(claims)
     }
-    if claims.exp <= now || claims.exp - claims.iat > LIFETIME_SECS {
-        return Err(JwtError::Expired);
-    }
-    Ok(claims)
 }
 
 #[cfg(test)]
@@ -123,5 +166,32 @@ mod tests {
         assert_eq!(verify(SECRET, &none_alg, "pbc_abc", 1_800_000_010), Err(JwtError::Malformed));
         assert_eq!(verify(SECRET, "a.b", "pbc_abc", 1_800_000_010), Err(JwtError::Malformed));
         assert_eq!(mint("nope", &claims), Err(JwtError::BadSecret));
+    }
+
+    #[test]
+    fn a_handover_verifies_only_for_its_issuer_and_plugin() {
+        let claims = HandoverClaims {
+            iss: "https://plugboard.example".into(),
+            aud: "pbc_abc".into(),
+            sub: "7".into(),
+            tid: "3".into(),
+            install: "task-sync".into(),
+            iat: 1_800_000_000,
+            exp: 1_800_000_000 + HANDOVER_LIFETIME_SECS,
+            jti: "j1".into(),
+        };
+        let token = mint(SECRET, &claims).unwrap();
+        let verify = |issuer: &str, now: i64| HandoverClaims::verify(SECRET, &token, "pbc_abc", issuer, now);
+        assert_eq!(verify("https://plugboard.example", 1_800_000_010), Ok(claims.clone()));
+        assert_eq!(verify("https://fake-plugboard.example", 1_800_000_010), Err(JwtError::WrongParty));
+        assert_eq!(verify("https://plugboard.example", 1_800_000_000 + HANDOVER_LIFETIME_SECS), Err(JwtError::Expired));
+        // A host call's token is not a hand-over, nor the other way round.
+        let host = mint(SECRET, &HostClaims::new("pbc_abc", 7, 3, 1_800_000_000)).unwrap();
+        assert!(HandoverClaims::verify(SECRET, &host, "pbc_abc", "https://plugboard.example", 1_800_000_010).is_err());
+        assert!(verify_host_as_handover(&token).is_err());
+    }
+
+    fn verify_host_as_handover(token: &str) -> Result<HostClaims, JwtError> {
+        verify(SECRET, token, "pbc_abc", 1_800_000_010)
     }
 }

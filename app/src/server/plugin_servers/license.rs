@@ -36,12 +36,13 @@ impl LicenseCache {
 /// The license of every paid plugin among the viewer's tenant's `installs`, by slug.
 pub async fn for_tenant(
     servers: &PluginServers,
+    vault: &crate::server::vault::Vault,
     cache: &LicenseCache,
     viewer: &SessionUser,
     installs: &[PluginInstall],
     now: i64,
 ) -> HashMap<String, LicenseView> {
-    let asks = installs.iter().filter(|i| i.monetized).filter_map(|install| Some((install, install.target(viewer)?))).map(|(install, target)| async move {
+    let asks = installs.iter().filter(|i| i.monetized).filter_map(|install| Some((install, install.target(vault, viewer)?))).map(|(install, target)| async move {
         let key = (install.plugin_id, viewer.tenant_id.0);
         let answer = match cache.get(key) {
             Some(answer) => answer,

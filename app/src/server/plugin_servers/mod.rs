@@ -66,12 +66,17 @@ impl PluginInstall {
     }
 
     /// A call to this plugin's server on behalf of `user`.
-    pub fn target(&self, user: &SessionUser) -> Option<Target> {
+    pub fn target(&self, vault: &crate::server::vault::Vault, user: &SessionUser) -> Option<Target> {
+        let server_url = self.server_url.clone()?;
         Some(Target {
-            server_url: self.server_url.clone()?,
+            server_url,
             slug: self.slug.clone(),
             client_id: self.client_id.clone(),
-            signing_secret: self.signing_secret.clone().unwrap_or_default(),
+            signing_secret: self
+                .signing_secret
+                .as_deref()
+                .and_then(|stored| crate::server::registry::open_signing_secret(vault, &self.slug, stored))
+                .unwrap_or_default(),
             user_id: user.id.0,
             tenant_id: user.tenant_id.0,
         })

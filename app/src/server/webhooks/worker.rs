@@ -48,6 +48,8 @@ pub struct Worker {
     db: Db,
     http: reqwest::Client,
     policy: Arc<OutboundPolicy>,
+    /// Opens the plugins' sealed signing secrets.
+    vault: Arc<crate::server::vault::Vault>,
     config: WorkerConfig,
 }
 
@@ -70,9 +72,9 @@ struct Outcome {
 }
 
 impl Worker {
-    pub fn new(db: Db, policy: Arc<OutboundPolicy>, config: WorkerConfig) -> Self {
+    pub fn new(db: Db, policy: Arc<OutboundPolicy>, vault: Arc<crate::server::vault::Vault>, config: WorkerConfig) -> Self {
         let http = outbound::client(policy.clone(), config.timeout);
-        Self { db, http, policy, config }
+        Self { db, http, policy, vault, config }
     }
 
     /// Delivers until the task is dropped or aborted (which loses nothing: leases expire).
@@ -147,13 +149,15 @@ impl Worker {
     }
 
     async fn try_deliver(&self, event: &Claimed, now: i64) -> Result<(), sqlx::Error> {
-        let endpoint: Option<(Option<String>, Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT webhook_url, webhook_secret, webhook_disabled_at FROM plugins WHERE id = $1")
+        let endpoint: Option<(String, Option<String>, Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT slug, webhook_url, webhook_secret, webhook_disabled_at FROM plugins WHERE id = $1")
                 .bind(event.plugin_id)
                 .fetch_optional(self.db.pool())
                 .await?;
         let (url, secret) = match endpoint {
-            Some((Some(url), Some(secret), None)) if !url.is_empty() => (url, secret),
+            Some((slug, Some(url), Some(stored), None)) if !url.is_empty() => {
+                (url, crate::server::registry::open_signing_secret(&self.vault, &slug, &stored).unwrap_or_default())
+            }
             _ => return self.finish(event, "skipped", now).await,
         };
         let outcome = self.attempt(&url, &secret, event, now).await;
