@@ -36,7 +36,9 @@ const newClient = ({ client_id, client_secret, webhook_secret, scope }) => ({
   connected: new Set(), // userKey(claims) of the users connected to their Demo account
 });
 // callback path -> client
-const clients = new Map([["/callback", newClient({ client_id: process.env.CLIENT_ID, client_secret: process.env.CLIENT_SECRET })]]);
+const clients = new Map([
+  ["/callback", newClient({ client_id: process.env.CLIENT_ID, client_secret: process.env.CLIENT_SECRET, webhook_secret: process.env.WEBHOOK_SECRET })],
+]);
 const clientOf = (name) => clients.get(`/p/${name}/callback`);
 const pending = new Map(); // state -> PKCE verifier
 const tickets = new Map(); // Connect ticket -> { client, user }, single use
@@ -56,21 +58,38 @@ const userKey = (claims) => `${claims.tid}:${claims.sub}`;
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const bearer = (req) => (req.headers.authorization ?? "").replace(/^Bearer /, "");
 
-// Checks Plugboard's JWT as a plugin server should: HS256 with the webhook signing
-// secret's bytes, for this client, from Plugboard, not expired. Answers its claims, or null.
-function verifyJwt(token, client) {
-  const [header, payload, signature] = token.split(".");
-  if (!signature || !client.webhookSecret) return null;
-  const key = Buffer.from(client.webhookSecret.replace(/^whsec_/, ""), "base64");
-  const expected = b64url(crypto.createHmac("sha256", key).update(`${header}.${payload}`).digest());
-  if (!sameSecret(expected, signature)) return null;
-  let claims;
+// The claims of a token signed HS256 with the webhook signing secret's bytes, or null.
+function signedClaims(token, client) {
+  const [header, payload, signature, extra] = String(token ?? "").split(".");
+  if (!signature || extra !== undefined || !client.webhookSecret) return null;
   try {
-    claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    if (JSON.parse(Buffer.from(header, "base64url").toString()).alg !== "HS256") return null;
   } catch {
     return null;
   }
-  const valid = claims.iss === "plugboard" && claims.aud === client.clientId && claims.exp > Date.now() / 1000;
+  const key = Buffer.from(client.webhookSecret.replace(/^whsec_/, ""), "base64");
+  const expected = b64url(crypto.createHmac("sha256", key).update(`${header}.${payload}`).digest());
+  if (!sameSecret(expected, signature)) return null;
+  try {
+    return JSON.parse(Buffer.from(payload, "base64url").toString());
+  } catch {
+    return null;
+  }
+}
+
+// Checks Plugboard's JWT as a plugin server should: signed, for this client, from
+// Plugboard, not expired. Answers its claims, or null.
+function verifyJwt(token, client) {
+  const claims = signedClaims(token, client);
+  const valid = claims && claims.iss === "plugboard" && claims.aud === client.clientId && claims.exp > Date.now() / 1000;
+  return valid ? claims : null;
+}
+
+// Checks the Install hand-over: signed, for this client, issued by the Plugboard this
+// plugin was configured with (never an address taken from the link), not expired.
+function verifyHandover(token, client) {
+  const claims = signedClaims(token, client);
+  const valid = claims && claims.iss === plugboard && claims.aud === client.clientId && claims.exp > Date.now() / 1000 && claims.install;
   return valid ? claims : null;
 }
 
@@ -293,11 +312,14 @@ async function installCallback(req, res, url, client) {
   const { clientId, clientSecret } = client;
   const redirectUri = base + url.pathname;
   const q = url.searchParams;
-  if (q.has("install")) {
+  if (q.has("install_token")) {
+    if (!verifyHandover(q.get("install_token"), client)) {
+      return page(res, 400, "Install refused", `<p id="error">This install link was not signed by the Plugboard this plugin works with, or it expired.</p>`);
+    }
     const state = b64url(crypto.randomBytes(16));
     const verifier = b64url(crypto.randomBytes(32));
     pending.set(state, verifier);
-    const authorize = new URL("/oauth/authorize", q.get("iss") ?? plugboard);
+    const authorize = new URL("/oauth/authorize", plugboard);
     for (const [k, v] of Object.entries({
       response_type: "code",
       client_id: clientId,

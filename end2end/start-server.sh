@@ -11,6 +11,8 @@ export LEPTOS_SITE_ROOT="$PWD/../target/site"
 export LEPTOS_SITE_ADDR="127.0.0.1:${port}"
 export PLUGBOARD_PUBLIC_URL="http://127.0.0.1:${port}"
 export PLUGBOARD_OUTBOUND_ALLOWLIST="127.0.0.1"
+# A lasting key, as production has: the CLI and the server seal and open the same secrets.
+export PLUGBOARD_TOKEN_KEY="ZTJlLW9ubHkta2V5LTMyLWJ5dGVzLWxvbmctb2shISE="
 export RUST_LOG="${RUST_LOG:-warn}"
 ../target/release/server seed --demo
 ../target/release/server plugins create --name "Timesheet Bridge" --slug timesheet-bridge --category finance \
@@ -20,6 +22,7 @@ export RUST_LOG="${RUST_LOG:-warn}"
 export PLUGBOARD_URL="$PLUGBOARD_PUBLIC_URL"
 export CLIENT_ID=$(node -e 'console.log(require("./.tmp/plugin.json").client_id)')
 export CLIENT_SECRET=$(node -e 'console.log(require("./.tmp/plugin.json").client_secret)')
+export WEBHOOK_SECRET=$(node -e 'console.log(require("./.tmp/plugin.json").webhook_secret)')
 node demo-plugin.mjs "$plugin_port" &
 plugin_pid=$!
 trap 'kill $plugin_pid 2>/dev/null' EXIT

@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, signIn } from "./helpers";
+import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { PLUGIN_SERVER, hydrated, signIn } from "./helpers";
 
 // The demo plugin server (demo-plugin.mjs) is registered as "timesheet-bridge".
 test("an admin installs a plugin through the consent page, sees it installed, and uninstalls it", async ({ page }) => {
@@ -73,3 +76,36 @@ test("a signed-out admin signs in on the way and comes back to the consent page"
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("consent")).toBeVisible();
 });
+
+// The hand-over is one token signed with the plugin's secret: a link anyone can forge,
+// or one that expired, is refused by the plugin (which never takes Plugboard's address
+// from the link), and a genuine one still starts the install.
+test("the demo plugin refuses a forged or expired Install hand-over", async ({ page, baseURL }) => {
+  const plugin = JSON.parse(readFileSync(path.join(__dirname, "../.tmp/plugin.json"), "utf8"));
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: baseURL, aud: plugin.client_id, sub: "1", tid: "1", install: "timesheet-bridge", iat: now, exp: now + 300, jti: "t" };
+  const forgedIssuer = { ...claims, iss: "http://127.0.0.1:9/fake-plugboard" };
+  const expired = { ...claims, iat: now - 900, exp: now - 600 };
+  const attempts = [
+    sign(claims, "whsec_" + Buffer.alloc(32, 7).toString("base64")), // a stranger's key
+    sign(forgedIssuer, plugin.webhook_secret), // a fake Plugboard
+    sign(expired, plugin.webhook_secret),
+    "not-a-token",
+  ];
+  for (const token of attempts) {
+    const answer = await page.goto(`${PLUGIN_SERVER}/callback?install_token=${encodeURIComponent(token)}`);
+    expect(answer?.status()).toBe(400);
+    await expect(page.locator("#error")).toContainText("not signed by the Plugboard this plugin works with");
+  }
+  // The real Install button's hand-over goes through to the consent screen.
+  await signIn(page, "admin@acme.test");
+  await page.goto("/marketplace/timesheet-bridge/install");
+  await expect(page.getByTestId("consent")).toBeVisible();
+});
+
+function sign(claims: object, secret: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
+}

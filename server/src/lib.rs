@@ -126,7 +126,8 @@ impl Config {
             site_addr: parse_env("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
             site_root: env_or("LEPTOS_SITE_ROOT", "target/site"),
             output_name: env_or("LEPTOS_OUTPUT_NAME", "plugboard"),
-            secure_cookies: flag("PLUGBOARD_SECURE_COOKIES", false),
+            // Production is served over https: its cookies are Secure whatever the flag says.
+            secure_cookies: production || flag("PLUGBOARD_SECURE_COOKIES", false),
             public_url: std::env::var("PLUGBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty()),
             outbound_allowlist: {
                 let raw = env_or("PLUGBOARD_OUTBOUND_ALLOWLIST", "");
@@ -254,5 +255,24 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PLUGBOARD_ENV=production` is served over https: its cookies are `Secure` even when
+    /// `PLUGBOARD_SECURE_COOKIES` says otherwise. (nextest runs each test in a process of
+    /// its own, so the environment set here is this test's alone.)
+    #[test]
+    fn production_implies_secure_cookies() {
+        std::env::set_var("PLUGBOARD_ENV", "production");
+        std::env::set_var("PLUGBOARD_TOKEN_KEY", "dGVzdC1vbmx5LWtleS0zMi1ieXRlcy1sb25nLW9rISE=");
+        std::env::set_var("PLUGBOARD_SECURE_COOKIES", "0");
+        let config = Config::from_env().expect("config");
+        assert!(config.production && config.secure_cookies);
+        std::env::set_var("PLUGBOARD_ENV", "development");
+        assert!(!Config::from_env().expect("config").secure_cookies);
     }
 }

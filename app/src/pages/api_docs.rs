@@ -37,7 +37,10 @@ const ERRORS: &[(u16, &str, &str)] = &[
 ];
 
 const INSTALL_EXAMPLE: &str = r#"# 1. The admin clicks Install; Plugboard sends the browser to your first redirect URI with
-#    ?install={slug}&tenant={id}&iss={Plugboard}. Make a PKCE pair and a state, then redirect to:
+#    ?install_token={JWT}. Verify it before anything else (see "Checking the hand-over" below):
+#    HS256 under your whsec_ secret, iss equal to the Plugboard URL YOU configured (never an
+#    address from the link), aud your client id, exp not passed. Then make a PKCE pair and a
+#    state, and redirect to YOUR configured Plugboard:
 PLUGBOARD=https://plugboard.example.com
 VERIFIER=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n')
 CHALLENGE=$(printf %s "$VERIFIER" | openssl dgst -sha256 -binary | openssl base64 | tr '+/' '-_' | tr -d '=\n')
@@ -48,6 +51,23 @@ curl -s -u "$CLIENT_ID:$CLIENT_SECRET" "$PLUGBOARD/oauth/token" \
   -d grant_type=authorization_code -d code="$CODE" \
   -d redirect_uri=https://your.app/callback -d code_verifier="$VERIFIER"
 # {"access_token":"pba_…","token_type":"Bearer","expires_in":3600,"refresh_token":"pbr_…","scope":"read:projects write:tasks"}"#;
+
+const HANDOVER_EXAMPLE: &str = r#"// Node.js: check Plugboard's Install hand-over (?install_token=…) before starting the install.
+import crypto from "node:crypto";
+const PLUGBOARD = "https://plugboard.example.com"; // from your configuration, never from the link
+
+function verifyHandover(token, { clientId, webhookSecret }) {
+  const [header, payload, signature, extra] = String(token).split(".");
+  if (!signature || extra !== undefined) return null;
+  if (JSON.parse(Buffer.from(header, "base64url")).alg !== "HS256") return null;
+  const key = Buffer.from(webhookSecret.replace(/^whsec_/, ""), "base64");
+  const expected = crypto.createHmac("sha256", key).update(`${header}.${payload}`).digest();
+  const given = Buffer.from(signature, "base64url");
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+  const claims = JSON.parse(Buffer.from(payload, "base64url"));
+  const ok = claims.iss === PLUGBOARD && claims.aud === clientId && claims.exp > Date.now() / 1000;
+  return ok ? claims : null; // claims.tid: the tenant, claims.sub: the admin, claims.jti: unique
+}"#;
 
 const CALL_EXAMPLE: &str = r#"# 3. Call the API with the access token.
 curl -s -H "Authorization: Bearer $ACCESS_TOKEN" "$PLUGBOARD/api/v1/installation"
@@ -123,6 +143,16 @@ pub fn ApiDocsPage() -> impl IntoView {
                     <a href="/.well-known/oauth-authorization-server" rel="external"><code>"/.well-known/oauth-authorization-server"</code></a>"."
                 </p>
                 <pre class="code"><code>{INSTALL_EXAMPLE}</code></pre>
+                <h3 id="install-handover">"Checking the hand-over"</h3>
+                <p>
+                    "Anyone can build a link to your redirect URI. The Install hand-over is therefore one token, "
+                    <code>"install_token"</code>", a JWT signed (HS256) with your "<code>"whsec_…"</code>" signing secret, carrying "
+                    <code>"iss"</code>" (Plugboard's URL), "<code>"aud"</code>" (your client id), "<code>"tid"</code>" (the tenant), "
+                    <code>"sub"</code>" (the admin), "<code>"install"</code>" (your slug), a five-minute "<code>"exp"</code>" and a unique "
+                    <code>"jti"</code>". Refuse it unless the signature holds and "<code>"iss"</code>" equals the Plugboard URL you were "
+                    "configured with; send the admin only to that Plugboard, and your client secret only to its token endpoint."
+                </p>
+                <pre class="code"><code>{HANDOVER_EXAMPLE}</code></pre>
                 <pre class="code"><code>{CALL_EXAMPLE}</code></pre>
             </section>
 

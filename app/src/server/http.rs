@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(refuse_cross_origin_posts))
         .layer(middleware::from_fn_with_state(time_limit, answer_in_time))
+        .layer(middleware::from_fn_with_state(state.settings.secure_cookies, strict_transport_security))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'"),
@@ -63,6 +64,18 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// Served over https (`PLUGBOARD_SECURE_COOKIES=1`, implied by production): browsers are
+/// told to come back over https only, for a year.
+async fn strict_transport_security(State(https): State<bool>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if https {
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
 }
 
 /// Every request is answered within `limit`: a page or server function that has not

@@ -45,6 +45,8 @@ pub struct Options {
     pub trusted_proxies: &'static str,
     /// Every request's time limit (`PLUGBOARD_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
+    /// `PLUGBOARD_SECURE_COOKIES=1`: served over https.
+    pub secure_cookies: bool,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             api_requests_per_minute: 600,
             trusted_proxies: "",
             request_timeout_secs: 30,
+            secure_cookies: false,
         }
     }
 }
@@ -99,6 +102,7 @@ impl TestApp {
         config.api_requests_per_minute = options.api_requests_per_minute;
         config.trusted_proxies = parse_allowlist(options.trusted_proxies).expect("trusted proxies");
         config.request_timeout_secs = options.request_timeout_secs;
+        config.secure_cookies = options.secure_cookies;
         config
     }
 

@@ -68,4 +68,20 @@ async fn signing_secrets_are_sealed_at_rest(backend: Backend) {
     assert!(claims.is_ok(), "{claims:?}");
 }
 
-crate::on_both_databases!(a_page_past_its_time_limit_is_a_503_page, signing_secrets_are_sealed_at_rest);
+/// Over https, browsers are told to stay on https; over plain http (development) not.
+async fn https_deployments_send_strict_transport_security(backend: Backend) {
+    let secure = TestApp::spawn_with(backend, Options { secure_cookies: true, ..Options::default() }).await;
+    for path in ["/marketplace", "/healthz", "/api/v1/openapi.json"] {
+        let res = crate::common::get(secure.url(path)).await.unwrap();
+        assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
+    }
+    let plain = TestApp::spawn(backend).await;
+    let res = crate::common::get(plain.url("/marketplace")).await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
+}
+
+crate::on_both_databases!(
+    a_page_past_its_time_limit_is_a_503_page,
+    signing_secrets_are_sealed_at_rest,
+    https_deployments_send_strict_transport_security
+);
