@@ -24,7 +24,7 @@ async fn access_token(db: &app::server::Db) -> String {
 async fn load(url: String, token: Option<String>, seconds: u64, connections: usize) -> f64 {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
-    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("HTTP client");
+    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).timeout(std::time::Duration::from_secs(30)).build().expect("HTTP client");
     let mut workers = Vec::new();
     for _ in 0..connections {
         let (http, url, token, stop, done) = (http.clone(), url.clone(), token.clone(), stop.clone(), done.clone());
