@@ -24,6 +24,8 @@ use pages::projects::ProjectsPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::http::send_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -32,8 +32,10 @@ test("a plugin goes from registration through review to installs, a review and a
   const clientId = await secrets.getByTestId("client-id").innerText();
   const clientSecret = await secrets.getByTestId("client-secret").innerText();
   expect(clientSecret).toMatch(/^pbs_/);
+  // The signing secret too: the plugin checks the Install hand-over with it.
+  const webhookSecret = await secrets.getByTestId("webhook-secret").innerText();
   const configured = await request.post(`${PLUGIN_SERVER}/p/standup-digest/credentials`, {
-    data: { client_id: clientId, client_secret: clientSecret },
+    data: { client_id: clientId, client_secret: clientSecret, webhook_secret: webhookSecret },
   });
   expect(configured.ok()).toBeTruthy();
 

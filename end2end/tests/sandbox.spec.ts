@@ -106,6 +106,11 @@ test("a hostile plugin's every attempt fails", async ({ page, request }) => {
 
   // Nothing the probe tried to create exists.
   await expect(page.locator("li.task-row .task-title").filter({ hasText: /^\s*(hostile|forged)\s*$/i })).toHaveCount(0);
+
+  // Last, the probe navigates its own frame away: the host removes that frame (and only it).
+  await hostile.getByRole("button", { name: "Navigate away" }).click();
+  await expect(page.locator('[data-client-plugin="hostile-probe"]')).toHaveCount(0);
+  await expect(page.locator('[data-client-plugin="quick-add"] iframe')).toBeVisible();
 });
 
 test("uninstalling a plugin removes its frame and fails its pending calls", async ({ page, context }) => {

@@ -53,7 +53,34 @@ async fn bridge_call_inner(installation: crate::domain::InstallationId, method: 
     Ok(bridge::call(&state, &user, installation, &method, params, now()).await)
 }
 
-/// What the bridge keeps while the page lives (browser only).
+/// The host removed `installation`'s frame because the frame navigated itself away from
+/// its document (to a look-alike sign-in page, say): recorded for staff in the log.
+#[server(prefix = "/rpc", endpoint = "report_frame_navigation")]
+pub async fn report_frame_navigation(installation_id: i64) -> Result<(), AppError> {
+    crate::server::with_status(report_frame_navigation_inner(crate::domain::InstallationId(installation_id)).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn report_frame_navigation_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
+    use crate::server::plugin_servers::{PluginInstall, Which};
+    use crate::server::{internal, session};
+    let (state, user) = session::signed_in().await?;
+    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation))
+        .await
+        .map_err(internal("looking up a frame's installation failed"))?
+        .ok_or_else(|| AppError::NotFound("No such installation.".into()))?;
+    tracing::warn!(
+        target: "plugboard::security",
+        plugin = %install.slug,
+        installation = %installation,
+        tenant = %user.tenant_id,
+        user = %user.id,
+        "a client plugin's frame navigated itself away from its document; the host page removed it"
+    );
+    Ok(())
+}
+
+/// What the host side of the bridge keeps while the page lives (browser only).
 #[derive(Default)]
 struct HostState {
     /// Calls sent to the server and not answered yet, by installation: (id, frame window).
@@ -111,6 +138,17 @@ impl Page {
             answer(&window, &id, Err(BridgeError::uninstalled()));
         }
         set_timeout(move || self.removed.update(|r| r.push(installation)), std::time::Duration::from_millis(REMOVE_AFTER_MS));
+    }
+
+    /// A frame loaded a second document: the plugin navigated its frame away from the one
+    /// Plugboard served (whose CSP and bridge it no longer has). The frame goes at once,
+    /// the person is told, and staff's log records it.
+    fn navigated_away(self, installation: i64, name: String) {
+        self.removed.update(|r| r.push(installation));
+        self.notify(format!("{name} was removed from this page: it tried to leave its frame."));
+        leptos::task::spawn_local(async move {
+            let _ = report_frame_navigation(installation).await;
+        });
     }
 
     /// One message to the page: a call, if it comes from one of the plugin frames.
@@ -219,6 +257,15 @@ pub fn ClientPluginPanels(
                             {list.into_iter().map(|plugin| {
                                 let id = plugin.installation_id.0;
                                 let shown = move || listening.get() && !removed.get().contains(&id);
+                                // The frame's first load is its document; another is a navigation.
+                                let loads = StoredValue::new(0u32);
+                                let name = plugin.name.clone();
+                                let on_load = move |_| {
+                                    loads.update_value(|n| *n += 1);
+                                    if loads.get_value() > 1 {
+                                        page.navigated_away(id, name.clone());
+                                    }
+                                };
                                 view! {
                                     <Show when=shown>
                                         <article class="client-plugin" data-client-plugin=plugin.slug.clone()>
@@ -230,6 +277,7 @@ pub fn ClientPluginPanels(
                                                 data-installation=id
                                                 data-plugin=plugin.slug.clone()
                                                 referrerpolicy="no-referrer"
+                                                on:load=on_load.clone()
                                             ></iframe>
                                         </article>
                                     </Show>

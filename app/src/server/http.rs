@@ -66,6 +66,26 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The Content-Security-Policy of an app page, sent from the shell as it renders: scripts
+/// only from Plugboard's origin (the WASM bundle and its loader) and inline only with this
+/// answer's nonce, which leptos_axum puts on the hydration script and the resource data it
+/// streams; WebAssembly may compile; no plugins (`object-src`), no `<base>`, no framing.
+/// Styles may be inline (`style` attributes); images may come from https (linked icons).
+/// Live reload (`cargo leptos watch`, debug builds) needs its websocket.
+pub fn send_page_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let live_reload = if cfg!(debug_assertions) { " ws: wss:" } else { "" };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' https: data:; connect-src 'self'{live_reload}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// Served over https (`PLUGBOARD_SECURE_COOKIES=1`, implied by production): browsers are
 /// told to come back over https only, for a year.
 async fn strict_transport_security(State(https): State<bool>, request: Request, next: Next) -> Response {
