@@ -244,11 +244,19 @@ async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(
     Ok(())
 }
 
+/// How long a claimed refresh may take before another caller may claim it again.
+const REFRESH_CLAIM_SECS: i64 = 30;
+/// How often, and how many times, a caller that lost the claim looks for the new tokens.
+const REFRESH_WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(50);
+const REFRESH_WAIT_STEPS: u32 = 200;
+
 /// The user's access token for the plugin's service, refreshed first when it expires
 /// within `REFRESH_MARGIN_SECS`. `None`: not connected, or no longer (the service refused
-/// the refresh). Refreshes are compare-and-swap on the stored refresh token: of two at
-/// once, one stores its tokens and the other uses them; a Logout or uninstall meanwhile
-/// is not undone.
+/// the refresh). One refresh at a time per connection, across instances: a caller claims
+/// it in the database (on the stored refresh token); the others wait for its tokens
+/// instead of presenting the same refresh token again, which a service that rotates
+/// refresh tokens would refuse. Storing is still compare-and-swap on the refresh token,
+/// so a Logout or uninstall meanwhile is not undone.
 pub async fn service_token(state: &AppState, install: &PluginInstall, user: UserId, now: i64) -> Result<Option<String>, ConnectError> {
     let Some(config) = &install.oauth else { return Ok(None) };
     let (db, vault) = (&state.db, &state.vault);
@@ -270,6 +278,30 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
     let Ok(refresh_token) = vault.open(&refresh_context(install.installation, user), &sealed_refresh) else {
         return Ok(still_valid.then_some(access));
     };
+    let claimed = sqlx::query(
+        "UPDATE service_connections SET refreshing_until = $1 \
+         WHERE installation_id = $2 AND user_id = $3 AND refresh_token = $4 AND (refreshing_until IS NULL OR refreshing_until < $5)",
+    )
+    .bind(now + REFRESH_CLAIM_SECS)
+    .bind(install.installation.0)
+    .bind(user.0)
+    .bind(&sealed_refresh)
+    .bind(now)
+    .execute(db.pool())
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        // Another caller is refreshing (or just did): use what it stores.
+        for _ in 0..REFRESH_WAIT_STEPS {
+            match stored(db, install.installation, user).await? {
+                None => return Ok(None),
+                Some(row) if row.refresh.as_deref() != Some(sealed_refresh.as_str()) => return Ok(open_access(&row)),
+                Some(_) => tokio::time::sleep(REFRESH_WAIT_STEP).await,
+            }
+        }
+        return Ok(still_valid.then_some(access));
+    }
     let secret = client_secret(vault, install);
     let callback = service_oauth::callback_url(&state.settings.public_url, &install.slug);
     let refreshed = service_oauth::refresh(state.plugin_servers.http(), &state.settings.outbound, config, secret.as_deref(), &callback, &refresh_token, now).await;
@@ -277,7 +309,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
         Ok(tokens) => {
             sqlx::query(
                 "UPDATE service_connections SET access_token = $1, refresh_token = $2, expires_at = $3, \
-                     scopes = CASE WHEN $4 = '' THEN scopes ELSE $4 END, updated_at = $5 \
+                     scopes = CASE WHEN $4 = '' THEN scopes ELSE $4 END, updated_at = $5, refreshing_until = NULL \
                  WHERE installation_id = $6 AND user_id = $7 AND refresh_token = $8",
             )
             .bind(vault.seal(&access_context(install.installation, user), &tokens.access_token))
@@ -303,7 +335,16 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
                 .rows_affected()
                 == 1
         }
-        Err(_) => false,
+        Err(_) => {
+            // The service is down: the claim goes, so that the next use tries again.
+            sqlx::query("UPDATE service_connections SET refreshing_until = NULL WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
+                .bind(install.installation.0)
+                .bind(user.0)
+                .bind(&sealed_refresh)
+                .execute(db.pool())
+                .await?;
+            false
+        }
     };
     match refreshed {
         Ok(tokens) if swapped => Ok(Some(tokens.access_token)),
