@@ -11,8 +11,9 @@ use std::process::ExitCode;
 #[command(after_help = "Configuration comes from the environment: DATABASE_URL (default sqlite://data/plugboard.db), \
 DATABASE_MAX_CONNECTIONS, LEPTOS_SITE_ADDR (default 127.0.0.1:3000), LEPTOS_SITE_ROOT (default target/site), \
 LEPTOS_OUTPUT_NAME (default plugboard), PLUGBOARD_SECURE_COOKIES, PLUGBOARD_PUBLIC_URL, PLUGBOARD_OUTBOUND_ALLOWLIST, \
-PLUGBOARD_WEBHOOK_TIMEOUT_SECS, PLUGBOARD_WEBHOOK_LEASE_SECS, PLUGBOARD_WEBHOOK_WORKER, PLUGBOARD_CLIENT_REQUESTS_PER_MINUTE, PLUGBOARD_API_REQUESTS_PER_MINUTE, PLUGBOARD_JOB_TIMEOUT_SECS, \
-PLUGBOARD_ENV (production refuses to start without PLUGBOARD_TOKEN_KEY), PLUGBOARD_TOKEN_KEY, RUST_LOG. \
+PLUGBOARD_WEBHOOK_TIMEOUT_SECS, PLUGBOARD_WEBHOOK_LEASE_SECS, PLUGBOARD_WEBHOOK_WORKER, PLUGBOARD_GRANT_REFRESHES_PER_MINUTE, PLUGBOARD_API_REQUESTS_PER_MINUTE, PLUGBOARD_JOB_TIMEOUT_SECS, \
+PLUGBOARD_TRUSTED_PROXIES, PLUGBOARD_REQUEST_TIMEOUT_SECS, \
+PLUGBOARD_ENV (production refuses to start without PLUGBOARD_TOKEN_KEY, and implies secure cookies), PLUGBOARD_TOKEN_KEY, RUST_LOG. \
 See the README for each.")]
 struct Cli {
     #[command(subcommand)]
@@ -149,7 +150,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Seed { demo, synthetic } => match (demo, synthetic) {
             (true, _) => {
-                let report = seed::seed_demo(&db).await.map_err(|e| e.to_string())?;
+                let report = seed::seed_demo(&db, &config.vault).await.map_err(|e| e.to_string())?;
                 if report.skipped {
                     println!("demo data already present; nothing changed");
                 } else {

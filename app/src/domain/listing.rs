@@ -55,6 +55,17 @@ pub struct MarketplaceQuery {
     pub page: u32,
 }
 
+/// Search text as the catalog takes it: no control characters, at most `MAX_QUERY_CHARS`.
+fn clean_search_text(raw: &str) -> String {
+    let text: String = raw.chars().filter(|c| !c.is_control()).take(MAX_QUERY_CHARS).collect();
+    text.trim().to_owned()
+}
+
+/// A page number within 1..=`MAX_PAGE`.
+fn clamp_page(page: u32) -> u32 {
+    page.clamp(1, MAX_PAGE)
+}
+
 impl MarketplaceQuery {
     /// Builds a query from raw URL parameters; the second value lists what was ignored.
     pub fn from_params(
@@ -64,12 +75,7 @@ impl MarketplaceQuery {
         page: Option<&str>,
     ) -> (Self, Vec<String>) {
         let mut ignored = Vec::new();
-        let q: String = q
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(MAX_QUERY_CHARS)
-            .collect();
+        let q = clean_search_text(q.unwrap_or_default());
         let category = match category.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(raw) => {
@@ -90,14 +96,14 @@ impl MarketplaceQuery {
         let page = match page.map(str::trim).filter(|p| !p.is_empty()) {
             None => 1,
             Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if n >= 1 => n.min(MAX_PAGE),
+                Ok(n) if n >= 1 => clamp_page(n),
                 _ => {
                     ignored.push("page".to_owned());
                     1
                 }
             },
         };
-        (Self { q: q.trim().to_owned(), category, sort, page }, ignored)
+        (Self { q, category, sort, page }, ignored)
     }
 
     /// The words searched for: runs of letters and digits, lower-cased. Punctuation
@@ -114,12 +120,11 @@ impl MarketplaceQuery {
     /// The same query within the bounds `from_params` keeps: a query decoded from a
     /// server function's arguments can hold any `u32` page and any text.
     pub fn normalized(self) -> Self {
-        let q: String = self.q.chars().filter(|c| !c.is_control()).take(MAX_QUERY_CHARS).collect();
-        Self { q: q.trim().to_owned(), page: self.page.clamp(1, MAX_PAGE), ..self }
+        Self { q: clean_search_text(&self.q), page: clamp_page(self.page), ..self }
     }
 
     pub fn offset(&self) -> u32 {
-        (self.page.clamp(1, MAX_PAGE) - 1) * PAGE_SIZE
+        (clamp_page(self.page) - 1) * PAGE_SIZE
     }
 
     /// The URL of this query, leaving out what is at its default.

@@ -59,14 +59,19 @@ const PLUGBOARD = "https://plugboard.example.com"; // from your configuration, n
 function verifyHandover(token, { clientId, webhookSecret }) {
   const [header, payload, signature, extra] = String(token).split(".");
   if (!signature || extra !== undefined) return null;
-  if (JSON.parse(Buffer.from(header, "base64url")).alg !== "HS256") return null;
-  const key = Buffer.from(webhookSecret.replace(/^whsec_/, ""), "base64");
-  const expected = crypto.createHmac("sha256", key).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
-  const claims = JSON.parse(Buffer.from(payload, "base64url"));
-  const ok = claims.iss === PLUGBOARD && claims.aud === clientId && claims.exp > Date.now() / 1000;
-  return ok ? claims : null; // claims.tid: the tenant, claims.sub: the admin, claims.jti: unique
+  try {
+    if (JSON.parse(Buffer.from(header, "base64url")).alg !== "HS256") return null;
+    const key = Buffer.from(webhookSecret.replace(/^whsec_/, ""), "base64");
+    const expected = crypto.createHmac("sha256", key).update(`${header}.${payload}`).digest();
+    const given = Buffer.from(signature, "base64url");
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+    const claims = JSON.parse(Buffer.from(payload, "base64url"));
+    // iss is Plugboard's public URL exactly, without a trailing slash.
+    const ok = claims.iss === PLUGBOARD && claims.aud === clientId && claims.exp > Date.now() / 1000;
+    return ok ? claims : null; // claims.tid: the tenant, claims.sub: the admin, claims.jti: unique
+  } catch {
+    return null; // not JSON: not a token of Plugboard's
+  }
 }"#;
 
 const CALL_EXAMPLE: &str = r#"# 3. Call the API with the access token.
@@ -223,7 +228,9 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <p>"Each installation has its own budget of requests per minute (600 unless the operator sets another), shared by "
                    "every Plugboard server (each adds up its requests every few tens of milliseconds). Every answer carries " <code>"RateLimit-Limit"</code> ", " <code>"RateLimit-Remaining"</code>
                    " and " <code>"RateLimit-Reset"</code> " (seconds until the window ends). Over the budget, the answer is "
-                   <code>"429 rate_limited"</code> " with " <code>"Retry-After"</code> ". The token endpoint has a budget of its own per client."</p>
+                   <code>"429 rate_limited"</code> " with " <code>"Retry-After"</code> ". Introspecting a token spends its installation's budget too. At the token "
+                   "endpoint, each grant may refresh 30 times a minute (you need about once an hour), and an address that "
+                   "fails client authentication repeatedly is slowed down; your own calls with the right secret never are."</p>
             </section>
 
             <section id="plugin-server">

@@ -26,10 +26,13 @@ pub fn safe_next(next: Option<&str>) -> String {
     const HOME: &str = "/marketplace";
     let Ok(base) = url::Url::parse("https://plugboard.invalid/") else { return HOME.to_owned() };
     let Some(target) = next.and_then(|n| base.join(n).ok()) else { return HOME.to_owned() };
-    if target.origin() != base.origin() {
+    let kept = &target[url::Position::BeforePath..];
+    // `/.//evil.example` stays on our origin as a URL but serialises as `//evil.example`,
+    // which a browser then reads as another site: refused too.
+    if target.origin() != base.origin() || kept.starts_with("//") || kept.starts_with("/\\") {
         return HOME.to_owned();
     }
-    target[url::Position::BeforePath..].to_owned()
+    kept.to_owned()
 }
 
 /// Signs in; answers where to go next (see `safe_next`).
@@ -71,10 +74,10 @@ async fn sign_up_inner(
     use crate::server::{accounts, client_addr, AppState};
 
     let state = AppState::from_context()?;
-    accounts::allow_sign_up(&state.db, &state.settings, client_addr::of_server_fn(&state).await).await?;
     let tenant = TenantName::parse(&organisation).map_err(|m| AppError::invalid("organisation", m))?;
     let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     let password = Password::parse_new(&password).map_err(|m| AppError::invalid("password", m))?;
+    accounts::allow_sign_up(&state.db, &state.settings, client_addr::of_server_fn(&state).await).await?;
     let owner = accounts::NewUser { email: &email, display_name: &name, password: &password, role: Role::Owner };
     let (_, user) = accounts::create_tenant_with_owner(&state.db, &tenant, &owner).await?;
     start_session(&state, user, "/marketplace").await
@@ -251,6 +254,10 @@ mod tests {
             "data:text/html,hi",
             " //evil.example",
             "https://plugboard.invalid.evil.example/",
+            "/.//evil.example",
+            "/a/..//evil.example",
+            "/%2e//evil.example",
+            "/./\\evil.example",
         ] {
             assert_eq!(safe_next(Some(next)), "/marketplace", "{next:?}");
         }

@@ -242,7 +242,7 @@ pub async fn authenticate(
 ) -> Result<UserId, AccountError> {
     let email = email.trim().to_lowercase();
     let email_key = format!("email:{email}");
-    let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
+    let ip_key = client_ip.map(|ip| format!("ip:{}", super::client_addr::throttle_key(ip)));
     let t = now();
     let since = t - settings.login_window_secs;
 
@@ -318,11 +318,13 @@ async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, sqlx::Err
         .await
 }
 
-/// Counts a sign-up from `client_ip`; refuses past the allowance for the window, so
-/// nobody creates tenants in a loop or probes which emails exist.
+/// Counts a sign-up from `client_ip` whose fields are valid (typos cost nothing); refuses
+/// past the allowance for the window, so nobody creates tenants in a loop or probes which
+/// emails exist.
 pub async fn allow_sign_up(db: &Db, settings: &Settings, client_ip: Option<std::net::IpAddr>) -> Result<(), AccountError> {
     let Some(ip) = client_ip else { return Ok(()) };
-    let verdict = super::rate_limit::hit(db, &format!("sign-up:{ip}"), settings.signups_per_address, settings.signup_window_secs, now()).await?;
+    let key = format!("sign-up:{}", super::client_addr::throttle_key(ip));
+    let verdict = super::rate_limit::hit(db, &key, settings.signups_per_address, settings.signup_window_secs, now()).await?;
     match verdict {
         super::rate_limit::Verdict::Allowed => Ok(()),
         super::rate_limit::Verdict::Limited { .. } => Err(AccountError::RateLimited),

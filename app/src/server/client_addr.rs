@@ -39,6 +39,22 @@ pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[IpRange]) -> IpAddr
     client
 }
 
+/// The key a throttle counts an address under: an IPv4 address as it is, an IPv6 one by
+/// its /64 (one subscriber's network holds 2^64 addresses, each of which would otherwise
+/// get an allowance of its own), an IPv4-mapped one as the IPv4 address it is.
+pub fn throttle_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:443`.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     if let Ok(ip) = hop.parse() {
@@ -83,6 +99,15 @@ mod tests {
             headers.append("x-forwarded-for", HeaderValue::from_str(value).unwrap());
         }
         headers
+    }
+
+    #[test]
+    fn ipv6_addresses_are_throttled_by_their_64() {
+        let key = |s: &str| throttle_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff:eeee:dddd:cccc"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("203.0.113.9"), "203.0.113.9");
     }
 
     #[test]

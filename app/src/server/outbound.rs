@@ -214,6 +214,10 @@ mod tests {
         for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
             std::env::set_var(name, format!("http://{proxy_addr}"));
         }
+        // An exemption for loopback would let the request pass without the fix.
+        for name in ["NO_PROXY", "no_proxy"] {
+            std::env::remove_var(name);
+        }
         let policy = Arc::new(OutboundPolicy { allowlist: parse_allowlist("127.0.0.1").unwrap() });
         let http = client(policy, Duration::from_secs(5));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

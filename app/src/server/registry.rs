@@ -130,8 +130,8 @@ pub async fn seal_legacy_signing_secrets(db: &Db, vault: &Vault) -> Result<u64, 
     if vault.is_ephemeral() {
         return Ok(0);
     }
-    let plain: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, slug, webhook_secret FROM plugins WHERE webhook_secret LIKE $1")
-        .bind(format!("{}%", signature::SECRET_PREFIX))
+    let plain: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, slug, webhook_secret FROM plugins WHERE substr(webhook_secret, 1, 6) = $1")
+        .bind(signature::SECRET_PREFIX)
         .fetch_all(db.pool())
         .await?;
     for (id, slug, secret) in &plain {

@@ -170,7 +170,13 @@ fn other_tenant_has(t: usize, i: usize) -> bool {
 
 /// Seeds the demo: tenants, people, ~40 plugins, installations and reviews.
 /// Running it again changes nothing.
-pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
+/// A demo plugin's signing secret, stored as every plugin's is (its server is fictional,
+/// but Install still signs a hand-over to it).
+fn demo_signing_secret(vault: &super::vault::Vault, slug: &str) -> String {
+    super::registry::seal_signing_secret(vault, slug, &super::webhooks::signature::new_secret())
+}
+
+pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedReport, AccountError> {
     let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
         .bind("owner@acme.test")
         .fetch_one(db.pool())
@@ -217,8 +223,8 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         let plugin_id: i64 = sqlx::query_scalar(
             "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, \
                  is_verified, is_published, client_id, client_secret_hash, permissions, redirect_uris, kind, \
-                 developer_id, created_at, updated_at, review_state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, 'server', $13, $14, $14, 'published') RETURNING id",
+                 developer_id, created_at, updated_at, review_state, webhook_secret) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, 'server', $13, $14, $14, 'published', $15) RETURNING id",
         )
         .bind(plugin.slug)
         .bind(plugin.name)
@@ -234,6 +240,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         .bind(serde_json::json!([format!("https://{}.example.com/oauth/callback", plugin.slug)]).to_string())
         .bind(developer.0)
         .bind(created)
+        .bind(demo_signing_secret(vault, plugin.slug))
         .fetch_one(&mut *tx)
         .await?;
         report.plugins += 1;
@@ -293,8 +300,8 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         let created = started - (400 + i as i64) * 86_400;
         let plugin_id: i64 = sqlx::query_scalar(
             "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, is_verified, is_published, \
-                 client_id, client_secret_hash, permissions, redirect_uris, kind, developer_id, created_at, updated_at, review_state) \
-             VALUES ($1, $2, $3, 'Plugboard Labs', $4, 'productivity', 1, 1, 1, $5, $6, $7, $8, 'client', $9, $10, $10, 'published') RETURNING id",
+                 client_id, client_secret_hash, permissions, redirect_uris, kind, developer_id, created_at, updated_at, review_state, webhook_secret) \
+             VALUES ($1, $2, $3, 'Plugboard Labs', $4, 'productivity', 1, 1, 1, $5, $6, $7, $8, 'client', $9, $10, $10, 'published', $11) RETURNING id",
         )
         .bind(demo.slug)
         .bind(demo.name)
@@ -306,6 +313,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, AccountError> {
         .bind(serde_json::json!([format!("https://{}.example.com/oauth/callback", demo.slug)]).to_string())
         .bind(developer.0)
         .bind(created)
+        .bind(demo_signing_secret(vault, demo.slug))
         .fetch_one(&mut *tx)
         .await?;
         super::client_plugins::bundles::store(&mut tx, plugin_id, demo.bundle.as_bytes(), created).await?;

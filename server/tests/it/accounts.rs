@@ -213,6 +213,11 @@ async fn client_addresses_come_from_trusted_proxies_only(backend: Backend) {
 async fn sign_up_is_throttled_per_address(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.client();
+    // Typos cost nothing: only sign-ups whose fields are valid count.
+    for _ in 0..5 {
+        let res = app.rpc(&client, "sign_up", &[("organisation", "Loop"), ("name", ""), ("email", "owner@loop.test"), ("password", "short")]).await;
+        assert_eq!(res.status(), 422);
+    }
     let mut statuses = Vec::new();
     for n in 0..12 {
         let email = format!("owner{n}@loop.test");

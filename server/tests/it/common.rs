@@ -181,7 +181,7 @@ impl TestApp {
     }
 
     pub async fn seed_demo(&self) {
-        app::server::seed::seed_demo(&self.db).await.expect("demo seed");
+        app::server::seed::seed_demo(&self.db, &self.state().vault).await.expect("demo seed");
     }
 
     pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> (u16, String) {

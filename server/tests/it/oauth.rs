@@ -385,12 +385,16 @@ async fn a_drafts_redirect_uri_receives_nobody(backend: Backend) {
     let res = authorize(&app, &app.client(), &bad).await;
     let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
     assert!(location.starts_with("/signin?"), "{} {location}", res.status());
-    // Signed in (not its developer): an error page, for a bad request and a good one alike.
-    for params in [bad, plugin.authorize_params("read:projects", "s")] {
-        let res = authorize(&app, &admin, &params).await;
-        assert_eq!(res.status(), 400);
-        assert!(res.headers().get("location").is_none());
-        assert!(res.text().await.unwrap().contains("not published"));
+    // Signed in (not its developer, staff included): an error page, for a bad request and
+    // a good one alike.
+    let staff = app.sign_in("staff@plugboard.test").await;
+    for (who, browser) in [("admin", &admin), ("staff", &staff)] {
+        for params in [&bad, &plugin.authorize_params("read:projects", "s")] {
+            let res = authorize(&app, browser, params).await;
+            assert_eq!(res.status(), 400, "{who}");
+            assert!(res.headers().get("location").is_none(), "{who}");
+            assert!(res.text().await.unwrap().contains("not published"), "{who}");
+        }
     }
 }
 

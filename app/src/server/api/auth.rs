@@ -5,14 +5,12 @@
 use super::error::ApiError;
 use crate::domain::{InstallationId, PluginId, Scope, ScopeSet, TenantId};
 use crate::server::oauth::grants::{self, ACCESS_PREFIX};
-use crate::server::rate_limit::BatchedCounter;
 use crate::server::secrets::sha256_hex;
 use crate::server::{now, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
 
 /// The installation a request acts for.
 #[derive(Debug, Clone)]
@@ -39,43 +37,54 @@ impl Caller {
 
 pub const WINDOW_SECS: i64 = 60;
 
-/// What the authentication middleware needs: the app, and this instance's counter of
-/// API requests per installation (the one `AppState::api_requests`, which a
-/// client-side plugin's bridge calls count on too).
-#[derive(Clone)]
-pub struct Gate {
-    pub state: AppState,
-    pub requests: Arc<BatchedCounter>,
-}
 
 /// The rate-limit key of an installation's API and bridge calls.
 pub fn rate_key(installation: InstallationId) -> String {
     format!("api:{installation}")
 }
 
+/// One call counted on an installation's budget (REST API, bridge and introspection calls
+/// alike) in this window.
+#[derive(Debug, Clone, Copy)]
+pub struct Spent {
+    pub limit: i64,
+    /// The window's calls so far, this one included.
+    pub hits: i64,
+    /// Seconds until the window ends.
+    pub reset: i64,
+}
+
+impl Spent {
+    pub fn over(&self) -> bool {
+        self.hits > self.limit
+    }
+}
+
+/// Counts one call of `installation` (in memory at once; see `BatchedCounter`).
+pub fn spend(state: &AppState, installation: InstallationId, t: i64) -> Spent {
+    let hits = state.api_requests.record(&rate_key(installation), t);
+    Spent { limit: state.settings.api_requests_per_minute, hits, reset: WINDOW_SECS - t.rem_euclid(WINDOW_SECS) }
+}
+
 /// Middleware on every `/api/v1` route that needs a token.
-pub async fn authenticate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
-    let Gate { state, requests } = gate;
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let query = request.uri().query().map(str::to_owned);
     let authorization = request.headers().get(header::AUTHORIZATION).cloned();
     let caller = match resolve(&state, query.as_deref(), authorization.as_ref()).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let limit = state.settings.api_requests_per_minute;
-    let t = now();
-    let hits = requests.record(&rate_key(caller.installation), t);
-    let reset = WINDOW_SECS - t.rem_euclid(WINDOW_SECS);
-    let mut response = if hits > limit {
-        ApiError::RateLimited { retry_after: reset }.into_response()
+    let spent = spend(&state, caller.installation, now());
+    let mut response = if spent.over() {
+        ApiError::RateLimited { retry_after: spent.reset }.into_response()
     } else {
         request.extensions_mut().insert(caller);
         next.run(request).await
     };
     let headers = response.headers_mut();
-    headers.insert("ratelimit-limit", HeaderValue::from(limit));
-    headers.insert("ratelimit-remaining", HeaderValue::from((limit - hits).max(0)));
-    headers.insert("ratelimit-reset", HeaderValue::from(reset));
+    headers.insert("ratelimit-limit", HeaderValue::from(spent.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from((spent.limit - spent.hits).max(0)));
+    headers.insert("ratelimit-reset", HeaderValue::from(spent.reset));
     response
 }
 

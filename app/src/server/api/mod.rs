@@ -13,7 +13,7 @@ mod pagination;
 pub(crate) mod projects;
 pub(crate) mod tasks;
 
-pub use auth::{rate_key, Caller, WINDOW_SECS};
+pub use auth::{rate_key, spend, Caller, Spent, WINDOW_SECS};
 pub use error::ApiError;
 pub(crate) use extract::from_json_value;
 pub use extract::MAX_BODY_BYTES;
@@ -105,9 +105,8 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router<AppState> {
     let (routes, doc) = documented();
     let doc = std::sync::Arc::new(doc);
-    let gate = auth::Gate { requests: state.api_requests.clone(), state };
     let authenticated = routes
-        .layer(axum::middleware::from_fn_with_state(gate, auth::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let api = Router::new()
         .route("/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))

@@ -19,8 +19,7 @@ pub async fn call(state: &AppState, user: &SessionUser, installation: Installati
         .ok_or_else(BridgeError::uninstalled)?;
     let method = BridgeMethod::parse(method).ok_or_else(|| BridgeError::new("unknown_method", format!("There is no method {method:?}.")))?;
     method.check(&install.granted)?;
-    let limit = state.settings.api_requests_per_minute;
-    if state.api_requests.record(&api::rate_key(installation), now) > limit {
+    if api::spend(state, installation, now).over() {
         return Err(BridgeError::new("rate_limited", "Too many calls for this installation; wait a minute."));
     }
     let caller = Caller {

@@ -121,8 +121,8 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     let client_state = get("state");
 
     // An unpublished plugin's redirect URI is only its developer's word: nobody reviewed
-    // it, so Plugboard sends nobody there but the developer (and staff) until it is
-    // published. Anyone else sees an error page, signed in or not.
+    // it, so Plugboard sends nobody there but the developer until it is published.
+    // Anyone else (staff included) sees an error page, signed in or not.
     let viewer = if plugin.is_published {
         None
     } else {
@@ -131,7 +131,7 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
             Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
             Err(e) => return server_error(e),
         };
-        if plugin.developer_id != Some(user.id.0) && !user.is_staff {
+        if plugin.developer_id != Some(user.id.0) {
             return pages::error_page(
                 StatusCode::BAD_REQUEST,
                 "This plugin is not available",
@@ -174,10 +174,6 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
             Err(e) => return server_error(e),
         },
     };
-    if !plugin.is_published && plugin.developer_id != Some(user.id.0) {
-        // Staff may look at a draft's consent screen, not install it.
-        return pages::error_page(StatusCode::FORBIDDEN, "This plugin is not available", "Only its developer can install a plugin before it is published.");
-    }
     if !user.role.can_manage_plugins() {
         return pages::not_allowed_page(&plugin, &user);
     }

@@ -76,7 +76,7 @@ pub async fn authenticate(
 async fn count_failure(state: &AppState, client_id: &str, source: Option<IpAddr>) -> Result<OAuthError, sqlx::Error> {
     let settings = &state.settings;
     let (t, window) = (now(), settings.client_auth_window_secs);
-    let source = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let source = source.map_or_else(|| "unknown".to_owned(), crate::server::client_addr::throttle_key);
     let id_key: String = client_id.chars().take(100).collect();
     let by_source = rate_limit::hit(
         &state.db,

@@ -87,10 +87,9 @@ pub async fn introspect(
         None => serde_json::json!({ "active": false }),
         Some(info) => {
             // Asking about a token spends its installation's API budget, as using it would.
-            let key = crate::server::api::rate_key(crate::domain::InstallationId(info.installation_id));
-            if state.api_requests.record(&key, t) > state.settings.api_requests_per_minute {
-                let window = crate::server::api::WINDOW_SECS;
-                return Err(OAuthError::RateLimited { retry_after: window - t.rem_euclid(window) });
+            let spent = crate::server::api::spend(&state, crate::domain::InstallationId(info.installation_id), t);
+            if spent.over() {
+                return Err(OAuthError::RateLimited { retry_after: spent.reset });
             }
             serde_json::json!({
             "active": true,

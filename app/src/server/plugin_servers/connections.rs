@@ -222,17 +222,19 @@ struct Stored {
     access: String,
     refresh: Option<String>,
     expires_at: Option<i64>,
+    /// Until when a caller holds the claim to refresh it (`None`: nobody does).
+    refreshing_until: Option<i64>,
 }
 
 async fn stored(db: &Db, installation: InstallationId, user: UserId) -> Result<Option<Stored>, sqlx::Error> {
-    let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT access_token, refresh_token, expires_at FROM service_connections WHERE installation_id = $1 AND user_id = $2",
+    let row: Option<(String, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT access_token, refresh_token, expires_at, refreshing_until FROM service_connections WHERE installation_id = $1 AND user_id = $2",
     )
     .bind(installation.0)
     .bind(user.0)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|(access, refresh, expires_at)| Stored { access, refresh, expires_at }))
+    Ok(row.map(|(access, refresh, expires_at, refreshing_until)| Stored { access, refresh, expires_at, refreshing_until }))
 }
 
 async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(), sqlx::Error> {
@@ -292,15 +294,24 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
     .rows_affected()
         == 1;
     if !claimed {
-        // Another caller is refreshing (or just did): use what it stores.
+        // Another caller is refreshing (or just did): use what it stores. If it gives up
+        // (the service is down), the current token serves while it is valid.
+        let gave_up = || -> Result<Option<String>, ConnectError> {
+            if still_valid {
+                Ok(Some(access.clone()))
+            } else {
+                Err(TokenError::Failed("the service did not answer the refresh".into()).into())
+            }
+        };
         for _ in 0..REFRESH_WAIT_STEPS {
             match stored(db, install.installation, user).await? {
                 None => return Ok(None),
                 Some(row) if row.refresh.as_deref() != Some(sealed_refresh.as_str()) => return Ok(open_access(&row)),
+                Some(row) if row.refreshing_until.is_none_or(|until| until < now) => return gave_up(),
                 Some(_) => tokio::time::sleep(REFRESH_WAIT_STEP).await,
             }
         }
-        return Ok(still_valid.then_some(access));
+        return gave_up();
     }
     let secret = client_secret(vault, install);
     let callback = service_oauth::callback_url(&state.settings.public_url, &install.slug);

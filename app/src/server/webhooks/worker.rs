@@ -156,7 +156,12 @@ impl Worker {
                 .await?;
         let (url, secret) = match endpoint {
             Some((slug, Some(url), Some(stored), None)) if !url.is_empty() => {
-                (url, crate::server::registry::open_signing_secret(&self.vault, &slug, &stored).unwrap_or_default())
+                match crate::server::registry::open_signing_secret(&self.vault, &slug, &stored) {
+                    Some(secret) => (url, secret),
+                    // Our fault (another PLUGBOARD_TOKEN_KEY), not the plugin's: no attempt is
+                    // spent; the lease runs out and the event is tried again later.
+                    None => return Ok(()),
+                }
             }
             _ => return self.finish(event, "skipped", now).await,
         };
