@@ -5,8 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/target/tools/node_modules/.bin:$PATH"
-cargo leptos build --release
 export LEPTOS_SITE_ROOT="$PWD/target/site"
+# Build (and compress the built assets) only when a source changed since the last build:
+# wasm-bindgen and wasm-opt alone take minutes even when cargo has nothing to do.
+stamp=target/site/.built
+if [ -x target/release/server ] && [ -f "$stamp" ] && [ -z "$(find Cargo.toml Cargo.lock .cargo app frontend server style public migrations -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
+  echo "serve: nothing changed since the last build"
+else
+  cargo leptos build --release
+  ./target/release/server precompress
+  touch "$stamp"
+fi
 ./target/release/server seed --demo
 echo "Sign in as owner@acme.test with password plugboard-demo"
 exec ./target/release/server serve

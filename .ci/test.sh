@@ -14,6 +14,7 @@ cargo nextest run -p app -p server --features app/ssr --profile ci
 
 printf '\n== release build\n'
 cargo leptos build --release
+LEPTOS_SITE_ROOT="$PWD/target/site" ./target/release/server precompress
 
 printf '\n== schemathesis against the REST API (SQLite and PostgreSQL)\n'
 bash end2end/api-fuzz/run.sh

@@ -11,7 +11,7 @@ pub mod server;
 
 use components::layout::{Header, NotFound};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::admin::{ReviewQueuePage, StaffPluginPage};
@@ -33,6 +33,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // By the hashed name of this build (cargo-leptos `hash-files`) when it has one.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -49,7 +51,6 @@ pub fn App() -> impl IntoView {
     AuthContext::provide();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/plugboard.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Plugboard: plugins for your projects and tasks."/>
         <Title formatter=|text: String| if text.is_empty() { "Plugboard".to_owned() } else { format!("{text} · Plugboard") }/>

@@ -1,6 +1,7 @@
 //! Wires Plugboard together: configuration from the environment, the database,
 //! the router, and a server that shuts down cleanly.
 
+pub mod assets;
 pub mod fixtures;
 pub mod scratch;
 
@@ -31,6 +32,10 @@ pub struct Config {
     pub site_root: String,
     /// `LEPTOS_OUTPUT_NAME` (default `plugboard`).
     pub output_name: String,
+    /// `LEPTOS_HASH_FILES`: the built assets carry a hash in their names, listed in
+    /// `hash.txt` beside the binary (cargo-leptos writes it). Default: whether that file
+    /// is there, so a binary rebuilt by plain cargo (a bench) still names the same files.
+    pub hash_files: bool,
     /// `PLUGBOARD_SECURE_COOKIES=1` when served over https.
     pub secure_cookies: bool,
     /// `PLUGBOARD_PUBLIC_URL` (default `http://` + the listen address): the OAuth issuer.
@@ -80,6 +85,12 @@ fn parse_env<T: std::str::FromStr>(name: &'static str, default: &str) -> Result<
     value.trim().parse().map_err(|_| ConfigError::Invalid { name, value })
 }
 
+/// Whether cargo-leptos left `hash.txt` (the built assets' hashes) beside this binary,
+/// where Leptos reads it.
+fn hash_file_beside_binary() -> bool {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists())).unwrap_or(false)
+}
+
 fn flag(name: &str, default: bool) -> bool {
     match std::env::var(name).map(|v| v.trim().to_ascii_lowercase()) {
         Ok(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
@@ -97,6 +108,7 @@ impl Config {
             site_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             site_root: "target/site".into(),
             output_name: "plugboard".into(),
+            hash_files: false,
             secure_cookies: false,
             public_url: None,
             outbound_allowlist: Vec::new(),
@@ -126,6 +138,10 @@ impl Config {
             site_addr: parse_env("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
             site_root: env_or("LEPTOS_SITE_ROOT", "target/site"),
             output_name: env_or("LEPTOS_OUTPUT_NAME", "plugboard"),
+            hash_files: match std::env::var("LEPTOS_HASH_FILES") {
+                Ok(_) => flag("LEPTOS_HASH_FILES", false),
+                Err(_) => hash_file_beside_binary(),
+            },
             // Production is served over https: its cookies are Secure whatever the flag says.
             secure_cookies: production || flag("PLUGBOARD_SECURE_COOKIES", false),
             public_url: std::env::var("PLUGBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty()),
@@ -154,6 +170,7 @@ impl Config {
             .output_name(self.output_name.as_str())
             .site_root(self.site_root.as_str())
             .site_pkg_dir("pkg")
+            .hash_files(self.hash_files)
             .site_addr(self.site_addr)
             .build()
     }

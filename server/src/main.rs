@@ -26,6 +26,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write brotli and gzip copies of the built site's assets (LEPTOS_SITE_ROOT) beside
+    /// them, for serving as they are; prints each asset's sizes. Run after each build.
+    Precompress,
     /// Fill the database with demo or synthetic data.
     Seed {
         /// Demo tenants, people, ~40 plugins, installations and reviews (skipped when present).
@@ -132,6 +135,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    if let Some(Command::Precompress) = cli.command {
+        return precompress(&config);
+    }
     let db = open_database(&config).await.map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -144,6 +150,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             serve(listener, app_state(&config, db), shutdown_signal()).await.map_err(|e| e.to_string())
         }
+        Command::Precompress => precompress(&config),
         Command::Migrate => {
             println!("migrations applied");
             Ok(())
@@ -238,5 +245,16 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
         }
     };
     println!("{}", serde_json::to_string_pretty(&credentials).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn precompress(config: &Config) -> Result<(), String> {
+    let dir = std::path::Path::new(&config.site_root);
+    let report = server::assets::precompress(dir).map_err(|e| format!("compressing {}: {e}", dir.display()))?;
+    println!("{:<44} {:>12} {:>12} {:>12}", "asset", "raw bytes", "gzip -9", "brotli 11");
+    for asset in &report {
+        let name = asset.path.strip_prefix(dir).unwrap_or(&asset.path).display().to_string();
+        println!("{name:<44} {:>12} {:>12} {:>12}", asset.raw, asset.gzip, asset.brotli);
+    }
     Ok(())
 }

@@ -11,7 +11,8 @@ use axum::Router;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
 use std::time::Duration;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::services::fs::ServeFileSystemResponseBody;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 /// The app's routes, generated once per process. Generating them renders the app with a
 /// process-global "don't load resources" flag set, and a resource first polled by a
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(super::plugin_servers::routes::router())
         .merge(super::client_plugins::bundles::router())
         .merge(super::client_plugins::frame::router())
+        .nest_service("/pkg", built_assets(&state.leptos_options))
         .leptos_routes(&state, routes, move || crate::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::shell))
         .layer(middleware::from_fn(server_fn_status))
@@ -52,7 +54,30 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        // A page is its signed-in person's, of this moment: revalidated on every visit.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, |response: &Response| {
+            is_page(response).then(|| HeaderValue::from_static("no-cache"))
+        }))
+        // Compressed on the way out (brotli where the client accepts it, else gzip), unless
+        // already compressed (the built assets are served precompressed). Level 4: most of
+        // the gain for a small part of the time of the best levels, on every answer.
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(4)))
         .with_state(state)
+}
+
+/// The built WASM, JavaScript and CSS (`/pkg`), served as precompressed at build time
+/// (`server precompress`) when the client accepts it. With hashed file names (cargo-leptos
+/// `hash-files`, as release builds have) a name is never reused, so browsers keep them
+/// for a year without asking; without, they revalidate.
+fn built_assets(
+    options: &leptos::prelude::LeptosOptions,
+) -> SetResponseHeader<tower_http::services::ServeDir, impl Fn(&axum::http::Response<ServeFileSystemResponseBody>) -> Option<HeaderValue> + Clone> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache = HeaderValue::from_static(if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" });
+    let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    SetResponseHeader::overriding(files, header::CACHE_CONTROL, move |response: &axum::http::Response<ServeFileSystemResponseBody>| {
+        response.status().is_success().then(|| cache.clone())
+    })
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -30,7 +30,11 @@ pub fn random_token(prefix: &str) -> String {
 
 /// The stored form of a credential.
 pub fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
+    sha256_hex_bytes(value.as_bytes())
+}
+
+pub fn sha256_hex_bytes(value: &[u8]) -> String {
+    hex::encode(Sha256::digest(value))
 }
 
 /// Compares two secrets without leaking where they differ through timing.

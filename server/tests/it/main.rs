@@ -19,4 +19,5 @@ mod reference_plugin;
 mod connections;
 mod runs;
 mod server_fns;
+mod transfer;
 mod webhooks;

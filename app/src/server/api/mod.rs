@@ -21,7 +21,7 @@ pub use extract::MAX_BODY_BYTES;
 use super::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -102,14 +102,27 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+fn openapi_document(headers: &axum::http::HeaderMap, body: &axum::body::Bytes, etag: &str) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let cache = [(header::CACHE_CONTROL, "public, max-age=3600"), (header::ETAG, etag)];
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (cache, [(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
     let (routes, doc) = documented();
-    let doc = std::sync::Arc::new(doc);
+    // The document is the same for the life of the process: serialised once, cached by
+    // clients for an hour and revalidated by its ETag after that.
+    let body = axum::body::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
+    let etag = format!("\"{}\"", &crate::server::secrets::sha256_hex_bytes(&body)[..16]);
     let authenticated = routes
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let api = Router::new()
-        .route("/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))
+        .route("/openapi.json", get(move |headers: axum::http::HeaderMap| std::future::ready(openapi_document(&headers, &body, &etag))))
         .merge(authenticated)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound });
