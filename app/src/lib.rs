@@ -26,6 +26,10 @@ use pages::projects::ProjectsPage;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     server::http::send_page_security_policy();
+    #[cfg(feature = "ssr")]
+    let hydration = server::http::hydrate_when_idle(&options);
+    #[cfg(not(feature = "ssr"))]
+    let hydration = ();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -35,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 // By the hashed name of this build (cargo-leptos `hash-files`) when it has one.
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                {hydration}
                 <MetaTags/>
             </head>
             <body>

@@ -9,7 +9,8 @@ test("the page's assets exist, hashed, precompressed and cached for a year", asy
   expect(page.headers()["content-encoding"]).toBe("br");
   expect(page.headers()["cache-control"]).toBe("no-cache");
   const html = await page.text();
-  const assets = [...html.matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)].map((m) => m[1]);
+  // In the stylesheet link and in the hydration script.
+  const assets = [...new Set([...html.matchAll(/"(\/pkg\/[^"]+)"/g)].map((m) => m[1]))];
   for (const kind of ["js", "wasm", "css"]) {
     expect(assets.some((url) => new RegExp(`^/pkg/plugboard\\.[A-Za-z0-9_-]+\\.${kind}$`).test(url)), `${kind} in ${assets}`).toBeTruthy();
   }

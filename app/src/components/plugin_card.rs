@@ -76,7 +76,7 @@ pub fn PluginCardView(plugin: PluginCard) -> impl IntoView {
                 <div class="card-head">
                     <PluginIcon name=plugin.name.clone() slug=plugin.slug.clone() icon_url=plugin.icon_url.clone()/>
                     <div class="card-title">
-                        <h3>{plugin.name.clone()}</h3>
+                        <h2>{plugin.name.clone()}</h2>
                         <p class="author">"by " {plugin.author.clone()}</p>
                     </div>
                 </div>

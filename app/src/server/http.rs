@@ -111,6 +111,48 @@ pub fn send_page_security_policy() {
     }
 }
 
+/// The script that hydrates the page, in place of Leptos' `HydrationScripts`: it fetches
+/// the JavaScript and the WASM only once the browser is idle, and without the preload
+/// links `HydrationScripts` puts first in the head. The server-rendered page works
+/// before hydration, so the first paint never waits for, or shares a phone's bandwidth
+/// with, the WASM. It carries this answer's nonce (the CSP admits no other inline script).
+pub fn hydrate_when_idle(options: &leptos::prelude::LeptosOptions) -> impl leptos::prelude::IntoView {
+    use leptos::prelude::*;
+    let (js, wasm) = built_names(options);
+    let pkg = &options.site_pkg_dir;
+    let script = format!(
+        "(() => {{ const hydrate = () => import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate())); \
+         if (\"requestIdleCallback\" in window) requestIdleCallback(hydrate, {{ timeout: 2000 }}); else setTimeout(hydrate, 0); }})()",
+        js = format!("/{pkg}/{js}.js"),
+        wasm = format!("/{pkg}/{wasm}.wasm"),
+    );
+    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
+}
+
+/// The built JavaScript's and WASM's names (without extension), as Leptos finds them: by
+/// `hash.txt` beside the binary when names are hashed, else the output name (the WASM
+/// `_bg` only when no LEPTOS_OUTPUT_NAME was set at compile time).
+fn built_names(options: &leptos::prelude::LeptosOptions) -> (String, String) {
+    let (mut js, mut wasm) = (options.output_name.to_string(), options.output_name.to_string());
+    if options.hash_files {
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .unwrap_or_default();
+        for (kind, hash) in hashes.lines().filter_map(|line| line.split_once(':')) {
+            match kind.trim() {
+                "js" => js = format!("{js}.{}", hash.trim()),
+                "wasm" => wasm = format!("{wasm}.{}", hash.trim()),
+                _ => {}
+            }
+        }
+    } else if option_env!("LEPTOS_OUTPUT_NAME").is_none() {
+        wasm.push_str("_bg");
+    }
+    (js, wasm)
+}
+
 /// Served over https (`PLUGBOARD_SECURE_COOKIES=1`, implied by production): browsers are
 /// told to come back over https only, for a year.
 async fn strict_transport_security(State(https): State<bool>, request: Request, next: Next) -> Response {

@@ -1,0 +1,87 @@
+// Lighthouse (mobile preset: a mid-range phone on slow 4G, simulated) against a running
+// Plugboard: prints each page's four scores, and exits 1 when accessibility, best
+// practices or SEO is below 100 or performance below the floor (90 by default: a margin
+// for a noisy, shared machine; the README records the figure measured).
+//
+//   node lighthouse.mjs http://127.0.0.1:3210 [--performance-floor 90]
+//
+// Chromium is Debian's (CHROME_PATH, default /usr/bin/chromium), started headless here
+// with the flags this closed network needs. Signed-in pages get the session cookie of
+// owner@acme.test, signed in through the same server function the page uses.
+import lighthouse from "lighthouse";
+import * as chromeLauncher from "chrome-launcher";
+
+const base = process.argv[2] ?? "http://127.0.0.1:3210";
+const floorAt = process.argv.indexOf("--performance-floor");
+const performanceFloor = floorAt > 0 ? Number(process.argv[floorAt + 1]) : 90;
+const pages = [
+  ["/marketplace", false],
+  ["/marketplace/zapier-connector", false],
+  ["/installed", true],
+];
+
+async function sessionCookie() {
+  const answer = await fetch(`${base}/rpc/sign_in`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: new URLSearchParams({ email: "owner@acme.test", password: "plugboard-demo" }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!answer.ok) throw new Error(`sign-in answered ${answer.status}`);
+  const cookie = answer.headers.get("set-cookie")?.split(";")[0];
+  if (!cookie) throw new Error("sign-in set no cookie");
+  return cookie;
+}
+
+const chrome = await chromeLauncher.launch({
+  chromePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
+  chromeFlags: [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const cookie = await sessionCookie();
+let failed = false;
+try {
+  console.log(`${"page".padEnd(34)} ${"perf".padStart(5)} ${"a11y".padStart(5)} ${"best".padStart(5)} ${"seo".padStart(5)}  LCP       TBT     transfer`);
+  for (const [path, signedIn] of pages) {
+    const result = await lighthouse(`${base}${path}`, {
+      port: chrome.port,
+      output: "json",
+      logLevel: "error",
+      formFactor: "mobile",
+      screenEmulation: { mobile: true, width: 412, height: 823, deviceScaleFactor: 1.75, disabled: false },
+      throttlingMethod: "simulate",
+      extraHeaders: signedIn ? { Cookie: cookie } : undefined,
+      maxWaitForLoad: 60_000,
+    });
+    const { categories, audits } = result.lhr;
+    const score = (name) => Math.round((categories[name].score ?? 0) * 100);
+    const [perf, a11y, best, seo] = ["performance", "accessibility", "best-practices", "seo"].map(score);
+    const lcp = audits["largest-contentful-paint"].displayValue ?? "?";
+    const tbt = audits["total-blocking-time"].displayValue ?? "?";
+    const transfer = `${Math.round(audits["total-byte-weight"].numericValue / 1024)} KiB`;
+    console.log(`${path.padEnd(34)} ${String(perf).padStart(5)} ${String(a11y).padStart(5)} ${String(best).padStart(5)} ${String(seo).padStart(5)}  ${lcp.padEnd(9)} ${tbt.padEnd(7)} ${transfer}`);
+    for (const [name, category] of Object.entries(categories)) {
+      if (name === "performance" || category.score === 1) continue;
+      for (const ref of category.auditRefs) {
+        const audit = audits[ref.id];
+        if (ref.weight > 0 && audit.score !== null && audit.score < 1) console.log(`    ${name}: ${ref.id}: ${audit.title}`);
+      }
+    }
+    if (a11y < 100 || best < 100 || seo < 100 || perf < performanceFloor) failed = true;
+  }
+} finally {
+  await chrome.kill();
+}
+if (failed) {
+  console.log(`lighthouse: below the bar (100 for accessibility, best practices and SEO; ${performanceFloor} for performance)`);
+  process.exit(1);
+}
+console.log("lighthouse: every page at the bar");
