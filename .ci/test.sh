@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: Rust unit and integration tests (each database test on
-# SQLite and on PostgreSQL), then, against a release build, schemathesis on the REST API
-# and the Playwright suite.
+# SQLite and on PostgreSQL), then, against a release build, schemathesis on the REST API,
+# the Playwright suite and Lighthouse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh --for-tests
@@ -20,5 +20,7 @@ printf '\n== schemathesis against the REST API (SQLite and PostgreSQL)\n'
 bash end2end/api-fuzz/run.sh
 
 printf '\n== Playwright (Chromium)\n'
-cd end2end
-npx playwright test
+(cd end2end && npx playwright test)
+
+printf '\n== Lighthouse, mobile preset (accessibility, best practices, SEO 100; performance at least 90)\n'
+bash end2end/lighthouse.sh
