@@ -25,10 +25,28 @@ async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> FixturePl
     fixtures::register_plugin(db, &app::server::vault::Vault::ephemeral(), slug, SCOPES, webhook_url).await.expect("register")
 }
 
-/// `n` codes for one installation in a tenant of its own, issued the way the consent screen issues them.
-async fn issue_codes(db: &Db, plugin: &FixturePlugin, n: usize) -> Vec<String> {
-    let (tenant, user) = fixtures::tenant_with_owner(db, &format!("Bench {}", plugin.creds.slug)).await.expect("tenant");
-    fixtures::consent_codes(db, plugin, tenant, user, &plugin.scopes, n).await.expect("codes").1
+/// Installations the exchange phase spreads its codes over: a real plugin's codes are one
+/// per installation, and every exchange locks its installation's row.
+const EXCHANGE_INSTALLATIONS: usize = 64;
+
+/// `n` codes spread over `installations` installations (each in a tenant of its own),
+/// interleaved, issued the way the consent screen issues them.
+async fn issue_codes_spread(db: &Db, plugin: &FixturePlugin, n: usize, installations: usize) -> Vec<String> {
+    let mut per_installation = Vec::with_capacity(installations);
+    for i in 0..installations {
+        let (tenant, user) = fixtures::tenant_with_owner(db, &format!("Bench {} {i}", plugin.creds.slug)).await.expect("tenant");
+        let count = n / installations + usize::from(i < n % installations);
+        per_installation.push(fixtures::consent_codes(db, plugin, tenant, user, &plugin.scopes, count).await.expect("codes").1);
+    }
+    let mut codes = Vec::with_capacity(n);
+    for round in 0.. {
+        let before = codes.len();
+        codes.extend(per_installation.iter().filter_map(|c| c.get(round).cloned()));
+        if codes.len() == before {
+            break;
+        }
+    }
+    codes
 }
 
 async fn post_token(http: &reqwest::Client, url: &str, creds: &Credentials, form: &[(&str, &str)]) -> (Duration, serde_json::Value) {
@@ -58,7 +76,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
 
     // Code exchanges.
     let plugin = register(&db, "bench-exchange", None).await;
-    let codes = issue_codes(&db, &plugin, grants_n).await;
+    let codes = issue_codes_spread(&db, &plugin, grants_n, EXCHANGE_INSTALLATIONS).await;
     let creds = &plugin.creds;
     let started = Instant::now();
     let samples: Vec<Duration> = stream::iter(codes.iter())
@@ -81,7 +99,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     // installations refreshes each about hourly), each rotated once, `concurrency` at a
     // time. A grant refreshing in a loop is throttled (30 a minute), so that is no model.
     let plugin = register(&db, "bench-refresh", None).await;
-    let codes = issue_codes(&db, &plugin, grants_n).await;
+    let codes = issue_codes_spread(&db, &plugin, grants_n, EXCHANGE_INSTALLATIONS).await;
     let creds = &plugin.creds;
     let refresh_tokens: Vec<String> = stream::iter(codes.iter())
         .map(|code| {
