@@ -110,6 +110,9 @@ struct Model {
     deleted_projects: HashSet<i64>,
     deleted_tasks: HashSet<i64>,
     task_project: HashMap<i64, i64>,
+    /// Seeded ids that a create took again, with the tenant that owns them now: SQLite
+    /// (no AUTOINCREMENT) reuses the highest row id after that row is deleted.
+    reused: HashMap<i64, usize>,
     /// How often each kind of answer came (200 for any success, 403, 404, …), to show the cases reached them.
     outcomes: HashMap<u16, usize>,
 }
@@ -140,7 +143,14 @@ async fn build_world(app: &TestApp) -> Model {
             }
         }
     }
-    Model { tenants, deleted_projects: HashSet::new(), deleted_tasks: HashSet::new(), task_project, outcomes: HashMap::new() }
+    Model {
+        tenants,
+        deleted_projects: HashSet::new(),
+        deleted_tasks: HashSet::new(),
+        task_project,
+        reused: HashMap::new(),
+        outcomes: HashMap::new(),
+    }
 }
 
 /// What the model expects of one request: a status, and for refusals the error code.
@@ -150,12 +160,13 @@ fn expect(model: &Model, case: &Case, granted: &[&str], op: &Op) -> (u16, Option
             return (403, Some("insufficient_scope"));
         }
     }
-    let own = op.target_tenant == case.tenant;
     let target = &model.tenants[op.target_tenant];
     let project = target.projects[op.target % PROJECTS_PER_TENANT];
     let task = target.tasks[op.target];
-    let project_there = own && !model.deleted_projects.contains(&project);
-    let task_there = own && !model.deleted_tasks.contains(&task);
+    // Whose the id is now: its seeded tenant's, or the tenant whose create took it again.
+    let owned = |id: i64| model.reused.get(&id).copied().unwrap_or(op.target_tenant) == case.tenant;
+    let project_there = owned(project) && !model.deleted_projects.contains(&project);
+    let task_there = owned(task) && !model.deleted_tasks.contains(&task);
     match op.route {
         Route::Installation | Route::ListProjects | Route::ListTasks => (200, None),
         Route::CreateProject => (201, None),
@@ -255,6 +266,23 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
         *m.outcomes.entry(if success { 200 } else { status }).or_default() += 1;
         if success {
             record(&mut m, op);
+        }
+        if status == 201 {
+            // A create that took a seeded id again (see `Model::reused`): it is the caller's now.
+            let value: Value = serde_json::from_str(&text).unwrap_or_default();
+            if let Some(id) = value["id"].as_i64() {
+                let taken_again = match op.route {
+                    Route::CreateTask => m.deleted_tasks.remove(&id),
+                    Route::CreateProject => m.deleted_projects.remove(&id),
+                    _ => false,
+                };
+                if taken_again {
+                    m.reused.insert(id, case.tenant);
+                }
+                if let (Route::CreateTask, Some(project)) = (op.route, value["project_id"].as_i64()) {
+                    m.task_project.insert(id, project);
+                }
+            }
         }
     }
     Ok(())
