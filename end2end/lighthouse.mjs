@@ -10,6 +10,7 @@
 // owner@acme.test, signed in through the same server function the page uses.
 import lighthouse from "lighthouse";
 import * as chromeLauncher from "chrome-launcher";
+import { readFileSync } from "node:fs";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3210";
 const floorAt = process.argv.indexOf("--performance-floor");
@@ -33,20 +34,13 @@ async function sessionCookie() {
   return cookie;
 }
 
+// Signed in first: a failed sign-in then leaves no browser behind.
+const cookie = await sessionCookie();
+const flags = JSON.parse(readFileSync(new URL("./chromium-flags.json", import.meta.url), "utf8"));
 const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-  chromeFlags: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  chromeFlags: ["--headless=new", ...flags],
 });
-const cookie = await sessionCookie();
 let failed = false;
 try {
   console.log(`${"page".padEnd(34)} ${"perf".padStart(5)} ${"a11y".padStart(5)} ${"best".padStart(5)} ${"seo".padStart(5)}  LCP       TBT     transfer`);

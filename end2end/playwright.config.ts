@@ -1,4 +1,6 @@
 import { defineConfig } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 
 // A release build of Plugboard on a fresh, demo-seeded SQLite database, on loopback.
 // Playwright starts it before the tests and stops it after them.
@@ -18,15 +20,8 @@ export default defineConfig({
     trace: "off",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      // Debian's Chromium on a closed network: the flags lighthouse.mjs uses too.
+      args: JSON.parse(readFileSync(path.join(__dirname, "chromium-flags.json"), "utf8")),
     },
   },
   webServer: {
