@@ -8,7 +8,8 @@
 //! a scratch database is created and dropped.
 
 use app::domain::{Category, MarketplaceQuery, Sort, PAGE_SIZE};
-use app::server::{catalog, seed, Db};
+use app::server::catalog::{self, index::CatalogIndex};
+use app::server::{seed, Db};
 use std::time::{Duration, Instant};
 use support::{engine_name, report, scratch, Flags};
 
@@ -20,17 +21,49 @@ fn query(q: &str, category: Option<Category>, sort: Sort, page: u32) -> Marketpl
     MarketplaceQuery { q: q.to_owned(), category, sort, page }
 }
 
-async fn time_index(db: &Db, queries: &[MarketplaceQuery], rounds: usize) -> Vec<Duration> {
+async fn time_index(db: &Db, index: &CatalogIndex, queries: &[MarketplaceQuery], rounds: usize) -> Vec<Duration> {
     let mut samples = Vec::new();
     for _ in 0..rounds {
         for q in queries {
             let started = Instant::now();
-            let page = catalog::list_published(db, q, None).await.expect("marketplace query");
+            let page = catalog::list_published(db, index, q, None).await.expect("marketplace query");
             samples.push(started.elapsed());
             std::hint::black_box(page);
         }
     }
     samples
+}
+
+/// A search right after a plugin's install count changed (as another instance's
+/// install would): the index loads that change first.
+async fn time_after_change(db: &Db, index: &CatalogIndex, queries: &[MarketplaceQuery], rounds: usize) -> Vec<Duration> {
+    let mut samples = Vec::new();
+    for round in 0..rounds {
+        for (i, q) in queries.iter().enumerate() {
+            sqlx::query("UPDATE plugins SET install_count = install_count + 1 WHERE id = $1")
+                .bind(((round * queries.len() + i) % 1000 + 1) as i64)
+                .execute(db.pool())
+                .await
+                .expect("change a plugin");
+            let before = index.version();
+            let started = Instant::now();
+            let page = catalog::list_published(db, index, q, None).await.expect("marketplace query");
+            samples.push(started.elapsed());
+            assert!(index.version() > before, "the change was loaded");
+            std::hint::black_box(page);
+        }
+    }
+    samples
+}
+
+/// The marketplace's orders in SQL, for the scan.
+fn order_by(sort: Sort) -> &'static str {
+    match sort {
+        Sort::MostInstalled => "p.install_count DESC, p.id DESC",
+        Sort::TopRated => "p.rating DESC, p.review_count DESC, p.id DESC",
+        Sort::Newest => "p.created_at DESC, p.id DESC",
+        Sort::Name => "lower(p.name) ASC, p.id ASC",
+    }
 }
 
 /// The same page and count as the marketplace, found with `LIKE '%q%'` over name and description.
@@ -43,7 +76,7 @@ async fn time_like(db: &Db, queries: &[MarketplaceQuery], rounds: usize) -> Vec<
             let where_clause = format!("p.is_published = 1 AND (lower(p.name) LIKE $1 OR lower(p.description) LIKE $1){category_clause}");
             let page_sql = format!(
                 "SELECT p.id, p.slug, p.name, p.description FROM plugins p WHERE {where_clause} ORDER BY {} LIMIT {PAGE_SIZE} OFFSET {}",
-                catalog::order_by(q.sort),
+                order_by(q.sort),
                 q.offset()
             );
             let count_sql = format!("SELECT COUNT(*) FROM plugins p WHERE {where_clause}");
@@ -81,18 +114,30 @@ async fn bench(name: &str, url: &str, plugins: usize, rounds: usize) {
         .collect();
     let categories: Vec<_> = Category::ALL.iter().map(|c| query("", Some(*c), Sort::MostInstalled, 1)).collect();
     let sorts: Vec<_> = Sort::ALL.iter().flat_map(|s| [query("", None, *s, 1), query("", None, *s, 40)]).collect();
+    let deep = (plugins as u32 / PAGE_SIZE).max(1);
+    let deep_pages: Vec<_> = Sort::ALL
+        .iter()
+        .flat_map(|s| [query("", None, *s, deep), query("a", None, *s, deep / 4), query("", Some(Category::Finance), *s, deep / 9)])
+        .collect();
+
+    let index = CatalogIndex::default();
+    let started = Instant::now();
+    catalog::catch_up(&db, &index).await.expect("load the index");
+    println!("  catalog index of {} plugins loaded in {:.0} ms", index.len(), started.elapsed().as_secs_f64() * 1000.0);
 
     // One warm-up pass so that both paths start from a warm cache.
-    time_index(&db, &searches, 1).await;
+    time_index(&db, &index, &searches, 1).await;
     time_like(&db, &searches, 1).await;
 
     println!("  query (page of {PAGE_SIZE} + total count)");
-    report("search, full-text index", time_index(&db, &searches, rounds).await);
+    report("search, catalog index", time_index(&db, &index, &searches, rounds).await);
     report("search, LIKE '%q%' scan", time_like(&db, &searches, rounds).await);
-    report("search + category, full-text index", time_index(&db, &searches_in_category, rounds).await);
+    report("search + category, catalog index", time_index(&db, &index, &searches_in_category, rounds).await);
     report("search + category, LIKE '%q%' scan", time_like(&db, &searches_in_category, rounds).await);
-    report("category filter (most installed)", time_index(&db, &categories, rounds).await);
-    report("sorts (4 orders, pages 1 and 40)", time_index(&db, &sorts, rounds).await);
+    report("category filter (most installed)", time_index(&db, &index, &categories, rounds).await);
+    report("sorts (4 orders, pages 1 and 40)", time_index(&db, &index, &sorts, rounds).await);
+    report(&format!("deep pages (4 orders, up to page {deep})"), time_index(&db, &index, &deep_pages, rounds).await);
+    report("after another instance's change", time_after_change(&db, &index, &searches, rounds).await);
     db.close().await;
 }
 

@@ -224,6 +224,7 @@ pub fn app_state(config: &Config, db: Db) -> AppState {
         licenses: LicenseCache::default(),
         vault: Arc::new(config.vault.clone()),
         api_requests: app::server::rate_limit::BatchedCounter::new(db.clone(), app::server::api::WINDOW_SECS),
+        catalog: Arc::default(),
     }
 }
 
@@ -239,6 +240,10 @@ pub async fn serve(
         let worker = Worker::new(state.db.clone(), state.settings.outbound.clone(), state.vault.clone(), config);
         AbortOnDrop(tokio::spawn(worker.run(state.webhook_wakeup.clone())))
     });
+    // The marketplace's index is loaded before the first visitor, not by them.
+    if let Err(err) = app::server::catalog::catch_up(&state.db, &state.catalog).await {
+        tracing::error!(error = %err, "loading the catalog index failed; the first marketplace request loads it");
+    }
     let router = http::router(state);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

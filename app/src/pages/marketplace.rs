@@ -25,7 +25,7 @@ async fn list_plugins_inner(query: MarketplaceQuery) -> Result<PluginPage, AppEr
     use crate::server::{catalog, internal, session, AppState};
     let state = AppState::from_context()?;
     let viewer = session::current_user().await?;
-    catalog::list_published(&state.db, &query.normalized(), viewer.map(|u| u.tenant_id))
+    catalog::list_published(&state.db, &state.catalog, &query.normalized(), viewer.map(|u| u.tenant_id))
         .await
         .map_err(internal("listing plugins failed"))
 }

@@ -91,6 +91,8 @@ pub struct AppState {
     pub vault: Arc<super::vault::Vault>,
     /// Requests per installation in the current window, REST API and bridge calls alike.
     pub api_requests: Arc<super::rate_limit::BatchedCounter>,
+    /// The published catalog in memory, for the marketplace grid.
+    pub catalog: Arc<super::catalog::index::CatalogIndex>,
 }
 
 impl AppState {

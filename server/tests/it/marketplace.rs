@@ -1,4 +1,4 @@
-use crate::common::{card_html, card_slugs, Backend, TestApp};
+use crate::common::{card_html, card_slugs, Backend, Options, TestApp};
 use app::domain::Category;
 
 /// Adds a plugin outside the demo seed; returns nothing, the slug is the handle.
@@ -231,7 +231,92 @@ async fn synthetic_seed_fills_every_category(backend: Backend) {
     assert_eq!(app::server::seed::seed_synthetic(&app.db, 10).await.unwrap(), 10);
 }
 
+/// Each instance answers from its own in-memory index; what another instance (or any
+/// writer) changes in the database shows in its next answer, never a stale one.
+async fn every_instance_sees_changes_made_elsewhere(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let other = app.another_instance(Options::default()).await;
+    let client = app.client();
+    let other_page = |path: &'static str| {
+        let (client, base) = (client.clone(), other.base.clone());
+        async move {
+            let res = client.get(format!("{base}{path}")).send().await.expect("request");
+            assert_eq!(res.status(), 200);
+            card_slugs(&res.text().await.expect("body"))
+        }
+    };
+    assert!(other_page("/marketplace?q=zephyr").await.is_empty(), "loaded, and nothing matches yet");
+
+    // Published elsewhere: found at once, by a word of its description too.
+    add_plugin(&app, "zephyr-notes", "Zephyr Notes", "Keeps quokka minutes.", true).await;
+    assert_eq!(other_page("/marketplace?q=zephyr").await, ["zephyr-notes"]);
+    assert_eq!(other_page("/marketplace?q=quok").await, ["zephyr-notes"]);
+
+    // Installed many times elsewhere: first in the most-installed order.
+    sqlx::query("UPDATE plugins SET install_count = 1000000 WHERE slug = 'zephyr-notes'").execute(app.db.pool()).await.unwrap();
+    assert_eq!(other_page("/marketplace").await.first().map(String::as_str), Some("zephyr-notes"));
+
+    // Renamed and moved: the old words and category no longer find it.
+    sqlx::query("UPDATE plugins SET name = 'Aurora Notes', category = 'finance' WHERE slug = 'zephyr-notes'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert!(other_page("/marketplace?q=zephyr").await.is_empty());
+    assert_eq!(other_page("/marketplace?q=aurora&category=finance").await, ["zephyr-notes"]);
+    assert!(other_page("/marketplace?q=aurora&category=productivity").await.is_empty());
+
+    // Unpublished by staff, or deleted: gone from every listing and count.
+    sqlx::query("UPDATE plugins SET is_published = 0, review_state = 'unpublished' WHERE slug = 'zephyr-notes'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert!(other_page("/marketplace?q=aurora").await.is_empty());
+    let res = client.get(format!("{}/marketplace", other.base)).send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("of 42 plugins"), "the count left it out too");
+    add_plugin(&app, "nimbus-board", "Nimbus Board", "A board.", true).await;
+    assert_eq!(other_page("/marketplace?q=nimbus").await, ["nimbus-board"]);
+    sqlx::query("DELETE FROM plugins WHERE slug = 'nimbus-board'").execute(app.db.pool()).await.unwrap();
+    assert!(other_page("/marketplace?q=nimbus").await.is_empty());
+    let res = client.get(format!("{}/marketplace", other.base)).send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("of 42 plugins"));
+}
+
+/// Catalog versions become visible in the order they were taken: a change waits for
+/// the one before it to commit, so an instance never reads version 8 while 7 may still
+/// come (it would never load 7).
+async fn catalog_versions_commit_in_the_order_they_were_taken(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    add_plugin(&app, "first", "First", "One.", true).await;
+    add_plugin(&app, "second", "Second", "Two.", true).await;
+    let version = |slug: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT catalog_version FROM plugins WHERE slug = $1")
+                .bind(slug)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let mut first = app.db.begin_write().await.unwrap();
+    sqlx::query("UPDATE plugins SET install_count = 5 WHERE slug = 'first'").execute(&mut *first).await.unwrap();
+    let db = app.db.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("UPDATE plugins SET install_count = 7 WHERE slug = 'second'").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the later change waits for the earlier one's commit");
+    first.commit().await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), second).await.expect("then it goes on").unwrap();
+    assert!(version("second").await > version("first").await);
+}
+
 crate::on_both_databases!(
+    catalog_versions_commit_in_the_order_they_were_taken,
+    every_instance_sees_changes_made_elsewhere,
     grid_lists_published_plugins_most_installed_first,
     second_page_continues_the_first,
     search_matches_words_case_insensitively_through_the_index,

@@ -1,9 +1,12 @@
 //! The published catalog as tenants see it: the marketplace grid and a plugin's page.
 
+pub mod index;
+
 use super::{markdown, Db, Dialect};
+use index::{CatalogIndex, Change, Listed};
 use crate::domain::{
     Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewState, ReviewView, Scope,
-    SessionUser, Sort, TenantId, PAGE_SIZE,
+    SessionUser, TenantId, PAGE_SIZE,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -26,71 +29,108 @@ pub fn search_condition(dialect: Dialect, terms: &[String], n: usize) -> (String
     }
 }
 
-pub fn order_by(sort: Sort) -> &'static str {
-    match sort {
-        Sort::MostInstalled => "p.install_count DESC, p.id DESC",
-        Sort::TopRated => "p.rating DESC, p.review_count DESC, p.id DESC",
-        Sort::Newest => "p.created_at DESC, p.id DESC",
-        Sort::Name => "lower(p.name) ASC, p.id ASC",
-    }
-}
-
 const CARD_COLUMNS: &str = "p.id, p.slug, p.name, p.author, p.icon_url, p.category, p.description, \
      p.install_count, p.rating, p.review_count, p.is_verified, \
      CASE WHEN i.id IS NULL THEN 0 ELSE 1 END AS is_installed";
 
 /// One page of published plugins for the query; `viewer` marks the tenant's installed ones.
+/// The index (brought up to date first) picks the page; the cards are read fresh.
 pub async fn list_published(
     db: &Db,
+    index: &CatalogIndex,
     query: &MarketplaceQuery,
     viewer: Option<TenantId>,
 ) -> Result<PluginPage, sqlx::Error> {
-    // $1 is the viewer's tenant; filters take the next numbers in order.
-    let mut conditions = vec!["p.is_published = 1".to_owned()];
-    let mut params: Vec<String> = Vec::new();
-    if let Some(category) = query.category {
-        params.push(category.as_str().to_owned());
-        conditions.push(format!("p.category = ${}", params.len() + 1));
-    }
-    let terms = query.search_terms();
-    if !terms.is_empty() {
-        let (sql, value) = search_condition(db.dialect(), &terms, params.len() + 2);
-        params.push(value);
-        conditions.push(sql);
-    }
-    let where_clause = conditions.join(" AND ");
-
-    let page_sql = format!(
-        "SELECT {CARD_COLUMNS} FROM plugins p \
-         LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE {where_clause} ORDER BY {} LIMIT {PAGE_SIZE} OFFSET {}",
-        order_by(query.sort),
-        query.offset(),
-    );
-    // The count has no $1; shift the filter placeholders down by one.
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM plugins p WHERE {}",
-        renumber(&where_clause, params.len())
-    );
-
-    let mut page_query = sqlx::query(&page_sql).bind(viewer.map_or(-1, |t| t.0));
-    let mut count_query = sqlx::query_scalar::<_, i64>(&count_sql);
-    for p in &params {
-        page_query = page_query.bind(p.clone());
-        count_query = count_query.bind(p.clone());
-    }
-    let (rows, total) = tokio::try_join!(page_query.fetch_all(db.pool()), count_query.fetch_one(db.pool()))?;
-    let plugins = rows.iter().map(card_from_row).collect::<Result<Vec<_>, _>>()?;
-    Ok(PluginPage { plugins, total, query: query.clone() })
+    catch_up(db, index).await?;
+    let hits = index.search(&query.search_terms(), query.category, query.sort, query.offset() as usize, PAGE_SIZE as usize);
+    let mut plugins = cards(db, &hits.ids, viewer).await?;
+    // In the index's order; one unpublished since it was read is left out.
+    plugins.sort_by_key(|card| hits.ids.iter().position(|id| *id == card.id.0));
+    Ok(PluginPage { plugins, total: hits.total, query: query.clone() })
 }
 
-/// `$2…$(n+1)` become `$1…$n`.
-fn renumber(sql: &str, n: usize) -> String {
-    (2..=n + 1).fold(sql.to_owned(), |acc, i| acc.replace(&format!("${i}"), &format!("${}", i - 1)))
+/// The published cards among `ids`, in no particular order.
+async fn cards(db: &Db, ids: &[i64], viewer: Option<TenantId>) -> Result<Vec<PluginCard>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (2..ids.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {CARD_COLUMNS} FROM plugins p \
+         LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
+         WHERE p.is_published = 1 AND p.id IN ({placeholders})"
+    );
+    let mut query = sqlx::query(&sql).bind(viewer.map_or(-1, |t| t.0));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(db.pool()).await?.iter().map(card_from_row).collect()
+}
+
+/// Brings the index up to the database's catalog version: one indexed lookup when
+/// nothing changed, else the changed plugins since the version it holds.
+pub async fn catch_up(db: &Db, index: &CatalogIndex) -> Result<(), sqlx::Error> {
+    let latest: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(v), 0) FROM (SELECT MAX(catalog_version) AS v FROM plugins \
+         UNION ALL SELECT MAX(catalog_version) AS v FROM catalog_removals) AS versions",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    if index.version() >= latest {
+        return Ok(());
+    }
+    let _one_at_a_time = index.catching_up().await;
+    let since = index.version();
+    if since >= latest {
+        return Ok(());
+    }
+    let (rows, removed) = tokio::try_join!(
+        sqlx::query(
+            "SELECT id, name, description, category, is_published, install_count, rating, review_count, created_at, \
+                    catalog_version FROM plugins WHERE catalog_version > $1",
+        )
+        .bind(since)
+        .fetch_all(db.pool()),
+        sqlx::query("SELECT plugin_id, catalog_version FROM catalog_removals WHERE catalog_version > $1")
+            .bind(since)
+            .fetch_all(db.pool()),
+    )?;
+    let mut changes: Vec<(i64, Change)> = Vec::with_capacity(rows.len() + removed.len());
+    for row in &rows {
+        let id: i64 = row.try_get("id")?;
+        let change = if row.try_get::<i64, _>("is_published")? == 1 {
+            Change::Listed(Listed {
+                id,
+                name: row.try_get("name")?,
+                description: row.try_get("description")?,
+                category: category_of(row)?,
+                install_count: row.try_get("install_count")?,
+                rating: row.try_get("rating")?,
+                review_count: row.try_get("review_count")?,
+                created_at: row.try_get("created_at")?,
+            })
+        } else {
+            Change::Unlisted(id)
+        };
+        changes.push((row.try_get("catalog_version")?, change));
+    }
+    for row in &removed {
+        changes.push((row.try_get("catalog_version")?, Change::Unlisted(row.try_get("plugin_id")?)));
+    }
+    // A deleted plugin's id may be taken again (SQLite): the order of versions decides.
+    changes.sort_by_key(|(version, _)| *version);
+    let version = changes.last().map_or(latest, |(v, _)| latest.max(*v));
+    index.apply(changes.into_iter().map(|(_, c)| c).collect(), version);
+    Ok(())
+}
+
+/// A row's `category`, strictly: a name this release does not know fails the decoding.
+fn category_of(row: &AnyRow) -> Result<Category, sqlx::Error> {
+    let category: String = row.try_get("category")?;
+    Category::parse(&category).ok_or_else(|| sqlx::Error::Decode(format!("unknown category {category:?}").into()))
 }
 
 fn card_from_row(row: &AnyRow) -> Result<PluginCard, sqlx::Error> {
-    let category: String = row.try_get("category")?;
     let description: String = row.try_get("description")?;
     Ok(PluginCard {
         id: PluginId(row.try_get("id")?),
@@ -98,8 +138,7 @@ fn card_from_row(row: &AnyRow) -> Result<PluginCard, sqlx::Error> {
         name: row.try_get("name")?,
         author: row.try_get("author")?,
         icon_url: row.try_get("icon_url")?,
-        category: Category::parse(&category)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown category {category:?}").into()))?,
+        category: category_of(row)?,
         excerpt: markdown::excerpt(&description, EXCERPT_CHARS),
         install_count: row.try_get("install_count")?,
         rating: row.try_get("rating")?,
@@ -192,11 +231,6 @@ pub fn parse_scopes(json: &str) -> Vec<Scope> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_shift_down() {
-        assert_eq!(renumber("a = $2 AND b @@ f($3)", 2), "a = $1 AND b @@ f($2)");
-    }
 
     #[test]
     fn search_values_quote_each_term_as_a_prefix() {
