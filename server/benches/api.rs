@@ -6,10 +6,7 @@
 
 use server::fixtures;
 use server::{app_state, open_database, serve, Config};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use support::{engine_name, scratch, Flags};
+use support::{engine_name, load, load_client, scratch, Flags};
 
 mod support;
 
@@ -18,38 +15,6 @@ async fn access_token(db: &app::server::Db) -> String {
     let plugin = fixtures::register_plugin(db, &app::server::vault::Vault::ephemeral(), "bench-api", "read:projects", None).await.expect("plugin");
     let (tenant, user) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
     fixtures::install(db, &plugin, tenant, user, &plugin.scopes).await.expect("install").1.access_token
-}
-
-/// Requests per second of `url` from `connections` concurrent keep-alive clients.
-async fn load(url: String, token: Option<String>, seconds: u64, connections: usize) -> f64 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicU64::new(0));
-    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).timeout(std::time::Duration::from_secs(30)).build().expect("HTTP client");
-    let mut workers = Vec::new();
-    for _ in 0..connections {
-        let (http, url, token, stop, done) = (http.clone(), url.clone(), token.clone(), stop.clone(), done.clone());
-        workers.push(tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                let mut req = http.get(&url);
-                if let Some(t) = &token {
-                    req = req.bearer_auth(t);
-                }
-                let res = req.send().await.expect("request");
-                assert_eq!(res.status(), 200, "{url}");
-                let _ = res.bytes().await;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
-    let count = done.load(Ordering::Relaxed);
-    for w in workers {
-        let _ = w.await;
-    }
-    count as f64 / elapsed
 }
 
 #[tokio::main]
@@ -72,11 +37,13 @@ async fn main() {
         tokio::spawn(serve(listener, app_state(&config, db.clone()), async {
             let _ = stopped.await;
         }));
+        let http = load_client(connections);
+        let (health_url, api_url) = (format!("{base}/healthz"), format!("{base}/api/v1/installation"));
         // Warm up both paths.
-        load(format!("{base}/healthz"), None, 1, connections).await;
-        load(format!("{base}/api/v1/installation"), Some(token.clone()), 1, connections).await;
-        let health = load(format!("{base}/healthz"), None, seconds, connections).await;
-        let api = load(format!("{base}/api/v1/installation"), Some(token), seconds, connections).await;
+        load(&http, &health_url, None, 1, connections).await;
+        load(&http, &api_url, Some(&token), 1, connections).await;
+        let health = load(&http, &health_url, None, seconds, connections).await.per_second;
+        let api = load(&http, &api_url, Some(&token), seconds, connections).await.per_second;
         println!("\n{}", engine_name(engine));
         println!("  GET /healthz                       {health:>8.0} req/s");
         println!("  GET /api/v1/installation (Bearer)  {api:>8.0} req/s   ({:.0}% of /healthz)", 100.0 * api / health);

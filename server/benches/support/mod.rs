@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use server::scratch::{Engine, Scratch};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// `--name value` flags; anything else is ignored (cargo bench passes `--bench`).
 pub struct Flags(Vec<String>);
@@ -53,4 +55,54 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
 pub fn report(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     println!("  {label:<44} p50 {:>8.2} ms   p99 {:>8.2} ms   (n={})", percentile(&samples, 0.5), percentile(&samples, 0.99), samples.len());
+}
+
+/// What a load run measured: requests per second and each request's time.
+pub struct Load {
+    pub per_second: f64,
+    pub samples: Vec<Duration>,
+}
+
+/// `connections` concurrent keep-alive clients (clones of `http`) ask for `url` for
+/// `seconds`, each request given a time limit by the client; every answer must be 200.
+pub async fn load(http: &reqwest::Client, url: &str, bearer: Option<&str>, seconds: u64, connections: usize) -> Load {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for _ in 0..connections {
+        let (http, url, bearer, stop) = (http.clone(), url.to_owned(), bearer.map(str::to_owned), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let mut req = http.get(&url);
+                if let Some(t) = &bearer {
+                    req = req.bearer_auth(t);
+                }
+                let res = req.send().await.expect("request");
+                assert_eq!(res.status(), 200, "{url}");
+                let _ = res.bytes().await.expect("body");
+                samples.push(started.elapsed());
+            }
+            samples
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut samples = Vec::new();
+    for w in workers {
+        samples.extend(w.await.expect("load worker"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Load { per_second: samples.len() as f64 / elapsed, samples }
+}
+
+/// A client for `connections` keep-alive connections; every request has a time limit.
+pub fn load_client(connections: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .timeout(Duration::from_secs(30))
+        .cookie_store(true)
+        .build()
+        .expect("HTTP client")
 }

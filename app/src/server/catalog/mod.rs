@@ -58,8 +58,10 @@ async fn cards(db: &Db, ids: &[i64], viewer: Option<TenantId>) -> Result<Vec<Plu
     let sql = format!(
         "SELECT {CARD_COLUMNS} FROM plugins p \
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE p.is_published = 1 AND p.id IN ({placeholders})"
+         WHERE p.id IN ({placeholders}) AND +p.is_published = 1"
     );
+    // `+` keeps SQLite from answering through an index on `is_published` (a scan of
+    // the whole catalog) instead of looking the ids up; PostgreSQL reads it as plain.
     let mut query = sqlx::query(&sql).bind(viewer.map_or(-1, |t| t.0));
     for id in ids {
         query = query.bind(*id);

@@ -1,0 +1,72 @@
+//! Server-rendered pages at scale: throughput of `/marketplace` next to a plugin's page
+//! (`/marketplace/{slug}`) with 100,000 published plugins, and the latency of a signed-in
+//! search page under concurrent clients, through the real HTTP server on loopback, on
+//! SQLite and on PostgreSQL.
+//!
+//!     cargo bench -p server --bench pages -- [--plugins 100000] [--seconds 5] [--connections 32] [--db sqlite|postgres|both]
+
+use server::{app_state, open_database, serve, Config};
+use support::{engine_name, load, load_client, percentile, scratch, Flags, Load};
+
+mod support;
+
+fn line(label: &str, mut run: Load) -> f64 {
+    run.samples.sort();
+    println!(
+        "  {label:<46} {:>7.0} pages/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+        run.per_second,
+        percentile(&run.samples, 0.5),
+        percentile(&run.samples, 0.99)
+    );
+    run.per_second
+}
+
+#[tokio::main]
+async fn main() {
+    let flags = Flags::from_env();
+    let plugins = flags.value("--plugins", 100_000usize);
+    let seconds = flags.value("--seconds", 5u64);
+    let connections = flags.value("--connections", 32usize);
+    println!("Plugboard pages benchmark: {plugins} synthetic plugins besides the demo catalog, {connections} clients, {seconds} s a page");
+    for engine in flags.engines() {
+        let db_scratch = scratch(engine).await;
+        let mut config = Config::for_database(db_scratch.url.clone());
+        config.max_connections = 16;
+        config.webhook_worker = false;
+        let db = open_database(&config).await.expect("database");
+        let state = app_state(&config, db.clone());
+        app::server::seed::seed_demo(&db, &state.vault).await.expect("demo seed");
+        app::server::seed::seed_synthetic(&db, plugins).await.expect("synthetic seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let base = format!("http://{}", listener.local_addr().expect("listening address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+
+        let anonymous = load_client(connections);
+        let signed_in = load_client(connections);
+        let res = signed_in
+            .post(format!("{base}/rpc/sign_in"))
+            .header("accept", "application/json")
+            .form(&[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(res.status(), 200, "signed in");
+
+        println!("\n{}", engine_name(engine));
+        let (grid, page, search) = (format!("{base}/marketplace"), format!("{base}/marketplace/github-sync"), format!("{base}/marketplace?q=swift%20track"));
+        for url in [&grid, &page, &search] {
+            load(&anonymous, url, None, 1, connections).await;
+        }
+        let grid_rate = line("GET /marketplace", load(&anonymous, &grid, None, seconds, connections).await);
+        let page_rate = line("GET /marketplace/github-sync", load(&anonymous, &page, None, seconds, connections).await);
+        println!("  /marketplace renders at {:.0}% of a plugin page's rate", 100.0 * grid_rate / page_rate);
+        line("GET /marketplace?q=swift track (signed in)", load(&signed_in, &search, None, seconds, connections).await);
+        line("GET /marketplace?sort=name&page=4000 (signed in)", load(&signed_in, &format!("{base}/marketplace?sort=name&page=4000"), None, seconds, connections).await);
+        let _ = stop.send(());
+        db.close().await;
+        db_scratch.remove().await;
+    }
+}
