@@ -64,7 +64,11 @@ async fn main() {
         let page_rate = line("GET /marketplace/github-sync", load(&anonymous, &page, None, seconds, connections).await);
         println!("  /marketplace renders at {:.0}% of a plugin page's rate", 100.0 * grid_rate / page_rate);
         line("GET /marketplace?q=swift track (signed in)", load(&signed_in, &search, None, seconds, connections).await);
-        line("GET /marketplace?sort=name&page=4000 (signed in)", load(&signed_in, &format!("{base}/marketplace?sort=name&page=4000"), None, seconds, connections).await);
+        let deep = ((plugins + 42) / 24).clamp(1, 5_000);
+        line(
+            &format!("GET /marketplace?sort=name&page={deep} (signed in)"),
+            load(&signed_in, &format!("{base}/marketplace?sort=name&page={deep}"), None, seconds, connections).await,
+        );
         let _ = stop.send(());
         db.close().await;
         db_scratch.remove().await;

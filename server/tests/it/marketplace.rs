@@ -276,8 +276,13 @@ async fn every_instance_sees_changes_made_elsewhere(backend: Backend) {
     assert!(res.text().await.unwrap().contains("of 42 plugins"), "the count left it out too");
     add_plugin(&app, "nimbus-board", "Nimbus Board", "A board.", true).await;
     assert_eq!(other_page("/marketplace?q=nimbus").await, ["nimbus-board"]);
+    // Deleted, and another plugin added before the instance looks again (on SQLite it
+    // takes the deleted one's id): the removal and the addition apply in their order.
     sqlx::query("DELETE FROM plugins WHERE slug = 'nimbus-board'").execute(app.db.pool()).await.unwrap();
+    add_plugin(&app, "orion-board", "Orion Board", "Another board.", true).await;
     assert!(other_page("/marketplace?q=nimbus").await.is_empty());
+    assert_eq!(other_page("/marketplace?q=orion").await, ["orion-board"]);
+    sqlx::query("DELETE FROM plugins WHERE slug = 'orion-board'").execute(app.db.pool()).await.unwrap();
     let res = client.get(format!("{}/marketplace", other.base)).send().await.unwrap();
     assert!(res.text().await.unwrap().contains("of 42 plugins"));
 }
@@ -314,7 +319,20 @@ async fn catalog_versions_commit_in_the_order_they_were_taken(backend: Backend) 
     assert!(version("second").await > version("first").await);
 }
 
+/// Plugins stored before catalog versions existed (all at version 0, as migration 0009
+/// leaves them) are listed by an instance that starts on that database.
+async fn plugins_stored_before_catalog_versions_are_listed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    sqlx::query("UPDATE plugins SET catalog_version = 0").execute(app.db.pool()).await.unwrap();
+    let other = app.another_instance(Options::default()).await;
+    let res = app.client().get(format!("{}/marketplace", other.base)).send().await.unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("1–24 of 42 plugins"), "{}", card_slugs(&html).len());
+}
+
 crate::on_both_databases!(
+    plugins_stored_before_catalog_versions_are_listed,
     catalog_versions_commit_in_the_order_they_were_taken,
     every_instance_sees_changes_made_elsewhere,
     grid_lists_published_plugins_most_installed_first,

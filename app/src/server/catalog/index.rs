@@ -74,12 +74,42 @@ impl CatalogIndex {
         self.len() == 0
     }
 
-    /// Applies changes loaded from the database; `version` is the highest one they
-    /// cover (at least the highest version read before loading them).
-    pub fn apply(&self, changes: Vec<Change>, version: i64) {
-        let mut index = self.state.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        index.apply(changes);
-        index.version = index.version.max(version);
+    /// Applies changes loaded from the database, in version order; `version` is the
+    /// catalog version they bring the index to. A large batch (the first load, or an
+    /// instance that was idle through many changes) builds a new index on a blocking
+    /// thread while this one keeps answering, then swaps it in.
+    pub async fn apply(&self, changes: Vec<Change>, version: i64) {
+        if changes.len() > REBUILD_AFTER || self.is_empty() {
+            let mut listed: HashMap<i64, Listed> =
+                self.read().slots.iter().flatten().map(|e| (e.listed.id, e.listed.clone())).collect();
+            for change in changes {
+                match change {
+                    Change::Listed(l) => {
+                        listed.insert(l.id, l);
+                    }
+                    Change::Unlisted(id) => {
+                        listed.remove(&id);
+                    }
+                }
+            }
+            let built = match tokio::task::spawn_blocking(move || Index::build(listed)).await {
+                Ok(built) => built,
+                Err(err) => std::panic::resume_unwind(err.into_panic()),
+            };
+            let mut index = self.write();
+            let version = index.version.max(version);
+            *index = built;
+            index.version = version;
+        } else {
+            let mut index = self.write();
+            for change in changes {
+                match change {
+                    Change::Listed(listed) => index.list(listed),
+                    Change::Unlisted(id) => index.unlist(id),
+                }
+            }
+            index.version = index.version.max(version);
+        }
     }
 
     /// The page at `offset` of the plugins matching every term (each a word prefix) and
@@ -96,13 +126,18 @@ impl CatalogIndex {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
         self.state.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.state.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Folds a word as searches compare it: lower case, accents removed (as SQLite's
 /// `remove_diacritics` does), so "Café" is found by "cafe".
 pub fn fold(word: &str) -> String {
     use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
-    word.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    // Lower case first: 'İ' lowers to 'i' and a combining dot, which goes next.
+    word.to_lowercase().nfd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 /// The distinct folded words of a text: runs of letters and digits.
@@ -119,7 +154,6 @@ struct Entry {
     words: Vec<Box<str>>,
 }
 
-#[derive(Default)]
 struct Index {
     version: i64,
     /// Entries by slot; a freed slot is `None` and is taken again by the next plugin.
@@ -132,6 +166,22 @@ struct Index {
     postings: BTreeMap<Box<str>, Vec<u32>>,
     /// Slots in each sort order (indexed by `order_index`).
     orders: [Vec<u32>; 4],
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        // Below every stored version (rows from before migration 0009 hold 0), so the
+        // first catch-up loads the whole catalog.
+        Self {
+            version: -1,
+            slots: Vec::new(),
+            categories: Vec::new(),
+            free: Vec::new(),
+            slot_of: HashMap::new(),
+            postings: BTreeMap::new(),
+            orders: Default::default(),
+        }
+    }
 }
 
 fn order_index(sort: Sort) -> usize {
@@ -174,40 +224,17 @@ impl Entry {
     }
 }
 
-/// Past this many changes at once, building anew is quicker than applying each.
-const REBUILD_AFTER: usize = 2_000;
+/// Past this many changes at once, building anew (off the runtime's threads) beats
+/// applying each under the write lock.
+const REBUILD_AFTER: usize = 200;
 
 impl Index {
     fn entry(&self, slot: u32) -> &Entry {
         self.slots[slot as usize].as_ref().expect("ordered slots hold entries")
     }
 
-    fn apply(&mut self, changes: Vec<Change>) {
-        if changes.len() > REBUILD_AFTER || self.slot_of.is_empty() {
-            return self.rebuild(changes);
-        }
-        for change in changes {
-            match change {
-                Change::Listed(listed) => self.list(listed),
-                Change::Unlisted(id) => self.unlist(id),
-            }
-        }
-    }
-
-    /// Builds everything anew from the current entries and `changes`.
-    fn rebuild(&mut self, changes: Vec<Change>) {
-        let mut listed: HashMap<i64, Listed> =
-            self.slots.drain(..).flatten().map(|e| (e.listed.id, e.listed)).collect();
-        for change in changes {
-            match change {
-                Change::Listed(l) => {
-                    listed.insert(l.id, l);
-                }
-                Change::Unlisted(id) => {
-                    listed.remove(&id);
-                }
-            }
-        }
+    /// An index of `listed`, built at once.
+    fn build(listed: HashMap<i64, Listed>) -> Self {
         let entries: Vec<Entry> = listed.into_values().map(Entry::new).collect();
         let mut postings: HashMap<Box<str>, Vec<u32>> = HashMap::new();
         for (slot, entry) in entries.iter().enumerate() {
@@ -215,16 +242,19 @@ impl Index {
                 postings.entry(word.clone()).or_default().push(slot as u32);
             }
         }
-        self.postings = postings.into_iter().collect();
-        self.categories = entries.iter().map(|e| category_code(e.listed.category)).collect();
-        self.slot_of = entries.iter().enumerate().map(|(slot, e)| (e.listed.id, slot as u32)).collect();
-        self.free.clear();
+        let mut index = Index {
+            postings: postings.into_iter().collect(),
+            categories: entries.iter().map(|e| category_code(e.listed.category)).collect(),
+            slot_of: entries.iter().enumerate().map(|(slot, e)| (e.listed.id, slot as u32)).collect(),
+            ..Index::default()
+        };
         for sort in SORTS {
             let mut order: Vec<u32> = (0..entries.len() as u32).collect();
             order.sort_unstable_by(|a, b| compare(sort, &entries[*a as usize], &entries[*b as usize]));
-            self.orders[order_index(sort)] = order;
+            index.orders[order_index(sort)] = order;
         }
-        self.slots = entries.into_iter().map(Some).collect();
+        index.slots = entries.into_iter().map(Some).collect();
+        index
     }
 
     fn list(&mut self, listed: Listed) {
@@ -356,9 +386,9 @@ mod tests {
         }
     }
 
-    fn index(plugins: Vec<Listed>) -> CatalogIndex {
+    async fn index(plugins: Vec<Listed>) -> CatalogIndex {
         let index = CatalogIndex::default();
-        index.apply(plugins.into_iter().map(Change::Listed).collect(), 1);
+        index.apply(plugins.into_iter().map(Change::Listed).collect(), 1).await;
         index
     }
 
@@ -370,13 +400,13 @@ mod tests {
         index.search(&terms(q), category, sort, 0, 100).ids
     }
 
-    #[test]
-    fn every_term_must_match_as_a_word_prefix() {
+    #[tokio::test]
+    async fn every_term_must_match_as_a_word_prefix() {
         let idx = index(vec![
             plugin(1, "Git Sync", Category::DeveloperTools, 5, 4.0),
             plugin(2, "Gitter bridge", Category::Communication, 9, 3.0),
             plugin(3, "Digit counter", Category::Analytics, 1, 5.0),
-        ]);
+        ]).await;
         assert_eq!(ids(&idx, "git", None, Sort::MostInstalled), vec![2, 1], "a prefix of a word, never inside one");
         assert_eq!(ids(&idx, "git syn", None, Sort::MostInstalled), vec![1]);
         assert_eq!(ids(&idx, "git nothing", None, Sort::MostInstalled), Vec::<i64>::new());
@@ -384,16 +414,17 @@ mod tests {
         assert_eq!(idx.search(&terms("git"), None, Sort::MostInstalled, 0, 100).total, 2);
     }
 
-    #[test]
-    fn accents_and_case_are_folded_both_ways() {
-        let idx = index(vec![plugin(1, "Café Über", Category::Productivity, 0, 0.0)]);
+    #[tokio::test]
+    async fn accents_and_case_are_folded_both_ways() {
+        let idx = index(vec![plugin(1, "Café Über", Category::Productivity, 0, 0.0), plugin(2, "İstanbul", Category::Productivity, 0, 0.0)]).await;
+        assert_eq!(ids(&idx, "istanbul", None, Sort::Name), vec![2]);
         assert_eq!(ids(&idx, "cafe", None, Sort::Name), vec![1]);
         assert_eq!(ids(&idx, "CAFÉ über", None, Sort::Name), vec![1]);
     }
 
-    #[test]
-    fn each_order_breaks_ties_by_id_and_pages_do_not_overlap() {
-        let idx = index((1..=10).map(|id| plugin(id, &format!("p{}", 11 - id), Category::Finance, id % 3, (id % 2) as f64)).collect());
+    #[tokio::test]
+    async fn each_order_breaks_ties_by_id_and_pages_do_not_overlap() {
+        let idx = index((1..=10).map(|id| plugin(id, &format!("p{}", 11 - id), Category::Finance, id % 3, (id % 2) as f64)).collect()).await;
         assert_eq!(ids(&idx, "", None, Sort::MostInstalled), vec![8, 5, 2, 10, 7, 4, 1, 9, 6, 3]);
         assert_eq!(ids(&idx, "", None, Sort::TopRated), vec![9, 7, 5, 3, 1, 10, 8, 6, 4, 2]);
         assert_eq!(ids(&idx, "", None, Sort::Newest), vec![10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
@@ -407,8 +438,8 @@ mod tests {
     }
 
     /// Changes applied one by one leave the same index as building it anew.
-    #[test]
-    fn applying_changes_agrees_with_building_anew() {
+    #[tokio::test]
+    async fn applying_changes_agrees_with_building_anew() {
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move |n: u64| {
             seed ^= seed << 13;
@@ -430,9 +461,9 @@ mod tests {
                 current.insert(id, p.clone());
                 Change::Listed(p)
             };
-            incremental.apply(vec![change], round);
+            incremental.apply(vec![change], round).await;
         }
-        let built = index(current.into_values().collect());
+        let built = index(current.into_values().collect()).await;
         for sort in SORTS {
             for q in ["", "sync", "s", "beta led", "x"] {
                 for category in [None, Some(Category::ALL[1])] {
@@ -449,10 +480,10 @@ mod tests {
         assert_eq!(incremental.len(), built.len());
     }
 
-    #[test]
-    fn unlisted_plugins_leave_every_listing() {
-        let idx = index(vec![plugin(1, "Git Sync", Category::DeveloperTools, 5, 4.0), plugin(2, "Git Lab", Category::DeveloperTools, 3, 4.0)]);
-        idx.apply(vec![Change::Unlisted(1)], 2);
+    #[tokio::test]
+    async fn unlisted_plugins_leave_every_listing() {
+        let idx = index(vec![plugin(1, "Git Sync", Category::DeveloperTools, 5, 4.0), plugin(2, "Git Lab", Category::DeveloperTools, 3, 4.0)]).await;
+        idx.apply(vec![Change::Unlisted(1)], 2).await;
         for sort in SORTS {
             assert_eq!(ids(&idx, "git", None, sort), vec![2]);
             assert_eq!(ids(&idx, "", Some(Category::DeveloperTools), sort), vec![2]);

@@ -100,29 +100,36 @@ pub async fn catch_up(db: &Db, index: &CatalogIndex) -> Result<(), sqlx::Error> 
     let mut changes: Vec<(i64, Change)> = Vec::with_capacity(rows.len() + removed.len());
     for row in &rows {
         let id: i64 = row.try_get("id")?;
-        let change = if row.try_get::<i64, _>("is_published")? == 1 {
-            Change::Listed(Listed {
+        let listed = match category_of(row) {
+            Ok(category) if row.try_get::<i64, _>("is_published")? == 1 => Change::Listed(Listed {
                 id,
                 name: row.try_get("name")?,
                 description: row.try_get("description")?,
-                category: category_of(row)?,
+                category,
                 install_count: row.try_get("install_count")?,
                 rating: row.try_get("rating")?,
                 review_count: row.try_get("review_count")?,
                 created_at: row.try_get("created_at")?,
-            })
-        } else {
-            Change::Unlisted(id)
+            }),
+            Ok(_) => Change::Unlisted(id),
+            // One plugin this release cannot list (a category from a newer release during a
+            // rolling deploy) stays out; the marketplace goes on.
+            Err(err) => {
+                tracing::warn!(plugin = id, error = %err, "plugin left out of the marketplace");
+                Change::Unlisted(id)
+            }
         };
-        changes.push((row.try_get("catalog_version")?, change));
+        changes.push((row.try_get("catalog_version")?, listed));
     }
     for row in &removed {
         changes.push((row.try_get("catalog_version")?, Change::Unlisted(row.try_get("plugin_id")?)));
     }
     // A deleted plugin's id may be taken again (SQLite): the order of versions decides.
     changes.sort_by_key(|(version, _)| *version);
-    let version = changes.last().map_or(latest, |(v, _)| latest.max(*v));
-    index.apply(changes.into_iter().map(|(_, c)| c).collect(), version);
+    // The two reads saw two snapshots, so one may hold a change the other does not; what
+    // both hold for certain is everything up to `latest`, read before them. The index
+    // reaches `latest`, and anything newer is loaded again (and applied in order) next time.
+    index.apply(changes.into_iter().map(|(_, c)| c).collect(), latest).await;
     Ok(())
 }
 
