@@ -5,8 +5,8 @@
 //!     cargo bench -p server --bench api -- [--seconds 5] [--connections 32] [--db sqlite|postgres|both]
 
 use server::fixtures;
-use server::{app_state, open_database, serve, Config};
-use support::{engine_name, load, load_client, scratch, Flags};
+use server::{open_database, Config};
+use support::{engine_name, load, load_client, scratch, start_server, Flags};
 
 mod support;
 
@@ -31,12 +31,8 @@ async fn main() {
         config.webhook_worker = false;
         let db = open_database(&config).await.expect("database");
         let token = access_token(&db).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
-        let base = format!("http://{}", listener.local_addr().expect("listening address"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(serve(listener, app_state(&config, db.clone()), async {
-            let _ = stopped.await;
-        }));
+        let server = start_server(&config, &db).await;
+        let base = &server.base;
         let http = load_client(connections);
         let (health_url, api_url) = (format!("{base}/healthz"), format!("{base}/api/v1/installation"));
         // Warm up both paths.
@@ -47,7 +43,7 @@ async fn main() {
         println!("\n{}", engine_name(engine));
         println!("  GET /healthz                       {health:>8.0} req/s");
         println!("  GET /api/v1/installation (Bearer)  {api:>8.0} req/s   ({:.0}% of /healthz)", 100.0 * api / health);
-        let _ = stop.send(());
+        drop(server);
         db.close().await;
         db_scratch.remove().await;
     }

@@ -11,11 +11,11 @@ use app::server::webhooks::{self, Event, EventType};
 use app::server::{now, outbound, Db};
 use futures::stream::{self, StreamExt};
 use server::fixtures::{self, FixturePlugin, REDIRECT_URI, VERIFIER};
-use server::{app_state, open_database, serve, Config};
+use server::{open_database, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{engine_name, report, scratch, Flags};
+use support::{engine_name, report, scratch, start_server, Flags};
 
 mod support;
 
@@ -63,13 +63,8 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     config.max_connections = 10;
     config.webhook_worker = false;
     let db = open_database(&config).await.expect("database");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = app_state(&config, db.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let server = start_server(&config, &db).await;
+    let base = &server.base;
     let token_url = format!("{base}/oauth/token");
     // Every request has a time limit: a stalled server fails the bench, never hangs it.
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("HTTP client");
@@ -165,7 +160,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     let elapsed = started.elapsed().as_secs_f64();
     println!("  webhook worker: {:.0} deliveries/s ({webhooks_n} signed deliveries in {elapsed:.2} s, batches of 32)", webhooks_n as f64 / elapsed);
 
-    let _ = stop.send(());
+    drop(server);
     db.close().await;
 }
 

@@ -5,8 +5,8 @@
 //!
 //!     cargo bench -p server --bench pages -- [--plugins 100000] [--seconds 5] [--connections 32] [--db sqlite|postgres|both]
 
-use server::{app_state, open_database, serve, Config};
-use support::{engine_name, load, load_client, percentile, scratch, Flags, Load};
+use server::{open_database, Config};
+use support::{engine_name, load, load_client, percentile, scratch, start_server, Flags, Load};
 
 mod support;
 
@@ -34,15 +34,10 @@ async fn main() {
         config.max_connections = 16;
         config.webhook_worker = false;
         let db = open_database(&config).await.expect("database");
-        let state = app_state(&config, db.clone());
-        app::server::seed::seed_demo(&db, &state.vault).await.expect("demo seed");
+        app::server::seed::seed_demo(&db, &config.vault).await.expect("demo seed");
         app::server::seed::seed_synthetic(&db, plugins).await.expect("synthetic seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
-        let base = format!("http://{}", listener.local_addr().expect("listening address"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(serve(listener, state, async {
-            let _ = stopped.await;
-        }));
+        let server = start_server(&config, &db).await;
+        let base = &server.base;
 
         let anonymous = load_client(connections);
         let signed_in = load_client(connections);
@@ -69,7 +64,7 @@ async fn main() {
             &format!("GET /marketplace?sort=name&page={deep} (signed in)"),
             load(&signed_in, &format!("{base}/marketplace?sort=name&page={deep}"), None, seconds, connections).await,
         );
-        let _ = stop.send(());
+        drop(server);
         db.close().await;
         db_scratch.remove().await;
     }

@@ -106,3 +106,19 @@ pub fn load_client(connections: usize) -> reqwest::Client {
         .build()
         .expect("HTTP client")
 }
+
+/// A Plugboard server on 127.0.0.1:0 over `db`, stopped when dropped.
+pub struct BenchServer {
+    pub base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn start_server(config: &server::Config, db: &app::server::Db) -> BenchServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let base = format!("http://{}", listener.local_addr().expect("listening address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, server::app_state(config, db.clone()), async {
+        let _ = stopped.await;
+    }));
+    BenchServer { base, _stop: stop }
+}
