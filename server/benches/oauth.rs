@@ -101,7 +101,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
             let (http, url) = (&http, &token_url);
             async move {
                 let (_, body) = post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT_URI), ("code_verifier", VERIFIER)]).await;
-                body["refresh_token"].as_str().unwrap().to_owned()
+                body["refresh_token"].as_str().expect("a refresh token in the token answer").to_owned()
             }
         })
         .buffer_unordered(concurrency)
