@@ -13,7 +13,7 @@ printf '\n== Rust tests (SQLite and PostgreSQL), a process per test, each with a
 cargo nextest run -p app -p server --features app/ssr --profile ci
 
 printf '\n== release build\n'
-cargo leptos build --release
+cargo leptos build --release --split
 LEPTOS_SITE_ROOT="$PWD/target/site" ./target/release/server precompress
 
 printf '\n== schemathesis against the REST API (SQLite and PostgreSQL)\n'

@@ -13,7 +13,7 @@ use components::layout::{Header, NotFound};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 use pages::admin::{ReviewQueuePage, StaffPluginPage};
 use pages::api_docs::ApiDocsPage;
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
@@ -64,23 +64,63 @@ pub fn App() -> impl IntoView {
                 // Async rendering: the whole page, status code included, is ready before the
                 // first byte, so it reads and works with JavaScript off.
                 <Routes fallback=NotFound>
+                    // The marketplace, a plugin's page and the installed plugins are in the main
+                    // WASM: a first visit hydrates them without waiting for a second download.
+                    // The rest (the host product's projects, the consoles, signing in, the API
+                    // guide) are lazy: `--split` puts each page's code in chunks of its own.
                     <Route path=path!("/") view=|| view! { <Redirect path="/marketplace"/> }/>
                     <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
-                    <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/developer") view=DeveloperHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/new") view=NewPluginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/plugins/:slug") view=DeveloperPluginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/plugins/:slug/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/plugins/:slug/stats") view=StatsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=ReviewQueuePage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/plugins/:slug") view=StaffPluginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/docs/api") view=ApiDocsPage/>
-                    <Route path=path!("/signin") view=SignInPage/>
-                    <Route path=path!("/signup") view=SignUpPage/>
+                    <Route path=path!("/projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/developer") view={Lazy::<DeveloperHomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/new") view={Lazy::<NewPluginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug") view={Lazy::<DeveloperPluginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug/deliveries") view={Lazy::<DeliveriesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/plugins/:slug") view={Lazy::<StaffPluginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/docs/api") view={Lazy::<ApiDocsRoute>::new()}/>
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// Declares a lazily loaded route for a page component: with `cargo leptos build --split`
+/// the page's code goes into its own WASM chunk, fetched the first time the page is shown
+/// (or hydrated), so a visitor of the marketplace never downloads the console's code.
+/// On the server it is an ordinary route. Every WASM build must be split: without
+/// `--split` the JS imports a module named `__wasm_split_placeholder__` and no page hydrates.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident;)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    ProjectsRoute => ProjectsPage;
+    DeveloperHomeRoute => DeveloperHomePage;
+    NewPluginRoute => NewPluginPage;
+    DeveloperPluginRoute => DeveloperPluginPage;
+    DeliveriesRoute => DeliveriesPage;
+    StatsRoute => StatsPage;
+    ReviewQueueRoute => ReviewQueuePage;
+    StaffPluginRoute => StaffPluginPage;
+    ApiDocsRoute => ApiDocsPage;
+    SignInRoute => SignInPage;
+    SignUpRoute => SignUpPage;
 }
