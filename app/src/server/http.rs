@@ -11,8 +11,7 @@ use axum::Router;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
 use std::time::Duration;
-use tower_http::services::fs::ServeFileSystemResponseBody;
-use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The app's routes, generated once per process. Generating them renders the app with a
 /// process-global "don't load resources" flag set, and a resource first polled by a
@@ -67,17 +66,46 @@ pub fn router(state: AppState) -> Router {
 
 /// The built WASM, JavaScript and CSS (`/pkg`), served as precompressed at build time
 /// (`server precompress`) when the client accepts it. With hashed file names (cargo-leptos
-/// `hash-files`, as release builds have) a name is never reused, so browsers keep them
-/// for a year without asking; without, they revalidate.
-fn built_assets(
-    options: &leptos::prelude::LeptosOptions,
-) -> SetResponseHeader<tower_http::services::ServeDir, impl Fn(&axum::http::Response<ServeFileSystemResponseBody>) -> Option<HeaderValue> + Clone> {
+/// `hash-files`, as release builds have) browsers keep them for a year without asking;
+/// without, they revalidate.
+///
+/// Except the main JS and WASM of a split build (`--split`), revalidated every time: they
+/// name the split loader (`__wasm_split.<hash>.js`), and cargo-leptos 0.3.10 hashes their
+/// names before it writes the loader's name into them, so a build that changes only a lazy
+/// page's code serves new contents under the old names. Cached for a year, a browser's old
+/// copy would ask for a loader that is gone, and no page would hydrate.
+fn built_assets(options: &leptos::prelude::LeptosOptions) -> Router {
     let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let cache = HeaderValue::from_static(if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" });
     let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    SetResponseHeader::overriding(files, header::CACHE_CONTROL, move |response: &axum::http::Response<ServeFileSystemResponseBody>| {
-        response.status().is_success().then(|| cache.clone())
-    })
+    let naming = AssetNaming { hashed: options.hash_files, main: options.output_name.to_string().into() };
+    Router::new().fallback_service(files).layer(middleware::from_fn_with_state(naming, asset_cache_control))
+}
+
+#[derive(Clone)]
+struct AssetNaming {
+    hashed: bool,
+    /// The main JS's and WASM's name before the hash (`LEPTOS_OUTPUT_NAME`).
+    main: std::sync::Arc<str>,
+}
+
+impl AssetNaming {
+    /// Whether browsers may keep `file` (a name under `/pkg`) for a year without asking.
+    fn immutable(&self, file: &str) -> bool {
+        let main_module = file
+            .strip_prefix(&*self.main)
+            .is_some_and(|rest| rest.starts_with('.') && (rest.ends_with(".js") || rest.ends_with(".wasm")));
+        self.hashed && !main_module
+    }
+}
+
+async fn asset_cache_control(State(naming): State<AssetNaming>, request: Request, next: Next) -> Response {
+    let file = request.uri().path().rsplit('/').next().unwrap_or_default().to_owned();
+    let mut response = next.run(request).await;
+    if response.status().is_success() {
+        let cache = if naming.immutable(&file) { "public, max-age=31536000, immutable" } else { "no-cache" };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    }
+    response
 }
 
 /// 200 when the database answers, 503 otherwise.
@@ -264,6 +292,20 @@ mod tests {
             h.insert(header::ORIGIN, HeaderValue::from_str(o).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn only_assets_named_by_their_whole_contents_are_kept_for_a_year() {
+        let hashed = AssetNaming { hashed: true, main: "plugboard".into() };
+        for file in ["plugboard.ZDsg8MnCJyiZxoiUykj-3A.css", "__wasm_split.xSU9OWEAWnx0mvormVHFzg.js", "chunk_14.qHQOTxTkhbOouPWv0Yh_nA.wasm"] {
+            assert!(hashed.immutable(file), "{file}");
+        }
+        // The main JS and WASM name the split loader after their names were hashed.
+        for file in ["plugboard.W70IYtg2isxO_5rhrJQEjg.js", "plugboard.MNNH_W-FH3oQwMAojk6CZw.wasm"] {
+            assert!(!hashed.immutable(file), "{file}");
+        }
+        let plain = AssetNaming { hashed: false, main: "plugboard".into() };
+        assert!(!plain.immutable("plugboard.css") && !plain.immutable("chunk_14.wasm"));
     }
 
     #[test]
