@@ -7,18 +7,25 @@
 //
 // Chromium is Debian's (CHROME_PATH, default /usr/bin/chromium), started headless here
 // with the flags this closed network needs. Signed-in pages get the session cookie of
-// owner@acme.test, signed in through the same server function the page uses.
+// owner@acme.test, signed in through the same server function the page uses. `/signin`
+// is the one page here whose code is a lazily loaded WASM chunk (`--split`).
+// With PLUGBOARD_LIGHTHOUSE_REPORTS=<dir>, each page's full report is written there as JSON.
 import lighthouse from "lighthouse";
 import * as chromeLauncher from "chrome-launcher";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3210";
 const floorAt = process.argv.indexOf("--performance-floor");
 const performanceFloor = floorAt > 0 ? Number(process.argv[floorAt + 1]) : 90;
+// A relative directory is under end2end/ (lighthouse.sh runs this from there).
+const reports = process.env.PLUGBOARD_LIGHTHOUSE_REPORTS && resolve(process.env.PLUGBOARD_LIGHTHOUSE_REPORTS);
+if (reports) mkdirSync(reports, { recursive: true });
 const pages = [
   ["/marketplace", false],
   ["/marketplace/zapier-connector", false],
   ["/installed", true],
+  ["/signin", false],
 ];
 
 async function sessionCookie() {
@@ -56,6 +63,7 @@ try {
       maxWaitForLoad: 60_000,
     });
     const { categories, audits } = result.lhr;
+    if (reports) writeFileSync(resolve(reports, `${path.replaceAll("/", "_")}.json`), JSON.stringify(result.lhr));
     const score = (name) => Math.round((categories[name].score ?? 0) * 100);
     const [perf, a11y, best, seo] = ["performance", "accessibility", "best-practices", "seo"].map(score);
     const lcp = audits["largest-contentful-paint"].displayValue ?? "?";

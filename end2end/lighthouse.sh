@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Lighthouse (mobile preset) against the release build on a fresh demo database and
 # prints the scores; fails below the bar (see lighthouse.mjs). Needs `cargo leptos build
-# --release` (and `server precompress`) first, and the end2end npm packages.
+# --release --split` (and `server precompress`) first, and the end2end npm packages.
 set -euo pipefail
 cd "$(dirname "$0")"
 port="${PLUGBOARD_LIGHTHOUSE_PORT:-3240}"
