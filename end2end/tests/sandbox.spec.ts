@@ -27,6 +27,21 @@ async function acmeProjects(page: Page) {
 /** The bridge's server calls the host page makes for its frames. */
 const BRIDGE_CALLS = "**/rpc/bridge_call*";
 
+// The panels and their frames' boxes are in the server-rendered page: the frames, which
+// load only after hydration, move nothing (they used to push the projects down).
+test("the plugin panels do not move the page when their frames arrive", async ({ page }) => {
+  await page.addInitScript(() => {
+    (window as any).__shifts = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as any[]) if (!entry.hadRecentInput) (window as any).__shifts += entry.value;
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+  await acmeProjects(page);
+  await expect(page.locator("article.client-plugin iframe")).toHaveCount(2);
+  const shifts = await page.evaluate(() => (window as any).__shifts as number);
+  expect(shifts, "cumulative layout shift on /projects").toBeLessThan(0.01);
+});
+
 test("a demo client plugin lists tasks and creates one, and the page shows it", async ({ page }) => {
   await acmeProjects(page);
   for (const slug of ["quick-add", "task-counter"]) {

@@ -256,7 +256,6 @@ pub fn ClientPluginPanels(
                         <div class="client-plugin-grid">
                             {list.into_iter().map(|plugin| {
                                 let id = plugin.installation_id.0;
-                                let shown = move || listening.get() && !removed.get().contains(&id);
                                 // The frame's first load is its document; another is a navigation.
                                 let loads = StoredValue::new(0u32);
                                 let name = plugin.name.clone();
@@ -266,19 +265,31 @@ pub fn ClientPluginPanels(
                                         page.navigated_away(id, name.clone());
                                     }
                                 };
+                                // The panel and its frame's box are on the page from the first
+                                // paint, so nothing moves when the frame arrives after hydration.
                                 view! {
-                                    <Show when=shown>
+                                    <Show when=move || !removed.get().contains(&id)>
                                         <article class="client-plugin" data-client-plugin=plugin.slug.clone()>
                                             <h3>{plugin.name.clone()}</h3>
-                                            <iframe
-                                                sandbox="allow-scripts"
-                                                src=plugin.frame_url.clone()
-                                                title=format!("{} (plugin)", plugin.name)
-                                                data-installation=id
-                                                data-plugin=plugin.slug.clone()
-                                                referrerpolicy="no-referrer"
-                                                on:load=on_load.clone()
-                                            ></iframe>
+                                            <div class="client-plugin-frame">
+                                                {
+                                                    let plugin = plugin.clone();
+                                                    let on_load = on_load.clone();
+                                                    view! {
+                                                        <Show when=move || listening.get()>
+                                                            <iframe
+                                                                sandbox="allow-scripts"
+                                                                src=plugin.frame_url.clone()
+                                                                title=format!("{} (plugin)", plugin.name)
+                                                                data-installation=id
+                                                                data-plugin=plugin.slug.clone()
+                                                                referrerpolicy="no-referrer"
+                                                                on:load=on_load.clone()
+                                                            ></iframe>
+                                                        </Show>
+                                                    }
+                                                }
+                                            </div>
                                         </article>
                                     </Show>
                                 }
