@@ -256,15 +256,6 @@ pub fn ClientPluginPanels(
                         <div class="client-plugin-grid">
                             {list.into_iter().map(|plugin| {
                                 let id = plugin.installation_id.0;
-                                // The frame's first load is its document; another is a navigation.
-                                let loads = StoredValue::new(0u32);
-                                let name = plugin.name.clone();
-                                let on_load = move |_| {
-                                    loads.update_value(|n| *n += 1);
-                                    if loads.get_value() > 1 {
-                                        page.navigated_away(id, name.clone());
-                                    }
-                                };
                                 // The panel and its frame's box are on the page from the first
                                 // paint, so nothing moves when the frame arrives after hydration.
                                 view! {
@@ -274,18 +265,31 @@ pub fn ClientPluginPanels(
                                             <div class="client-plugin-frame">
                                                 {
                                                     let plugin = plugin.clone();
-                                                    let on_load = on_load.clone();
                                                     view! {
                                                         <Show when=move || listening.get()>
-                                                            <iframe
-                                                                sandbox="allow-scripts"
-                                                                src=plugin.frame_url.clone()
-                                                                title=format!("{} (plugin)", plugin.name)
-                                                                data-installation=id
-                                                                data-plugin=plugin.slug.clone()
-                                                                referrerpolicy="no-referrer"
-                                                                on:load=on_load.clone()
-                                                            ></iframe>
+                                                            {
+                                                                // Each frame's first load is its document; another is
+                                                                // a navigation. One count per frame built.
+                                                                let loads = StoredValue::new(0u32);
+                                                                let name = plugin.name.clone();
+                                                                let on_load = move |_| {
+                                                                    loads.update_value(|n| *n += 1);
+                                                                    if loads.get_value() > 1 {
+                                                                        page.navigated_away(id, name.clone());
+                                                                    }
+                                                                };
+                                                                view! {
+                                                                    <iframe
+                                                                        sandbox="allow-scripts"
+                                                                        src=plugin.frame_url.clone()
+                                                                        title=format!("{} (plugin)", plugin.name)
+                                                                        data-installation=id
+                                                                        data-plugin=plugin.slug.clone()
+                                                                        referrerpolicy="no-referrer"
+                                                                        on:load=on_load
+                                                                    ></iframe>
+                                                                }
+                                                            }
                                                         </Show>
                                                     }
                                                 }
