@@ -267,29 +267,7 @@ pub fn ClientPluginPanels(
                                                     let plugin = plugin.clone();
                                                     view! {
                                                         <Show when=move || listening.get()>
-                                                            {
-                                                                // Each frame's first load is its document; another is
-                                                                // a navigation. One count per frame built.
-                                                                let loads = StoredValue::new(0u32);
-                                                                let name = plugin.name.clone();
-                                                                let on_load = move |_| {
-                                                                    loads.update_value(|n| *n += 1);
-                                                                    if loads.get_value() > 1 {
-                                                                        page.navigated_away(id, name.clone());
-                                                                    }
-                                                                };
-                                                                view! {
-                                                                    <iframe
-                                                                        sandbox="allow-scripts"
-                                                                        src=plugin.frame_url.clone()
-                                                                        title=format!("{} (plugin)", plugin.name)
-                                                                        data-installation=id
-                                                                        data-plugin=plugin.slug.clone()
-                                                                        referrerpolicy="no-referrer"
-                                                                        on:load=on_load
-                                                                    ></iframe>
-                                                                }
-                                                            }
+                                                            <PluginFrame plugin=plugin.clone() page/>
                                                         </Show>
                                                     }
                                                 }
@@ -306,5 +284,31 @@ pub fn ClientPluginPanels(
         <div class="toasts" aria-live="polite">
             {move || toasts.get().into_iter().map(|(_, text)| view! { <p class="toast" role="status" data-testid="toast">{text}</p> }).collect_view()}
         </div>
+    }
+}
+
+/// A client-side plugin's sandboxed frame. Its first load is its document; another is a
+/// navigation away, and removes it (one count per frame built).
+#[component]
+fn PluginFrame(plugin: ClientPlugin, page: Page) -> impl IntoView {
+    let id = plugin.installation_id.0;
+    let loads = StoredValue::new(0u32);
+    let name = plugin.name.clone();
+    let on_load = move |_| {
+        loads.update_value(|n| *n += 1);
+        if loads.get_value() > 1 {
+            page.navigated_away(id, name.clone());
+        }
+    };
+    view! {
+        <iframe
+            sandbox="allow-scripts"
+            src=plugin.frame_url
+            title=format!("{} (plugin)", plugin.name)
+            data-installation=id
+            data-plugin=plugin.slug
+            referrerpolicy="no-referrer"
+            on:load=on_load
+        ></iframe>
     }
 }
