@@ -12,6 +12,9 @@ export PLUGBOARD_TEST_POSTGRES_URL="${PLUGBOARD_TEST_POSTGRES_URL:-postgres://po
 printf '\n== Rust tests (SQLite and PostgreSQL), a process per test, each with a time limit\n'
 cargo nextest run -p app -p server --features app/ssr --profile ci
 
+printf '\n== doctests: a tenant scope cannot be made outside authentication (compile_fail)\n'
+timeout 900 cargo test --doc -p app -p server --features app/ssr -- server::scope
+
 printf '\n== release build\n'
 cargo leptos build --release --split
 LEPTOS_SITE_ROOT="$PWD/target/site" ./target/release/server precompress

@@ -31,7 +31,7 @@ pub async fn client_plugins() -> Result<Vec<ClientPlugin>, AppError> {
 async fn client_plugins_inner() -> Result<Vec<ClientPlugin>, AppError> {
     use crate::server::{client_plugins, internal, session};
     let (state, user) = session::signed_in().await?;
-    client_plugins::installed(&state.db, user.tenant_id).await.map_err(internal("listing client plugins failed"))
+    client_plugins::installed(&state.db, &user.scope()).await.map_err(internal("listing client plugins failed"))
 }
 
 /// One bridge call, relayed by the host page on behalf of the plugin's frame.
@@ -65,7 +65,7 @@ async fn report_frame_navigation_inner(installation: crate::domain::Installation
     use crate::server::plugin_servers::{PluginInstall, Which};
     use crate::server::{internal, session};
     let (state, user) = session::signed_in().await?;
-    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation))
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation))
         .await
         .map_err(internal("looking up a frame's installation failed"))?
         .ok_or_else(|| AppError::NotFound("No such installation.".into()))?;

@@ -13,7 +13,7 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn current_user_inner() -> Result<Option<SessionUser>, AppError> {
-    crate::server::session::current_user().await
+    Ok(crate::server::session::current_user().await?.map(crate::server::scope::Member::into_user))
 }
 
 /// Where to go after signing in: `next` when it is a place on this site, else the

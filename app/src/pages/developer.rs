@@ -24,7 +24,7 @@ pub const STATS_DAYS: i64 = 30;
 #[cfg(feature = "ssr")]
 async fn with_my_plugin<T, Fut>(
     slug: &str,
-    action: impl FnOnce(crate::server::AppState, crate::domain::SessionUser, crate::domain::PluginSlug) -> Fut,
+    action: impl FnOnce(crate::server::AppState, crate::server::scope::Member, crate::domain::PluginSlug) -> Fut,
 ) -> Result<T, AppError>
 where
     Fut: std::future::Future<Output = Result<T, AppError>>,

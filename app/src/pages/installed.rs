@@ -22,10 +22,10 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
     use crate::server::{installations, internal, now, session};
     let (state, user) = session::signed_in().await?;
     let t = now();
-    let mut plugins = installations::list_for_tenant(&state.db, user.tenant_id)
+    let mut plugins = installations::list_for_tenant(&state.db, &user.scope())
         .await
         .map_err(internal("listing installations failed"))?;
-    let servers = PluginInstall::load(&state.db, user.tenant_id, Which::All).await.map_err(internal("loading plugin servers failed"))?;
+    let servers = PluginInstall::load(&state.db, &user.scope(), Which::All).await.map_err(internal("loading plugin servers failed"))?;
     // Every plugin server is asked at once; each call has its timeout.
     let (mut licenses, connections) = futures::join!(
         license::for_tenant(&state.plugin_servers, &state.vault, &state.licenses, &user, &servers, t),
@@ -76,7 +76,7 @@ async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> 
     if !user.role.can_manage_plugins() {
         return Err(AppError::Forbidden("Only owners and admins can uninstall plugins.".into()));
     }
-    match installations::uninstall(&state.db, user.tenant_id, installation).await {
+    match installations::uninstall(&state.db, &user.scope(), installation).await {
         Ok(()) => {
             state.webhook_wakeup.notify_one();
             Ok(())

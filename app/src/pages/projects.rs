@@ -19,7 +19,7 @@ async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
     use crate::server::{internal, session, work, AppState};
     let state = AppState::from_context()?;
     let user = session::require_user().await?;
-    work::overview(&state.db, user.tenant_id).await.map_err(internal("loading projects failed"))
+    work::overview(&state.db, &user.scope()).await.map_err(internal("loading projects failed"))
 }
 
 /// Installed plugins that can Run on tasks.
@@ -32,7 +32,7 @@ pub async fn runnable_plugins() -> Result<Vec<RunnablePlugin>, AppError> {
 async fn runnable_plugins_inner() -> Result<Vec<RunnablePlugin>, AppError> {
     use crate::server::{internal, plugin_servers::jobs, session};
     let (state, user) = session::signed_in().await?;
-    jobs::runnable(&state.db, user.tenant_id).await.map_err(internal("listing runnable plugins failed"))
+    jobs::runnable(&state.db, &user.scope()).await.map_err(internal("listing runnable plugins failed"))
 }
 
 /// The organisation's latest Runs, newest first.
@@ -45,7 +45,7 @@ pub async fn plugin_runs() -> Result<Vec<JobView>, AppError> {
 async fn plugin_runs_inner() -> Result<Vec<JobView>, AppError> {
     use crate::server::{internal, now, plugin_servers::jobs, session};
     let (state, user) = session::signed_in().await?;
-    let recent = jobs::recent(&state.db, user.tenant_id, now()).await.map_err(internal("listing runs failed"))?;
+    let recent = jobs::recent(&state.db, &user.scope(), now()).await.map_err(internal("listing runs failed"))?;
     Ok(recent.iter().map(|j| j.view()).collect())
 }
 

@@ -68,7 +68,7 @@ async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers:
         Ok(viewer) => viewer,
         Err(e) => return server_error(e),
     };
-    match console::icon(&state.db, &slug, viewer.as_ref()).await {
+    match console::icon(&state.db, &slug, viewer.as_deref()).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),

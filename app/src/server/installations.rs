@@ -1,6 +1,7 @@
 //! Installations: one row per (plugin, tenant), `pending` from consent until the plugin
 //! exchanges its code, then `active`, `uninstalled` after Uninstall (DESIGN.md §3, §4).
 
+use crate::server::scope::TenantScope;
 use super::webhooks::{self, Event, EventType};
 use super::{now, Db};
 use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, ScopeSet, TenantId, UserId};
@@ -112,14 +113,14 @@ pub async fn activate(
 
 /// Uninstalls a tenant's plugin: every token and unused code dies at once, installs
 /// count down and `plugin.uninstalled` is queued, all in one transaction.
-pub async fn uninstall(db: &Db, tenant: TenantId, installation: InstallationId) -> Result<(), InstallError> {
+pub async fn uninstall(db: &Db, scope: &TenantScope, installation: InstallationId) -> Result<(), InstallError> {
     let t = now();
     let mut tx = db.begin_write().await?;
     let current: Option<(i64, String)> = sqlx::query_as(
         "SELECT plugin_id, status FROM installations WHERE id = $1 AND tenant_id = $2 AND status <> 'uninstalled'",
     )
     .bind(installation.0)
-    .bind(tenant.0)
+    .bind(scope.tenant().0)
     .fetch_optional(&mut *tx)
     .await?;
     let Some((plugin_id, status)) = current else { return Err(InstallError::NotInstalled) };
@@ -155,12 +156,12 @@ pub async fn uninstall(db: &Db, tenant: TenantId, installation: InstallationId) 
             .bind(plugin_id)
             .execute(&mut *tx)
             .await?;
-        record_history(&mut tx, plugin_id, tenant.0, "uninstalled", t).await?;
+        record_history(&mut tx, plugin_id, scope.tenant().0, "uninstalled", t).await?;
         let event = Event {
             kind: EventType::PluginUninstalled,
             plugin_id,
             installation_id: installation.0,
-            tenant_id: tenant.0,
+            tenant_id: scope.tenant().0,
             extra: serde_json::Map::new(),
         };
         webhooks::enqueue(&mut tx, &event, t).await?;
@@ -182,14 +183,14 @@ async fn record_history(conn: &mut AnyConnection, plugin_id: i64, tenant_id: i64
 }
 
 /// The tenant's active installations, newest first.
-pub async fn list_for_tenant(db: &Db, tenant: TenantId) -> Result<Vec<InstalledPlugin>, sqlx::Error> {
+pub async fn list_for_tenant(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
                 u.display_name, u.email \
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
          WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
     )
-    .bind(tenant.0)
+    .bind(scope.tenant().0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

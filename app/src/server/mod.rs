@@ -21,12 +21,15 @@ pub mod registry;
 pub mod reviews;
 pub mod secrets;
 pub mod seed;
-pub mod session;
+pub mod scope;
 pub mod staff;
 pub mod state;
+pub mod store;
 pub mod vault;
 pub mod webhooks;
 pub mod work;
+
+pub use scope::session;
 
 pub use db::{Db, Dialect};
 pub use state::{AppState, Settings};

@@ -125,9 +125,10 @@ async fn build_world(app: &TestApp) -> Model {
     }
     let mut task_project = HashMap::new();
     for (t, tenant) in tenants.iter_mut().enumerate() {
+        let scope = app.member(tenant.owner).await.scope();
         for p in 0..PROJECTS_PER_TENANT {
             let new = work::NewProject { name: format!("Project {p} {}", marker(t)), description: marker(t), archived: false };
-            let project = work::create_project(&app.db, tenant.id, &new, None).await.unwrap();
+            let project = work::create_project(&app.db, &scope, &new).await.unwrap();
             tenant.projects.push(project.id);
             for k in 0..TASKS_PER_PROJECT {
                 let new = work::NewTask {
@@ -137,7 +138,7 @@ async fn build_world(app: &TestApp) -> Model {
                     assignee_id: Some(tenant.owner.0),
                     due_date: None,
                 };
-                let task = work::create_task(&app.db, tenant.id, &new, None).await.unwrap();
+                let task = work::create_task(&app.db, &scope, &new).await.unwrap();
                 tenant.tasks.push(task.id);
                 task_project.insert(task.id, project.id);
             }

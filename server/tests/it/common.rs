@@ -201,6 +201,23 @@ impl TestApp {
             .expect("rpc")
     }
 
+    /// A signed-in member, authenticated as a page request is: a session opened for the
+    /// user and resolved from its token. Its scope is how a test reaches tenant data.
+    pub async fn member(&self, user: app::domain::UserId) -> app::server::scope::Member {
+        let state = self.state();
+        let token = app::server::session::create(&self.db, user).await.expect("session");
+        app::server::session::resolve(&self.db, &state.settings, &token).await.expect("resolve").expect("a live session")
+    }
+
+    /// A seeded user signed in with the demo password, as a member.
+    pub async fn member_of(&self, email: &str) -> app::server::scope::Member {
+        let state = self.state();
+        let user = app::server::accounts::authenticate(&self.db, &state.settings, email, app::server::seed::DEMO_PASSWORD, None)
+            .await
+            .expect("sign in");
+        self.member(user).await
+    }
+
     pub async fn sign_in(&self, email: &str) -> reqwest::Client {
         let client = self.client();
         let res = self.rpc(&client, "sign_in", &[("email", email), ("password", app::server::seed::DEMO_PASSWORD)]).await;

@@ -134,17 +134,18 @@ async fn a_run_nobody_finishes_times_out(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     runnable(&app, &reference, "sleepy", "never", "read:tasks").await;
-    let (installation, task, tenant) = ids(&app, "sleepy").await;
+    let (installation, task, _) = ids(&app, "sleepy").await;
+    let scope = app.member_of("admin@acme.test").await.scope();
     let admin = app.sign_in("admin@acme.test").await;
     let job: JobView = run(&app, &admin, &installation, &task).await.json().await.unwrap();
     assert_eq!(job.status, JobStatus::Pending);
     let deadline = job.created_at + jobs::DEFAULT_DEADLINE_SECS;
     // Before the deadline it is still pending; after it, timed out, and too late to finish.
-    let recent = jobs::recent(&app.db, tenant, deadline - 1).await.unwrap();
+    let recent = jobs::recent(&app.db, &scope, deadline - 1).await.unwrap();
     assert_eq!(recent[0].status, JobStatus::Pending);
     let late = jobs::complete(&app.db, InstallationId(installation.parse().unwrap()), &job.id, &Completion::Done(serde_json::json!({})), deadline).await;
     assert!(matches!(late, Err(CompleteError::Finished(JobStatus::TimedOut))), "{late:?}");
-    let view = jobs::recent(&app.db, tenant, deadline + 1).await.unwrap()[0].view();
+    let view = jobs::recent(&app.db, &scope, deadline + 1).await.unwrap()[0].view();
     assert_eq!(view.status, JobStatus::TimedOut);
     assert_eq!(view.summary.as_deref(), Some("The plugin did not finish within 10 minutes."));
 }

@@ -3,9 +3,8 @@
 //! database so every server instance shares it (in batches: see `BatchedCounter`).
 
 use super::error::ApiError;
-use crate::domain::{InstallationId, PluginId, Scope, ScopeSet, TenantId};
-use crate::server::oauth::grants::{self, ACCESS_PREFIX};
-use crate::server::secrets::sha256_hex;
+use crate::domain::{InstallationId, PluginId, Scope, ScopeSet};
+use crate::server::scope::{bearer, TenantScope};
 use crate::server::{now, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
@@ -16,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub installation: InstallationId,
-    pub tenant: TenantId,
+    /// The installation's tenant, acting as the installation.
+    pub scope: TenantScope,
     pub plugin: PluginId,
     pub scopes: ScopeSet,
     pub plugin_slug: String,
@@ -101,16 +101,10 @@ async fn resolve(state: &AppState, query: Option<&str>, authorization: Option<&H
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ => return Err(ApiError::BadAuthorization("Use Authorization: Bearer <token>.")),
     };
-    if !token.starts_with(ACCESS_PREFIX) {
-        return Err(ApiError::InvalidToken);
-    }
-    let live = grants::live_token(&state.db, &sha256_hex(token), now()).await?.ok_or(ApiError::InvalidToken)?;
-    if live.info.kind != "access_token" {
-        return Err(ApiError::InvalidToken);
-    }
+    let (scope, live) = bearer::authenticate(&state.db, token, now()).await?.ok_or(ApiError::InvalidToken)?;
     Ok(Caller {
         installation: InstallationId(live.info.installation_id),
-        tenant: TenantId(live.info.tenant_id),
+        scope,
         plugin: PluginId(live.plugin_id),
         scopes: live.info.scopes,
         plugin_slug: live.plugin_slug,

@@ -29,7 +29,7 @@ pub async fn get_installation(Extension(caller): Extension<Caller>) -> Json<Inst
     // The token lookup read all of it (see `grants::live_token`).
     Json(InstallationView {
         installation_id: caller.installation.0,
-        tenant_id: caller.tenant.0,
+        tenant_id: caller.scope.tenant().0,
         tenant_name: caller.tenant_name,
         plugin: caller.plugin_slug,
         scopes: caller.scopes,

@@ -59,7 +59,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: ProjectQuery) -> 
     caller.require(Scope::ReadProjects)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
-    Ok(work::list_projects(&state.db, caller.tenant, q.archived, after, limit).await?.into())
+    Ok(work::list_projects(&state.db, &caller.scope, q.archived, after, limit).await?.into())
 }
 
 /// One project.
@@ -67,7 +67,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: ProjectQuery) -> 
     responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::ReadProjects)?;
-    Ok(Json(work::get_project(&state.db, caller.tenant, id).await?))
+    Ok(Json(work::get_project(&state.db, &caller.scope, id).await?))
 }
 
 /// Creates a project.
@@ -76,7 +76,7 @@ pub async fn get_project(State(state): State<AppState>, Extension(caller): Exten
 pub async fn create_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiJson(body): ApiJson<CreateProject>) -> Result<(StatusCode, Json<Project>), ApiError> {
     caller.require(Scope::WriteProjects)?;
     let new = work::NewProject { name: body.name, description: body.description, archived: body.archived };
-    let project = work::create_project(&state.db, caller.tenant, &new, Some(caller.installation)).await?;
+    let project = work::create_project(&state.db, &caller.scope, &new).await?;
     Ok((StatusCode::CREATED, Json(project)))
 }
 
@@ -86,7 +86,7 @@ pub async fn create_project(State(state): State<AppState>, Extension(caller): Ex
 pub async fn update_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateProject>) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::WriteProjects)?;
     let patch = work::ProjectPatch { name: body.name, description: body.description, archived: body.archived };
-    Ok(Json(work::update_project(&state.db, caller.tenant, id, &patch, Some(caller.installation)).await?))
+    Ok(Json(work::update_project(&state.db, &caller.scope, id, &patch).await?))
 }
 
 /// Deletes a project and its tasks.
@@ -94,6 +94,6 @@ pub async fn update_project(State(state): State<AppState>, Extension(caller): Ex
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteProjects)?;
-    work::delete_project(&state.db, caller.tenant, id).await?;
+    work::delete_project(&state.db, &caller.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -77,7 +77,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> Res
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
     let filter = work::TaskFilter { status: q.status, project_id: q.project_id };
-    Ok(work::list_tasks(&state.db, caller.tenant, filter, after, limit).await?.into())
+    Ok(work::list_tasks(&state.db, &caller.scope, filter, after, limit).await?.into())
 }
 
 /// One task.
@@ -85,7 +85,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> Res
     responses((status = 200, body = Task), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Task>, ApiError> {
     caller.require(Scope::ReadTasks)?;
-    Ok(Json(work::get_task(&state.db, caller.tenant, id).await?))
+    Ok(Json(work::get_task(&state.db, &caller.scope, id).await?))
 }
 
 /// Creates a task in one of the tenant's projects.
@@ -105,7 +105,7 @@ pub(crate) async fn create(state: &AppState, caller: &Caller, body: CreateTask) 
         assignee_id: body.assignee_id.map(|a| a.0),
         due_date: body.due_date,
     };
-    Ok(work::create_task(&state.db, caller.tenant, &new, Some(caller.installation)).await?)
+    Ok(work::create_task(&state.db, &caller.scope, &new).await?)
 }
 
 /// Changes the given fields of a task.
@@ -125,7 +125,7 @@ pub(crate) async fn update(state: &AppState, caller: &Caller, id: i64, body: Upd
         assignee_id: body.assignee_id.map(|a| a.map(|a| a.0)),
         due_date: body.due_date,
     };
-    Ok(work::update_task(&state.db, caller.tenant, id, &patch, Some(caller.installation)).await?)
+    Ok(work::update_task(&state.db, &caller.scope, id, &patch).await?)
 }
 
 /// Deletes a task.
@@ -133,6 +133,6 @@ pub(crate) async fn update(state: &AppState, caller: &Caller, id: i64, body: Upd
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteTasks)?;
-    work::delete_task(&state.db, caller.tenant, id).await?;
+    work::delete_task(&state.db, &caller.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,15 +4,16 @@
 //! holds) and run through the same functions as the REST API, so a plugin gets the same
 //! answers, errors and activity marks either way.
 
-use crate::domain::{BridgeError, BridgeMethod, InstallationId, SessionUser};
+use crate::domain::{BridgeError, BridgeMethod, InstallationId};
 use crate::server::api::{self, ApiError, Caller};
 use crate::server::plugin_servers::{PluginInstall, Which};
+use crate::server::scope::Member;
 use crate::server::AppState;
 use serde_json::{json, Value};
 
 /// Runs one call; the answer is what the host posts back as `result` or `error`.
-pub async fn call(state: &AppState, user: &SessionUser, installation: InstallationId, method: &str, params: Value, now: i64) -> Result<Value, BridgeError> {
-    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation))
+pub async fn call(state: &AppState, user: &Member, installation: InstallationId, method: &str, params: Value, now: i64) -> Result<Value, BridgeError> {
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation))
         .await
         .map_err(|e| ApiError::from(e).to_bridge())?
         .filter(|i| i.bundle.is_some())
@@ -22,9 +23,10 @@ pub async fn call(state: &AppState, user: &SessionUser, installation: Installati
     if api::spend(state, installation, now).over() {
         return Err(BridgeError::new("rate_limited", "Too many calls for this installation; wait a minute."));
     }
+    // Found through the member's scope, so the installation is their tenant's.
     let caller = Caller {
         installation,
-        tenant: user.tenant_id,
+        scope: user.scope().acting_as(installation),
         plugin: crate::domain::PluginId(install.plugin_id),
         scopes: install.granted.clone(),
         plugin_slug: install.slug.clone(),
@@ -34,7 +36,7 @@ pub async fn call(state: &AppState, user: &SessionUser, installation: Installati
     run(state, &caller, user, method, params).await.map_err(|e| e.to_bridge())
 }
 
-async fn run(state: &AppState, caller: &Caller, user: &SessionUser, method: BridgeMethod, params: Value) -> Result<Value, ApiError> {
+async fn run(state: &AppState, caller: &Caller, user: &Member, method: BridgeMethod, params: Value) -> Result<Value, ApiError> {
     // No params is the same as `{}`.
     let params = if params.is_null() { json!({}) } else { params };
     let answer = match method {
@@ -49,7 +51,7 @@ async fn run(state: &AppState, caller: &Caller, user: &SessionUser, method: Brid
             json!(api::tasks::update(state, caller, id, api::from_json_value(Value::Object(fields))?).await?)
         }
         BridgeMethod::ContextGet => json!({
-            "tenant": { "id": caller.tenant.0, "name": caller.tenant_name },
+            "tenant": { "id": caller.scope.tenant().0, "name": caller.tenant_name },
             "user": { "displayName": user.display_name },
             "plugin": { "slug": caller.plugin_slug },
             "theme": "light",

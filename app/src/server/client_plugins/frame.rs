@@ -58,7 +58,7 @@ async fn frame(State(state): State<AppState>, Path(slug): Path<String>, headers:
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let install = match PluginInstall::find(&state.db, user.tenant_id, Which::Slug(&slug)).await {
+    let install = match PluginInstall::find(&state.db, &user.scope(), Which::Slug(&slug)).await {
         Ok(install) => install,
         Err(e) => {
             tracing::error!(error = %e, "loading a plugin frame failed");

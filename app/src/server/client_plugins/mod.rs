@@ -11,13 +11,14 @@ pub mod bridge;
 pub mod bundles;
 pub mod frame;
 
+use crate::server::scope::TenantScope;
 use super::plugin_servers::{PluginInstall, Which};
 use super::Db;
-use crate::domain::{ClientPlugin, TenantId};
+use crate::domain::ClientPlugin;
 
 /// The tenant's installed plugins that ship client-side code, as the host page frames them.
-pub async fn installed(db: &Db, tenant: TenantId) -> Result<Vec<ClientPlugin>, sqlx::Error> {
-    Ok(PluginInstall::load(db, tenant, Which::All)
+pub async fn installed(db: &Db, scope: &TenantScope) -> Result<Vec<ClientPlugin>, sqlx::Error> {
+    Ok(PluginInstall::load(db, scope, Which::All)
         .await?
         .into_iter()
         .filter(|i| i.bundle.is_some())

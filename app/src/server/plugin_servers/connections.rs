@@ -11,7 +11,8 @@
 use super::client::CallError;
 use super::service_oauth::{self, ServiceTokens, TokenError};
 use super::{PluginInstall, Which};
-use crate::domain::{ConnectionView, InstallationId, SessionUser, UserId};
+use crate::domain::{ConnectionView, InstallationId, UserId};
+use crate::server::scope::Member;
 use crate::server::secrets::{random_token, sha256_hex};
 use crate::server::vault::Vault;
 use crate::server::{AppState, Db};
@@ -91,8 +92,8 @@ fn client_secret(vault: &Vault, install: &PluginInstall) -> Option<String> {
 
 /// Connect: where to send the browser. `session_hash` is the hash of the session that
 /// asks, which the callback must come back with.
-pub async fn start(state: &AppState, user: &SessionUser, session_hash: &str, slug: &str, now: i64) -> Result<String, ConnectError> {
-    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Slug(slug)).await?.ok_or(ConnectError::NotInstalled)?;
+pub async fn start(state: &AppState, user: &Member, session_hash: &str, slug: &str, now: i64) -> Result<String, ConnectError> {
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Slug(slug)).await?.ok_or(ConnectError::NotInstalled)?;
     if let Some(config) = &install.oauth {
         // Abandoned attempts go as new ones come.
         sqlx::query("DELETE FROM service_connect_requests WHERE expires_at <= $1").bind(now).execute(state.db.pool()).await?;
@@ -134,7 +135,7 @@ pub struct CallbackParams {
 /// once the request is known.
 pub async fn finish(
     state: &AppState,
-    user: &SessionUser,
+    user: &Member,
     session_hash: &str,
     callback_slug: &str,
     params: &CallbackParams,
@@ -159,7 +160,7 @@ pub async fn finish(
     if bound_session != session_hash || requester != user.id.0 {
         return Err(fail(ConnectError::OtherSession));
     }
-    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(InstallationId(installation)))
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(InstallationId(installation)))
         .await
         .map_err(|e| fail(e.into()))?
         .ok_or(fail(ConnectError::NotInstalled))?;
@@ -371,8 +372,8 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
 }
 
 /// Logout: Plugboard forgets the user's tokens, or the plugin server is told.
-pub async fn logout(state: &AppState, user: &SessionUser, installation: InstallationId, now: i64) -> Result<(), ConnectError> {
-    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation)).await?.ok_or(ConnectError::NotInstalled)?;
+pub async fn logout(state: &AppState, user: &Member, installation: InstallationId, now: i64) -> Result<(), ConnectError> {
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation)).await?.ok_or(ConnectError::NotInstalled)?;
     if install.oauth.is_some() {
         forget(&state.db, install.installation, user.id).await?;
         return Ok(());
@@ -385,9 +386,9 @@ pub async fn logout(state: &AppState, user: &SessionUser, installation: Installa
 
 /// Whether the viewer is connected to each installed plugin that offers Connect, by
 /// slug: from Plugboard's own tokens, or asked of every plugin server at once.
-pub async fn status_for(state: &AppState, user: &SessionUser, installs: &[PluginInstall], now: i64) -> Result<HashMap<String, ConnectionView>, sqlx::Error> {
+pub async fn status_for(state: &AppState, user: &Member, installs: &[PluginInstall], now: i64) -> Result<HashMap<String, ConnectionView>, sqlx::Error> {
     let mine: Vec<(i64,)> = sqlx::query_as("SELECT installation_id FROM service_connections WHERE tenant_id = $1 AND user_id = $2")
-        .bind(user.tenant_id.0)
+        .bind(user.scope().tenant().0)
         .bind(user.id.0)
         .fetch_all(state.db.pool())
         .await?;

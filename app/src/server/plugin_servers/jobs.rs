@@ -4,9 +4,10 @@
 //! job nobody finishes by its deadline has timed out. Failures are stored with their
 //! message, so the person who ran it sees what happened.
 
+use crate::server::scope::{Member, TenantScope};
 use super::client::Processed;
 use super::{connections, PluginInstall, Which};
-use crate::domain::{InstallationId, JobStatus, JobView, RunnablePlugin, Scope, SessionUser, TenantId};
+use crate::domain::{InstallationId, JobStatus, JobView, RunnablePlugin, Scope};
 use crate::server::secrets::random_token;
 use crate::server::{work, AppState, Db};
 use sqlx::Row;
@@ -114,8 +115,8 @@ async fn find(db: &Db, id: &str) -> Result<Option<Job>, sqlx::Error> {
 
 /// Installed plugins that can Run on the tenant's tasks (they process content and were
 /// granted read:tasks).
-pub async fn runnable(db: &Db, tenant: TenantId) -> Result<Vec<RunnablePlugin>, sqlx::Error> {
-    Ok(PluginInstall::load(db, tenant, Which::All)
+pub async fn runnable(db: &Db, scope: &TenantScope) -> Result<Vec<RunnablePlugin>, sqlx::Error> {
+    Ok(PluginInstall::load(db, scope, Which::All)
         .await?
         .into_iter()
         .filter(|i| i.processes_content && i.server_url.is_some() && i.granted.allows(Scope::ReadTasks))
@@ -124,8 +125,8 @@ pub async fn runnable(db: &Db, tenant: TenantId) -> Result<Vec<RunnablePlugin>, 
 }
 
 /// Runs an installed plugin on one of the tenant's tasks, on `user`'s behalf.
-pub async fn run_on_task(state: &AppState, user: &SessionUser, installation: InstallationId, task_id: i64, now: i64) -> Result<Job, RunError> {
-    let install = PluginInstall::find(&state.db, user.tenant_id, Which::Installation(installation))
+pub async fn run_on_task(state: &AppState, user: &Member, installation: InstallationId, task_id: i64, now: i64) -> Result<Job, RunError> {
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation))
         .await?
         .filter(|i| i.processes_content)
         .ok_or(RunError::NotRunnable)?;
@@ -133,7 +134,7 @@ pub async fn run_on_task(state: &AppState, user: &SessionUser, installation: Ins
     if !install.granted.allows(Scope::ReadTasks) {
         return Err(RunError::NoTaskAccess);
     }
-    let task = match work::get_task(&state.db, user.tenant_id, task_id).await {
+    let task = match work::get_task(&state.db, &user.scope(), task_id).await {
         Ok(task) => task,
         Err(work::WorkError::NotFound | work::WorkError::Invalid { .. }) => return Err(RunError::TaskNotFound),
         Err(work::WorkError::Db(e)) => return Err(e.into()),
@@ -223,16 +224,16 @@ pub async fn complete(db: &Db, installation: InstallationId, id: &str, completio
 }
 
 /// The tenant's latest Runs, newest first, with those past their deadline timed out.
-pub async fn recent(db: &Db, tenant: TenantId, now: i64) -> Result<Vec<Job>, sqlx::Error> {
+pub async fn recent(db: &Db, scope: &TenantScope, now: i64) -> Result<Vec<Job>, sqlx::Error> {
     sqlx::query("UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at WHERE tenant_id = $1 AND status = 'pending' AND deadline_at <= $2")
-        .bind(tenant.0)
+        .bind(scope.tenant().0)
         .bind(now)
         .execute(db.pool())
         .await?;
     let rows = sqlx::query(&format!(
         "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.tenant_id = $1 ORDER BY j.created_at DESC, j.id DESC LIMIT {RECENT}"
     ))
-    .bind(tenant.0)
+    .bind(scope.tenant().0)
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(job).collect()

@@ -11,6 +11,7 @@ pub mod license;
 pub mod routes;
 pub mod service_oauth;
 
+use crate::server::scope::TenantScope;
 use crate::domain::{InstallationId, ScopeSet, SessionUser, TenantId};
 use crate::server::Db;
 use client::Target;
@@ -83,7 +84,7 @@ impl PluginInstall {
     }
 
     /// The tenant's active installations (all, or the one named), oldest first.
-    pub async fn load(db: &Db, tenant: TenantId, which: Which<'_>) -> Result<Vec<Self>, sqlx::Error> {
+    pub async fn load(db: &Db, scope: &TenantScope, which: Which<'_>) -> Result<Vec<Self>, sqlx::Error> {
         let (filter, slug, installation) = match which {
             Which::All => ("", None, None),
             Which::Slug(slug) => (" AND p.slug = $2", Some(slug.to_owned()), None),
@@ -96,7 +97,7 @@ impl PluginInstall {
              FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN plugin_bundles b ON b.plugin_id = p.id \
              WHERE i.tenant_id = $1 AND i.status = 'active'{filter} ORDER BY i.id"
         );
-        let mut query = sqlx::query(&sql).bind(tenant.0);
+        let mut query = sqlx::query(&sql).bind(scope.tenant().0);
         if let Some(slug) = slug {
             query = query.bind(slug);
         }
@@ -132,7 +133,7 @@ impl PluginInstall {
     }
 
     /// One installation, if the tenant has it active.
-    pub async fn find(db: &Db, tenant: TenantId, which: Which<'_>) -> Result<Option<Self>, sqlx::Error> {
-        Ok(Self::load(db, tenant, which).await?.into_iter().next())
+    pub async fn find(db: &Db, scope: &TenantScope, which: Which<'_>) -> Result<Option<Self>, sqlx::Error> {
+        Ok(Self::load(db, scope, which).await?.into_iter().next())
     }
 }

@@ -37,7 +37,7 @@ fn back_to_installed(outcome: &str, slug: Option<&str>) -> Response {
 
 /// The signed-in user and the hash of their session (which the flow is bound to); else
 /// the answer to give: sign in first, or a server error.
-async fn who(state: &AppState, headers: &HeaderMap) -> Result<(crate::domain::SessionUser, String), Response> {
+async fn who(state: &AppState, headers: &HeaderMap) -> Result<(crate::server::scope::Member, String), Response> {
     match session::session_of_request(state, headers).await {
         Ok(Some(session)) => Ok(session),
         Ok(None) => Err(session::sign_in_first("/installed")),

@@ -1,8 +1,9 @@
 //! Server-side sessions: the cookie carries 256 random bits, the database keeps only
 //! their SHA-256, so a leaked database does not leak live sessions.
 
-use super::{now, AppState, Db, Settings};
+use super::Member;
 use crate::domain::{Role, SessionUser, TenantId, UserId};
+use crate::server::{now, AppState, Db, Settings};
 use crate::error::AppError;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
@@ -13,12 +14,12 @@ pub const COOKIE_NAME: &str = "pb_session";
 const TOUCH_EVERY_SECS: i64 = 60;
 
 fn hash_token(token: &str) -> String {
-    super::secrets::sha256_hex(token)
+    crate::server::secrets::sha256_hex(token)
 }
 
 /// Starts a session for the user and returns the cookie value.
 pub async fn create(db: &Db, user: UserId) -> Result<String, sqlx::Error> {
-    let token = super::secrets::random_hex(32);
+    let token = crate::server::secrets::random_hex(32);
     let t = now();
     sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(hash_token(&token))
@@ -38,7 +39,7 @@ pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
 }
 
 /// The user behind a session token, if the session is still valid.
-pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option<SessionUser>, sqlx::Error> {
+pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option<Member>, sqlx::Error> {
     let id_hash = hash_token(token);
     let row = sqlx::query(
         "SELECT s.created_at, s.last_seen_at, u.id, u.tenant_id, u.email, u.display_name, u.role, u.is_developer, u.is_staff, t.name AS tenant_name
@@ -64,7 +65,7 @@ pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option
             .await?;
     }
     let role: String = row.try_get("role")?;
-    Ok(Some(SessionUser {
+    Ok(Some(Member::new(SessionUser {
         id: UserId(row.try_get("id")?),
         tenant_id: TenantId(row.try_get("tenant_id")?),
         tenant_name: row.try_get("tenant_name")?,
@@ -73,7 +74,7 @@ pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option
         role: Role::parse(&role).unwrap_or(Role::Viewer),
         is_developer: row.try_get::<i64, _>("is_developer")? == 1,
         is_staff: row.try_get::<i64, _>("is_staff")? == 1,
-    }))
+    })))
 }
 
 /// The session token in a request's cookies.
@@ -103,7 +104,7 @@ pub fn clear_cookie_header() -> HeaderValue {
 }
 
 /// Who is signed in, for a server function or a server-rendered page.
-pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+pub async fn current_user() -> Result<Option<Member>, AppError> {
     let state = AppState::from_context()?;
     let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| {
         tracing::error!(error = %e, "could not read request headers");
@@ -113,18 +114,18 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
         None => Ok(None),
         Some(token) => resolve(&state.db, &state.settings, &token)
             .await
-            .map_err(super::internal("session lookup failed")),
+            .map_err(crate::server::internal("session lookup failed")),
     }
 }
 
 /// The signed-in user of a plain (non-Leptos) request.
-pub async fn user_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, sqlx::Error> {
+pub async fn user_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<Member>, sqlx::Error> {
     Ok(session_of_request(state, headers).await?.map(|(user, _)| user))
 }
 
 /// The signed-in user of a plain request and the stored hash of their session, for
 /// binding a flow (such as Connect) to the browser session that started it.
-pub async fn session_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<(SessionUser, String)>, sqlx::Error> {
+pub async fn session_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<(Member, String)>, sqlx::Error> {
     let Some(token) = token_from_headers(headers) else { return Ok(None) };
     Ok(resolve(&state.db, &state.settings, &token).await?.map(|user| (user, hash_token(&token))))
 }
@@ -137,12 +138,12 @@ pub fn sign_in_first(next: &str) -> axum::response::Response {
 }
 
 /// Who is signed in, for a server function that needs somebody.
-pub async fn require_user() -> Result<SessionUser, AppError> {
+pub async fn require_user() -> Result<Member, AppError> {
     current_user().await?.ok_or(AppError::NotSignedIn)
 }
 
 /// The state and the signed-in user, for a server function that needs both.
-pub async fn signed_in() -> Result<(AppState, SessionUser), AppError> {
+pub async fn signed_in() -> Result<(AppState, Member), AppError> {
     Ok((AppState::from_context()?, require_user().await?))
 }
 
