@@ -2,12 +2,12 @@
 //! their SHA-256, so a leaked database does not leak live sessions.
 
 use super::Member;
-use crate::domain::{Role, SessionUser, TenantId, UserId};
+use crate::domain::UserId;
+use crate::server::store::{self, sessions};
 use crate::server::{now, AppState, Db, Settings};
 use crate::error::AppError;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
-use sqlx::Row;
 
 pub const COOKIE_NAME: &str = "pb_session";
 /// Touch `last_seen_at` at most this often, so reads do not turn into writes.
@@ -18,63 +18,30 @@ fn hash_token(token: &str) -> String {
 }
 
 /// Starts a session for the user and returns the cookie value.
-pub async fn create(db: &Db, user: UserId) -> Result<String, sqlx::Error> {
+pub async fn create(db: &Db, user: UserId) -> Result<String, store::Error> {
     let token = crate::server::secrets::random_hex(32);
-    let t = now();
-    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
-        .bind(hash_token(&token))
-        .bind(user.0)
-        .bind(t)
-        .execute(db.pool())
-        .await?;
+    sessions::insert(db, &hash_token(&token), user, now()).await?;
     Ok(token)
 }
 
-pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(hash_token(token))
-        .execute(db.pool())
-        .await?;
-    Ok(())
+pub async fn delete(db: &Db, token: &str) -> Result<(), store::Error> {
+    sessions::delete(db, &hash_token(token)).await
 }
 
-/// The user behind a session token, if the session is still valid.
-pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option<Member>, sqlx::Error> {
+/// The member a session token signs in, if the session is still valid (an expired one
+/// is deleted).
+pub async fn resolve(db: &Db, settings: &Settings, token: &str) -> Result<Option<Member>, store::Error> {
     let id_hash = hash_token(token);
-    let row = sqlx::query(
-        "SELECT s.created_at, s.last_seen_at, u.id, u.tenant_id, u.email, u.display_name, u.role, u.is_developer, u.is_staff, t.name AS tenant_name
-         FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id
-         WHERE s.id_hash = $1",
-    )
-    .bind(&id_hash)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(session) = sessions::find(db, &id_hash).await? else { return Ok(None) };
     let t = now();
-    let created_at: i64 = row.try_get("created_at")?;
-    let last_seen_at: i64 = row.try_get("last_seen_at")?;
-    if t - last_seen_at > settings.session_idle_secs || t - created_at > settings.session_absolute_secs {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(db.pool()).await?;
+    if t - session.last_seen_at > settings.session_idle_secs || t - session.created_at > settings.session_absolute_secs {
+        sessions::delete(db, &id_hash).await?;
         return Ok(None);
     }
-    if t - last_seen_at >= TOUCH_EVERY_SECS {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-            .bind(t)
-            .bind(&id_hash)
-            .execute(db.pool())
-            .await?;
+    if t - session.last_seen_at >= TOUCH_EVERY_SECS {
+        sessions::touch(db, &id_hash, t).await?;
     }
-    let role: String = row.try_get("role")?;
-    Ok(Some(Member::new(SessionUser {
-        id: UserId(row.try_get("id")?),
-        tenant_id: TenantId(row.try_get("tenant_id")?),
-        tenant_name: row.try_get("tenant_name")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
-        is_developer: row.try_get::<i64, _>("is_developer")? == 1,
-        is_staff: row.try_get::<i64, _>("is_staff")? == 1,
-    })))
+    Ok(Some(Member::new(session.user)))
 }
 
 /// The session token in a request's cookies.
@@ -119,13 +86,13 @@ pub async fn current_user() -> Result<Option<Member>, AppError> {
 }
 
 /// The signed-in user of a plain (non-Leptos) request.
-pub async fn user_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<Member>, sqlx::Error> {
+pub async fn user_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<Member>, store::Error> {
     Ok(session_of_request(state, headers).await?.map(|(user, _)| user))
 }
 
 /// The signed-in user of a plain request and the stored hash of their session, for
 /// binding a flow (such as Connect) to the browser session that started it.
-pub async fn session_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<(Member, String)>, sqlx::Error> {
+pub async fn session_of_request(state: &AppState, headers: &HeaderMap) -> Result<Option<(Member, String)>, store::Error> {
     let Some(token) = token_from_headers(headers) else { return Ok(None) };
     Ok(resolve(&state.db, &state.settings, &token).await?.map(|user| (user, hash_token(&token))))
 }

@@ -7,6 +7,7 @@
 //! Functions for tenant data take a [`TenantScope`](crate::server::scope::TenantScope)
 //! and add the tenant condition themselves; there is no other way in.
 
+pub mod sessions;
 pub mod work;
 
 use std::fmt;
@@ -65,6 +66,14 @@ impl fmt::Display for UnknownValue {
 
 impl std::error::Error for UnknownValue {}
 
+impl Named for crate::domain::Role {
+    const WHAT: &'static str = "role";
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
 impl Named for crate::domain::TaskStatus {
     const WHAT: &'static str = "task status";
 
@@ -103,7 +112,6 @@ mod tests {
         "server/rate_limit.rs",
         "server/registry.rs",
         "server/reviews.rs",
-        "server/scope/session.rs",
         "server/seed.rs",
         "server/staff.rs",
         "server/webhooks/mod.rs",

@@ -1,0 +1,77 @@
+//! Sessions: the database keeps only the SHA-256 of each session token, with the user
+//! it signs in and when it was made and last used.
+
+use super::{Flag, Known};
+use crate::domain::{Role, SessionUser, TenantId, UserId};
+use crate::server::Db;
+
+pub async fn insert(db: &Db, token_hash: &str, user: UserId, now: i64) -> Result<(), super::Error> {
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(db: &Db, token_hash: &str) -> Result<(), super::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(token_hash).execute(db.pool()).await?;
+    Ok(())
+}
+
+pub async fn touch(db: &Db, token_hash: &str, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(token_hash).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// A stored session and the user it signs in.
+pub struct StoredSession {
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user: SessionUser,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    created_at: i64,
+    last_seen_at: i64,
+    id: i64,
+    tenant_id: i64,
+    email: String,
+    display_name: String,
+    #[sqlx(try_from = "String")]
+    role: Known<Role>,
+    #[sqlx(try_from = "i64")]
+    is_developer: Flag,
+    #[sqlx(try_from = "i64")]
+    is_staff: Flag,
+    tenant_name: String,
+}
+
+/// The session with this token hash, whatever its age (the caller decides whether it
+/// is still valid).
+pub async fn find(db: &Db, token_hash: &str) -> Result<Option<StoredSession>, super::Error> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.created_at, s.last_seen_at, u.id, u.tenant_id, u.email, u.display_name, u.role, u.is_developer, u.is_staff, t.name AS tenant_name
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id
+         WHERE s.id_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| StoredSession {
+        created_at: r.created_at,
+        last_seen_at: r.last_seen_at,
+        user: SessionUser {
+            id: UserId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            tenant_name: r.tenant_name,
+            email: r.email,
+            display_name: r.display_name,
+            role: r.role.0,
+            is_developer: r.is_developer.0,
+            is_staff: r.is_staff.0,
+        },
+    }))
+}
