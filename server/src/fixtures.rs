@@ -7,7 +7,7 @@ use app::server::oauth::grants::{self, Client, CodeRequest, GrantError, IssuedTo
 use app::server::oauth::pkce;
 use app::server::oauth::redirect_uri::RedirectUri;
 use app::server::registry::{self, Credentials, NewPlugin, RegistryError};
-use app::server::{accounts, installations, now, Db};
+use app::server::{accounts, installations, now, session, Db, Settings};
 
 /// The one redirect URI fixture plugins register.
 pub const REDIRECT_URI: &str = "https://fixture.example.com/oauth/callback";
@@ -86,8 +86,14 @@ pub async fn consent_codes(
     n: usize,
 ) -> Result<(InstallationId, Vec<String>), FixtureError> {
     let challenge = pkce::s256(VERIFIER);
+    // The owner consents from a session, as on the consent screen.
+    let token = session::create(db, user).await?;
+    let member = session::resolve(db, &Settings::default(), &token).await?.ok_or(FixtureError::Invalid("the session did not resolve"))?;
+    if member.tenant_id != tenant {
+        return Err(FixtureError::Invalid("the user is not in that tenant"));
+    }
     let mut tx = db.begin_write().await?;
-    let installation = installations::record_consent(&mut tx, plugin.id, tenant, user, scopes, now()).await?;
+    let installation = installations::record_consent(&mut tx, &member.scope(), plugin.id, user, scopes, now()).await?;
     let mut codes = Vec::with_capacity(n);
     for _ in 0..n {
         let request = CodeRequest { plugin: plugin.id, installation, tenant, user, redirect_uri: REDIRECT_URI, scopes, code_challenge: &challenge };

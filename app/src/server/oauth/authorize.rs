@@ -10,7 +10,8 @@ use super::grants::{self, CodeRequest};
 use super::pages;
 use super::pkce;
 use super::redirect_uri::{self, RedirectUri};
-use crate::domain::{PluginId, ScopeSet, SessionUser};
+use crate::domain::{PluginId, ScopeSet};
+use crate::server::scope::Member;
 use crate::server::installations;
 use crate::server::plugin_servers::jwt::{self, HandoverClaims, HANDOVER_LIFETIME_SECS};
 use crate::server::secrets::{random_token, sha256_hex};
@@ -278,7 +279,7 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
 /// Records the consent (installation `pending`) and issues the code, atomically.
 async fn issue(
     state: &AppState,
-    user: &SessionUser,
+    user: &Member,
     plugin: PluginId,
     uri: &RedirectUri,
     scopes: &ScopeSet,
@@ -286,7 +287,7 @@ async fn issue(
     t: i64,
 ) -> Result<String, sqlx::Error> {
     let mut tx = state.db.begin_write().await?;
-    let installation = installations::record_consent(&mut tx, plugin, user.tenant_id, user.id, scopes, t).await?;
+    let installation = installations::record_consent(&mut tx, &user.scope(), plugin, user.id, scopes, t).await?;
     let request = CodeRequest {
         plugin,
         installation,

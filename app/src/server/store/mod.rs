@@ -7,6 +7,7 @@
 //! Functions for tenant data take a [`TenantScope`](crate::server::scope::TenantScope)
 //! and add the tenant condition themselves; there is no other way in.
 
+pub mod installations;
 pub mod sessions;
 pub mod work;
 
@@ -15,6 +16,32 @@ use std::fmt;
 /// What a store function fails with: the database's own error, logged by the caller and
 /// answered as an internal error.
 pub type Error = sqlx::Error;
+
+/// A connection inside a transaction, for the steps of one that several areas share
+/// (a consent records the installation and issues the code in one).
+pub type Conn = sqlx::AnyConnection;
+
+/// A stored value that does not decode: logged with the column, never shown.
+pub(crate) fn decode_error(column: &'static str, raw: &str) -> Error {
+    let shown: String = raw.chars().take(80).collect();
+    sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(UnknownValue { what: column, value: shown }) }
+}
+
+/// A JSON array of scope names, as installations and tokens store their grant: a name
+/// the code does not know, or anything but such an array, is a decode error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScopes(pub crate::domain::ScopeSet);
+
+impl TryFrom<String> for StoredScopes {
+    type Error = UnknownValue;
+
+    fn try_from(json: String) -> Result<Self, UnknownValue> {
+        let bad = |json: &str| UnknownValue { what: "scope list", value: json.chars().take(80).collect() };
+        let names: Vec<String> = serde_json::from_str(&json).map_err(|_| bad(&json))?;
+        let scopes = names.iter().map(|n| crate::domain::Scope::parse(n)).collect::<Option<Vec<_>>>().ok_or_else(|| bad(&json))?;
+        Ok(StoredScopes(crate::domain::ScopeSet::new(scopes)))
+    }
+}
 
 /// A flag column: both engines store flags as the integers 0 and 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +127,6 @@ mod tests {
         "server/console.rs",
         "server/http.rs",
         "server/icons.rs",
-        "server/installations.rs",
         "server/mod.rs",
         "server/oauth/authorize.rs",
         "server/oauth/client_auth.rs",
@@ -108,7 +134,6 @@ mod tests {
         "server/oauth/grants.rs",
         "server/plugin_servers/connections.rs",
         "server/plugin_servers/jobs.rs",
-        "server/plugin_servers/mod.rs",
         "server/rate_limit.rs",
         "server/registry.rs",
         "server/reviews.rs",
@@ -158,6 +183,17 @@ mod tests {
         assert_eq!(Flag::try_from(1).unwrap(), Flag(true));
         let err = Flag::try_from(2).unwrap_err();
         assert_eq!(err.to_string(), "unknown flag \"2\" in the database");
+    }
+
+    #[test]
+    fn a_stored_grant_names_known_scopes_only() {
+        let read = StoredScopes::try_from(r#"["read:projects","write:tasks"]"#.to_owned()).unwrap();
+        assert_eq!(read.0.to_oauth(), "read:projects write:tasks");
+        assert_eq!(StoredScopes::try_from("[]".to_owned()).unwrap().0.to_oauth(), "");
+        for bad in [r#"["read:projects","admin:everything"]"#, "read:projects", r#"{"scopes":[]}"#, ""] {
+            let err = StoredScopes::try_from(bad.to_owned()).unwrap_err();
+            assert!(err.to_string().starts_with("unknown scope list"), "{bad}: {err}");
+        }
     }
 
     #[test]

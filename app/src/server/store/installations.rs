@@ -1,0 +1,290 @@
+//! Installations: one row per (plugin, tenant), `pending` from consent until the plugin
+//! exchanges its code, then `active`, `uninstalled` after Uninstall; and the history of
+//! installs and uninstalls behind a developer's charts.
+
+use super::{Conn, Flag, Known, Named, StoredScopes};
+use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, ScopeSet, UserId};
+use crate::server::plugin_servers::service_oauth::ServiceOAuth;
+use crate::server::plugin_servers::{Bundle, PluginInstall, Which};
+use crate::server::scope::TenantScope;
+use crate::server::Db;
+
+/// Where an installation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallStatus {
+    Pending,
+    Active,
+    Uninstalled,
+}
+
+impl Named for InstallStatus {
+    const WHAT: &'static str = "installation status";
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "pending" => Some(InstallStatus::Pending),
+            "active" => Some(InstallStatus::Active),
+            "uninstalled" => Some(InstallStatus::Uninstalled),
+            _ => None,
+        }
+    }
+}
+
+/// An admin of the scope's tenant approved the consent screen: the installation exists
+/// as `pending` (or keeps its `active` state and current grant until the plugin exchanges
+/// the new code).
+pub async fn record_consent(conn: &mut Conn, scope: &TenantScope, plugin: PluginId, user: UserId, scopes: &ScopeSet, now: i64) -> Result<InstallationId, super::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO installations (plugin_id, tenant_id, granted_scopes, status, installed_by, installed_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', $4, $5, $5) \
+         ON CONFLICT (plugin_id, tenant_id) DO UPDATE SET \
+             granted_scopes = CASE WHEN installations.status = 'active' THEN installations.granted_scopes ELSE excluded.granted_scopes END, \
+             installed_by = CASE WHEN installations.status = 'active' THEN installations.installed_by ELSE excluded.installed_by END, \
+             status = CASE WHEN installations.status = 'active' THEN 'active' ELSE 'pending' END, \
+             updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(plugin.0)
+    .bind(scope.tenant().0)
+    .bind(scopes.to_json())
+    .bind(user.0)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(InstallationId(id))
+}
+
+/// An installation as the code exchange sees it.
+#[derive(sqlx::FromRow)]
+pub struct InstallationState {
+    pub plugin_id: i64,
+    pub tenant_id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: Known<InstallStatus>,
+    #[sqlx(try_from = "String")]
+    pub granted_scopes: StoredScopes,
+}
+
+/// The installation a code was issued for (the code itself names the tenant).
+pub async fn state(conn: &mut Conn, installation: InstallationId) -> Result<Option<InstallationState>, super::Error> {
+    sqlx::query_as("SELECT plugin_id, tenant_id, status, granted_scopes FROM installations WHERE id = $1")
+        .bind(installation.0)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Active with `scopes`; `installed_at` is now unless it was active already.
+pub async fn make_active(conn: &mut Conn, installation: InstallationId, scopes: &ScopeSet, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "UPDATE installations SET status = 'active', granted_scopes = $1, updated_at = $2, \
+             installed_at = CASE WHEN status = 'active' THEN installed_at ELSE $2 END \
+         WHERE id = $3",
+    )
+    .bind(scopes.to_json())
+    .bind(now)
+    .bind(installation.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One more install of the plugin, in its count and its history.
+pub async fn count_install(conn: &mut Conn, plugin_id: i64, tenant_id: i64, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET install_count = install_count + 1 WHERE id = $1").bind(plugin_id).execute(&mut *conn).await?;
+    record_history(conn, plugin_id, tenant_id, "installed", now).await
+}
+
+/// The scope's installation, unless it is uninstalled already: its plugin and status.
+pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<(i64, InstallStatus)>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        plugin_id: i64,
+        #[sqlx(try_from = "String")]
+        status: Known<InstallStatus>,
+    }
+    let row: Option<Row> = sqlx::query_as("SELECT plugin_id, status FROM installations WHERE id = $1 AND tenant_id = $2 AND status <> 'uninstalled'")
+        .bind(installation.0)
+        .bind(scope.tenant().0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| (r.plugin_id, r.status.0)))
+}
+
+/// Marks the scope's installation uninstalled, and with it its service connections and
+/// pending Runs; false when it was uninstalled already (a concurrent Uninstall).
+pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<bool, super::Error> {
+    let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
+        .bind(now)
+        .bind(installation.0)
+        .bind(scope.tenant().0)
+        .execute(&mut *conn)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(false);
+    }
+    // Tokens Plugboard held for the plugin's service go too, and the plugin can no
+    // longer finish the Runs it accepted.
+    for sql in [
+        "DELETE FROM service_connections WHERE installation_id = $1",
+        "DELETE FROM service_connect_requests WHERE installation_id = $1",
+    ] {
+        sqlx::query(sql).bind(installation.0).execute(&mut *conn).await?;
+    }
+    sqlx::query(
+        "UPDATE plugin_jobs SET status = CASE WHEN deadline_at <= $1 THEN 'timed_out' ELSE 'failed' END, \
+             error = CASE WHEN deadline_at <= $1 THEN NULL ELSE 'The plugin was uninstalled.' END, finished_at = $1 \
+         WHERE installation_id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(installation.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// One install fewer of the plugin, in its count and its history.
+pub async fn count_uninstall(conn: &mut Conn, plugin_id: i64, tenant_id: i64, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET install_count = CASE WHEN install_count > 0 THEN install_count - 1 ELSE 0 END WHERE id = $1")
+        .bind(plugin_id)
+        .execute(&mut *conn)
+        .await?;
+    record_history(conn, plugin_id, tenant_id, "uninstalled", now).await
+}
+
+/// Adds an install or an uninstall to the plugin's history (its developer's charts).
+async fn record_history(conn: &mut Conn, plugin_id: i64, tenant_id: i64, kind: &str, now: i64) -> Result<(), super::Error> {
+    sqlx::query("INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at) VALUES ($1, $2, $3, $4)")
+        .bind(plugin_id)
+        .bind(tenant_id)
+        .bind(kind)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct InstalledRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    granted_scopes: StoredScopes,
+    installed_at: i64,
+    #[sqlx(try_from = "String")]
+    slug: PluginSlug,
+    name: String,
+    author: String,
+    icon_url: Option<String>,
+    #[sqlx(try_from = "i64")]
+    is_verified: Flag,
+    display_name: Option<String>,
+    email: Option<String>,
+}
+
+/// The tenant's active installations, newest first.
+pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, super::Error> {
+    let rows: Vec<InstalledRow> = sqlx::query_as(
+        "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
+                u.display_name, u.email \
+         FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
+         WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
+    )
+    .bind(scope.tenant().0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| InstalledPlugin {
+            installation_id: InstallationId(r.id),
+            slug: r.slug,
+            name: r.name,
+            author: r.author,
+            icon_url: r.icon_url,
+            is_verified: r.is_verified.0,
+            scopes: r.granted_scopes.0,
+            installed_at: r.installed_at,
+            installed_by: r.display_name.filter(|n| !n.is_empty()).or(r.email),
+            license: None,
+            connection: None,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct PluginInstallRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    granted_scopes: StoredScopes,
+    plugin_id: i64,
+    slug: String,
+    name: String,
+    client_id: String,
+    server_url: Option<String>,
+    webhook_secret: Option<String>,
+    #[sqlx(try_from = "i64")]
+    show_authorization_button: Flag,
+    #[sqlx(try_from = "i64")]
+    monetized: Flag,
+    #[sqlx(try_from = "i64")]
+    processes_content: Flag,
+    oauth_config: Option<String>,
+    oauth_client_secret: Option<String>,
+    client_origins: String,
+    sha256: Option<String>,
+    integrity: Option<String>,
+}
+
+impl PluginInstallRow {
+    fn into_install(self, scope: &TenantScope) -> Result<PluginInstall, super::Error> {
+        let oauth = match self.oauth_config.as_deref() {
+            None => None,
+            Some(raw) => Some(ServiceOAuth::from_json(raw).ok_or_else(|| super::decode_error("oauth_config", raw))?),
+        };
+        let client_origins: Vec<String> = serde_json::from_str(&self.client_origins).map_err(|_| super::decode_error("client_origins", &self.client_origins))?;
+        Ok(PluginInstall {
+            installation: InstallationId(self.id),
+            tenant: scope.tenant(),
+            granted: self.granted_scopes.0,
+            plugin_id: self.plugin_id,
+            slug: self.slug,
+            name: self.name,
+            client_id: self.client_id,
+            server_url: self.server_url,
+            signing_secret: self.webhook_secret,
+            show_authorization_button: self.show_authorization_button.0,
+            monetized: self.monetized.0,
+            processes_content: self.processes_content.0,
+            oauth,
+            oauth_client_secret: self.oauth_client_secret,
+            bundle: match (self.sha256, self.integrity) {
+                (Some(sha256), Some(integrity)) => Some(Bundle { sha256, integrity }),
+                _ => None,
+            },
+            client_origins,
+        })
+    }
+}
+
+/// The tenant's active installations (all, or the one named) with what talking to their
+/// plugins' servers needs, oldest first.
+pub async fn plugin_installs(db: &Db, scope: &TenantScope, which: Which<'_>) -> Result<Vec<PluginInstall>, super::Error> {
+    let (filter, slug, installation) = match which {
+        Which::All => ("", None, None),
+        Which::Slug(slug) => (" AND p.slug = $2", Some(slug.to_owned()), None),
+        Which::Installation(id) => (" AND i.id = $2", None, Some(id.0)),
+    };
+    let sql = format!(
+        "SELECT i.id, i.granted_scopes, p.id AS plugin_id, p.slug, p.name, p.client_id, p.server_url, p.webhook_secret, \
+                p.show_authorization_button, p.monetized, p.processes_content, p.oauth_config, p.oauth_client_secret, \
+                p.client_origins, b.sha256, b.integrity \
+         FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN plugin_bundles b ON b.plugin_id = p.id \
+         WHERE i.tenant_id = $1 AND i.status = 'active'{filter} ORDER BY i.id"
+    );
+    let mut query = sqlx::query_as::<_, PluginInstallRow>(&sql).bind(scope.tenant().0);
+    if let Some(slug) = slug {
+        query = query.bind(slug);
+    }
+    if let Some(id) = installation {
+        query = query.bind(id);
+    }
+    query.fetch_all(db.pool()).await?.into_iter().map(|row| row.into_install(scope)).collect()
+}
