@@ -94,6 +94,11 @@ impl Db {
         }
     }
 
+    /// Whether the database answers a query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool).await.map(|_| ())
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

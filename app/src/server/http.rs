@@ -110,7 +110,7 @@ async fn asset_cache_control(State(naming): State<AssetNaming>, request: Request
 
 /// 200 when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(state.db.pool()).await {
+    match state.db.ping().await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");

@@ -85,7 +85,7 @@ async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers:
     }
 }
 
-fn server_error(err: sqlx::Error) -> Response {
+fn server_error(err: crate::server::store::Error) -> Response {
     tracing::error!(error = %err, "icon storage failed");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }

@@ -56,7 +56,7 @@ pub fn plugin_address(raw: &str) -> Result<crate::domain::PluginSlug, crate::err
 }
 
 /// Logs an internal failure with its context and gives the caller the safe error.
-pub fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> crate::error::AppError {
+pub fn internal(context: &'static str) -> impl FnOnce(crate::server::store::Error) -> crate::error::AppError {
     move |err| {
         tracing::error!(error = %err, "{context}");
         crate::error::AppError::Internal

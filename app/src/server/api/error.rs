@@ -80,8 +80,8 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<crate::server::store::Error> for ApiError {
+    fn from(err: crate::server::store::Error) -> Self {
         tracing::error!(error = %err, "API request failed on the database");
         Self::Internal
     }

@@ -17,7 +17,7 @@ use super::Db;
 use crate::domain::ClientPlugin;
 
 /// The tenant's installed plugins that ship client-side code, as the host page frames them.
-pub async fn installed(db: &Db, scope: &TenantScope) -> Result<Vec<ClientPlugin>, sqlx::Error> {
+pub async fn installed(db: &Db, scope: &TenantScope) -> Result<Vec<ClientPlugin>, crate::server::store::Error> {
     Ok(PluginInstall::load(db, scope, Which::All)
         .await?
         .into_iter()

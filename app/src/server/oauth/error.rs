@@ -51,8 +51,8 @@ impl OAuthError {
     }
 }
 
-impl From<sqlx::Error> for OAuthError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<crate::server::store::Error> for OAuthError {
+    fn from(err: crate::server::store::Error) -> Self {
         tracing::error!(error = %err, "OAuth endpoint failed on the database");
         Self::ServerError
     }

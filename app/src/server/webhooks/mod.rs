@@ -6,7 +6,8 @@ pub mod signature;
 pub mod worker;
 
 use super::secrets;
-use sqlx::AnyConnection;
+use crate::server::store::webhooks::NewEvent;
+use crate::server::store::Conn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -60,19 +61,9 @@ fn rfc3339(unix: i64) -> String {
 
 /// Queues `event` inside the caller's transaction. Plugins without a webhook URL, or
 /// whose endpoint is disabled, get nothing.
-pub async fn enqueue(conn: &mut AnyConnection, event: &Event, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at) \
-         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5 FROM plugins \
-         WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> '' AND webhook_disabled_at IS NULL",
-    )
-    .bind(secrets::random_token("msg_"))
-    .bind(event.installation_id)
-    .bind(event.kind.as_str())
-    .bind(payload(event, now))
-    .bind(now)
-    .bind(event.plugin_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub async fn enqueue(conn: &mut Conn, event: &Event, now: i64) -> Result<(), crate::server::store::Error> {
+    let message_id = secrets::random_token("msg_");
+    let payload = payload(event, now);
+    let row = NewEvent { message_id: &message_id, plugin_id: event.plugin_id, installation_id: event.installation_id, event_type: event.kind.as_str(), payload: &payload };
+    crate::server::store::webhooks::enqueue(conn, &row, now).await
 }

@@ -7,8 +7,9 @@
 use super::signature;
 use crate::server::outbound::{self, OutboundPolicy};
 use crate::server::secrets::random_hex;
+use crate::server::store::webhooks::{self as store, Attempt, Leased};
+use crate::server::store::{self as stores, consents};
 use crate::server::{now, rate_limit, Db};
-use sqlx::Row;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -53,13 +54,9 @@ pub struct Worker {
     config: WorkerConfig,
 }
 
-/// One leased event.
+/// One leased event, and the lease.
 struct Claimed {
-    id: i64,
-    message_id: String,
-    plugin_id: i64,
-    payload: String,
-    attempts: i64,
+    event: Leased,
     lock_token: String,
 }
 
@@ -104,58 +101,29 @@ impl Worker {
 
     /// One round at time `now`: lease the due events, deliver them concurrently, record
     /// each attempt. Returns how many were attempted.
-    pub async fn deliver_due(&self, now: i64) -> Result<usize, sqlx::Error> {
+    pub async fn deliver_due(&self, now: i64) -> Result<usize, stores::Error> {
         let claimed = self.claim(now).await?;
         let count = claimed.len();
         futures::future::join_all(claimed.into_iter().map(|event| self.deliver(event, now))).await;
         Ok(count)
     }
 
-    async fn claim(&self, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+    async fn claim(&self, now: i64) -> Result<Vec<Claimed>, stores::Error> {
         let lock_token = random_hex(16);
-        // The outer conditions repeat the inner ones: on PostgreSQL a concurrent claimer
-        // re-checks them after waiting for the row, so it cannot take a leased event.
-        let rows = sqlx::query(
-            "UPDATE webhook_events SET locked_until = $1, lock_token = $2 \
-             WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $3 \
-                              AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at, id LIMIT $4) \
-               AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $3) \
-             RETURNING id, message_id, plugin_id, payload, attempts",
-        )
-        .bind(now + self.config.lease_secs)
-        .bind(&lock_token)
-        .bind(now)
-        .bind(self.config.batch)
-        .fetch_all(self.db.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Claimed {
-                    id: row.try_get("id")?,
-                    message_id: row.try_get("message_id")?,
-                    plugin_id: row.try_get("plugin_id")?,
-                    payload: row.try_get("payload")?,
-                    attempts: row.try_get("attempts")?,
-                    lock_token: lock_token.clone(),
-                })
-            })
-            .collect()
+        let leased = store::lease(&self.db, now, now + self.config.lease_secs, &lock_token, self.config.batch).await?;
+        Ok(leased.into_iter().map(|event| Claimed { event, lock_token: lock_token.clone() }).collect())
     }
 
     async fn deliver(&self, event: Claimed, now: i64) {
         if let Err(e) = self.try_deliver(&event, now).await {
-            tracing::error!(error = %e, event = event.id, "could not record a webhook attempt");
+            tracing::error!(error = %e, event = event.event.id, "could not record a webhook attempt");
         }
     }
 
-    async fn try_deliver(&self, event: &Claimed, now: i64) -> Result<(), sqlx::Error> {
-        let endpoint: Option<(String, Option<String>, Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT slug, webhook_url, webhook_secret, webhook_disabled_at FROM plugins WHERE id = $1")
-                .bind(event.plugin_id)
-                .fetch_optional(self.db.pool())
-                .await?;
+    async fn try_deliver(&self, event: &Claimed, now: i64) -> Result<(), stores::Error> {
+        let endpoint = store::endpoint(&self.db, event.event.plugin_id).await?;
         let (url, secret) = match endpoint {
-            Some((slug, Some(url), Some(stored), None)) if !url.is_empty() => {
+            Some(store::Endpoint { slug, webhook_url: Some(url), webhook_secret: Some(stored), webhook_disabled_at: None }) if !url.is_empty() => {
                 match crate::server::registry::open_signing_secret(&self.vault, &slug, &stored) {
                     Some(secret) => (url, secret),
                     // Our fault (another PLUGBOARD_TOKEN_KEY), not the plugin's: no attempt is
@@ -177,6 +145,7 @@ impl Worker {
             Ok(u) => u,
             Err(e) => return failed(e),
         };
+        let event = &event.event;
         let Some(signature) = signature::sign(secret, &event.message_id, now, &event.payload) else {
             return failed("the endpoint's signing secret is malformed".into());
         };
@@ -208,28 +177,22 @@ impl Worker {
         }
     }
 
-    async fn record(&self, event: &Claimed, outcome: &Outcome, now: i64) -> Result<(), sqlx::Error> {
+    async fn record(&self, claimed: &Claimed, outcome: &Outcome, now: i64) -> Result<(), stores::Error> {
+        let event = &claimed.event;
         let attempt = event.attempts + 1;
         let mut tx = self.db.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO webhook_attempts (event_id, attempt, attempted_at, status_code, latency_ms, response_excerpt, error) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(event.id)
-        .bind(attempt)
-        .bind(now)
-        .bind(outcome.status.map(i64::from))
-        .bind(outcome.latency_ms)
-        .bind(outcome.excerpt.as_deref())
-        .bind(outcome.error.as_deref())
-        .execute(&mut *tx)
-        .await?;
+        let row = Attempt {
+            event_id: event.id,
+            attempt,
+            status_code: outcome.status.map(i64::from),
+            latency_ms: outcome.latency_ms,
+            response_excerpt: outcome.excerpt.as_deref(),
+            error: outcome.error.as_deref(),
+        };
+        store::record_attempt(&mut tx, &row, now).await?;
         let (status, next_attempt_at) = match outcome.status {
             Some(200..=299) => {
-                sqlx::query("UPDATE plugins SET webhook_failing_since = NULL WHERE id = $1")
-                    .bind(event.plugin_id)
-                    .execute(&mut *tx)
-                    .await?;
+                store::endpoint_recovered(&mut tx, event.plugin_id).await?;
                 ("delivered", now)
             }
             Some(410) => {
@@ -237,14 +200,7 @@ impl Worker {
                 ("failed", now)
             }
             _ => {
-                let since: Option<i64> = sqlx::query_scalar(
-                    "UPDATE plugins SET webhook_failing_since = COALESCE(webhook_failing_since, $1) WHERE id = $2 RETURNING webhook_failing_since",
-                )
-                .bind(now)
-                .bind(event.plugin_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten();
+                let since = store::endpoint_failing_since(&mut tx, event.plugin_id, now).await?;
                 if since.is_some_and(|s| now - s >= DISABLE_AFTER_SECS) {
                     disable_endpoint(&mut tx, event.plugin_id, "Deliveries have failed for 5 days.", now).await?;
                     ("failed", now)
@@ -256,59 +212,27 @@ impl Worker {
                 }
             }
         };
-        sqlx::query(
-            "UPDATE webhook_events SET status = $1, attempts = $2, next_attempt_at = $3, locked_until = NULL, lock_token = NULL, \
-                 finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END \
-             WHERE id = $5 AND lock_token = $6",
-        )
-        .bind(status)
-        .bind(attempt)
-        .bind(next_attempt_at)
-        .bind(now)
-        .bind(event.id)
-        .bind(&event.lock_token)
-        .execute(&mut *tx)
-        .await?;
+        store::settle(&mut tx, event.id, &claimed.lock_token, status, attempt, next_attempt_at, now).await?;
         tx.commit().await
     }
 
-    async fn finish(&self, event: &Claimed, status: &str, now: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE webhook_events SET status = $1, finished_at = $2, locked_until = NULL, lock_token = NULL WHERE id = $3 AND lock_token = $4",
-        )
-        .bind(status)
-        .bind(now)
-        .bind(event.id)
-        .bind(&event.lock_token)
-        .execute(self.db.pool())
-        .await?;
-        Ok(())
+    async fn finish(&self, claimed: &Claimed, status: &str, now: i64) -> Result<(), stores::Error> {
+        store::finish(&self.db, claimed.event.id, &claimed.lock_token, status, now).await
     }
 
     async fn housekeeping(&self, now: i64) {
         if let Err(e) = rate_limit::prune(&self.db, now).await {
             tracing::warn!(error = %e, "could not prune rate-limit counters");
         }
-        let expired = sqlx::query("DELETE FROM consent_requests WHERE expires_at < $1").bind(now).execute(self.db.pool()).await;
-        if let Err(e) = expired {
+        if let Err(e) = consents::prune_consent_requests(&self.db, now).await {
             tracing::warn!(error = %e, "could not prune consent requests");
         }
     }
 }
 
 /// Stops deliveries to a plugin's endpoint; its developer sees `reason`.
-async fn disable_endpoint(conn: &mut sqlx::AnyConnection, plugin_id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE plugins SET webhook_disabled_at = $1, webhook_disabled_reason = $2 WHERE id = $3")
-        .bind(now)
-        .bind(reason)
-        .bind(plugin_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE webhook_events SET status = 'skipped', finished_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND lock_token IS NULL")
-        .bind(now)
-        .bind(plugin_id)
-        .execute(&mut *conn)
-        .await?;
+async fn disable_endpoint(conn: &mut stores::Conn, plugin_id: i64, reason: &str, now: i64) -> Result<(), stores::Error> {
+    store::disable_endpoint(conn, plugin_id, reason, now).await?;
     tracing::warn!(plugin_id, reason, "webhook endpoint disabled");
     Ok(())
 }

@@ -1,0 +1,172 @@
+//! The webhook outbox: events queued in the transaction that caused them, leased by the
+//! delivery workers, and every attempt kept for the developer's delivery log.
+
+use super::Conn;
+use crate::server::Db;
+
+/// An event to queue, with its payload already rendered.
+pub struct NewEvent<'a> {
+    pub message_id: &'a str,
+    pub plugin_id: i64,
+    pub installation_id: i64,
+    pub event_type: &'a str,
+    pub payload: &'a str,
+}
+
+/// Queues the event inside the caller's transaction, unless the plugin has no webhook
+/// URL or its endpoint is disabled.
+pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at) \
+         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5 FROM plugins \
+         WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> '' AND webhook_disabled_at IS NULL",
+    )
+    .bind(event.message_id)
+    .bind(event.installation_id)
+    .bind(event.event_type)
+    .bind(event.payload)
+    .bind(now)
+    .bind(event.plugin_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An event a worker leased.
+#[derive(sqlx::FromRow)]
+pub struct Leased {
+    pub id: i64,
+    pub message_id: String,
+    pub plugin_id: i64,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Leases up to `batch` due events to `lock_token` until `locked_until`, in one UPDATE.
+pub async fn lease(db: &Db, now: i64, locked_until: i64, lock_token: &str, batch: i64) -> Result<Vec<Leased>, super::Error> {
+    // The outer conditions repeat the inner ones: on PostgreSQL a concurrent claimer
+    // re-checks them after waiting for the row, so it cannot take a leased event.
+    sqlx::query_as(
+        "UPDATE webhook_events SET locked_until = $1, lock_token = $2 \
+         WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $3 \
+                          AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at, id LIMIT $4) \
+           AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $3) \
+         RETURNING id, message_id, plugin_id, payload, attempts",
+    )
+    .bind(locked_until)
+    .bind(lock_token)
+    .bind(now)
+    .bind(batch)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// A plugin's webhook endpoint as a delivery needs it.
+#[derive(sqlx::FromRow)]
+pub struct Endpoint {
+    pub slug: String,
+    pub webhook_url: Option<String>,
+    /// Sealed.
+    pub webhook_secret: Option<String>,
+    pub webhook_disabled_at: Option<i64>,
+}
+
+pub async fn endpoint(db: &Db, plugin_id: i64) -> Result<Option<Endpoint>, super::Error> {
+    sqlx::query_as("SELECT slug, webhook_url, webhook_secret, webhook_disabled_at FROM plugins WHERE id = $1")
+        .bind(plugin_id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// One delivery attempt, as the log shows it.
+pub struct Attempt<'a> {
+    pub event_id: i64,
+    pub attempt: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response_excerpt: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+pub async fn record_attempt(conn: &mut Conn, attempt: &Attempt<'_>, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_attempts (event_id, attempt, attempted_at, status_code, latency_ms, response_excerpt, error) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(attempt.event_id)
+    .bind(attempt.attempt)
+    .bind(now)
+    .bind(attempt.status_code)
+    .bind(attempt.latency_ms)
+    .bind(attempt.response_excerpt)
+    .bind(attempt.error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The endpoint answered: it is no longer failing.
+pub async fn endpoint_recovered(conn: &mut Conn, plugin_id: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET webhook_failing_since = NULL WHERE id = $1").bind(plugin_id).execute(conn).await?;
+    Ok(())
+}
+
+/// The endpoint failed: since when it has been failing (now, if it was not before).
+pub async fn endpoint_failing_since(conn: &mut Conn, plugin_id: i64, now: i64) -> Result<Option<i64>, super::Error> {
+    let since: Option<Option<i64>> = sqlx::query_scalar(
+        "UPDATE plugins SET webhook_failing_since = COALESCE(webhook_failing_since, $1) WHERE id = $2 RETURNING webhook_failing_since",
+    )
+    .bind(now)
+    .bind(plugin_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(since.flatten())
+}
+
+/// Stops deliveries to a plugin's endpoint (its developer sees `reason`); the events not
+/// leased are skipped.
+pub async fn disable_endpoint(conn: &mut Conn, plugin_id: i64, reason: &str, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET webhook_disabled_at = $1, webhook_disabled_reason = $2 WHERE id = $3")
+        .bind(now)
+        .bind(reason)
+        .bind(plugin_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE webhook_events SET status = 'skipped', finished_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND lock_token IS NULL")
+        .bind(now)
+        .bind(plugin_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Where a leased event goes after an attempt: `pending` again at `next_attempt_at`,
+/// or finished (`delivered`, `failed`). Only its lease holder may settle it.
+pub async fn settle(conn: &mut Conn, event_id: i64, lock_token: &str, status: &str, attempts: i64, next_attempt_at: i64, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "UPDATE webhook_events SET status = $1, attempts = $2, next_attempt_at = $3, locked_until = NULL, lock_token = NULL, \
+             finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END \
+         WHERE id = $5 AND lock_token = $6",
+    )
+    .bind(status)
+    .bind(attempts)
+    .bind(next_attempt_at)
+    .bind(now)
+    .bind(event_id)
+    .bind(lock_token)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a leased event without an attempt (`skipped`: nowhere to deliver it).
+pub async fn finish(db: &Db, event_id: i64, lock_token: &str, status: &str, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE webhook_events SET status = $1, finished_at = $2, locked_until = NULL, lock_token = NULL WHERE id = $3 AND lock_token = $4")
+        .bind(status)
+        .bind(now)
+        .bind(event_id)
+        .bind(lock_token)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
