@@ -143,7 +143,7 @@ async fn a_run_nobody_finishes_times_out(backend: Backend) {
     // Before the deadline it is still pending; after it, timed out, and too late to finish.
     let recent = jobs::recent(&app.db, &scope, deadline - 1).await.unwrap();
     assert_eq!(recent[0].status, JobStatus::Pending);
-    let late = jobs::complete(&app.db, InstallationId(installation.parse().unwrap()), &job.id, &Completion::Done(serde_json::json!({})), deadline).await;
+    let late = jobs::complete(&app.db, &scope.acting_as(InstallationId(installation.parse().unwrap())), &job.id, &Completion::Done(serde_json::json!({})), deadline).await;
     assert!(matches!(late, Err(CompleteError::Finished(JobStatus::TimedOut))), "{late:?}");
     let view = jobs::recent(&app.db, &scope, deadline + 1).await.unwrap()[0].view();
     assert_eq!(view.status, JobStatus::TimedOut);

@@ -93,7 +93,7 @@ pub async fn complete_job(
     ApiJson(body): ApiJson<CompleteJob>,
 ) -> Result<Json<JobBody>, ApiError> {
     let completion = completion(body)?;
-    match jobs::complete(&state.db, caller.installation, &id, &completion, now()).await {
+    match jobs::complete(&state.db, &caller.scope, &id, &completion, now()).await {
         Ok(job) => Ok(Json(job.into())),
         Err(CompleteError::NotFound) => Err(ApiError::NotFound),
         Err(CompleteError::Finished(status)) => Err(ApiError::Conflict(format!("The job is already {}.", status.label().to_lowercase()))),

@@ -9,8 +9,9 @@ use super::client::Processed;
 use super::{connections, PluginInstall, Which};
 use crate::domain::{InstallationId, JobStatus, JobView, RunnablePlugin, Scope};
 use crate::server::secrets::random_token;
+use crate::server::store::jobs::{self as store, JobRow};
+use crate::server::store::{self as stores, decode_error};
 use crate::server::{work, AppState, Db};
-use sqlx::Row;
 
 /// How long a plugin has to finish an accepted job (`PLUGBOARD_JOB_TIMEOUT_SECS`).
 pub const DEFAULT_DEADLINE_SECS: i64 = 10 * 60;
@@ -28,7 +29,7 @@ pub enum RunError {
     #[error("no such task")]
     TaskNotFound,
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,7 @@ pub enum CompleteError {
     #[error("the job is already {}", .0.as_str())]
     Finished(JobStatus),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 /// How the plugin finished a job.
@@ -90,32 +91,35 @@ impl Job {
     }
 }
 
-const JOB_COLUMNS: &str = "j.id, p.name, j.task_id, j.status, j.result, j.error, j.created_at, j.deadline_at, j.finished_at";
-const JOB_FROM: &str = "FROM plugin_jobs j JOIN installations i ON i.id = j.installation_id JOIN plugins p ON p.id = i.plugin_id";
+impl TryFrom<JobRow> for Job {
+    type Error = stores::Error;
 
-fn job(row: &sqlx::any::AnyRow) -> Result<Job, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    Ok(Job {
-        id: row.try_get("id")?,
-        plugin_name: row.try_get("name")?,
-        task_id: row.try_get("task_id")?,
-        status: JobStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("job status {status:?}").into()))?,
-        result: row.try_get::<Option<String>, _>("result")?.and_then(|r| serde_json::from_str(&r).ok()),
-        error: row.try_get("error")?,
-        created_at: row.try_get("created_at")?,
-        deadline_at: row.try_get("deadline_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
+    fn try_from(row: JobRow) -> Result<Self, stores::Error> {
+        let result = match row.result.as_deref() {
+            None => None,
+            Some(raw) => Some(serde_json::from_str(raw).map_err(|_| decode_error("result", raw))?),
+        };
+        Ok(Job {
+            id: row.id,
+            plugin_name: row.name,
+            task_id: row.task_id,
+            status: row.status.0,
+            result,
+            error: row.error,
+            created_at: row.created_at,
+            deadline_at: row.deadline_at,
+            finished_at: row.finished_at,
+        })
+    }
 }
 
-async fn find(db: &Db, id: &str) -> Result<Option<Job>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.id = $1")).bind(id).fetch_optional(db.pool()).await?;
-    row.as_ref().map(job).transpose()
+async fn find(db: &Db, scope: &TenantScope, id: &str) -> Result<Option<Job>, stores::Error> {
+    store::find(db, scope, id).await?.map(Job::try_from).transpose()
 }
 
 /// Installed plugins that can Run on the tenant's tasks (they process content and were
 /// granted read:tasks).
-pub async fn runnable(db: &Db, scope: &TenantScope) -> Result<Vec<RunnablePlugin>, sqlx::Error> {
+pub async fn runnable(db: &Db, scope: &TenantScope) -> Result<Vec<RunnablePlugin>, stores::Error> {
     Ok(PluginInstall::load(db, scope, Which::All)
         .await?
         .into_iter()
@@ -148,19 +152,8 @@ pub async fn run_on_task(state: &AppState, user: &Member, installation: Installa
         }
     };
     let id = random_token("job_");
-    sqlx::query(
-        "INSERT INTO plugin_jobs (id, installation_id, tenant_id, user_id, task_id, status, created_at, deadline_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
-    )
-    .bind(&id)
-    .bind(install.installation.0)
-    .bind(user.tenant_id.0)
-    .bind(user.id.0)
-    .bind(task.id)
-    .bind(now)
-    .bind(now + state.settings.job_timeout_secs)
-    .execute(state.db.pool())
-    .await?;
+    let scope = user.scope();
+    store::insert(&state.db, &scope, &id, install.installation, user.id, task.id, now, now + state.settings.job_timeout_secs).await?;
     let mut body = serde_json::json!({
         "jobId": id,
         "content": { "type": "task", "task": task },
@@ -176,65 +169,39 @@ pub async fn run_on_task(state: &AppState, user: &Member, installation: Installa
     };
     if let Some(completion) = completion {
         // The plugin may already have finished it through the API; the first word stands.
-        finish(&state.db, install.installation, &id, &completion, now).await?;
+        finish(&state.db, &scope.acting_as(install.installation), &id, &completion, now).await?;
     }
-    find(&state.db, &id).await?.ok_or(RunError::NotRunnable)
+    find(&state.db, &scope, &id).await?.ok_or(RunError::NotRunnable)
 }
 
-/// Finishes a pending job of `installation` that is still within its deadline. `false`:
-/// it was not (anymore) such a job.
-async fn finish(db: &Db, installation: InstallationId, id: &str, completion: &Completion, now: i64) -> Result<bool, sqlx::Error> {
+/// Finishes a pending job of the acting installation that is still within its deadline.
+/// `false`: it was not (anymore) such a job.
+async fn finish(db: &Db, plugin: &TenantScope, id: &str, completion: &Completion, now: i64) -> Result<bool, stores::Error> {
     let (status, result, error) = match completion {
         Completion::Done(result) => (JobStatus::Done, Some(result.to_string()), None),
-        Completion::Failed(error) => (JobStatus::Failed, None, Some(error.clone())),
+        Completion::Failed(error) => (JobStatus::Failed, None, Some(error.as_str())),
     };
-    let changed = sqlx::query(
-        "UPDATE plugin_jobs SET status = $1, result = $2, error = $3, finished_at = $4 \
-         WHERE id = $5 AND installation_id = $6 AND status = 'pending' AND deadline_at > $4",
-    )
-    .bind(status.as_str())
-    .bind(result)
-    .bind(error)
-    .bind(now)
-    .bind(id)
-    .bind(installation.0)
-    .execute(db.pool())
-    .await?;
-    Ok(changed.rows_affected() == 1)
+    store::finish(db, plugin, id, status, result.as_deref(), error, now).await
 }
 
-/// The plugin finishes one of its jobs (`POST /api/v1/jobs/{jobId}`).
-pub async fn complete(db: &Db, installation: InstallationId, id: &str, completion: &Completion, now: i64) -> Result<Job, CompleteError> {
-    let finished = finish(db, installation, id, completion, now).await?;
+/// The plugin (the scope's acting installation) finishes one of its jobs
+/// (`POST /api/v1/jobs/{jobId}`).
+pub async fn complete(db: &Db, plugin: &TenantScope, id: &str, completion: &Completion, now: i64) -> Result<Job, CompleteError> {
+    let finished = finish(db, plugin, id, completion, now).await?;
     if !finished {
         // Past its deadline: it has timed out, whether or not a page said so yet.
-        sqlx::query("UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at WHERE id = $1 AND status = 'pending' AND deadline_at <= $2")
-            .bind(id)
-            .bind(now)
-            .execute(db.pool())
-            .await?;
+        store::time_out_overdue(db, plugin, Some(id), now).await?;
     }
     // Another installation's job is as unknown as a made-up id.
-    let owned: Option<i64> = sqlx::query_scalar("SELECT installation_id FROM plugin_jobs WHERE id = $1").bind(id).fetch_optional(db.pool()).await?;
-    if owned != Some(installation.0) {
+    if !store::is_the_plugins(db, plugin, id).await? {
         return Err(CompleteError::NotFound);
     }
-    let job = find(db, id).await?.ok_or(CompleteError::NotFound)?;
+    let job = find(db, plugin, id).await?.ok_or(CompleteError::NotFound)?;
     if finished { Ok(job) } else { Err(CompleteError::Finished(job.status)) }
 }
 
 /// The tenant's latest Runs, newest first, with those past their deadline timed out.
-pub async fn recent(db: &Db, scope: &TenantScope, now: i64) -> Result<Vec<Job>, sqlx::Error> {
-    sqlx::query("UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at WHERE tenant_id = $1 AND status = 'pending' AND deadline_at <= $2")
-        .bind(scope.tenant().0)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
-    let rows = sqlx::query(&format!(
-        "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.tenant_id = $1 ORDER BY j.created_at DESC, j.id DESC LIMIT {RECENT}"
-    ))
-    .bind(scope.tenant().0)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(job).collect()
+pub async fn recent(db: &Db, scope: &TenantScope, now: i64) -> Result<Vec<Job>, stores::Error> {
+    store::time_out_overdue(db, scope, None, now).await?;
+    store::recent(db, scope, RECENT).await?.into_iter().map(Job::try_from).collect()
 }

@@ -9,6 +9,7 @@
 
 pub mod consents;
 pub mod installations;
+pub mod jobs;
 pub mod sessions;
 pub mod webhooks;
 pub mod work;
@@ -129,7 +130,6 @@ mod tests {
         "server/oauth/client_auth.rs",
         "server/oauth/grants.rs",
         "server/plugin_servers/connections.rs",
-        "server/plugin_servers/jobs.rs",
         "server/rate_limit.rs",
         "server/registry.rs",
         "server/reviews.rs",
