@@ -12,7 +12,9 @@ use super::client::CallError;
 use super::service_oauth::{self, ServiceTokens, TokenError};
 use super::{PluginInstall, Which};
 use crate::domain::{ConnectionView, InstallationId, UserId};
-use crate::server::scope::Member;
+use crate::server::scope::{Member, TenantScope};
+use crate::server::store::connections::{self as store, NewRequest, PendingRequest, SealedTokens, Stored};
+use crate::server::store as stores;
 use crate::server::secrets::{random_token, sha256_hex};
 use crate::server::vault::Vault;
 use crate::server::{AppState, Db};
@@ -42,7 +44,7 @@ pub enum ConnectError {
     #[error("plugin service: {0}")]
     Token(#[from] TokenError),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 impl ConnectError {
@@ -96,23 +98,21 @@ pub async fn start(state: &AppState, user: &Member, session_hash: &str, slug: &s
     let install = PluginInstall::find(&state.db, &user.scope(), Which::Slug(slug)).await?.ok_or(ConnectError::NotInstalled)?;
     if let Some(config) = &install.oauth {
         // Abandoned attempts go as new ones come.
-        sqlx::query("DELETE FROM service_connect_requests WHERE expires_at <= $1").bind(now).execute(state.db.pool()).await?;
+        store::prune_requests(&state.db, now).await?;
         let state_value = random_token("");
         let state_hash = sha256_hex(&state_value);
         let callback = service_oauth::callback_url(&state.settings.public_url, &install.slug);
         let (url, verifier) = service_oauth::authorization_request(config, &callback, &state_value)?;
-        sqlx::query(
-            "INSERT INTO service_connect_requests (state_hash, session_hash, installation_id, user_id, pkce_verifier, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&state_hash)
-        .bind(session_hash)
-        .bind(install.installation.0)
-        .bind(user.id.0)
-        .bind(state.vault.seal(&verifier_context(&state_hash), &verifier))
-        .bind(now + CONNECT_REQUEST_SECS)
-        .execute(state.db.pool())
-        .await?;
+        let sealed_verifier = state.vault.seal(&verifier_context(&state_hash), &verifier);
+        let request = NewRequest {
+            state_hash: &state_hash,
+            session_hash,
+            installation: install.installation,
+            user: user.id,
+            pkce_verifier: &sealed_verifier,
+            expires_at: now + CONNECT_REQUEST_SECS,
+        };
+        store::insert_request(&state.db, &request).await?;
         return Ok(url);
     }
     match install.target(&state.vault, user).filter(|_| install.show_authorization_button) {
@@ -145,15 +145,9 @@ pub async fn finish(
     let state_value = params.state.as_deref().filter(|s| !s.is_empty()).ok_or(fail(ConnectError::UnknownState))?;
     let state_hash = sha256_hex(state_value);
     // Taken once: a replayed callback finds nothing.
-    let request: Option<(String, i64, i64, String, i64)> = sqlx::query_as(
-        "DELETE FROM service_connect_requests WHERE state_hash = $1 \
-         RETURNING session_hash, installation_id, user_id, pkce_verifier, expires_at",
-    )
-    .bind(&state_hash)
-    .fetch_optional(state.db.pool())
-    .await
-    .map_err(|e| fail(e.into()))?;
-    let (bound_session, installation, requester, sealed_verifier, expires_at) = request.ok_or(fail(ConnectError::UnknownState))?;
+    let request = store::take_request(&state.db, &state_hash).await.map_err(|e| fail(e.into()))?;
+    let PendingRequest { session_hash: bound_session, installation_id: installation, user_id: requester, pkce_verifier: sealed_verifier, expires_at } =
+        request.ok_or(fail(ConnectError::UnknownState))?;
     if expires_at <= now {
         return Err(fail(ConnectError::UnknownState));
     }
@@ -189,7 +183,7 @@ pub async fn finish(
     )
     .await
     .map_err(|e| with_slug(e.into()))?;
-    let stored = store(&state.db, &state.vault, &install, user.id, &tokens, now).await.map_err(|e| with_slug(e.into()))?;
+    let stored = save(&state.db, &state.vault, &user.scope(), &install, user.id, &tokens, now).await.map_err(|e| with_slug(e.into()))?;
     if !stored {
         return Err(with_slug(ConnectError::NotInstalled));
     }
@@ -198,53 +192,11 @@ pub async fn finish(
 
 /// Saves a user's first tokens, sealed, replacing any earlier ones, if the installation
 /// is still active (an uninstall during the exchange keeps nothing). `false`: it is not.
-async fn store(db: &Db, vault: &Vault, install: &PluginInstall, user: UserId, tokens: &ServiceTokens, now: i64) -> Result<bool, sqlx::Error> {
-    let stored = sqlx::query(
-        "INSERT INTO service_connections (installation_id, user_id, tenant_id, access_token, refresh_token, expires_at, scopes, created_at, updated_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $8 WHERE EXISTS (SELECT 1 FROM installations WHERE id = $1 AND status = 'active') \
-         ON CONFLICT (installation_id, user_id) DO UPDATE SET access_token = excluded.access_token, \
-             refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at",
-    )
-    .bind(install.installation.0)
-    .bind(user.0)
-    .bind(install.tenant.0)
-    .bind(vault.seal(&access_context(install.installation, user), &tokens.access_token))
-    .bind(tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r)))
-    .bind(tokens.expires_at)
-    .bind(&tokens.scopes)
-    .bind(now)
-    .execute(db.pool())
-    .await?;
-    Ok(stored.rows_affected() == 1)
-}
-
-/// A user's connection as stored (sealed).
-struct Stored {
-    access: String,
-    refresh: Option<String>,
-    expires_at: Option<i64>,
-    /// Until when a caller holds the claim to refresh it (`None`: nobody does).
-    refreshing_until: Option<i64>,
-}
-
-async fn stored(db: &Db, installation: InstallationId, user: UserId) -> Result<Option<Stored>, sqlx::Error> {
-    let row: Option<(String, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT access_token, refresh_token, expires_at, refreshing_until FROM service_connections WHERE installation_id = $1 AND user_id = $2",
-    )
-    .bind(installation.0)
-    .bind(user.0)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|(access, refresh, expires_at, refreshing_until)| Stored { access, refresh, expires_at, refreshing_until }))
-}
-
-async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2")
-        .bind(installation.0)
-        .bind(user.0)
-        .execute(db.pool())
-        .await?;
-    Ok(())
+async fn save(db: &Db, vault: &Vault, scope: &TenantScope, install: &PluginInstall, user: UserId, tokens: &ServiceTokens, now: i64) -> Result<bool, stores::Error> {
+    let access = vault.seal(&access_context(install.installation, user), &tokens.access_token);
+    let refresh = tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r));
+    let sealed = SealedTokens { access_token: &access, refresh_token: refresh.as_deref(), expires_at: tokens.expires_at, scopes: &tokens.scopes };
+    store::save(db, scope, install.installation, user, &sealed, now).await
 }
 
 /// How long a claimed refresh may take before another caller may claim it again.
@@ -263,8 +215,8 @@ const REFRESH_WAIT_STEPS: u32 = 200;
 pub async fn service_token(state: &AppState, install: &PluginInstall, user: UserId, now: i64) -> Result<Option<String>, ConnectError> {
     let Some(config) = &install.oauth else { return Ok(None) };
     let (db, vault) = (&state.db, &state.vault);
-    let open_access = |row: &Stored| vault.open(&access_context(install.installation, user), &row.access).ok();
-    let Some(row) = stored(db, install.installation, user).await? else { return Ok(None) };
+    let open_access = |row: &Stored| vault.open(&access_context(install.installation, user), &row.access_token).ok();
+    let Some(row) = store::find(db, install.installation, user).await? else { return Ok(None) };
     let Some(access) = open_access(&row) else {
         // Sealed under another key: kept (the right key may come back), but unusable here.
         tracing::error!(plugin = %install.slug, "a service token cannot be opened (another PLUGBOARD_TOKEN_KEY?)");
@@ -274,26 +226,14 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
         return Ok(Some(access));
     }
     let still_valid = row.expires_at.is_some_and(|at| at > now);
-    let Some(sealed_refresh) = row.refresh.clone() else {
+    let Some(sealed_refresh) = row.refresh_token.clone() else {
         // Nothing to refresh with: usable until it expires, then connect again.
         return Ok(still_valid.then_some(access));
     };
     let Ok(refresh_token) = vault.open(&refresh_context(install.installation, user), &sealed_refresh) else {
         return Ok(still_valid.then_some(access));
     };
-    let claimed = sqlx::query(
-        "UPDATE service_connections SET refreshing_until = $1 \
-         WHERE installation_id = $2 AND user_id = $3 AND refresh_token = $4 AND (refreshing_until IS NULL OR refreshing_until < $5)",
-    )
-    .bind(now + REFRESH_CLAIM_SECS)
-    .bind(install.installation.0)
-    .bind(user.0)
-    .bind(&sealed_refresh)
-    .bind(now)
-    .execute(db.pool())
-    .await?
-    .rows_affected()
-        == 1;
+    let claimed = store::claim_refresh(db, install.installation, user, &sealed_refresh, now + REFRESH_CLAIM_SECS, now).await?;
     if !claimed {
         // Another caller is refreshing (or just did): use what it stores. If it gives up
         // (the service is down), the current token serves while it is valid.
@@ -305,9 +245,9 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
             }
         };
         for _ in 0..REFRESH_WAIT_STEPS {
-            match stored(db, install.installation, user).await? {
+            match store::find(db, install.installation, user).await? {
                 None => return Ok(None),
-                Some(row) if row.refresh.as_deref() != Some(sealed_refresh.as_str()) => return Ok(open_access(&row)),
+                Some(row) if row.refresh_token.as_deref() != Some(sealed_refresh.as_str()) => return Ok(open_access(&row)),
                 Some(row) if row.refreshing_until.is_none_or(|until| until < now) => return gave_up(),
                 Some(_) => tokio::time::sleep(REFRESH_WAIT_STEP).await,
             }
@@ -319,42 +259,15 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
     let refreshed = service_oauth::refresh(state.plugin_servers.http(), &state.settings.outbound, config, secret.as_deref(), &callback, &refresh_token, now).await;
     let swapped = match &refreshed {
         Ok(tokens) => {
-            sqlx::query(
-                "UPDATE service_connections SET access_token = $1, refresh_token = $2, expires_at = $3, \
-                     scopes = CASE WHEN $4 = '' THEN scopes ELSE $4 END, updated_at = $5, refreshing_until = NULL \
-                 WHERE installation_id = $6 AND user_id = $7 AND refresh_token = $8",
-            )
-            .bind(vault.seal(&access_context(install.installation, user), &tokens.access_token))
-            .bind(tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r)))
-            .bind(tokens.expires_at)
-            .bind(&tokens.scopes)
-            .bind(now)
-            .bind(install.installation.0)
-            .bind(user.0)
-            .bind(&sealed_refresh)
-            .execute(db.pool())
-            .await?
-            .rows_affected()
-                == 1
+            let access = vault.seal(&access_context(install.installation, user), &tokens.access_token);
+            let refresh = tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r));
+            let sealed = SealedTokens { access_token: &access, refresh_token: refresh.as_deref(), expires_at: tokens.expires_at, scopes: &tokens.scopes };
+            store::swap_refreshed(db, install.installation, user, &sealed_refresh, &sealed, now).await?
         }
-        Err(TokenError::Refused) => {
-            sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
-                .bind(install.installation.0)
-                .bind(user.0)
-                .bind(&sealed_refresh)
-                .execute(db.pool())
-                .await?
-                .rows_affected()
-                == 1
-        }
+        Err(TokenError::Refused) => store::drop_refused(db, install.installation, user, &sealed_refresh).await?,
         Err(_) => {
             // The service is down: the claim goes, so that the next use tries again.
-            sqlx::query("UPDATE service_connections SET refreshing_until = NULL WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
-                .bind(install.installation.0)
-                .bind(user.0)
-                .bind(&sealed_refresh)
-                .execute(db.pool())
-                .await?;
+            store::release_refresh(db, install.installation, user, &sealed_refresh).await?;
             false
         }
     };
@@ -367,7 +280,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
             if still_valid { Ok(Some(access)) } else { Err(TokenError::Failed(e).into()) }
         }
         // Another refresh, a Logout or an uninstall came first: what is stored now stands.
-        _ => Ok(stored(db, install.installation, user).await?.as_ref().and_then(open_access)),
+        _ => Ok(store::find(db, install.installation, user).await?.as_ref().and_then(open_access)),
     }
 }
 
@@ -375,7 +288,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
 pub async fn logout(state: &AppState, user: &Member, installation: InstallationId, now: i64) -> Result<(), ConnectError> {
     let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation)).await?.ok_or(ConnectError::NotInstalled)?;
     if install.oauth.is_some() {
-        forget(&state.db, install.installation, user.id).await?;
+        store::forget(&state.db, install.installation, user.id).await?;
         return Ok(());
     }
     match install.target(&state.vault, user).filter(|_| install.show_authorization_button) {
@@ -386,17 +299,13 @@ pub async fn logout(state: &AppState, user: &Member, installation: InstallationI
 
 /// Whether the viewer is connected to each installed plugin that offers Connect, by
 /// slug: from Plugboard's own tokens, or asked of every plugin server at once.
-pub async fn status_for(state: &AppState, user: &Member, installs: &[PluginInstall], now: i64) -> Result<HashMap<String, ConnectionView>, sqlx::Error> {
-    let mine: Vec<(i64,)> = sqlx::query_as("SELECT installation_id FROM service_connections WHERE tenant_id = $1 AND user_id = $2")
-        .bind(user.scope().tenant().0)
-        .bind(user.id.0)
-        .fetch_all(state.db.pool())
-        .await?;
+pub async fn status_for(state: &AppState, user: &Member, installs: &[PluginInstall], now: i64) -> Result<HashMap<String, ConnectionView>, stores::Error> {
+    let mine = store::connected_installations(&state.db, &user.scope(), user.id).await?;
     let asks = installs.iter().filter(|i| i.offers_connect()).map(|install| {
         let mine = &mine;
         async move {
             let view = if install.oauth.is_some() {
-                let connected = mine.iter().any(|(id,)| *id == install.installation.0);
+                let connected = mine.contains(&install.installation.0);
                 ConnectionView { connected: Some(connected), problem: None }
             } else {
                 match install.target(&state.vault, user) {

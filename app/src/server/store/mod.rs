@@ -7,6 +7,7 @@
 //! Functions for tenant data take a [`TenantScope`](crate::server::scope::TenantScope)
 //! and add the tenant condition themselves; there is no other way in.
 
+pub mod connections;
 pub mod consents;
 pub mod installations;
 pub mod jobs;
@@ -129,7 +130,6 @@ mod tests {
         "server/oauth/authorize.rs",
         "server/oauth/client_auth.rs",
         "server/oauth/grants.rs",
-        "server/plugin_servers/connections.rs",
         "server/rate_limit.rs",
         "server/registry.rs",
         "server/reviews.rs",
