@@ -2,6 +2,7 @@
 //! counts against the same limit: `hit` and `record` write on every call; a
 //! `BatchedCounter` (the REST API's, which runs on every request) writes in batches.
 
+use super::store::{self as stores, rate_limits as store, Conn};
 use super::Db;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,45 +19,31 @@ pub enum Verdict {
 
 /// Counts a hit on `key` in the current window of `window_secs` and says whether it
 /// is within `limit`.
-pub async fn hit(db: &Db, key: &str, limit: i64, window_secs: i64, now: i64) -> Result<Verdict, sqlx::Error> {
+pub async fn hit(db: &Db, key: &str, limit: i64, window_secs: i64, now: i64) -> Result<Verdict, stores::Error> {
     let hits = record(db, key, window_secs, now).await?;
     Ok(verdict(hits, limit, window_secs, now))
 }
 
 /// How many hits `key` has in the current window, without counting one.
-pub async fn peek(db: &Db, key: &str, limit: i64, window_secs: i64, now: i64) -> Result<Verdict, sqlx::Error> {
+pub async fn peek(db: &Db, key: &str, limit: i64, window_secs: i64, now: i64) -> Result<Verdict, stores::Error> {
     let window_start = now - now.rem_euclid(window_secs);
-    let hits: Option<i64> = sqlx::query_scalar("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
-        .bind(key)
-        .bind(window_start)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(if hits.unwrap_or(0) >= limit { verdict(hits.unwrap_or(0) + 1, limit, window_secs, now) } else { Verdict::Allowed })
+    let hits = store::hits(db, key, window_start).await?;
+    Ok(if hits >= limit { verdict(hits + 1, limit, window_secs, now) } else { Verdict::Allowed })
 }
 
 /// Counts a hit and returns the window's total.
-pub async fn record(db: &Db, key: &str, window_secs: i64, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn record(db: &Db, key: &str, window_secs: i64, now: i64) -> Result<i64, stores::Error> {
     add(db, key, now - now.rem_euclid(window_secs), 1).await
 }
 
 /// Counts a hit inside a transaction of the caller's (which decides whether it stays).
-pub async fn record_in(conn: &mut sqlx::AnyConnection, key: &str, window_secs: i64, now: i64) -> Result<i64, sqlx::Error> {
-    upsert(key, now - now.rem_euclid(window_secs), 1).fetch_one(conn).await
-}
-
-fn upsert(key: &str, window_start: i64, hits: i64) -> sqlx::query::QueryScalar<'static, sqlx::Any, i64, sqlx::any::AnyArguments<'static>> {
-    sqlx::query_scalar(
-        "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, $3) \
-         ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + $3 RETURNING hits",
-    )
-    .bind(key.to_owned())
-    .bind(window_start)
-    .bind(hits)
+pub async fn record_in(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Result<i64, stores::Error> {
+    store::add_in(conn, key, now - now.rem_euclid(window_secs), 1).await
 }
 
 /// Adds `hits` to a window and returns its total.
-async fn add(db: &Db, key: &str, window_start: i64, hits: i64) -> Result<i64, sqlx::Error> {
-    upsert(key, window_start, hits).fetch_one(db.pool()).await
+async fn add(db: &Db, key: &str, window_start: i64, hits: i64) -> Result<i64, stores::Error> {
+    store::add(db, key, window_start, hits).await
 }
 
 /// How long a `BatchedCounter` holds hits before adding them to the database.
@@ -156,12 +143,8 @@ pub fn verdict(hits: i64, limit: i64, window_secs: i64, now: i64) -> Verdict {
 }
 
 /// Drops windows that ended long ago.
-pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(now - 86_400)
-        .execute(db.pool())
-        .await?;
-    Ok(result.rows_affected())
+pub async fn prune(db: &Db, now: i64) -> Result<u64, stores::Error> {
+    store::prune(db, now - 86_400).await
 }
 
 #[cfg(test)]

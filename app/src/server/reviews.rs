@@ -3,9 +3,10 @@
 //! with one public reply. The plugin's rating (the mean) and count move in the same
 //! transaction as the review.
 
+use super::scope::Member;
+use super::store::{self as stores, reviews as store};
 use super::{now, Db};
 use crate::domain::{PluginSlug, SessionUser};
-use sqlx::AnyConnection;
 
 pub const MAX_REVIEW_CHARS: usize = 2000;
 
@@ -20,7 +21,7 @@ pub enum ReviewError {
     #[error("{0}")]
     Invalid(&'static str),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 impl From<ReviewError> for crate::error::AppError {
@@ -61,78 +62,27 @@ fn parse_text(raw: &str, required: bool) -> Result<String, ReviewError> {
 }
 
 /// Writes the organisation's review of the plugin, replacing the one it had.
-pub async fn save_review(db: &Db, author: &SessionUser, slug: &PluginSlug, stars: Stars, body: &str) -> Result<(), ReviewError> {
+pub async fn save_review(db: &Db, author: &Member, slug: &PluginSlug, stars: Stars, body: &str) -> Result<(), ReviewError> {
     if !author.role.can_manage_plugins() {
         return Err(ReviewError::NotAllowed);
     }
     let body = parse_text(body, false)?;
-    let t = now();
+    let scope = author.scope();
     let mut tx = db.begin_write().await?;
-    // A published plugin the organisation uses, and not its own: a developer's team may
-    // install its plugin to try it, but does not rate it.
-    let plugin_id: Option<i64> = sqlx::query_scalar(
-        "SELECT p.id FROM plugins p JOIN installations i ON i.plugin_id = p.id \
-         WHERE p.slug = $1 AND p.review_state = 'published' AND i.tenant_id = $2 AND i.status = 'active' \
-           AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = p.developer_id AND d.tenant_id = $2)",
-    )
-    .bind(slug.as_str())
-    .bind(author.tenant_id.0)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(plugin_id) = plugin_id else { return Err(ReviewError::NotInstalled) };
-    // Lock the plugin row first: on PostgreSQL a second review waits here, and its mean
-    // below then counts the first one (a later statement sees what committed meanwhile).
-    sqlx::query("UPDATE plugins SET review_count = review_count WHERE id = $1").bind(plugin_id).execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) \
-         ON CONFLICT (plugin_id, tenant_id) DO UPDATE SET user_id = excluded.user_id, rating = excluded.rating, \
-             body = excluded.body, updated_at = excluded.updated_at",
-    )
-    .bind(plugin_id)
-    .bind(author.tenant_id.0)
-    .bind(author.id.0)
-    .bind(stars.0)
-    .bind(&body)
-    .bind(t)
-    .execute(&mut *tx)
-    .await?;
-    refresh_rating(&mut tx, plugin_id).await?;
+    let Some(plugin_id) = store::lock_reviewable(&mut tx, &scope, slug).await? else { return Err(ReviewError::NotInstalled) };
+    store::save(&mut tx, &scope, plugin_id, author.id, stars.0, &body, now()).await?;
     tx.commit().await?;
-    Ok(())
-}
-
-/// The plugin's rating and review count, from its reviews.
-async fn refresh_rating(conn: &mut AnyConnection, plugin_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE plugins SET \
-             rating = COALESCE((SELECT CAST(AVG(rating) AS DOUBLE PRECISION) FROM reviews WHERE plugin_id = $1), 0.0), \
-             review_count = (SELECT COUNT(*) FROM reviews WHERE plugin_id = $1) \
-         WHERE id = $1",
-    )
-    .bind(plugin_id)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 
 /// The developer's public reply to a review of one of their plugins (a new reply replaces it).
 pub async fn reply(db: &Db, developer: &SessionUser, review_id: i64, text: &str) -> Result<(), ReviewError> {
     let text = parse_text(text, true)?;
-    let updated = sqlx::query(
-        "UPDATE reviews SET reply = $1, replied_at = $2 \
-         WHERE id = $3 AND plugin_id IN (SELECT id FROM plugins WHERE developer_id = $4)",
-    )
-    .bind(&text)
-    .bind(now())
-    .bind(review_id)
-    .bind(developer.id.0)
-    .execute(db.pool())
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(ReviewError::NotFound);
+    if store::reply(db, developer.id, review_id, &text, now()).await? {
+        Ok(())
+    } else {
+        Err(ReviewError::NotFound)
     }
-    Ok(())
 }
 
 #[cfg(test)]

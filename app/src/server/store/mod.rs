@@ -11,6 +11,8 @@ pub mod connections;
 pub mod consents;
 pub mod installations;
 pub mod jobs;
+pub mod rate_limits;
+pub mod reviews;
 pub mod sessions;
 pub mod webhooks;
 pub mod work;
@@ -130,9 +132,7 @@ mod tests {
         "server/oauth/authorize.rs",
         "server/oauth/client_auth.rs",
         "server/oauth/grants.rs",
-        "server/rate_limit.rs",
         "server/registry.rs",
-        "server/reviews.rs",
         "server/seed.rs",
         "server/staff.rs",
     ];

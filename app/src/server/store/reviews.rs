@@ -1,0 +1,72 @@
+//! Reviews: one per organisation and plugin, with the developer's public reply; the
+//! plugin's rating (the mean) and review count are kept beside the plugin.
+
+use super::Conn;
+use crate::domain::{PluginSlug, UserId};
+use crate::server::scope::TenantScope;
+use crate::server::Db;
+
+/// The published plugin `slug` if the scope's tenant uses it and is not its developer's
+/// (a developer's team may install its plugin to try it, but does not rate it). Locks the
+/// plugin row: on PostgreSQL a second review waits here, and its mean then counts the
+/// first one (a later statement sees what committed meanwhile).
+pub async fn lock_reviewable(conn: &mut Conn, scope: &TenantScope, slug: &PluginSlug) -> Result<Option<i64>, super::Error> {
+    let plugin_id: Option<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM plugins p JOIN installations i ON i.plugin_id = p.id \
+         WHERE p.slug = $1 AND p.review_state = 'published' AND i.tenant_id = $2 AND i.status = 'active' \
+           AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = p.developer_id AND d.tenant_id = $2)",
+    )
+    .bind(slug.as_str())
+    .bind(scope.tenant().0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = plugin_id {
+        sqlx::query("UPDATE plugins SET review_count = review_count WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    }
+    Ok(plugin_id)
+}
+
+/// Writes the scope's tenant's review of the plugin, replacing the one it had, and the
+/// plugin's rating and count with it.
+pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: i64, author: UserId, rating: i64, body: &str, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) \
+         ON CONFLICT (plugin_id, tenant_id) DO UPDATE SET user_id = excluded.user_id, rating = excluded.rating, \
+             body = excluded.body, updated_at = excluded.updated_at",
+    )
+    .bind(plugin_id)
+    .bind(scope.tenant().0)
+    .bind(author.0)
+    .bind(rating)
+    .bind(body)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE plugins SET \
+             rating = COALESCE((SELECT CAST(AVG(rating) AS DOUBLE PRECISION) FROM reviews WHERE plugin_id = $1), 0.0), \
+             review_count = (SELECT COUNT(*) FROM reviews WHERE plugin_id = $1) \
+         WHERE id = $1",
+    )
+    .bind(plugin_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The developer's public reply to a review of one of their plugins; false when the
+/// review is not of one of theirs.
+pub async fn reply(db: &Db, developer: UserId, review_id: i64, text: &str, now: i64) -> Result<bool, super::Error> {
+    let updated = sqlx::query(
+        "UPDATE reviews SET reply = $1, replied_at = $2 \
+         WHERE id = $3 AND plugin_id IN (SELECT id FROM plugins WHERE developer_id = $4)",
+    )
+    .bind(text)
+    .bind(now)
+    .bind(review_id)
+    .bind(developer.0)
+    .execute(db.pool())
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
