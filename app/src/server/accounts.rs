@@ -1,11 +1,12 @@
 //! Tenants, users and passwords. Sign-in is rate-limited per email and per client
 //! address with counters in the database, so every server instance shares them.
 
-use super::{db::is_unique_violation, now, Db, Settings};
+use super::store::accounts::{self as store, EmailTaken, NewUserRow};
+use super::store::{self as stores, Conn};
+use super::{now, Db, Settings};
 use crate::domain::{Email, Password, Role, TenantId, TenantName, UserId};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use sqlx::Row;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -20,7 +21,7 @@ pub enum AccountError {
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 impl From<AccountError> for crate::error::AppError {
@@ -123,26 +124,8 @@ fn tenant_slug_base(name: &str) -> String {
     if slug.is_empty() { "org".to_owned() } else { slug }
 }
 
-pub(crate) async fn insert_tenant(
-    conn: &mut sqlx::AnyConnection,
-    name: &TenantName,
-) -> Result<TenantId, sqlx::Error> {
-    let base = tenant_slug_base(name.as_str());
-    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE slug = $1 OR slug LIKE $2")
-        .bind(&base)
-        .bind(format!("{base}-%"))
-        .fetch_one(&mut *conn)
-        .await?;
-    let slug = if taken == 0 { base } else { format!("{base}-{}", taken + 1) };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO tenants (name, slug, created_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(name.as_str())
-    .bind(slug)
-    .bind(now())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(TenantId(id))
+pub(crate) async fn insert_tenant(conn: &mut Conn, name: &TenantName) -> Result<TenantId, stores::Error> {
+    store::insert_tenant(conn, name, &tenant_slug_base(name.as_str()), now()).await
 }
 
 pub struct NewUser<'a> {
@@ -152,30 +135,13 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-pub(crate) async fn insert_user(
-    conn: &mut sqlx::AnyConnection,
-    tenant: TenantId,
-    user: &NewUser<'_>,
-    password_hash: &str,
-) -> Result<UserId, AccountError> {
+pub(crate) async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUser<'_>, password_hash: &str) -> Result<UserId, AccountError> {
     let display_name = match user.display_name.trim() {
         "" => user.email.as_str().split('@').next().unwrap_or_default().to_owned(),
         name => name.chars().take(80).collect(),
     };
-    sqlx::query_scalar(
-        "INSERT INTO users (tenant_id, email, display_name, password_hash, role, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(tenant.0)
-    .bind(user.email.as_str())
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(user.role.as_str())
-    .bind(now())
-    .fetch_one(&mut *conn)
-    .await
-    .map(UserId)
-    .map_err(|e| if is_unique_violation(&e) { AccountError::EmailTaken } else { e.into() })
+    let row = NewUserRow { email: user.email, display_name: &display_name, password_hash, role: user.role };
+    store::insert_user(conn, tenant, &row, now()).await?.map_err(|EmailTaken| AccountError::EmailTaken)
 }
 
 /// Sign-up: a new tenant and its owner, both or neither.
@@ -200,12 +166,8 @@ pub async fn create_user_in_tenant(
 ) -> Result<(TenantId, UserId), AccountError> {
     let hash = hash_password(user.password).await?;
     let mut tx = db.pool().begin().await?;
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1 ORDER BY id LIMIT 1")
-        .bind(tenant_name.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-    let tenant = match existing {
-        Some(id) => TenantId(id),
+    let tenant = match store::tenant_named(&mut tx, tenant_name).await? {
+        Some(id) => id,
         None => insert_tenant(&mut tx, tenant_name).await?,
     };
     let user_id = insert_user(&mut tx, tenant, user, &hash).await?;
@@ -213,17 +175,7 @@ pub async fn create_user_in_tenant(
     Ok((tenant, user_id))
 }
 
-/// Marks a user as staff and/or developer (flags that are `false` are left as they are).
-pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET is_staff = CASE WHEN $1 = 1 THEN 1 ELSE is_staff END, \
-                 is_developer = CASE WHEN $2 = 1 THEN 1 ELSE is_developer END WHERE id = $3")
-        .bind(i64::from(staff))
-        .bind(i64::from(developer))
-        .bind(user.0)
-        .execute(db.pool())
-        .await?;
-    Ok(())
-}
+pub use store::set_platform_roles;
 
 /// Checks a sign-in. Failures count against the email and the client address; past
 /// the limit every attempt is refused, right password or not, until the window passes.
@@ -259,12 +211,8 @@ pub async fn authenticate(
         return Err(AccountError::RateLimited);
     }
 
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(db.pool())
-        .await?;
-    let (user_id, hash) = match row {
-        Some(row) => (Some(row.try_get::<i64, _>("id")?), row.try_get::<String, _>("password_hash")?),
+    let (user_id, hash) = match store::password_hash(db, &email).await? {
+        Some((id, hash)) => (Some(id), hash),
         None => (None, dummy_hash()),
     };
     let password_ok = match verify_password(hash, password.to_owned()).await {
@@ -277,45 +225,28 @@ pub async fn authenticate(
     match user_id {
         Some(id) if password_ok => {
             release(db, &reserved).await?;
-            sqlx::query("DELETE FROM login_failures WHERE key = $1")
-                .bind(&email_key)
-                .execute(db.pool())
-                .await?;
-            Ok(UserId(id))
+            store::clear_failures(db, &email_key).await?;
+            Ok(id)
         }
         _ => {
             // Old rows are of no further use.
-            sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
-                .bind(since)
-                .execute(db.pool())
-                .await?;
+            store::prune_failures(db, since).await?;
             Err(AccountError::BadCredentials)
         }
     }
 }
 
 /// Writes (and commits) one attempt on `key`; its row id.
-async fn reserve_attempt(db: &Db, key: &str, t: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2) RETURNING id")
-        .bind(key)
-        .bind(t)
-        .fetch_one(db.pool())
-        .await
+async fn reserve_attempt(db: &Db, key: &str, t: i64) -> Result<i64, stores::Error> {
+    store::reserve_attempt(db, key, t).await
 }
 
-async fn release(db: &Db, reserved: &[i64]) -> Result<(), sqlx::Error> {
-    for id in reserved {
-        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(*id).execute(db.pool()).await?;
-    }
-    Ok(())
+async fn release(db: &Db, reserved: &[i64]) -> Result<(), stores::Error> {
+    store::release_attempts(db, reserved).await
 }
 
-async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND failed_at >= $2")
-        .bind(key)
-        .bind(since)
-        .fetch_one(db.pool())
-        .await
+async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, stores::Error> {
+    store::count_failures(db, key, since).await
 }
 
 /// Counts a sign-up from `client_ip` whose fields are valid (typos cost nothing); refuses

@@ -1,0 +1,115 @@
+//! Tenants, users and their passwords' hashes, and the failed sign-ins that throttle
+//! guessing.
+
+use super::Conn;
+use crate::domain::{Email, Role, TenantId, TenantName, UserId};
+use crate::server::db::is_unique_violation;
+use crate::server::Db;
+
+/// A new tenant named `name`, its slug `base` or, when that is taken, `base-N`.
+pub async fn insert_tenant(conn: &mut Conn, name: &TenantName, base: &str, now: i64) -> Result<TenantId, super::Error> {
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE slug = $1 OR slug LIKE $2")
+        .bind(base)
+        .bind(format!("{base}-%"))
+        .fetch_one(&mut *conn)
+        .await?;
+    let slug = if taken == 0 { base.to_owned() } else { format!("{base}-{}", taken + 1) };
+    let id: i64 = sqlx::query_scalar("INSERT INTO tenants (name, slug, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(name.as_str())
+        .bind(slug)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(TenantId(id))
+}
+
+/// The first tenant of that name.
+pub async fn tenant_named(conn: &mut Conn, name: &TenantName) -> Result<Option<TenantId>, super::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1 ORDER BY id LIMIT 1")
+        .bind(name.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(id.map(TenantId))
+}
+
+/// The email is someone else's already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailTaken;
+
+/// A user with a valid display name and a password already hashed.
+pub struct NewUserRow<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+}
+
+pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUserRow<'_>, now: i64) -> Result<Result<UserId, EmailTaken>, super::Error> {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO users (tenant_id, email, display_name, password_hash, role, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(user.email.as_str())
+    .bind(user.display_name)
+    .bind(user.password_hash)
+    .bind(user.role.as_str())
+    .bind(now)
+    .fetch_one(conn)
+    .await;
+    match inserted {
+        Ok(id) => Ok(Ok(UserId(id))),
+        Err(e) if is_unique_violation(&e) => Ok(Err(EmailTaken)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Marks a user as staff and/or developer (flags that are `false` are left as they are).
+pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: bool) -> Result<(), super::Error> {
+    sqlx::query(
+        "UPDATE users SET is_staff = CASE WHEN $1 = 1 THEN 1 ELSE is_staff END, \
+             is_developer = CASE WHEN $2 = 1 THEN 1 ELSE is_developer END WHERE id = $3",
+    )
+    .bind(i64::from(staff))
+    .bind(i64::from(developer))
+    .bind(user.0)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The user with this (lower-case) email and their password's hash.
+pub async fn password_hash(db: &Db, email: &str) -> Result<Option<(UserId, String)>, super::Error> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db.pool()).await?;
+    Ok(row.map(|(id, hash)| (UserId(id), hash)))
+}
+
+/// Writes (and commits) one sign-in attempt on `key`; its row id.
+pub async fn reserve_attempt(db: &Db, key: &str, now: i64) -> Result<i64, super::Error> {
+    sqlx::query_scalar("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2) RETURNING id").bind(key).bind(now).fetch_one(db.pool()).await
+}
+
+/// Takes reserved attempts back.
+pub async fn release_attempts(db: &Db, reserved: &[i64]) -> Result<(), super::Error> {
+    for id in reserved {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(*id).execute(db.pool()).await?;
+    }
+    Ok(())
+}
+
+/// The failed (or reserved) attempts on `key` since `since`.
+pub async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, super::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND failed_at >= $2").bind(key).bind(since).fetch_one(db.pool()).await
+}
+
+/// Forgets the failures on `key` (a right password).
+pub async fn clear_failures(db: &Db, key: &str) -> Result<(), super::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// Forgets failures older than `before`.
+pub async fn prune_failures(db: &Db, before: i64) -> Result<(), super::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(before).execute(db.pool()).await?;
+    Ok(())
+}
