@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod connections;
 pub mod consents;
+pub mod grants;
 pub mod installations;
 pub mod jobs;
 pub mod rate_limits;
@@ -131,7 +132,6 @@ mod tests {
         "server/console.rs",
         "server/oauth/authorize.rs",
         "server/oauth/client_auth.rs",
-        "server/oauth/grants.rs",
         "server/registry.rs",
         "server/seed.rs",
         "server/staff.rs",
