@@ -20,49 +20,17 @@ use axum::extract::{Form, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sqlx::Row;
+use crate::server::store::consents::{self, Consent, NewConsent};
+use crate::server::store::{self as stores, plugins as store_plugins};
 use std::collections::HashMap;
 
 /// A consent screen stays valid this long.
 const CONSENT_TTL_SECS: i64 = 10 * 60;
 
-/// The registry facts the consent screen needs.
-pub struct PluginClient {
-    pub id: PluginId,
-    pub slug: String,
-    pub name: String,
-    pub author: String,
-    pub icon_url: Option<String>,
-    pub is_verified: bool,
-    pub is_published: bool,
-    pub developer_id: Option<i64>,
-    pub redirect_uris: Vec<RedirectUri>,
-    pub permissions: ScopeSet,
-}
+pub use crate::server::store::plugins::PluginClient;
 
-pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<PluginClient>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, slug, name, author, icon_url, is_verified, is_published, developer_id, redirect_uris, permissions \
-         FROM plugins WHERE client_id = $1",
-    )
-    .bind(client_id)
-    .fetch_optional(state.db.pool())
-    .await?;
-    row.map(|row| {
-        Ok(PluginClient {
-            id: PluginId(row.try_get("id")?),
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            author: row.try_get("author")?,
-            icon_url: row.try_get("icon_url")?,
-            is_verified: row.try_get::<i64, _>("is_verified")? == 1,
-            is_published: row.try_get::<i64, _>("is_published")? == 1,
-            developer_id: row.try_get("developer_id")?,
-            redirect_uris: redirect_uri::from_json(&row.try_get::<String, _>("redirect_uris")?),
-            permissions: ScopeSet::from_json(&row.try_get::<String, _>("permissions")?),
-        })
-    })
-    .transpose()
+pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<PluginClient>, stores::Error> {
+    store_plugins::client(&state.db, client_id).await
 }
 
 /// Sends the browser back to the plugin with `params`, `state` and `iss` (RFC 9207).
@@ -81,7 +49,7 @@ fn error_to_client(state: &AppState, uri: &RedirectUri, error: &str, description
 }
 
 /// To the sign-in page, and back to `next` afterwards.
-fn server_error(err: sqlx::Error) -> Response {
+fn server_error(err: stores::Error) -> Response {
     tracing::error!(error = %err, "authorization endpoint failed on the database");
     pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Plugboard could not complete this step. Please try again.")
 }
@@ -181,22 +149,18 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
 
     // 4. The consent screen, whose form carries only a one-time id bound to this user.
     let consent = random_token("pbcr_");
-    let stored = sqlx::query(
-        "INSERT INTO consent_requests (id_hash, user_id, tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(sha256_hex(&consent))
-    .bind(user.id.0)
-    .bind(user.tenant_id.0)
-    .bind(plugin.id.0)
-    .bind(uri.as_str())
-    .bind(scopes.to_json())
-    .bind(client_state)
-    .bind(challenge)
-    .bind(now() + CONSENT_TTL_SECS)
-    .execute(state.db.pool())
-    .await;
-    if let Err(e) = stored {
+    let request = NewConsent {
+        id_hash: &sha256_hex(&consent),
+        user_id: user.id.0,
+        tenant_id: user.scope().tenant().0,
+        plugin_id: plugin.id.0,
+        redirect_uri: uri.as_str(),
+        scopes: &scopes,
+        state: client_state.as_deref(),
+        code_challenge: &challenge,
+        expires_at: now() + CONSENT_TTL_SECS,
+    };
+    if let Err(e) = consents::insert(&state.db, &request).await {
         return server_error(e);
     }
     pages::consent_page(&plugin, &user, &scopes, &uri, &consent)
@@ -224,34 +188,12 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
     }
     // One use only: taking the request deletes it.
     let t = now();
-    let taken = sqlx::query(
-        "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 \
-         RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",
-    )
-    .bind(sha256_hex(&answer.consent))
-    .bind(user.id.0)
-    .fetch_optional(state.db.pool())
-    .await;
-    let row = match taken {
+    let taken = consents::take(&state.db, &sha256_hex(&answer.consent), user.id.0).await;
+    let Consent { tenant_id, plugin_id, redirect_uri: uri, scopes, state: client_state, code_challenge: challenge, expires_at } = match taken {
         Ok(Some(row)) => row,
         Ok(None) => {
             return pages::error_page(StatusCode::FORBIDDEN, "This form cannot be accepted", "The consent form was already answered, expired, or was not issued to you. Start the installation again.")
         }
-        Err(e) => return server_error(e),
-    };
-    let read = || -> Result<(i64, i64, String, String, Option<String>, String, i64), sqlx::Error> {
-        Ok((
-            row.try_get("tenant_id")?,
-            row.try_get("plugin_id")?,
-            row.try_get("redirect_uri")?,
-            row.try_get("scopes")?,
-            row.try_get("state")?,
-            row.try_get("code_challenge")?,
-            row.try_get("expires_at")?,
-        ))
-    };
-    let (tenant_id, plugin_id, uri, scopes, client_state, challenge, expires_at) = match read() {
-        Ok(v) => v,
         Err(e) => return server_error(e),
     };
     if expires_at <= t || tenant_id != user.tenant_id.0 {
@@ -266,7 +208,7 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
     match answer.decision.as_str() {
         "deny" => error_to_client(&state, &uri, "access_denied", "the administrator denied the request", client_state.as_deref()),
         "allow" => {
-            let scopes = ScopeSet::from_json(&scopes);
+            let scopes = scopes.0;
             match issue(&state, &user, PluginId(plugin_id), &uri, &scopes, &challenge, t).await {
                 Ok(code) => back_to_client(&state, &uri, &[("code", &code)], client_state.as_deref()),
                 Err(e) => server_error(e),
@@ -285,7 +227,7 @@ async fn issue(
     scopes: &ScopeSet,
     challenge: &str,
     t: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, stores::Error> {
     let mut tx = state.db.begin_write().await?;
     let installation = installations::record_consent(&mut tx, &user.scope(), plugin, user.id, scopes, t).await?;
     let request = CodeRequest {
@@ -320,15 +262,10 @@ pub async fn launch_install(
         Ok(None) => return session::sign_in_first(&format!("/marketplace/{slug}/install")),
         Err(e) => return server_error(e),
     };
-    let row = sqlx::query("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1")
-        .bind(&slug)
-        .fetch_optional(state.db.pool())
-        .await;
-    let (client_id, visible) = match row {
-        Ok(Some(row)) => {
-            let published = row.try_get::<i64, _>("is_published").unwrap_or(0) == 1;
-            let developer: Option<i64> = row.try_get("developer_id").unwrap_or(None);
-            (row.try_get::<String, _>("client_id").unwrap_or_default(), published || developer == Some(user.id.0))
+    let (client_id, visible) = match store_plugins::install_gate(&state.db, &slug).await {
+        Ok(Some(gate)) => {
+            let visible = gate.is_published.0 || gate.developer_id == Some(user.id.0);
+            (gate.client_id, visible)
         }
         Ok(None) => (String::new(), false),
         Err(e) => return server_error(e),

@@ -59,12 +59,9 @@ pub async fn authenticate(
     source: Option<IpAddr>,
 ) -> Result<Client, OAuthError> {
     let creds = credentials(headers, params)?;
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, client_secret_hash FROM plugins WHERE client_id = $1")
-        .bind(&creds.client_id)
-        .fetch_optional(state.db.pool())
-        .await?;
+    let row = crate::server::store::plugins::client_secret_hash(&state.db, &creds.client_id).await?;
     // Unknown clients cost the same comparison as known ones.
-    let (plugin_id, stored) = row.unwrap_or_else(|| (0, "0".repeat(64)));
+    let (plugin_id, stored) = row.map(|(id, hash)| (id.0, hash)).unwrap_or_else(|| (0, "0".repeat(64)));
     let presented = sha256_hex(&creds.secret);
     if plugin_id != 0 && constant_time_eq(presented.as_bytes(), stored.as_bytes()) {
         return Ok(Client { plugin_id: PluginId(plugin_id), client_id: creds.client_id });
@@ -73,7 +70,7 @@ pub async fn authenticate(
 }
 
 /// Records a failed authentication from `source`; the error to answer with.
-async fn count_failure(state: &AppState, client_id: &str, source: Option<IpAddr>) -> Result<OAuthError, sqlx::Error> {
+async fn count_failure(state: &AppState, client_id: &str, source: Option<IpAddr>) -> Result<OAuthError, crate::server::store::Error> {
     let settings = &state.settings;
     let (t, window) = (now(), settings.client_auth_window_secs);
     let source = source.map_or_else(|| "unknown".to_owned(), crate::server::client_addr::throttle_key);

@@ -7,3 +7,60 @@ pub async fn prune_consent_requests(db: &Db, now: i64) -> Result<(), super::Erro
     sqlx::query("DELETE FROM consent_requests WHERE expires_at < $1").bind(now).execute(db.pool()).await?;
     Ok(())
 }
+
+/// A consent screen shown to a member, bound to them by the hash of its one-time id.
+pub struct NewConsent<'a> {
+    pub id_hash: &'a str,
+    pub user_id: i64,
+    pub tenant_id: i64,
+    pub plugin_id: i64,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a crate::domain::ScopeSet,
+    pub state: Option<&'a str>,
+    pub code_challenge: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn insert(db: &Db, consent: &NewConsent<'_>) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO consent_requests (id_hash, user_id, tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(consent.id_hash)
+    .bind(consent.user_id)
+    .bind(consent.tenant_id)
+    .bind(consent.plugin_id)
+    .bind(consent.redirect_uri)
+    .bind(consent.scopes.to_json())
+    .bind(consent.state)
+    .bind(consent.code_challenge)
+    .bind(consent.expires_at)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// A consent screen as its answer finds it.
+#[derive(sqlx::FromRow)]
+pub struct Consent {
+    pub tenant_id: i64,
+    pub plugin_id: i64,
+    pub redirect_uri: String,
+    #[sqlx(try_from = "String")]
+    pub scopes: super::StoredScopes,
+    pub state: Option<String>,
+    pub code_challenge: String,
+    pub expires_at: i64,
+}
+
+/// Takes the user's consent screen `id_hash` once: a second answer finds nothing.
+pub async fn take(db: &Db, id_hash: &str, user_id: i64) -> Result<Option<Consent>, super::Error> {
+    sqlx::query_as(
+        "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 \
+         RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await
+}

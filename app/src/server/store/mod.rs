@@ -13,6 +13,7 @@ pub mod consents;
 pub mod grants;
 pub mod installations;
 pub mod jobs;
+pub mod plugins;
 pub mod rate_limits;
 pub mod reviews;
 pub mod sessions;
@@ -130,8 +131,6 @@ mod tests {
         "server/catalog/mod.rs",
         "server/client_plugins/bundles.rs",
         "server/console.rs",
-        "server/oauth/authorize.rs",
-        "server/oauth/client_auth.rs",
         "server/registry.rs",
         "server/seed.rs",
         "server/staff.rs",
