@@ -69,21 +69,11 @@ pub async fn uninstall_plugin(installation_id: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
-    use crate::server::installations::{self, InstallError};
-    use crate::server::{session, AppState};
-    let state = AppState::from_context()?;
-    let user = session::require_user().await?;
-    if !user.role.can_manage_plugins() {
-        return Err(AppError::Forbidden("Only owners and admins can uninstall plugins.".into()));
-    }
-    match installations::uninstall(&state.db, &user.scope(), installation).await {
-        Ok(()) => {
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        Err(InstallError::NotInstalled) => Err(AppError::NotFound("That plugin is not installed.".into())),
-        Err(InstallError::Db(e)) => Err(crate::server::internal("uninstalling failed")(e)),
-    }
+    use crate::server::{installations, session};
+    let (state, user) = session::signed_in().await?;
+    installations::uninstall(&state.db, &user, installation).await?;
+    state.webhook_wakeup.notify_one();
+    Ok(())
 }
 
 #[component]

@@ -3,7 +3,7 @@
 //! The lifecycle's rules and the webhooks it queues are here; the SQL is in
 //! `store::installations`.
 
-use super::scope::TenantScope;
+use super::scope::{Member, TenantScope};
 use super::store::installations::{self as store, InstallStatus};
 use super::store::{self as stores, Conn};
 use super::webhooks::{self, Event, EventType};
@@ -14,10 +14,23 @@ pub use store::record_consent;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
+    #[error("only owners and admins install and uninstall plugins")]
+    NotAllowed,
     #[error("that plugin is not installed")]
     NotInstalled,
     #[error(transparent)]
     Db(#[from] stores::Error),
+}
+
+impl From<InstallError> for crate::error::AppError {
+    fn from(err: InstallError) -> Self {
+        use crate::error::AppError;
+        match err {
+            InstallError::NotAllowed => AppError::Forbidden("Only owners and admins can uninstall plugins.".into()),
+            InstallError::NotInstalled => AppError::NotFound("That plugin is not installed.".into()),
+            InstallError::Db(e) => super::internal("uninstalling failed")(e),
+        }
+    }
 }
 
 /// What the first code exchange of a consent changes.
@@ -61,9 +74,14 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
     Ok(outcome)
 }
 
-/// Uninstalls a tenant's plugin: every token and unused code dies at once, installs
-/// count down and `plugin.uninstalled` is queued, all in one transaction.
-pub async fn uninstall(db: &Db, scope: &TenantScope, installation: InstallationId) -> Result<(), InstallError> {
+/// An owner or admin uninstalls one of their organisation's plugins: every token and
+/// unused code dies at once, installs count down and `plugin.uninstalled` is queued, all
+/// in one transaction.
+pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Result<(), InstallError> {
+    if !by.role.can_manage_plugins() {
+        return Err(InstallError::NotAllowed);
+    }
+    let scope = &by.scope();
     let t = now();
     let mut tx = db.begin_write().await?;
     let Some((plugin_id, status)) = store::current(&mut tx, scope, installation).await? else { return Err(InstallError::NotInstalled) };
