@@ -89,7 +89,8 @@ pub async fn consent_codes(
     // The owner consents from a session, as on the consent screen.
     let token = session::create(db, user).await?;
     let member = session::resolve(db, &Settings::default(), &token).await?.ok_or(FixtureError::Invalid("the session did not resolve"))?;
-    if member.tenant_id != tenant {
+    session::delete(db, &token).await?;
+    if member.scope().tenant() != tenant {
         return Err(FixtureError::Invalid("the user is not in that tenant"));
     }
     let mut tx = db.begin_write().await?;

@@ -89,6 +89,7 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
         return Err(InstallError::NotInstalled);
     }
     super::oauth::grants::revoke_installation(&mut tx, installation, t).await?;
+    store::cut_off(&mut tx, installation, t).await?;
     // Only an active installation was counted and announced; a pending one never was.
     if status == InstallStatus::Active {
         let tenant_id = scope.tenant().0;

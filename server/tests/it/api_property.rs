@@ -5,6 +5,11 @@
 //!
 //! The expected answers come from a model written here, not from the server's code: a
 //! route's scope, `write:X` covering `read:X`, and which objects exist in which tenant.
+//!
+//! The same model judges a client-side plugin's bridge calls, made by a signed-in member
+//! through the server function the host page uses, and the server functions that take
+//! another tenant's ids (Uninstall, a call through another tenant's installation) or
+//! show the tenant's data (the Projects page).
 
 use crate::common::{Backend, TestApp};
 use app::domain::{Scope, ScopeSet, TenantId, UserId};
@@ -28,7 +33,7 @@ fn marker(tenant: usize) -> String {
     format!("secret-of-tenant-{tenant}")
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Installation,
     ListProjects,
@@ -306,4 +311,134 @@ async fn no_request_crosses_a_tenant_or_a_scope(backend: Backend) {
     }
 }
 
-crate::on_both_databases!(no_request_crosses_a_tenant_or_a_scope);
+/// The routes a client-side plugin can reach through the bridge, and their methods.
+const BRIDGE_ROUTES: [Route; 4] = [Route::ListProjects, Route::ListTasks, Route::CreateTask, Route::UpdateTask];
+
+fn bridge_cases() -> impl Strategy<Value = Case> {
+    let op = (0..BRIDGE_ROUTES.len(), 0..TENANTS, 0..PROJECTS_PER_TENANT * TASKS_PER_PROJECT)
+        .prop_map(|(r, target_tenant, target)| Op { route: BRIDGE_ROUTES[r], target_tenant, target });
+    (0..TENANTS, 0u8..32, proptest::collection::vec(op, 1..6)).prop_map(|(tenant, grant, ops)| Case { tenant, grant, ops })
+}
+
+/// The bridge method and params of a bridge route.
+fn bridge_request(op: &Op, model: &Model, caller: usize) -> (&'static str, Value) {
+    let target = &model.tenants[op.target_tenant];
+    let project = target.projects[op.target % PROJECTS_PER_TENANT];
+    let task = target.tasks[op.target];
+    match op.route {
+        Route::ListProjects => ("projects.list", json!({ "limit": 100 })),
+        Route::ListTasks => ("tasks.list", json!({ "limit": 100 })),
+        Route::CreateTask => ("tasks.create", json!({ "project_id": project, "title": format!("New {}", marker(caller)) })),
+        Route::UpdateTask => ("tasks.update", json!({ "id": task, "status": "doing" })),
+        _ => unreachable!("not a bridge route"),
+    }
+}
+
+/// A client-side plugin (a bundle stored) granted `scopes` in `tenant`: its installation.
+async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (tenant, owner): (TenantId, UserId), scopes: &ScopeSet) -> String {
+    let slug = format!("bridge-{}", serial.fetch_add(1, Ordering::Relaxed));
+    let plugin = fixtures::register_plugin(&app.db, &app.state().vault, &slug, &ALL_SCOPES.join(" "), None).await.unwrap();
+    let mut tx = app.db.begin_write().await.unwrap();
+    app::server::client_plugins::bundles::store(&mut tx, plugin.id.0, b"plugboard.ui.notify('hi');", app::server::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let (installation, _) = fixtures::install(&app.db, &plugin, tenant, owner, scopes).await.unwrap();
+    installation.0.to_string()
+}
+
+async fn bridge_call(app: &TestApp, member: &reqwest::Client, installation: &str, method: &str, params: &Value) -> (String, Result<Value, app::domain::BridgeError>) {
+    let res = app.rpc(member, "bridge_call", &[("installation_id", installation), ("method", method), ("params", &params.to_string())]).await;
+    assert_eq!(res.status(), 200, "{method}");
+    let text = res.text().await.unwrap();
+    let answer = serde_json::from_str(&text).unwrap();
+    (text, answer)
+}
+
+async fn run_bridge_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, members: &[reqwest::Client], case: Case) -> Result<(), TestCaseError> {
+    let granted: Vec<&str> = ALL_SCOPES.iter().enumerate().filter(|(i, _)| case.grant & (1 << i) != 0).map(|(_, s)| *s).collect();
+    let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));
+    let other = (case.tenant + 1) % TENANTS;
+    let (mine, theirs) = {
+        let m = model.lock().unwrap();
+        ((m.tenants[case.tenant].id, m.tenants[case.tenant].owner), (m.tenants[other].id, m.tenants[other].owner))
+    };
+    let installation = install_client_plugin(app, serial, mine, &scopes).await;
+    let foreign = install_client_plugin(app, serial, theirs, &scopes).await;
+    let member = &members[case.tenant];
+    let leaks: Vec<String> = (0..TENANTS).filter(|t| *t != case.tenant).map(marker).collect();
+    for op in &case.ops {
+        let ((method, params), expected) = {
+            let m = model.lock().unwrap();
+            (bridge_request(op, &m, case.tenant), expect(&m, &case, &granted, op))
+        };
+        let (text, answer) = bridge_call(app, member, &installation, method, &params).await;
+        let context = format!("{case:?}: {method} {params} answered {text}");
+        for leak in &leaks {
+            prop_assert!(!text.contains(leak.as_str()), "another tenant's data: {}", context);
+        }
+        match (&answer, expected) {
+            (Ok(_), (200 | 201, None)) => {}
+            (Err(e), (_, Some(code))) => prop_assert_eq!(e.code.as_str(), code, "{}", context),
+            _ => prop_assert!(false, "expected {:?}: {}", expected, context),
+        }
+        let mut m = model.lock().unwrap();
+        *m.outcomes.entry(expected.0).or_default() += 1;
+        if let Ok(value) = &answer {
+            record(&mut m, op);
+            if op.route == Route::CreateTask {
+                if let (Some(id), Some(project)) = (value["id"].as_i64(), value["project_id"].as_i64()) {
+                    if m.deleted_tasks.remove(&id) {
+                        m.reused.insert(id, case.tenant);
+                    }
+                    m.task_project.insert(id, project);
+                }
+            }
+            if matches!(op.route, Route::ListProjects | Route::ListTasks) {
+                prop_assert!(value["data"].as_array().is_some_and(|d| d.iter().all(|o| o.to_string().contains(&marker(case.tenant)))), "{}", context);
+            }
+        }
+    }
+    // Another tenant's installation answers as if it were not there, and stays installed.
+    let (text, answer) = bridge_call(app, member, &foreign, "tasks.list", &json!({})).await;
+    let code = answer.err().map(|e| e.code);
+    prop_assert_eq!(code.as_deref(), Some("uninstalled"), "{}", text);
+    let res = app.rpc(member, "uninstall_plugin", &[("installation_id", foreign.as_str())]).await;
+    prop_assert_eq!(res.status().as_u16(), 404);
+    let (_, answer) = bridge_call(app, &members[other], &foreign, "tasks.list", &json!({})).await;
+    prop_assert!(answer.as_ref().err().is_none_or(|e| e.code != "uninstalled"), "{:?}", answer);
+    // The Projects page shows the member's organisation's work only.
+    let res = app.rpc(member, "projects_overview", &[]).await;
+    prop_assert_eq!(res.status().as_u16(), 200);
+    let text = res.text().await.unwrap();
+    prop_assert!(text.contains(&marker(case.tenant)));
+    for leak in &leaks {
+        prop_assert!(!text.contains(leak.as_str()), "another tenant's data on the Projects page");
+    }
+    Ok(())
+}
+
+async fn no_bridge_call_or_server_function_crosses_a_tenant_or_a_scope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let model = Mutex::new(build_world(&app).await);
+    let mut members = Vec::new();
+    for t in 0..TENANTS {
+        let member = app.client();
+        let email = format!("owner@property-{t}.test");
+        let res = app.rpc(&member, "sign_in", &[("email", email.as_str()), ("password", "fixture-password")]).await;
+        assert_eq!(res.status(), 200, "sign in as {email}");
+        members.push(member);
+    }
+    let serial = AtomicUsize::new(0);
+    let handle = tokio::runtime::Handle::current();
+    let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+    let outcome =
+        tokio::task::block_in_place(|| runner.run(&bridge_cases(), |case| handle.block_on(run_bridge_case(&app, &model, &serial, &members, case))));
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+    let m = model.lock().unwrap();
+    for kind in [200, 403, 404] {
+        assert!(m.outcomes.get(&kind).copied().unwrap_or(0) > 0, "no case was answered {kind}: {:?}", m.outcomes);
+    }
+}
+
+crate::on_both_databases!(no_request_crosses_a_tenant_or_a_scope, no_bridge_call_or_server_function_crosses_a_tenant_or_a_scope);

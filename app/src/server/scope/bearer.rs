@@ -1,4 +1,5 @@
-//! A Bearer access token's scope: the tenant of the installation it was issued to, acting
+//! A Bearer access token's scope: the tenant of the installation it was issued to (the
+//! lookup joins the installation and requires the token's tenant to be its tenant), acting
 //! as that installation.
 
 use super::TenantScope;

@@ -1,16 +1,20 @@
-//! Whose data a request may reach. Tenant data (projects, tasks, installations, jobs,
-//! connections) is read and written only through a [`TenantScope`], and only
-//! authentication makes one:
+//! Whose data a request may reach. The functions that find a tenant's projects, tasks,
+//! installations, Runs and connections take a [`TenantScope`]; only authentication makes
+//! one:
 //! - a signed-in session gives a [`Member`] and the scope of their organisation
 //!   ([`session`]);
 //! - a Bearer access token gives the scope of its installation's tenant, acting as that
 //!   installation ([`bearer`]);
 //! - a client-side plugin's bridge call narrows the member's scope to one of the tenant's
-//!   own installations ([`TenantScope::acting_as`]: the tenant never changes).
+//!   own installations ([`TenantScope::acting_as`]: the tenant never changes; the caller
+//!   finds the installation through the member's scope first).
 //!
 //! The fields are private and the constructor lives here, so no other module can make a
-//! scope up: a store function that takes one cannot be reached with a tenant id from a
-//! request, a row or a URL.
+//! scope up from a tenant id out of a request, a row or a URL. Two doors are still wider
+//! than they should be: `session::create` opens a session for any user id (sign-in and
+//! sign-up call it after checking the password; tests and fixtures call it directly),
+//! and the steps that follow a scoped lookup (a connection's tokens, an installation's
+//! activation) take the installation's id.
 //!
 //! What other code can do with a scope is read it:
 //!
@@ -24,17 +28,25 @@
 //!
 //! but not make one:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0451
 //! use app::domain::TenantId;
 //! use app::server::scope::TenantScope;
-//! // Not even a test can name another tenant: the fields are private.
+//! // The fields are private.
 //! let scope = TenantScope { tenant: TenantId(2), plugin: None };
 //! ```
 //!
-//! ```compile_fail
+//! ```compile_fail,E0624
 //! use app::server::scope::TenantScope;
-//! // And there is no public constructor.
+//! // And its constructor is private.
 //! let scope = TenantScope::new(app::domain::TenantId(2), None);
+//! ```
+//!
+//! ```compile_fail,E0451
+//! use app::server::scope::{Member, TenantScope};
+//! // Nor can a signed-in member be made up around another scope.
+//! fn forge(user: app::domain::SessionUser, scope: TenantScope) -> Member {
+//!     Member { user, scope }
+//! }
 //! ```
 
 pub mod bearer;

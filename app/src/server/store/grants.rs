@@ -212,14 +212,15 @@ pub struct LiveRow {
 }
 
 /// The token if it is live now: not expired, not revoked, not used (refresh), its grant
-/// not revoked and its installation active (one query: the REST API runs it on every
-/// request).
+/// not revoked and its installation active and the token's tenant's (one query: the REST
+/// API runs it on every request). The tenant is the installation's.
 pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<LiveRow>, super::Error> {
     sqlx::query_as(
-        "SELECT t.kind, t.scopes, t.issued_at, t.expires_at, t.installation_id, t.tenant_id, t.plugin_id, i.granted_scopes, \
+        "SELECT t.kind, t.scopes, t.issued_at, t.expires_at, t.installation_id, i.tenant_id, t.plugin_id, i.granted_scopes, \
                 i.installed_at, p.slug, tn.name AS tenant_name \
-         FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN installations i ON i.id = t.installation_id \
-              JOIN plugins p ON p.id = t.plugin_id JOIN tenants tn ON tn.id = t.tenant_id \
+         FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id \
+              JOIN installations i ON i.id = t.installation_id AND i.tenant_id = t.tenant_id \
+              JOIN plugins p ON p.id = t.plugin_id JOIN tenants tn ON tn.id = i.tenant_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.used_at IS NULL AND g.revoked_at IS NULL \
            AND t.expires_at > $2 AND i.status = 'active'",
     )

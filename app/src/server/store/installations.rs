@@ -110,8 +110,8 @@ pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: Install
     Ok(row.map(|r| (r.plugin_id, r.status.0)))
 }
 
-/// Marks the scope's installation uninstalled, and with it its service connections and
-/// pending Runs; false when it was uninstalled already (a concurrent Uninstall).
+/// Marks the scope's installation uninstalled; false when it was uninstalled already (a
+/// concurrent Uninstall).
 pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<bool, super::Error> {
     let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
         .bind(now)
@@ -119,9 +119,11 @@ pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation
         .bind(scope.tenant().0)
         .execute(&mut *conn)
         .await?;
-    if changed.rows_affected() == 0 {
-        return Ok(false);
-    }
+    Ok(changed.rows_affected() == 1)
+}
+
+/// An uninstalled installation's service connections go, and its pending Runs fail.
+pub async fn cut_off(conn: &mut Conn, installation: InstallationId, now: i64) -> Result<(), super::Error> {
     // Tokens Plugboard held for the plugin's service go too, and the plugin can no
     // longer finish the Runs it accepted.
     for sql in [
@@ -139,7 +141,7 @@ pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation
     .bind(installation.0)
     .execute(&mut *conn)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// One install fewer of the plugin, in its count and its history.

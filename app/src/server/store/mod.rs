@@ -1,11 +1,15 @@
-//! The store: every SQL statement the application runs lives under this module, one
-//! module per aggregate, and rows are decoded once, strictly, into typed records
+//! The store: the application's SQL, one module per aggregate (the plugins' aggregate,
+//! still in `catalog`, `console`, `registry`, `staff` and `client_plugins::bundles`, and
+//! the demo seed are listed in the test below until they move), and rows decoded once,
+//! strictly, into typed records
 //! (`#[derive(sqlx::FromRow)]`): a flag that is neither 0 nor 1, or a name an enum does
 //! not know, is a decode error (logged by the caller, answered as an internal error),
 //! never a default.
 //!
-//! Functions for tenant data take a [`TenantScope`](crate::server::scope::TenantScope)
-//! and add the tenant condition themselves; there is no other way in.
+//! Functions that find a tenant's data take a
+//! [`TenantScope`](crate::server::scope::TenantScope) and add the tenant condition
+//! themselves; the steps inside a transaction that follow such a lookup (a connection's
+//! refresh, an installation's activation) take the ids it found.
 
 pub mod accounts;
 pub mod connections;
