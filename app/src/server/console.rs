@@ -449,25 +449,7 @@ pub async fn submit(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Resu
     Ok(())
 }
 
-/// Adds a decision to a plugin's history.
-pub(crate) async fn record_decision(
-    conn: &mut sqlx::AnyConnection,
-    plugin_id: i64,
-    actor: i64,
-    kind: DecisionKind,
-    reason: Option<&str>,
-    at: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(plugin_id)
-        .bind(actor)
-        .bind(kind.as_str())
-        .bind(reason)
-        .bind(at)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
+pub(crate) use super::store::plugins::record_decision;
 
 /// Whose names a decision history shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -481,26 +463,19 @@ pub(crate) enum Audience {
 const REVIEW_TEAM: &str = "Plugboard review";
 
 /// A plugin's decisions, oldest first.
-pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Result<Vec<Decision>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT d.action, d.reason, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
-         FROM plugin_decisions d LEFT JOIN users u ON u.id = d.actor_id WHERE d.plugin_id = $1 ORDER BY d.id",
-    )
-    .bind(plugin_id)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
+pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Result<Vec<Decision>, super::store::Error> {
+    Ok(super::store::plugins::decisions(db, plugin_id)
+        .await?
+        .into_iter()
         .map(|r| {
-            let action: String = r.try_get("action")?;
-            let kind = DecisionKind::parse(&action)
-                .ok_or_else(|| sqlx::Error::Decode(format!("unknown decision {action:?}").into()))?;
+            let kind = r.action.0;
             let actor = match (audience, kind) {
                 (Audience::Developer, k) if k != DecisionKind::Submitted => REVIEW_TEAM.to_owned(),
-                _ => r.try_get("actor")?,
+                _ => r.actor,
             };
-            Ok(Decision { kind, actor, reason: r.try_get("reason")?, at: r.try_get("created_at")? })
+            Decision { kind, actor, reason: r.reason, at: r.created_at }
         })
-        .collect()
+        .collect())
 }
 
 /// The developer's plugins, most recently changed first.

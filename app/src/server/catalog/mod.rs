@@ -2,7 +2,7 @@
 
 pub mod index;
 
-use super::{markdown, Db, Dialect};
+use super::{markdown, Db};
 use index::{CatalogIndex, Change, Listed};
 use crate::domain::{
     Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewState, ReviewView, Scope,
@@ -12,22 +12,6 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 const EXCERPT_CHARS: usize = 140;
-
-/// The search condition for `terms`, using the engine's full-text index (never a
-/// `LIKE '%q%'` scan): every word must match, the last ones as a prefix so that
-/// results follow typing. Returns the SQL (with `$n` as its one parameter) and its value.
-pub fn search_condition(dialect: Dialect, terms: &[String], n: usize) -> (String, String) {
-    match dialect {
-        Dialect::Sqlite => (
-            format!("p.id IN (SELECT rowid FROM plugins_fts WHERE plugins_fts MATCH ${n})"),
-            terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
-        ),
-        Dialect::Postgres => (
-            format!("p.search_vector @@ to_tsquery('simple', ${n})"),
-            terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
-        ),
-    }
-}
 
 const CARD_COLUMNS: &str = "p.id, p.slug, p.name, p.author, p.icon_url, p.category, p.description, \
      p.install_count, p.rating, p.review_count, p.is_verified, \
@@ -235,16 +219,4 @@ pub fn parse_scopes(json: &str) -> Vec<Scope> {
     scopes.sort();
     scopes.dedup();
     scopes
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_values_quote_each_term_as_a_prefix() {
-        let terms = vec!["git".to_owned(), "sync".to_owned()];
-        assert_eq!(search_condition(Dialect::Sqlite, &terms, 2).1, "\"git\"* \"sync\"*");
-        assert_eq!(search_condition(Dialect::Postgres, &terms, 2).1, "git:* & sync:*");
-    }
 }

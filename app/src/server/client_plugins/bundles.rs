@@ -5,6 +5,7 @@
 
 use crate::domain::{DecisionKind, PluginSlug, ReviewState, SessionUser};
 use crate::server::console::{self, ConsoleError};
+use crate::server::store::{self as stores, plugins, Conn};
 use crate::server::{session, AppState, Db};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -34,8 +35,8 @@ pub enum BundleError {
     Console(#[from] ConsoleError),
 }
 
-impl From<sqlx::Error> for BundleError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<stores::Error> for BundleError {
+    fn from(err: stores::Error) -> Self {
         Self::Console(ConsoleError::Db(err))
     }
 }
@@ -54,48 +55,25 @@ pub async fn upload(db: &Db, developer: &SessionUser, slug: &PluginSlug, bytes: 
         return Err(BundleError::NotJavaScript);
     }
     let mut tx = db.begin_write().await?;
-    let state: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-    let state = ReviewState::parse(&state).unwrap_or(ReviewState::Draft);
+    let state = plugins::review_state(&mut tx, id).await?;
     if state == ReviewState::InReview {
         return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: upload new code once they decide.").into());
     }
     store(&mut tx, id, bytes, now).await?;
     let back_in_review = state == ReviewState::Published;
-    sqlx::query(
-        "UPDATE plugins SET kind = CASE WHEN server_url IS NULL THEN 'client' ELSE 'both' END, updated_at = $1, \
-             review_state = CASE WHEN $2 = 1 THEN 'in_review' ELSE review_state END, \
-             is_published = CASE WHEN $2 = 1 THEN 0 ELSE is_published END, \
-             submitted_at = CASE WHEN $2 = 1 THEN $1 ELSE submitted_at END \
-         WHERE id = $3",
-    )
-    .bind(now)
-    .bind(i64::from(back_in_review))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    plugins::mark_client_side(&mut tx, id, back_in_review, now).await?;
     if back_in_review {
-        console::record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
+        plugins::record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
     }
     tx.commit().await?;
     Ok(if back_in_review { ReviewState::InReview } else { state })
 }
 
 /// Stores (or replaces) plugin `plugin_id`'s bundle with its address and integrity hashes.
-pub async fn store(conn: &mut sqlx::AnyConnection, plugin_id: i64, bytes: &[u8], now: i64) -> Result<(), sqlx::Error> {
+pub async fn store(conn: &mut Conn, plugin_id: i64, bytes: &[u8], now: i64) -> Result<(), stores::Error> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)));
-    sqlx::query(
-        "INSERT INTO plugin_bundles (plugin_id, sha256, integrity, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (plugin_id) DO UPDATE SET sha256 = excluded.sha256, integrity = excluded.integrity, bytes = excluded.bytes, updated_at = excluded.updated_at",
-    )
-    .bind(plugin_id)
-    .bind(&sha256)
-    .bind(&integrity)
-    .bind(bytes)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    plugins::store_bundle(conn, plugin_id, &sha256, &integrity, bytes, now).await
 }
 
 /// `POST /developer/plugins/{slug}/bundle` (multipart, field `bundle`): back to the
@@ -140,9 +118,7 @@ async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Respo
     let Some(sha256) = file.strip_suffix(".js").filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let bytes: Result<Option<Vec<u8>>, sqlx::Error> =
-        sqlx::query_scalar("SELECT bytes FROM plugin_bundles WHERE sha256 = $1 LIMIT 1").bind(sha256.to_ascii_lowercase()).fetch_optional(state.db.pool()).await;
-    match bytes {
+    match plugins::bundle(&state.db, &sha256.to_ascii_lowercase()).await {
         Ok(Some(bytes)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
@@ -157,7 +133,7 @@ async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Respo
     }
 }
 
-fn server_error(err: sqlx::Error) -> Response {
+fn server_error(err: stores::Error) -> Response {
     tracing::error!(error = %err, "bundle storage failed");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }

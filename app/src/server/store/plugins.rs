@@ -1,8 +1,9 @@
-//! Plugins in the registry, as the authorization server reads them: the client the
-//! consent screen names, its secret's hash, and who may install it.
+//! Plugins in the registry: as the authorization server reads them (the client the
+//! consent screen names, its secret's hash, who may install it), their client-side
+//! bundles, and their review by staff with its history.
 
-use super::{decode_error, Flag, StoredScopes};
-use crate::domain::{PluginId, ScopeSet};
+use super::{decode_error, Conn, Flag, Known, Named, StoredScopes};
+use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
 use crate::server::oauth::redirect_uri::RedirectUri;
 use crate::server::Db;
 
@@ -85,4 +86,215 @@ pub struct InstallGate {
 
 pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, super::Error> {
     sqlx::query_as("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
+}
+
+impl Named for ReviewState {
+    const WHAT: &'static str = "review state";
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+impl Named for DecisionKind {
+    const WHAT: &'static str = "review decision";
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+impl Named for Category {
+    const WHAT: &'static str = "category";
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+/// Records a step of a plugin's review (a submission or a staff decision), by `actor`.
+pub async fn record_decision(conn: &mut Conn, plugin_id: i64, actor: i64, kind: DecisionKind, reason: Option<&str>, at: i64) -> Result<(), super::Error> {
+    sqlx::query("INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(plugin_id)
+        .bind(actor)
+        .bind(kind.as_str())
+        .bind(reason)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A step of a plugin's review, with the name of who took it.
+#[derive(sqlx::FromRow)]
+pub struct DecisionRow {
+    #[sqlx(try_from = "String")]
+    pub action: Known<DecisionKind>,
+    pub reason: Option<String>,
+    pub created_at: i64,
+    pub actor: String,
+}
+
+/// The plugin's review history, oldest first.
+pub async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<DecisionRow>, super::Error> {
+    sqlx::query_as(
+        "SELECT d.action, d.reason, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
+         FROM plugin_decisions d LEFT JOIN users u ON u.id = d.actor_id WHERE d.plugin_id = $1 ORDER BY d.id",
+    )
+    .bind(plugin_id)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The plugin's review state, read inside the caller's transaction.
+pub async fn review_state(conn: &mut Conn, plugin_id: i64) -> Result<ReviewState, super::Error> {
+    let state: Known<ReviewState> = sqlx::query_scalar::<_, String>("SELECT review_state FROM plugins WHERE id = $1")
+        .bind(plugin_id)
+        .fetch_one(conn)
+        .await?
+        .try_into()
+        .map_err(|e: super::UnknownValue| sqlx::Error::ColumnDecode { index: "review_state".into(), source: Box::new(e) })?;
+    Ok(state.0)
+}
+
+/// Stores (or replaces) the plugin's client-side bundle with its address and integrity.
+pub async fn store_bundle(conn: &mut Conn, plugin_id: i64, sha256: &str, integrity: &str, bytes: &[u8], now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO plugin_bundles (plugin_id, sha256, integrity, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (plugin_id) DO UPDATE SET sha256 = excluded.sha256, integrity = excluded.integrity, bytes = excluded.bytes, updated_at = excluded.updated_at",
+    )
+    .bind(plugin_id)
+    .bind(sha256)
+    .bind(integrity)
+    .bind(bytes)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The plugin ships client-side code now; `back_in_review` takes a published one off the
+/// marketplace until staff review the new code.
+pub async fn mark_client_side(conn: &mut Conn, plugin_id: i64, back_in_review: bool, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "UPDATE plugins SET kind = CASE WHEN server_url IS NULL THEN 'client' ELSE 'both' END, updated_at = $1, \
+             review_state = CASE WHEN $2 = 1 THEN 'in_review' ELSE review_state END, \
+             is_published = CASE WHEN $2 = 1 THEN 0 ELSE is_published END, \
+             submitted_at = CASE WHEN $2 = 1 THEN $1 ELSE submitted_at END \
+         WHERE id = $3",
+    )
+    .bind(now)
+    .bind(i64::from(back_in_review))
+    .bind(plugin_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One line of the staff queue.
+#[derive(sqlx::FromRow)]
+pub struct QueueRow {
+    pub slug: String,
+    pub name: String,
+    pub author: String,
+    #[sqlx(try_from = "String")]
+    pub review_state: Known<ReviewState>,
+    #[sqlx(try_from = "i64")]
+    pub is_verified: Flag,
+    pub submitted_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// Up to `limit` plugins in `state`, oldest submission first, those matching `terms`
+/// (through the full-text index) when there are any.
+pub async fn queue(db: &Db, state: ReviewState, terms: &[String], limit: i64) -> Result<Vec<QueueRow>, super::Error> {
+    let (condition, value) = if terms.is_empty() {
+        ("1 = 1".to_owned(), None)
+    } else {
+        let (sql, value) = super::search::search_condition(db.dialect(), terms, 3);
+        (sql, Some(value))
+    };
+    let sql = format!(
+        "SELECT p.slug, p.name, p.author, p.review_state, p.is_verified, p.submitted_at, p.updated_at FROM plugins p \
+         WHERE p.review_state = $1 AND {condition} ORDER BY COALESCE(p.submitted_at, 0), p.id LIMIT $2"
+    );
+    let mut query = sqlx::query_as(&sql).bind(state.as_str()).bind(limit);
+    if let Some(value) = value {
+        query = query.bind(value);
+    }
+    query.fetch_all(db.pool()).await
+}
+
+/// A plugin as staff review it.
+#[derive(sqlx::FromRow)]
+pub struct ReviewedPlugin {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub author: String,
+    pub author_url: Option<String>,
+    pub icon_url: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub category: Known<Category>,
+    pub description: String,
+    #[sqlx(try_from = "String")]
+    pub permissions: StoredScopes,
+    pub redirect_uris: String,
+    pub webhook_url: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub review_state: Known<ReviewState>,
+    pub review_reason: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub is_verified: Flag,
+    pub submitted_at: Option<i64>,
+    /// The developer's.
+    pub email: Option<String>,
+}
+
+pub async fn reviewed(db: &Db, slug: &str) -> Result<Option<ReviewedPlugin>, super::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.slug, p.name, p.author, p.author_url, p.icon_url, p.category, p.description, p.permissions, \
+                p.redirect_uris, p.webhook_url, p.review_state, p.review_reason, p.is_verified, p.submitted_at, u.email \
+         FROM plugins p LEFT JOIN users u ON u.id = p.developer_id WHERE p.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The id of the plugin `slug`, read inside the caller's transaction.
+pub async fn id_of(conn: &mut Conn, slug: &str) -> Result<Option<i64>, super::Error> {
+    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(conn).await
+}
+
+/// Applies a staff decision if the plugin is in the state it starts from (so two staff
+/// deciding at once cannot both win); false when it is not.
+pub async fn apply_decision(conn: &mut Conn, plugin_id: i64, kind: DecisionKind, reason: Option<&str>, now: i64) -> Result<bool, super::Error> {
+    let sql = match kind {
+        DecisionKind::Published => {
+            "UPDATE plugins SET review_state = 'published', is_published = 1, review_reason = NULL, updated_at = $1 \
+             WHERE id = $2 AND review_state = 'in_review'"
+        }
+        DecisionKind::Rejected => {
+            "UPDATE plugins SET review_state = 'rejected', is_published = 0, review_reason = $3, updated_at = $1 \
+             WHERE id = $2 AND review_state = 'in_review'"
+        }
+        DecisionKind::Unpublished => {
+            "UPDATE plugins SET review_state = 'unpublished', is_published = 0, review_reason = $3, updated_at = $1 \
+             WHERE id = $2 AND review_state = 'published'"
+        }
+        DecisionKind::Verified => "UPDATE plugins SET is_verified = 1, updated_at = $1 WHERE id = $2 AND is_verified = 0",
+        DecisionKind::Unverified => "UPDATE plugins SET is_verified = 0, updated_at = $1 WHERE id = $2 AND is_verified = 1",
+        DecisionKind::Submitted => return Ok(false),
+    };
+    let mut query = sqlx::query(sql).bind(now).bind(plugin_id);
+    if matches!(kind, DecisionKind::Rejected | DecisionKind::Unpublished) {
+        query = query.bind(reason);
+    }
+    Ok(query.execute(conn).await?.rows_affected() == 1)
+}
+
+/// The bundle stored at this address (lower-case hex SHA-256).
+pub async fn bundle(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, super::Error> {
+    sqlx::query_scalar("SELECT bytes FROM plugin_bundles WHERE sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(db.pool()).await
 }
