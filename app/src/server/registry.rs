@@ -1,12 +1,14 @@
 //! Registering plugins as OAuth clients: credentials are made here and shown once.
 
-use super::oauth::redirect_uri::{self, RedirectUri};
+use super::oauth::redirect_uri::RedirectUri;
 use super::secrets::{random_hex, random_token, sha256_hex};
 use super::webhooks::signature;
 use super::outbound::OutboundPolicy;
 use super::vault::Vault;
+use super::store::plugins::{self as store, SlugTaken, StoredCredentials};
+use super::store as stores;
 use super::{now, Db};
-use crate::domain::{Category, PluginSlug, ReviewState, ScopeSet};
+use crate::domain::{Category, PluginSlug, ScopeSet};
 use serde::Serialize;
 
 /// A new client id: public, unique, recognisable.
@@ -62,7 +64,7 @@ pub enum RegistryError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 /// Validates an endpoint Plugboard will call (a webhook URL, a plugin server) as a plugin registers it:
@@ -126,32 +128,20 @@ pub fn open_signing_secret(vault: &Vault, slug: &str, stored: &str) -> Option<St
 
 /// Seals signing secrets stored in plain by earlier versions (run at start-up, when a
 /// lasting key is configured).
-pub async fn seal_legacy_signing_secrets(db: &Db, vault: &Vault) -> Result<u64, sqlx::Error> {
+pub async fn seal_legacy_signing_secrets(db: &Db, vault: &Vault) -> Result<u64, stores::Error> {
     if vault.is_ephemeral() {
         return Ok(0);
     }
-    let plain: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, slug, webhook_secret FROM plugins WHERE substr(webhook_secret, 1, 6) = $1")
-        .bind(signature::SECRET_PREFIX)
-        .fetch_all(db.pool())
-        .await?;
+    let plain = store::plain_signing_secrets(db, signature::SECRET_PREFIX).await?;
     for (id, slug, secret) in &plain {
-        sqlx::query("UPDATE plugins SET webhook_secret = $1 WHERE id = $2 AND webhook_secret = $3")
-            .bind(seal_signing_secret(vault, slug, secret))
-            .bind(id)
-            .bind(secret)
-            .execute(db.pool())
-            .await?;
+        store::seal_signing_secret(db, *id, secret, &seal_signing_secret(vault, slug, secret)).await?;
     }
     Ok(plain.len() as u64)
 }
 
 /// A plugin's signing secret, opened (`None` for a plugin without one).
-pub async fn signing_secret(db: &Db, vault: &Vault, slug: &str) -> Result<Option<String>, sqlx::Error> {
-    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT webhook_secret FROM plugins WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(stored.flatten().and_then(|s| open_signing_secret(vault, slug, &s)))
+pub async fn signing_secret(db: &Db, vault: &Vault, slug: &str) -> Result<Option<String>, stores::Error> {
+    Ok(store::signing_secret(db, slug).await?.and_then(|s| open_signing_secret(vault, slug, &s)))
 }
 
 pub async fn create_plugin(db: &Db, vault: &Vault, plugin: &NewPlugin) -> Result<Credentials, RegistryError> {
@@ -164,62 +154,21 @@ pub async fn create_plugin(db: &Db, vault: &Vault, plugin: &NewPlugin) -> Result
     let client_id = new_client_id();
     let client_secret = random_token("pbs_");
     let webhook_secret = signature::new_secret();
-    let t = now();
-    let inserted = sqlx::query(
-        "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
-             client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
-    )
-    .bind(plugin.slug.as_str())
-    .bind(plugin.name.trim())
-    .bind(&plugin.description)
-    .bind(&plugin.author)
-    .bind(plugin.category.as_str())
-    .bind(i64::from(plugin.verified))
-    .bind(i64::from(plugin.publish))
-    .bind(&client_id)
-    .bind(sha256_hex(&client_secret))
-    .bind(plugin.scopes.to_json())
-    .bind(redirect_uri::to_json(&plugin.redirect_uris))
-    .bind(plugin.webhook_url.as_deref())
-    .bind(seal_signing_secret(vault, plugin.slug.as_str(), &webhook_secret))
-    .bind(plugin.developer_id)
-    .bind(t)
-    .bind(if plugin.publish { ReviewState::Published } else { ReviewState::Draft }.as_str())
-    .bind(plugin.author_url.as_deref())
-    .bind(plugin.icon_url.as_deref())
-    .bind(plugin.server_url.as_deref())
-    .bind(i64::from(plugin.show_authorization_button))
-    .bind(i64::from(plugin.monetized))
-    .bind(i64::from(plugin.processes_content))
-    .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
-    .bind(plugin.oauth_client_secret.as_deref())
-    .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
-    .execute(db.pool())
-    .await;
-    match inserted {
-        Ok(_) => Ok(Credentials {
-            slug: plugin.slug.as_str().to_owned(),
-            client_id,
-            client_secret,
-            webhook_secret: Some(webhook_secret),
-        }),
-        Err(e) if super::db::is_unique_violation(&e) => Err(RegistryError::SlugTaken(plugin.slug.as_str().to_owned())),
-        Err(e) => Err(e.into()),
+    let stored = StoredCredentials {
+        client_id: &client_id,
+        client_secret_hash: &sha256_hex(&client_secret),
+        webhook_secret: &seal_signing_secret(vault, plugin.slug.as_str(), &webhook_secret),
+    };
+    match store::insert(db, plugin, &stored, now()).await? {
+        Ok(()) => Ok(Credentials { slug: plugin.slug.as_str().to_owned(), client_id, client_secret, webhook_secret: Some(webhook_secret) }),
+        Err(SlugTaken) => Err(RegistryError::SlugTaken(plugin.slug.as_str().to_owned())),
     }
 }
 
 /// A new client secret; the old one stops working at once.
 pub async fn rotate_client_secret(db: &Db, slug: &PluginSlug) -> Result<Credentials, RegistryError> {
     let client_secret = random_token("pbs_");
-    let client_id: Option<String> =
-        sqlx::query_scalar("UPDATE plugins SET client_secret_hash = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
-            .bind(sha256_hex(&client_secret))
-            .bind(now())
-            .bind(slug.as_str())
-            .fetch_optional(db.pool())
-            .await?;
+    let client_id = store::set_client_secret_hash(db, slug.as_str(), &sha256_hex(&client_secret), now()).await?;
     let client_id = client_id.ok_or_else(|| RegistryError::NotFound(slug.as_str().to_owned()))?;
     Ok(Credentials { slug: slug.as_str().to_owned(), client_id, client_secret, webhook_secret: None })
 }
@@ -228,13 +177,7 @@ pub async fn rotate_client_secret(db: &Db, slug: &PluginSlug) -> Result<Credenti
 /// The answer carries no client secret.
 pub async fn rotate_webhook_secret(db: &Db, vault: &Vault, slug: &PluginSlug) -> Result<Credentials, RegistryError> {
     let secret = signature::new_secret();
-    let client_id: Option<String> =
-        sqlx::query_scalar("UPDATE plugins SET webhook_secret = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
-            .bind(seal_signing_secret(vault, slug.as_str(), &secret))
-            .bind(now())
-            .bind(slug.as_str())
-            .fetch_optional(db.pool())
-            .await?;
+    let client_id = store::set_signing_secret(db, slug.as_str(), &seal_signing_secret(vault, slug.as_str(), &secret), now()).await?;
     let client_id = client_id.ok_or_else(|| RegistryError::NotFound(slug.as_str().to_owned()))?;
     Ok(Credentials { slug: slug.as_str().to_owned(), client_id, client_secret: String::new(), webhook_secret: Some(secret) })
 }

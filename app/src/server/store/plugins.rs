@@ -4,7 +4,9 @@
 
 use super::{decode_error, Conn, Flag, Known, Named, StoredScopes};
 use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
-use crate::server::oauth::redirect_uri::RedirectUri;
+use crate::server::db::is_unique_violation;
+use crate::server::oauth::redirect_uri::{self, RedirectUri};
+use crate::server::registry::NewPlugin;
 use crate::server::Db;
 
 /// The registry facts the consent screen needs.
@@ -297,4 +299,94 @@ pub async fn apply_decision(conn: &mut Conn, plugin_id: i64, kind: DecisionKind,
 /// The bundle stored at this address (lower-case hex SHA-256).
 pub async fn bundle(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, super::Error> {
     sqlx::query_scalar("SELECT bytes FROM plugin_bundles WHERE sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(db.pool()).await
+}
+
+/// The slug is another plugin's already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlugTaken;
+
+/// A plugin's credentials as stored: the client secret's hash and the sealed signing secret.
+pub struct StoredCredentials<'a> {
+    pub client_id: &'a str,
+    pub client_secret_hash: &'a str,
+    pub webhook_secret: &'a str,
+}
+
+/// Registers a plugin: published (and in the marketplace) at once, or a draft.
+pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials<'_>, now: i64) -> Result<Result<(), SlugTaken>, super::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
+             client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+    )
+    .bind(plugin.slug.as_str())
+    .bind(plugin.name.trim())
+    .bind(&plugin.description)
+    .bind(&plugin.author)
+    .bind(plugin.category.as_str())
+    .bind(i64::from(plugin.verified))
+    .bind(i64::from(plugin.publish))
+    .bind(credentials.client_id)
+    .bind(credentials.client_secret_hash)
+    .bind(plugin.scopes.to_json())
+    .bind(redirect_uri::to_json(&plugin.redirect_uris))
+    .bind(plugin.webhook_url.as_deref())
+    .bind(credentials.webhook_secret)
+    .bind(plugin.developer_id)
+    .bind(now)
+    .bind(if plugin.publish { ReviewState::Published } else { ReviewState::Draft }.as_str())
+    .bind(plugin.author_url.as_deref())
+    .bind(plugin.icon_url.as_deref())
+    .bind(plugin.server_url.as_deref())
+    .bind(i64::from(plugin.show_authorization_button))
+    .bind(i64::from(plugin.monetized))
+    .bind(i64::from(plugin.processes_content))
+    .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
+    .bind(plugin.oauth_client_secret.as_deref())
+    .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
+    .execute(db.pool())
+    .await;
+    match inserted {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if is_unique_violation(&e) => Ok(Err(SlugTaken)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new client secret's hash; the plugin's client id, `None` when no plugin has the slug.
+pub async fn set_client_secret_hash(db: &Db, slug: &str, hash: &str, now: i64) -> Result<Option<String>, super::Error> {
+    sqlx::query_scalar("UPDATE plugins SET client_secret_hash = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
+        .bind(hash)
+        .bind(now)
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// A new (sealed) signing secret; the plugin's client id, `None` when no plugin has the slug.
+pub async fn set_signing_secret(db: &Db, slug: &str, sealed: &str, now: i64) -> Result<Option<String>, super::Error> {
+    sqlx::query_scalar("UPDATE plugins SET webhook_secret = $1, updated_at = $2 WHERE slug = $3 RETURNING client_id")
+        .bind(sealed)
+        .bind(now)
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// The plugin's signing secret as stored (`None` for no such plugin, or one without).
+pub async fn signing_secret(db: &Db, slug: &str) -> Result<Option<String>, super::Error> {
+    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT webhook_secret FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await?;
+    Ok(stored.flatten())
+}
+
+/// Signing secrets stored as they are (starting with `prefix`), as (id, slug, secret).
+pub async fn plain_signing_secrets(db: &Db, prefix: &str) -> Result<Vec<(i64, String, String)>, super::Error> {
+    sqlx::query_as("SELECT id, slug, webhook_secret FROM plugins WHERE substr(webhook_secret, 1, 6) = $1").bind(prefix).fetch_all(db.pool()).await
+}
+
+/// Replaces the plugin's signing secret with its sealed form, unless it changed meanwhile.
+pub async fn seal_signing_secret(db: &Db, id: i64, plain: &str, sealed: &str) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET webhook_secret = $1 WHERE id = $2 AND webhook_secret = $3").bind(sealed).bind(id).bind(plain).execute(db.pool()).await?;
+    Ok(())
 }
