@@ -6,14 +6,6 @@ use crate::domain::{InstallationId, JobStatus, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
-impl super::Named for JobStatus {
-    const WHAT: &'static str = "job status";
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::parse(name)
-    }
-}
-
 /// A job as stored, with its plugin's name.
 #[derive(sqlx::FromRow)]
 pub struct JobRow {

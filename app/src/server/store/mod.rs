@@ -107,20 +107,26 @@ impl fmt::Display for UnknownValue {
 
 impl std::error::Error for UnknownValue {}
 
-impl Named for crate::domain::Role {
-    const WHAT: &'static str = "role";
+/// `Named` for a domain enum that parses its own stored names (`T::parse`).
+macro_rules! named_by_parse {
+    ($($ty:ty => $what:literal),* $(,)?) => {$(
+        impl Named for $ty {
+            const WHAT: &'static str = $what;
 
-    fn from_name(name: &str) -> Option<Self> {
-        Self::parse(name)
-    }
+            fn from_name(name: &str) -> Option<Self> {
+                Self::parse(name)
+            }
+        }
+    )*};
 }
 
-impl Named for crate::domain::TaskStatus {
-    const WHAT: &'static str = "task status";
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::parse(name)
-    }
+named_by_parse! {
+    crate::domain::Role => "role",
+    crate::domain::TaskStatus => "task status",
+    crate::domain::JobStatus => "job status",
+    crate::domain::ReviewState => "review state",
+    crate::domain::DecisionKind => "review decision",
+    crate::domain::Category => "category",
 }
 
 #[cfg(test)]

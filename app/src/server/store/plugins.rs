@@ -2,7 +2,7 @@
 //! consent screen names, its secret's hash, who may install it), their client-side
 //! bundles, and their review by staff with its history.
 
-use super::{decode_error, Conn, Flag, Known, Named, StoredScopes};
+use super::{decode_error, Conn, Flag, Known, StoredScopes};
 use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
 use crate::server::db::is_unique_violation;
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
@@ -88,30 +88,6 @@ pub struct InstallGate {
 
 pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, super::Error> {
     sqlx::query_as("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
-}
-
-impl Named for ReviewState {
-    const WHAT: &'static str = "review state";
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::parse(name)
-    }
-}
-
-impl Named for DecisionKind {
-    const WHAT: &'static str = "review decision";
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::parse(name)
-    }
-}
-
-impl Named for Category {
-    const WHAT: &'static str = "category";
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::parse(name)
-    }
 }
 
 /// Records a step of a plugin's review (a submission or a staff decision), by `actor`.
