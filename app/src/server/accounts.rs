@@ -203,11 +203,11 @@ pub async fn authenticate(
     for (key, allowance) in std::iter::once((&email_key, settings.login_failures_per_email))
         .chain(ip_key.as_ref().map(|k| (k, settings.login_failures_per_ip)))
     {
-        reserved.push(reserve_attempt(db, key, t).await?);
-        over |= count_failures(db, key, since).await? > allowance;
+        reserved.push(store::reserve_attempt(db, key, t).await?);
+        over |= store::count_failures(db, key, since).await? > allowance;
     }
     if over {
-        release(db, &reserved).await?;
+        store::release_attempts(db, &reserved).await?;
         return Err(AccountError::RateLimited);
     }
 
@@ -218,13 +218,13 @@ pub async fn authenticate(
     let password_ok = match verify_password(hash, password.to_owned()).await {
         Ok(ok) => ok,
         Err(busy) => {
-            release(db, &reserved).await?;
+            store::release_attempts(db, &reserved).await?;
             return Err(busy);
         }
     };
     match user_id {
         Some(id) if password_ok => {
-            release(db, &reserved).await?;
+            store::release_attempts(db, &reserved).await?;
             store::clear_failures(db, &email_key).await?;
             Ok(id)
         }
@@ -234,19 +234,6 @@ pub async fn authenticate(
             Err(AccountError::BadCredentials)
         }
     }
-}
-
-/// Writes (and commits) one attempt on `key`; its row id.
-async fn reserve_attempt(db: &Db, key: &str, t: i64) -> Result<i64, stores::Error> {
-    store::reserve_attempt(db, key, t).await
-}
-
-async fn release(db: &Db, reserved: &[i64]) -> Result<(), stores::Error> {
-    store::release_attempts(db, reserved).await
-}
-
-async fn count_failures(db: &Db, key: &str, since: i64) -> Result<i64, stores::Error> {
-    store::count_failures(db, key, since).await
 }
 
 /// Counts a sign-up from `client_ip` whose fields are valid (typos cost nothing); refuses

@@ -33,17 +33,12 @@ pub async fn peek(db: &Db, key: &str, limit: i64, window_secs: i64, now: i64) ->
 
 /// Counts a hit and returns the window's total.
 pub async fn record(db: &Db, key: &str, window_secs: i64, now: i64) -> Result<i64, stores::Error> {
-    add(db, key, now - now.rem_euclid(window_secs), 1).await
+    store::add(db, key, now - now.rem_euclid(window_secs), 1).await
 }
 
 /// Counts a hit inside a transaction of the caller's (which decides whether it stays).
 pub async fn record_in(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Result<i64, stores::Error> {
     store::add_in(conn, key, now - now.rem_euclid(window_secs), 1).await
-}
-
-/// Adds `hits` to a window and returns its total.
-async fn add(db: &Db, key: &str, window_start: i64, hits: i64) -> Result<i64, stores::Error> {
-    store::add(db, key, window_start, hits).await
 }
 
 /// How long a `BatchedCounter` holds hits before adding them to the database.
@@ -118,7 +113,7 @@ impl BatchedCounter {
         self.flush_scheduled.store(false, Ordering::Release);
         let batch: Vec<(String, Window)> = self.windows().iter().filter(|(_, w)| w.pending > 0).map(|(k, w)| (k.clone(), *w)).collect();
         for (key, taken) in batch {
-            match add(&self.db, &key, taken.start, taken.pending).await {
+            match store::add(&self.db, &key, taken.start, taken.pending).await {
                 Ok(total) => {
                     if let Some(window) = self.windows().get_mut(&key).filter(|w| w.start == taken.start) {
                         window.pending -= taken.pending;

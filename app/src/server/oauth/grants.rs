@@ -8,7 +8,7 @@ use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId, UserId};
 use crate::server::installations::{self, Activation};
 use crate::server::store::installations::InstallStatus;
 use crate::server::secrets::{random_token, sha256_hex};
-use crate::server::store::grants::{self as store, NewCode, NewToken, TokenKind};
+use crate::server::store::grants::{self as store, NewToken, TokenKind};
 use crate::server::store::{self as stores, Conn};
 use crate::server::Db;
 
@@ -76,18 +76,7 @@ pub struct CodeRequest<'a> {
 /// Issues a single-use code (inside the consent's transaction) and returns it.
 pub async fn issue_code(conn: &mut Conn, request: &CodeRequest<'_>, now: i64) -> Result<String, stores::Error> {
     let code = random_token(CODE_PREFIX);
-    let row = NewCode {
-        code_hash: &sha256_hex(&code),
-        plugin_id: request.plugin.0,
-        installation_id: request.installation.0,
-        tenant_id: request.tenant.0,
-        user_id: request.user.0,
-        redirect_uri: request.redirect_uri,
-        scopes: request.scopes,
-        code_challenge: request.code_challenge,
-        expires_at: now + CODE_TTL_SECS,
-    };
-    store::insert_code(conn, &row, now).await?;
+    store::insert_code(conn, &sha256_hex(&code), request, now + CODE_TTL_SECS, now).await?;
     Ok(code)
 }
 

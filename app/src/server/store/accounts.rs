@@ -3,7 +3,6 @@
 
 use super::Conn;
 use crate::domain::{Email, Role, TenantId, TenantName, UserId};
-use crate::server::db::is_unique_violation;
 use crate::server::Db;
 
 /// A new tenant named `name`, its slug `base` or, when that is taken, `base-N`.
@@ -56,12 +55,9 @@ pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUserRow<'_
     .bind(user.role.as_str())
     .bind(now)
     .fetch_one(conn)
-    .await;
-    match inserted {
-        Ok(id) => Ok(Ok(UserId(id))),
-        Err(e) if is_unique_violation(&e) => Ok(Err(EmailTaken)),
-        Err(e) => Err(e),
-    }
+    .await
+    .map(UserId);
+    super::unless_taken(inserted, EmailTaken)
 }
 
 /// Marks a user as staff and/or developer (flags that are `false` are left as they are).

@@ -4,6 +4,7 @@
 use super::installations::InstallStatus;
 use super::{Conn, Known, Named, StoredScopes};
 use crate::domain::{InstallationId, ScopeSet};
+use crate::server::oauth::grants::CodeRequest;
 use crate::server::Db;
 
 /// An access or a refresh token.
@@ -34,34 +35,22 @@ impl Named for TokenKind {
     }
 }
 
-/// A code to store, by its hash.
-pub struct NewCode<'a> {
-    pub code_hash: &'a str,
-    pub plugin_id: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
-    pub user_id: i64,
-    pub redirect_uri: &'a str,
-    pub scopes: &'a ScopeSet,
-    pub code_challenge: &'a str,
-    pub expires_at: i64,
-}
-
-pub async fn insert_code(conn: &mut Conn, code: &NewCode<'_>, now: i64) -> Result<(), super::Error> {
+/// Stores a code issued for `request`, by its hash.
+pub async fn insert_code(conn: &mut Conn, code_hash: &str, request: &CodeRequest<'_>, expires_at: i64, now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO oauth_codes (code_hash, plugin_id, installation_id, tenant_id, user_id, redirect_uri, scopes, \
              code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(code.code_hash)
-    .bind(code.plugin_id)
-    .bind(code.installation_id)
-    .bind(code.tenant_id)
-    .bind(code.user_id)
-    .bind(code.redirect_uri)
-    .bind(code.scopes.to_json())
-    .bind(code.code_challenge)
+    .bind(code_hash)
+    .bind(request.plugin.0)
+    .bind(request.installation.0)
+    .bind(request.tenant.0)
+    .bind(request.user.0)
+    .bind(request.redirect_uri)
+    .bind(request.scopes.to_json())
+    .bind(request.code_challenge)
     .bind(now)
-    .bind(code.expires_at)
+    .bind(expires_at)
     .execute(conn)
     .await?;
     Ok(())

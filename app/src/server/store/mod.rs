@@ -35,6 +35,16 @@ pub type Error = sqlx::Error;
 /// (a consent records the installation and issues the code in one).
 pub type Conn = sqlx::AnyConnection;
 
+/// A write's outcome when a unique constraint may refuse it: `Ok(Err(conflict))` for that
+/// refusal, an error for anything else.
+fn unless_taken<T, C>(result: Result<T, Error>, conflict: C) -> Result<Result<T, C>, Error> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) if crate::server::db::is_unique_violation(&e) => Ok(Err(conflict)),
+        Err(e) => Err(e),
+    }
+}
+
 /// A stored value that does not decode: logged with the column, never shown.
 pub(crate) fn decode_error(column: &'static str, raw: &str) -> Error {
     let shown: String = raw.chars().take(80).collect();

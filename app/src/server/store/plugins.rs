@@ -4,7 +4,6 @@
 
 use super::{decode_error, Conn, Flag, Known, StoredScopes};
 use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
-use crate::server::db::is_unique_violation;
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
 use crate::server::registry::NewPlugin;
 use crate::server::Db;
@@ -126,13 +125,8 @@ pub async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<DecisionRow>, supe
 
 /// The plugin's review state, read inside the caller's transaction.
 pub async fn review_state(conn: &mut Conn, plugin_id: i64) -> Result<ReviewState, super::Error> {
-    let state: Known<ReviewState> = sqlx::query_scalar::<_, String>("SELECT review_state FROM plugins WHERE id = $1")
-        .bind(plugin_id)
-        .fetch_one(conn)
-        .await?
-        .try_into()
-        .map_err(|e: super::UnknownValue| sqlx::Error::ColumnDecode { index: "review_state".into(), source: Box::new(e) })?;
-    Ok(state.0)
+    let raw: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE id = $1").bind(plugin_id).fetch_one(conn).await?;
+    ReviewState::parse(&raw).ok_or_else(|| decode_error("review_state", &raw))
 }
 
 /// Stores (or replaces) the plugin's client-side bundle with its address and integrity.
@@ -322,12 +316,9 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     .bind(plugin.oauth_client_secret.as_deref())
     .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
     .execute(db.pool())
-    .await;
-    match inserted {
-        Ok(_) => Ok(Ok(())),
-        Err(e) if is_unique_violation(&e) => Ok(Err(SlugTaken)),
-        Err(e) => Err(e),
-    }
+    .await
+    .map(|_| ());
+    super::unless_taken(inserted, SlugTaken)
 }
 
 /// A new client secret's hash; the plugin's client id, `None` when no plugin has the slug.
