@@ -9,7 +9,8 @@
 
 use app::domain::{Category, MarketplaceQuery, Sort, PAGE_SIZE};
 use app::server::catalog::{self, index::CatalogIndex};
-use app::server::{seed, Db};
+use app::server::Db;
+use server::seed;
 use std::time::{Duration, Instant};
 use support::{engine_name, report, scratch, Flags};
 

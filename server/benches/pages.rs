@@ -34,8 +34,8 @@ async fn main() {
         config.max_connections = 16;
         config.webhook_worker = false;
         let db = open_database(&config).await.expect("database");
-        app::server::seed::seed_demo(&db, &config.vault).await.expect("demo seed");
-        app::server::seed::seed_synthetic(&db, plugins).await.expect("synthetic seed");
+        server::seed::seed_demo(&db, &config.vault).await.expect("demo seed");
+        server::seed::seed_synthetic(&db, plugins).await.expect("synthetic seed");
         let server = start_server(&config, &db).await;
         let base = &server.base;
 
@@ -44,7 +44,7 @@ async fn main() {
         let res = signed_in
             .post(format!("{base}/rpc/sign_in"))
             .header("accept", "application/json")
-            .form(&[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)])
+            .form(&[("email", "owner@acme.test"), ("password", server::seed::DEMO_PASSWORD)])
             .send()
             .await
             .expect("sign in");

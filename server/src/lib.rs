@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod fixtures;
 pub mod scratch;
+pub mod seed;
 
 use app::server::outbound::{parse_allowlist, IpRange, OutboundPolicy};
 use app::server::plugin_servers::client::PluginServers;

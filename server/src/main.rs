@@ -1,9 +1,9 @@
 //! `server`: Plugboard's one binary. `server --help` lists the subcommands.
 
 use app::domain::{Email, Password, Role, TenantName};
-use app::server::{accounts, seed};
+use app::server::accounts;
 use clap::{Parser, Subcommand};
-use server::{app_state, open_database, serve, shutdown_signal, Config};
+use server::{app_state, open_database, seed, serve, shutdown_signal, Config};
 use std::process::ExitCode;
 
 #[derive(Parser)]

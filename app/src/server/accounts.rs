@@ -124,7 +124,7 @@ fn tenant_slug_base(name: &str) -> String {
     if slug.is_empty() { "org".to_owned() } else { slug }
 }
 
-pub(crate) async fn insert_tenant(conn: &mut Conn, name: &TenantName) -> Result<TenantId, stores::Error> {
+pub async fn insert_tenant(conn: &mut Conn, name: &TenantName) -> Result<TenantId, stores::Error> {
     store::insert_tenant(conn, name, &tenant_slug_base(name.as_str()), now()).await
 }
 
@@ -135,7 +135,7 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-pub(crate) async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUser<'_>, password_hash: &str) -> Result<UserId, AccountError> {
+pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUser<'_>, password_hash: &str) -> Result<UserId, AccountError> {
     let display_name = match user.display_name.trim() {
         "" => user.email.as_str().split('@').next().unwrap_or_default().to_owned(),
         name => name.chars().take(80).collect(),
@@ -175,7 +175,12 @@ pub async fn create_user_in_tenant(
     Ok((tenant, user_id))
 }
 
-pub use store::set_platform_roles;
+/// Marks a user as staff and/or developer (flags that are `false` are left as they are).
+pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: bool) -> Result<(), stores::Error> {
+    let mut tx = db.begin_write().await?;
+    store::set_platform_roles(&mut tx, user, staff, developer).await?;
+    tx.commit().await
+}
 
 /// Checks a sign-in. Failures count against the email and the client address; past
 /// the limit every attempt is refused, right password or not, until the window passes.

@@ -2,19 +2,21 @@
 //! credentials, submitting for review, webhook deliveries and install statistics. Every
 //! function takes the signed-in developer and touches only plugins they own.
 
-use super::oauth::redirect_uri::{self, RedirectUri};
+use super::oauth::redirect_uri::RedirectUri;
 use super::outbound::OutboundPolicy;
 use super::plugin_servers::connections;
 use super::plugin_servers::service_oauth::{self, ServiceOAuth};
 use super::vault::Vault;
 use super::registry::{self, NewPlugin, RegistryError};
-use super::{catalog, now, Db};
+use super::store::catalog::Viewer;
+use super::store::{self as stores, accounts, icons, plugins as store, reviews, webhooks};
+use super::{now, Db};
 use crate::domain::{
     Category, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryLog, DeveloperPlugin,
-    InstallStats, PluginForm, PluginSlug, ReviewState, ScopeSet, SessionUser, ShownSecrets, WebhookEndpoint,
+    InstallStats, PluginForm, PluginSlug, ReviewState, ScopeSet, SessionUser, ShownSecrets,
 };
 use crate::error::{AppError, FieldError};
-use sqlx::Row;
+use std::collections::HashMap;
 
 const MAX_REDIRECT_URIS: usize = 10;
 /// The largest icon a developer may upload.
@@ -34,7 +36,7 @@ pub enum ConsoleError {
     #[error("{0}")]
     Conflict(&'static str),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] stores::Error),
 }
 
 impl From<ConsoleError> for AppError {
@@ -215,41 +217,14 @@ pub async fn upload_icon(db: &Db, developer: &SessionUser, slug: &PluginSlug, by
     let content_type = sniff_icon(bytes).ok_or(IconError::NotAnImage)?;
     let t = now();
     let url = uploaded_icon_url(slug, t);
-    let mut tx = db.begin_write().await.map_err(ConsoleError::from)?;
-    sqlx::query(
-        "INSERT INTO plugin_icons (plugin_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (plugin_id) DO UPDATE SET content_type = excluded.content_type, bytes = excluded.bytes, updated_at = excluded.updated_at",
-    )
-    .bind(id)
-    .bind(content_type)
-    .bind(bytes)
-    .bind(t)
-    .execute(&mut *tx)
-    .await
-    .map_err(ConsoleError::from)?;
-    sqlx::query("UPDATE plugins SET icon_url = $1, updated_at = $2 WHERE id = $3")
-        .bind(&url)
-        .bind(t)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(ConsoleError::from)?;
-    tx.commit().await.map_err(ConsoleError::from)?;
+    icons::save(db, id, content_type, bytes, &url, t).await.map_err(ConsoleError::from)?;
     Ok(url)
 }
 
 /// An uploaded icon (its type and bytes), for whoever may see the plugin: everybody once
 /// it is published, before that its developer and staff.
-pub async fn icon(db: &Db, slug: &str, viewer: Option<&SessionUser>) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id \
-         WHERE p.slug = $1 AND (p.is_published = 1 OR p.developer_id = $2 OR $3 = 1)",
-    )
-    .bind(slug)
-    .bind(viewer.map_or(-1, |u| u.id.0))
-    .bind(i64::from(viewer.is_some_and(|u| u.is_staff)))
-    .fetch_optional(db.pool())
-    .await
+pub async fn icon(db: &Db, slug: &str, viewer: Option<&SessionUser>) -> Result<Option<(String, Vec<u8>)>, stores::Error> {
+    icons::visible(db, slug, viewer.map(Viewer::of)).await
 }
 
 pub fn require_developer(user: &SessionUser) -> Result<(), ConsoleError> {
@@ -262,22 +237,15 @@ pub async fn become_developer(db: &Db, user: &SessionUser, name: &str) -> Result
     if !(1..=80).contains(&name.chars().count()) {
         return Err(ConsoleError::Invalid(vec![FieldError::new("developer_name", "Choose a public name of 1 to 80 characters.")]));
     }
-    sqlx::query("UPDATE users SET is_developer = 1, developer_name = $1 WHERE id = $2")
-        .bind(name)
-        .bind(user.id.0)
-        .execute(db.pool())
-        .await?;
+    let mut tx = db.begin_write().await?;
+    accounts::make_developer(&mut tx, user.id, name).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// The developer's public name (a new plugin's default author).
 pub async fn developer_name(db: &Db, user: &SessionUser) -> Result<String, ConsoleError> {
-    let name: Option<String> = sqlx::query_scalar("SELECT developer_name FROM users WHERE id = $1")
-        .bind(user.id.0)
-        .fetch_optional(db.pool())
-        .await?
-        .flatten();
-    Ok(name.unwrap_or_else(|| user.display_name.clone()))
+    Ok(accounts::developer_name(db, user.id).await?.unwrap_or_else(|| user.display_name.clone()))
 }
 
 /// Registers a draft plugin; its secrets are in the answer and nowhere else.
@@ -306,12 +274,7 @@ fn seal_service_secret(vault: &Vault, plugin: &NewPlugin, form: &PluginForm) -> 
 /// The id of the developer's plugin with this slug.
 pub(crate) async fn owned(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<i64, ConsoleError> {
     require_developer(developer)?;
-    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
-        .bind(slug.as_str())
-        .bind(developer.id.0)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(ConsoleError::NotFound)
+    store::owned_by(db, developer.id, slug.as_str()).await?.ok_or(ConsoleError::NotFound)
 }
 
 /// What saving an edit did.
@@ -341,72 +304,31 @@ pub async fn update(
     let plugin = validate(&form, policy).map_err(ConsoleError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let current = sqlx::query(
-        "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret, client_origins \
-         FROM plugins WHERE id = $1",
-    )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let state = review_state(&current)?;
+    let current = store::reach(&mut tx, id).await?;
+    let state = current.review_state.0;
     if state == ReviewState::InReview {
         return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
     }
     // Another service (or another client at it): the tokens held for the old one must not
     // be sent there, so those connections end.
-    let oauth_changed = current.try_get::<Option<String>, _>("oauth_config")?.as_deref().and_then(ServiceOAuth::from_json) != plugin.oauth;
+    let oauth_changed = current.oauth_config.0 != plugin.oauth;
     // What the plugin may reach, and where tenants' content and tokens go.
-    let reach_changed = ScopeSet::from_json(&current.try_get::<String, _>("permissions")?) != plugin.scopes
-        || redirect_uri::from_json(&current.try_get::<String, _>("redirect_uris")?) != plugin.redirect_uris
-        || current.try_get::<Option<String>, _>("server_url")? != plugin.server_url
-        || (current.try_get::<i64, _>("processes_content")? == 1) != plugin.processes_content
+    let reach_changed = current.permissions.0 != plugin.scopes
+        || current.redirect_uris.0 != plugin.redirect_uris
+        || current.server_url != plugin.server_url
+        || current.processes_content.0 != plugin.processes_content
         || oauth_changed
-        || serde_json::from_str::<Vec<String>>(&current.try_get::<String, _>("client_origins")?).unwrap_or_default() != plugin.client_origins;
+        || current.client_origins.0 != plugin.client_origins;
     // An empty secret field keeps the stored secret; no OAuth client, no secret.
     let oauth_client_secret = match seal_service_secret(vault, &plugin, &form) {
         Some(sealed) => Some(sealed),
-        None if plugin.oauth.is_some() => current.try_get::<Option<String>, _>("oauth_client_secret")?,
+        None if plugin.oauth.is_some() => current.oauth_client_secret,
         None => None,
     };
     let back_in_review = state == ReviewState::Published && reach_changed;
-    sqlx::query(
-        "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
-             permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
-             server_url = $13, show_authorization_button = $14, monetized = $15, \
-             processes_content = $16, oauth_config = $17, oauth_client_secret = $18, client_origins = $19, \
-             review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
-             is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
-             submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
-         WHERE id = $12",
-    )
-    .bind(&plugin.name)
-    .bind(&plugin.description)
-    .bind(&plugin.author)
-    .bind(plugin.author_url.as_deref())
-    .bind(plugin.icon_url.as_deref())
-    .bind(plugin.category.as_str())
-    .bind(plugin.scopes.to_json())
-    .bind(redirect_uri::to_json(&plugin.redirect_uris))
-    .bind(plugin.webhook_url.as_deref())
-    .bind(t)
-    .bind(i64::from(back_in_review))
-    .bind(id)
-    .bind(plugin.server_url.as_deref())
-    .bind(i64::from(plugin.show_authorization_button))
-    .bind(i64::from(plugin.monetized))
-    .bind(i64::from(plugin.processes_content))
-    .bind(plugin.oauth.as_ref().map(ServiceOAuth::to_json))
-    .bind(oauth_client_secret)
-    .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
-    .execute(&mut *tx)
-    .await?;
+    store::save_edit(&mut tx, id, &plugin, oauth_client_secret.as_deref(), back_in_review, t).await?;
     if oauth_changed {
-        for sql in [
-            "DELETE FROM service_connections WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
-            "DELETE FROM service_connect_requests WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
-        ] {
-            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-        }
+        stores::connections::end_all_for_plugin(&mut tx, id).await?;
     }
     if back_in_review {
         let reason = "Changed its permissions, redirect URIs, plugin server or OAuth settings while published.";
@@ -433,15 +355,7 @@ pub async fn submit(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Resu
     let id = owned(db, developer, slug).await?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let moved = sqlx::query(
-        "UPDATE plugins SET review_state = 'in_review', submitted_at = $1, updated_at = $1 \
-         WHERE id = $2 AND review_state IN ('draft', 'rejected', 'unpublished')",
-    )
-    .bind(t)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if moved.rows_affected() == 0 {
+    if !store::submit(&mut tx, id, t).await? {
         return Err(ConsoleError::Conflict("This plugin is already in review or published."));
     }
     record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, None, t).await?;
@@ -449,7 +363,7 @@ pub async fn submit(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Resu
     Ok(())
 }
 
-pub(crate) use super::store::plugins::record_decision;
+pub(crate) use store::record_decision;
 
 /// Whose names a decision history shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -463,8 +377,8 @@ pub(crate) enum Audience {
 const REVIEW_TEAM: &str = "Plugboard review";
 
 /// A plugin's decisions, oldest first.
-pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Result<Vec<Decision>, super::store::Error> {
-    Ok(super::store::plugins::decisions(db, plugin_id)
+pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Result<Vec<Decision>, stores::Error> {
+    Ok(store::decisions(db, plugin_id)
         .await?
         .into_iter()
         .map(|r| {
@@ -481,100 +395,60 @@ pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Re
 /// The developer's plugins, most recently changed first.
 pub async fn list_mine(db: &Db, developer: &SessionUser) -> Result<Vec<DeveloperPlugin>, ConsoleError> {
     require_developer(developer)?;
-    let rows = sqlx::query(
-        "SELECT p.slug, p.name, p.icon_url, p.review_state, p.is_verified, p.rating, p.review_count, p.updated_at, \
-                (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = p.id AND i.status = 'active') AS active_installs \
-         FROM plugins p WHERE p.developer_id = $1 ORDER BY p.updated_at DESC, p.id DESC",
-    )
-    .bind(developer.id.0)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(DeveloperPlugin {
-                slug: r.try_get("slug")?,
-                name: r.try_get("name")?,
-                icon_url: r.try_get("icon_url")?,
-                state: review_state(r)?,
-                is_verified: r.try_get::<i64, _>("is_verified")? == 1,
-                active_installs: r.try_get("active_installs")?,
-                rating: r.try_get("rating")?,
-                review_count: r.try_get("review_count")?,
-                updated_at: r.try_get("updated_at")?,
-            })
+    Ok(store::by_developer(db, developer.id)
+        .await?
+        .into_iter()
+        .map(|r| DeveloperPlugin {
+            slug: r.slug,
+            name: r.name,
+            icon_url: r.icon_url,
+            state: r.review_state.0,
+            is_verified: r.is_verified.0,
+            active_installs: r.active_installs,
+            rating: r.rating,
+            review_count: r.review_count,
+            updated_at: r.updated_at,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
-}
-
-pub(crate) fn review_state(row: &sqlx::any::AnyRow) -> Result<ReviewState, sqlx::Error> {
-    let raw: String = row.try_get("review_state")?;
-    ReviewState::parse(&raw).ok_or_else(|| sqlx::Error::Decode(format!("unknown review state {raw:?}").into()))
-}
-
-fn webhook_endpoint(row: &sqlx::any::AnyRow) -> Result<WebhookEndpoint, sqlx::Error> {
-    Ok(WebhookEndpoint {
-        url: row.try_get("webhook_url")?,
-        disabled_at: row.try_get("webhook_disabled_at")?,
-        disabled_reason: row.try_get("webhook_disabled_reason")?,
-        failing_since: row.try_get("webhook_failing_since")?,
-    })
+        .collect())
 }
 
 /// One of the developer's plugins, as its console page shows it.
 pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug, public_url: &str) -> Result<ConsolePlugin, ConsoleError> {
     let id = owned(db, developer, slug).await?;
-    let r = sqlx::query(
-        "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
-                client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
-                server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, \
-                (SELECT sha256 FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_sha256, \
-                (SELECT CAST(LENGTH(bytes) AS BIGINT) FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_bytes \
-         FROM plugins WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(db.pool())
-    .await?;
-    let oauth = r.try_get::<Option<String>, _>("oauth_config")?.as_deref().and_then(ServiceOAuth::from_json);
+    let r = store::console(db, id).await?;
+    let oauth = r.oauth_config.0;
     let form = PluginForm {
-        slug: r.try_get("slug")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        author: r.try_get("author")?,
-        author_url: r.try_get::<Option<String>, _>("author_url")?.unwrap_or_default(),
-        icon_url: r.try_get::<Option<String>, _>("icon_url")?.unwrap_or_default(),
-        category: r.try_get("category")?,
-        scopes: catalog::parse_scopes(&r.try_get::<String, _>("permissions")?).iter().map(|s| s.as_str().to_owned()).collect(),
-        redirect_uris: redirect_uri::from_json(&r.try_get::<String, _>("redirect_uris")?)
-            .iter()
-            .map(|u| u.as_str().to_owned())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        webhook_url: r.try_get::<Option<String>, _>("webhook_url")?.unwrap_or_default(),
-        server_url: r.try_get::<Option<String>, _>("server_url")?.unwrap_or_default(),
-        show_authorization_button: r.try_get::<i64, _>("show_authorization_button")? == 1,
-        monetized: r.try_get::<i64, _>("monetized")? == 1,
-        processes_content: r.try_get::<i64, _>("processes_content")? == 1,
+        slug: r.slug,
+        name: r.name,
+        description: r.description,
+        author: r.author,
+        author_url: r.author_url.unwrap_or_default(),
+        icon_url: r.icon_url.unwrap_or_default(),
+        category: r.category.0.as_str().to_owned(),
+        scopes: r.permissions.0.iter().map(|s| s.as_str().to_owned()).collect(),
+        redirect_uris: r.redirect_uris.0.iter().map(RedirectUri::as_str).collect::<Vec<_>>().join("\n"),
+        webhook_url: r.endpoint.webhook_url.clone().unwrap_or_default(),
+        server_url: r.server_url.unwrap_or_default(),
+        show_authorization_button: r.show_authorization_button.0,
+        monetized: r.monetized.0,
+        processes_content: r.processes_content.0,
         oauth_authorization_url: oauth.as_ref().map(|o| o.authorization_url.clone()).unwrap_or_default(),
         oauth_token_url: oauth.as_ref().map(|o| o.token_url.clone()).unwrap_or_default(),
         oauth_client_id: oauth.as_ref().map(|o| o.client_id.clone()).unwrap_or_default(),
         oauth_client_secret: String::new(),
         oauth_scopes: oauth.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
-        client_origins: serde_json::from_str::<Vec<String>>(&r.try_get::<String, _>("client_origins")?).unwrap_or_default().join("\n"),
+        client_origins: r.client_origins.0.join("\n"),
     };
     Ok(ConsolePlugin {
-        oauth_client_secret_set: r.try_get::<Option<String>, _>("oauth_client_secret")?.is_some(),
+        oauth_client_secret_set: r.oauth_client_secret.0,
         oauth_callback_url: service_oauth::callback_url(public_url, slug.as_str()),
-        bundle: match (r.try_get::<Option<String>, _>("bundle_sha256")?, r.try_get::<Option<i64>, _>("bundle_bytes")?) {
-            (Some(sha), Some(bytes)) => Some((sha, bytes)),
-            _ => None,
-        },
+        bundle: r.bundle_sha256.zip(r.bundle_bytes),
         form,
-        client_id: r.try_get("client_id")?,
-        state: review_state(&r)?,
-        review_reason: r.try_get("review_reason")?,
-        is_verified: r.try_get::<i64, _>("is_verified")? == 1,
-        webhook: webhook_endpoint(&r)?,
+        client_id: r.client_id,
+        state: r.review_state.0,
+        review_reason: r.review_reason,
+        is_verified: r.is_verified.0,
+        webhook: r.endpoint.into(),
         decisions: decisions(db, id, Audience::Developer).await?,
     })
 }
@@ -582,82 +456,47 @@ pub async fn console_plugin(db: &Db, developer: &SessionUser, slug: &PluginSlug,
 /// The latest deliveries of the plugin's webhooks, each with its attempts.
 pub async fn deliveries(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<DeliveryLog, ConsoleError> {
     let id = owned(db, developer, slug).await?;
-    let plugin = sqlx::query(
-        "SELECT name, webhook_url, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since FROM plugins WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(db.pool())
-    .await?;
-    let events = sqlx::query(
-        "SELECT id, message_id, event_type, status, next_attempt_at, created_at FROM webhook_events \
-         WHERE plugin_id = $1 ORDER BY id DESC LIMIT $2",
-    )
-    .bind(id)
-    .bind(DELIVERY_PAGE)
-    .fetch_all(db.pool())
-    .await?;
-    let oldest = events.last().map(|e| e.try_get::<i64, _>("id")).transpose()?.unwrap_or(0);
-    let attempts = sqlx::query(
-        "SELECT a.event_id, a.attempt, a.attempted_at, a.status_code, a.latency_ms, a.response_excerpt, a.error \
-         FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
-         WHERE e.plugin_id = $1 AND e.id >= $2 ORDER BY a.event_id, a.attempt",
-    )
-    .bind(id)
-    .bind(oldest)
-    .fetch_all(db.pool())
-    .await?;
-    let mut deliveries = Vec::with_capacity(events.len());
-    for e in &events {
-        let event_id: i64 = e.try_get("id")?;
-        let status: String = e.try_get("status")?;
-        let next_attempt_at: i64 = e.try_get("next_attempt_at")?;
-        let attempts = attempts
-            .iter()
-            .filter(|a| a.try_get::<i64, _>("event_id").ok() == Some(event_id))
-            .map(|a| {
-                Ok(DeliveryAttempt {
-                    attempt: a.try_get("attempt")?,
-                    attempted_at: a.try_get("attempted_at")?,
-                    status_code: a.try_get("status_code")?,
-                    latency_ms: a.try_get("latency_ms")?,
-                    response_excerpt: a.try_get("response_excerpt")?,
-                    error: a.try_get("error")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        deliveries.push(Delivery {
-            event_id,
-            message_id: e.try_get("message_id")?,
-            event_type: e.try_get("event_type")?,
-            next_attempt_at: (status == "pending").then_some(next_attempt_at),
-            status,
-            created_at: e.try_get("created_at")?,
-            attempts,
+    let endpoint = webhooks::endpoint_state(db, id).await?;
+    let events = webhooks::recent_events(db, id, DELIVERY_PAGE).await?;
+    let oldest = events.last().map_or(0, |e| e.id);
+    let mut attempts: HashMap<i64, Vec<DeliveryAttempt>> = HashMap::new();
+    for a in webhooks::attempts_from(db, id, oldest).await? {
+        attempts.entry(a.event_id).or_default().push(DeliveryAttempt {
+            attempt: a.attempt,
+            attempted_at: a.attempted_at,
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            response_excerpt: a.response_excerpt,
+            error: a.error,
         });
     }
-    Ok(DeliveryLog { plugin_name: plugin.try_get("name")?, webhook: webhook_endpoint(&plugin)?, deliveries })
+    let deliveries = events
+        .into_iter()
+        .map(|e| Delivery {
+            attempts: attempts.remove(&e.id).unwrap_or_default(),
+            event_id: e.id,
+            message_id: e.message_id,
+            event_type: e.event_type,
+            next_attempt_at: (e.status == "pending").then_some(e.next_attempt_at),
+            status: e.status,
+            created_at: e.created_at,
+        })
+        .collect();
+    Ok(DeliveryLog {
+        plugin_name: endpoint.name,
+        webhook: endpoint.health.into(),
+        deliveries,
+    })
 }
 
 /// Sends a message again now (same `webhook-id`, so receivers can deduplicate), whatever
 /// came of it before. A message being delivered right now is left to finish.
 pub async fn redeliver(db: &Db, developer: &SessionUser, slug: &PluginSlug, event_id: i64) -> Result<(), ConsoleError> {
     let id = owned(db, developer, slug).await?;
-    let disabled: Option<i64> =
-        sqlx::query_scalar("SELECT webhook_disabled_at FROM plugins WHERE id = $1").bind(id).fetch_one(db.pool()).await?;
-    if disabled.is_some() {
+    if webhooks::endpoint_state(db, id).await?.health.webhook_disabled_at.is_some() {
         return Err(ConsoleError::Conflict("The endpoint is disabled: re-enable it before redelivering."));
     }
-    let t = now();
-    let queued = sqlx::query(
-        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL \
-         WHERE id = $2 AND plugin_id = $3 AND (locked_until IS NULL OR locked_until <= $1)",
-    )
-    .bind(t)
-    .bind(event_id)
-    .bind(id)
-    .execute(db.pool())
-    .await?;
-    if queued.rows_affected() == 0 {
+    if !webhooks::requeue(db, id, event_id, now()).await? {
         return Err(ConsoleError::Conflict("That delivery is on its way right now, or is not one of this plugin's."));
     }
     Ok(())
@@ -666,12 +505,7 @@ pub async fn redeliver(db: &Db, developer: &SessionUser, slug: &PluginSlug, even
 /// Turns a disabled endpoint back on; the failure clock starts again.
 pub async fn reenable_webhooks(db: &Db, developer: &SessionUser, slug: &PluginSlug) -> Result<(), ConsoleError> {
     let id = owned(db, developer, slug).await?;
-    sqlx::query(
-        "UPDATE plugins SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL WHERE id = $1",
-    )
-    .bind(id)
-    .execute(db.pool())
-    .await?;
+    webhooks::reenable_endpoint(db, id).await?;
     Ok(())
 }
 
@@ -680,24 +514,9 @@ pub async fn stats(db: &Db, developer: &SessionUser, slug: &PluginSlug, days: i6
     let id = owned(db, developer, slug).await?;
     let today = now.div_euclid(86_400) * 86_400;
     let first = today - (days - 1) * 86_400;
-    let plugin = sqlx::query(
-        "SELECT name, rating, review_count, \
-                (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = plugins.id AND i.status = 'active') AS active \
-         FROM plugins WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(db.pool())
-    .await?;
-    let events: Vec<(String, i64)> =
-        sqlx::query_as("SELECT kind, happened_at FROM install_events WHERE plugin_id = $1 AND happened_at >= $2")
-            .bind(id)
-            .bind(first)
-            .fetch_all(db.pool())
-            .await?;
-    let ratings: Vec<(i64, i64)> = sqlx::query_as("SELECT rating, updated_at FROM reviews WHERE plugin_id = $1 ORDER BY updated_at")
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?;
+    let plugin = store::standing(db, id).await?;
+    let events = stores::installations::install_events_since(db, id, first).await?;
+    let ratings = reviews::ratings(db, id).await?;
     let days = (0..days)
         .map(|k| {
             let day = first + k * 86_400;
@@ -708,10 +527,10 @@ pub async fn stats(db: &Db, developer: &SessionUser, slug: &PluginSlug, days: i6
         })
         .collect();
     Ok(InstallStats {
-        plugin_name: plugin.try_get("name")?,
-        active_installations: plugin.try_get("active")?,
-        rating: plugin.try_get("rating")?,
-        review_count: plugin.try_get("review_count")?,
+        plugin_name: plugin.name,
+        active_installations: plugin.active,
+        rating: plugin.rating,
+        review_count: plugin.review_count,
         days,
     })
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: health check, the Leptos pages and server functions, static files.
-//! Later areas (OAuth, the REST API) add their own `router()` here.
+//! Each area (OAuth, the REST API, icons, plugin servers, client-side plugins) brings its own
+//! `router()`, merged here.
 
 use super::AppState;
 use axum::extract::{Request, State};

@@ -20,7 +20,6 @@ pub mod rate_limit;
 pub mod registry;
 pub mod reviews;
 pub mod secrets;
-pub mod seed;
 pub mod scope;
 pub mod staff;
 pub mod state;

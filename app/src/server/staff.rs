@@ -3,7 +3,6 @@
 //! who made it and when, in the transaction that applies it.
 
 use super::console::{decisions, Audience};
-use super::oauth::redirect_uri;
 use super::store::{self as stores, plugins as store};
 use super::{markdown, now, Db};
 use crate::domain::{DecisionKind, MarketplaceQuery, PluginSlug, QueueItem, ReviewState, SessionUser, StaffPlugin};
@@ -68,9 +67,6 @@ pub async fn queue(db: &Db, staff: &SessionUser, state: ReviewState, search: &st
 pub async fn plugin(db: &Db, staff: &SessionUser, slug: &PluginSlug) -> Result<StaffPlugin, StaffError> {
     require_staff(staff)?;
     let r = store::reviewed(db, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
-    let mut scopes: Vec<_> = r.permissions.0.iter().collect();
-    scopes.sort();
-    scopes.dedup();
     Ok(StaffPlugin {
         slug: r.slug,
         name: r.name,
@@ -80,8 +76,8 @@ pub async fn plugin(db: &Db, staff: &SessionUser, slug: &PluginSlug) -> Result<S
         state: r.review_state.0,
         is_verified: r.is_verified.0,
         submitted_at: r.submitted_at,
-        scopes,
-        redirect_uris: redirect_uri::from_json(&r.redirect_uris).iter().map(|u| u.as_str().to_owned()).collect(),
+        scopes: r.permissions.0.iter().collect(),
+        redirect_uris: r.redirect_uris.0.iter().map(|u| u.as_str().to_owned()).collect(),
         webhook_url: r.webhook_url,
         author_url: r.author_url,
         icon_url: r.icon_url,

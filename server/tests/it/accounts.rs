@@ -88,10 +88,10 @@ async fn repeated_failures_lock_the_email_for_a_while(backend: Backend) {
         assert_eq!(res.status(), 401);
     }
     // Now even the right password is refused, with a clear message.
-    let res = app.rpc(&client, "sign_in", &[("email", "admin@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)]).await;
+    let res = app.rpc(&client, "sign_in", &[("email", "admin@acme.test"), ("password", server::seed::DEMO_PASSWORD)]).await;
     assert_eq!(error_of(res).await, (429, AppError::RateLimited));
     // Other people are not locked out by it.
-    let res = app.rpc(&client, "sign_in", &[("email", "member@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)]).await;
+    let res = app.rpc(&client, "sign_in", &[("email", "member@acme.test"), ("password", server::seed::DEMO_PASSWORD)]).await;
     assert_eq!(res.status(), 200);
 }
 
@@ -101,7 +101,7 @@ async fn sign_in_issues_a_new_session_and_sign_out_ends_it(backend: Backend) {
     let client = app.sign_in("owner@acme.test").await;
     let first: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions").fetch_all(app.db.pool()).await.unwrap();
     // Signing in again replaces the presented session with a fresh one.
-    let res = app.rpc(&client, "sign_in", &[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)]).await;
+    let res = app.rpc(&client, "sign_in", &[("email", "owner@acme.test"), ("password", server::seed::DEMO_PASSWORD)]).await;
     assert_eq!(res.status(), 200);
     let second: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions").fetch_all(app.db.pool()).await.unwrap();
     assert_eq!(second.len(), 1);
@@ -199,14 +199,14 @@ async fn client_addresses_come_from_trusted_proxies_only(backend: Backend) {
     let statuses = guess_from(&proxied, "203.0.113.7").await;
     assert_eq!(statuses.last(), Some(&429), "the address is locked: {statuses:?}");
     // Another client behind the same proxy signs in.
-    assert_eq!(sign_in(&proxied, &proxied.client(), "member@acme.test", app::server::seed::DEMO_PASSWORD, "198.51.100.1").await, 200);
+    assert_eq!(sign_in(&proxied, &proxied.client(), "member@acme.test", server::seed::DEMO_PASSWORD, "198.51.100.1").await, 200);
 
     let direct = TestApp::spawn(backend).await;
     direct.seed_demo().await;
     let statuses = guess_from(&direct, "203.0.113.7").await;
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     // A forged header is no way out of the socket address's count.
-    assert_eq!(sign_in(&direct, &direct.client(), "member@acme.test", app::server::seed::DEMO_PASSWORD, "198.51.100.1").await, 429);
+    assert_eq!(sign_in(&direct, &direct.client(), "member@acme.test", server::seed::DEMO_PASSWORD, "198.51.100.1").await, 429);
 }
 
 /// Sign-up was not throttled: tenants in a loop, and a probe of which emails exist.
@@ -255,7 +255,7 @@ mod forged {
             .client()
             .post(app.url("/rpc/sign_in"))
             .header("origin", "https://evil.example")
-            .form(&[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)])
+            .form(&[("email", "owner@acme.test"), ("password", server::seed::DEMO_PASSWORD)])
             .send()
             .await
             .unwrap();
@@ -266,7 +266,7 @@ mod forged {
             .client()
             .post(app.url("/rpc/sign_in"))
             .header("origin", app.base.clone())
-            .form(&[("email", "owner@acme.test"), ("password", app::server::seed::DEMO_PASSWORD)])
+            .form(&[("email", "owner@acme.test"), ("password", server::seed::DEMO_PASSWORD)])
             .send()
             .await
             .unwrap();

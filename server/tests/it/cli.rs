@@ -76,7 +76,7 @@ async fn plugins_create_and_rotate_secret_print_working_credentials(backend: Bac
 
 async fn users_create_makes_staff_and_developers(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let password = app::server::seed::DEMO_PASSWORD;
+    let password = server::seed::DEMO_PASSWORD;
     let out = server_command(
         &app,
         &["users", "create", "--email", "ops@plugboard.test", "--password", password, "--tenant", "Plugboard", "--staff"],

@@ -181,7 +181,7 @@ impl TestApp {
     }
 
     pub async fn seed_demo(&self) {
-        app::server::seed::seed_demo(&self.db, &self.state().vault).await.expect("demo seed");
+        server::seed::seed_demo(&self.db, &self.state().vault).await.expect("demo seed");
     }
 
     pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
@@ -212,7 +212,7 @@ impl TestApp {
     /// A seeded user signed in with the demo password, as a member.
     pub async fn member_of(&self, email: &str) -> app::server::scope::Member {
         let state = self.state();
-        let user = app::server::accounts::authenticate(&self.db, &state.settings, email, app::server::seed::DEMO_PASSWORD, None)
+        let user = app::server::accounts::authenticate(&self.db, &state.settings, email, server::seed::DEMO_PASSWORD, None)
             .await
             .expect("sign in");
         self.member(user).await
@@ -220,7 +220,7 @@ impl TestApp {
 
     pub async fn sign_in(&self, email: &str) -> reqwest::Client {
         let client = self.client();
-        let res = self.rpc(&client, "sign_in", &[("email", email), ("password", app::server::seed::DEMO_PASSWORD)]).await;
+        let res = self.rpc(&client, "sign_in", &[("email", email), ("password", server::seed::DEMO_PASSWORD)]).await;
         assert_eq!(res.status(), 200, "sign in as {email}");
         client
     }

@@ -217,7 +217,7 @@ async fn unknown_and_unpublished_plugins_are_404(backend: Backend) {
 
 async fn synthetic_seed_fills_every_category(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let added = app::server::seed::seed_synthetic(&app.db, 1_000).await.unwrap();
+    let added = server::seed::seed_synthetic(&app.db, 1_000).await.unwrap();
     assert_eq!(added, 1_000);
     let per_category: Vec<(String, i64)> = sqlx::query_as("SELECT category, COUNT(*) FROM plugins WHERE is_published = 1 GROUP BY category")
         .fetch_all(app.db.pool())
@@ -228,7 +228,7 @@ async fn synthetic_seed_fills_every_category(backend: Backend) {
     let (_, html) = app.get_html(&app.client(), "/marketplace?q=invoices").await;
     assert!(!card_slugs(&html).is_empty());
     // A second run adds more, it does not collide.
-    assert_eq!(app::server::seed::seed_synthetic(&app.db, 10).await.unwrap(), 10);
+    assert_eq!(server::seed::seed_synthetic(&app.db, 10).await.unwrap(), 10);
 }
 
 /// Each instance answers from its own in-memory index; what another instance (or any

@@ -65,12 +65,7 @@ pub fn find_registered<'a>(registered: &'a [RedirectUri], requested: &str) -> Op
     registered.iter().find(|r| r.0 == requested)
 }
 
-/// How redirect URIs are stored: a JSON array. Entries that no longer parse are dropped.
-pub fn from_json(json: &str) -> Vec<RedirectUri> {
-    let raw: Vec<String> = serde_json::from_str(json).unwrap_or_default();
-    raw.iter().filter_map(|r| RedirectUri::parse(r).ok()).collect()
-}
-
+/// How redirect URIs are stored: a JSON array (the store reads it back strictly).
 pub fn to_json(uris: &[RedirectUri]) -> String {
     serde_json::to_string(&uris.iter().map(|u| u.0.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }

@@ -61,7 +61,7 @@ pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUserRow<'_
 }
 
 /// Marks a user as staff and/or developer (flags that are `false` are left as they are).
-pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: bool) -> Result<(), super::Error> {
+pub async fn set_platform_roles(conn: &mut Conn, user: UserId, staff: bool, developer: bool) -> Result<(), super::Error> {
     sqlx::query(
         "UPDATE users SET is_staff = CASE WHEN $1 = 1 THEN 1 ELSE is_staff END, \
              is_developer = CASE WHEN $2 = 1 THEN 1 ELSE is_developer END WHERE id = $3",
@@ -69,7 +69,7 @@ pub async fn set_platform_roles(db: &Db, user: UserId, staff: bool, developer: b
     .bind(i64::from(staff))
     .bind(i64::from(developer))
     .bind(user.0)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -108,4 +108,15 @@ pub async fn clear_failures(db: &Db, key: &str) -> Result<(), super::Error> {
 pub async fn prune_failures(db: &Db, before: i64) -> Result<(), super::Error> {
     sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(before).execute(db.pool()).await?;
     Ok(())
+}
+
+/// Gives the user a developer profile under a public name.
+pub async fn make_developer(conn: &mut Conn, user: UserId, name: &str) -> Result<(), super::Error> {
+    sqlx::query("UPDATE users SET is_developer = 1, developer_name = $1 WHERE id = $2").bind(name).bind(user.0).execute(conn).await?;
+    Ok(())
+}
+
+/// The user's public developer name, if they chose one.
+pub async fn developer_name(db: &Db, user: UserId) -> Result<Option<String>, super::Error> {
+    Ok(sqlx::query_scalar("SELECT developer_name FROM users WHERE id = $1").bind(user.0).fetch_optional(db.pool()).await?.flatten())
 }

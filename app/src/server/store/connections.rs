@@ -186,3 +186,16 @@ pub async fn connected_installations(db: &Db, scope: &TenantScope, user: UserId)
         .fetch_all(db.pool())
         .await
 }
+
+/// Ends every tenant's connection to the plugin's service, and the connects under way
+/// (inside the caller's transaction): its OAuth client changed, so the tokens held must
+/// not be sent to the new one.
+pub async fn end_all_for_plugin(conn: &mut super::Conn, plugin_id: i64) -> Result<(), super::Error> {
+    for sql in [
+        "DELETE FROM service_connections WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
+        "DELETE FROM service_connect_requests WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
+    ] {
+        sqlx::query(sql).bind(plugin_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}

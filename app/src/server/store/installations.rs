@@ -2,9 +2,8 @@
 //! exchanges its code, then `active`, `uninstalled` after Uninstall; and the history of
 //! installs and uninstalls behind a developer's charts.
 
-use super::{Conn, Flag, Known, Named, StoredScopes};
+use super::{Conn, Flag, Known, Named, StoredOrigins, StoredScopes, StoredServiceOAuth};
 use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, ScopeSet, UserId};
-use crate::server::plugin_servers::service_oauth::ServiceOAuth;
 use crate::server::plugin_servers::{Bundle, PluginInstall, Which};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
@@ -228,21 +227,18 @@ struct PluginInstallRow {
     monetized: Flag,
     #[sqlx(try_from = "i64")]
     processes_content: Flag,
-    oauth_config: Option<String>,
+    #[sqlx(try_from = "Option<String>")]
+    oauth_config: StoredServiceOAuth,
     oauth_client_secret: Option<String>,
-    client_origins: String,
+    #[sqlx(try_from = "String")]
+    client_origins: StoredOrigins,
     sha256: Option<String>,
     integrity: Option<String>,
 }
 
 impl PluginInstallRow {
-    fn into_install(self, scope: &TenantScope) -> Result<PluginInstall, super::Error> {
-        let oauth = match self.oauth_config.as_deref() {
-            None => None,
-            Some(raw) => Some(ServiceOAuth::from_json(raw).ok_or_else(|| super::decode_error("oauth_config", raw))?),
-        };
-        let client_origins: Vec<String> = serde_json::from_str(&self.client_origins).map_err(|_| super::decode_error("client_origins", &self.client_origins))?;
-        Ok(PluginInstall {
+    fn into_install(self, scope: &TenantScope) -> PluginInstall {
+        PluginInstall {
             installation: InstallationId(self.id),
             tenant: scope.tenant(),
             granted: self.granted_scopes.0,
@@ -255,14 +251,14 @@ impl PluginInstallRow {
             show_authorization_button: self.show_authorization_button.0,
             monetized: self.monetized.0,
             processes_content: self.processes_content.0,
-            oauth,
+            oauth: self.oauth_config.0,
             oauth_client_secret: self.oauth_client_secret,
             bundle: match (self.sha256, self.integrity) {
                 (Some(sha256), Some(integrity)) => Some(Bundle { sha256, integrity }),
                 _ => None,
             },
-            client_origins,
-        })
+            client_origins: self.client_origins.0,
+        }
     }
 }
 
@@ -288,5 +284,14 @@ pub async fn plugin_installs(db: &Db, scope: &TenantScope, which: Which<'_>) -> 
     if let Some(id) = installation {
         query = query.bind(id);
     }
-    query.fetch_all(db.pool()).await?.into_iter().map(|row| row.into_install(scope)).collect()
+    Ok(query.fetch_all(db.pool()).await?.into_iter().map(|row| row.into_install(scope)).collect())
+}
+
+/// The plugin's installs and uninstalls since `since`: each one's kind and when.
+pub async fn install_events_since(db: &Db, plugin_id: i64, since: i64) -> Result<Vec<(String, i64)>, super::Error> {
+    sqlx::query_as("SELECT kind, happened_at FROM install_events WHERE plugin_id = $1 AND happened_at >= $2")
+        .bind(plugin_id)
+        .bind(since)
+        .fetch_all(db.pool())
+        .await
 }

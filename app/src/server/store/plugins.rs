@@ -1,10 +1,12 @@
 //! Plugins in the registry: as the authorization server reads them (the client the
 //! consent screen names, its secret's hash, who may install it), their client-side
-//! bundles, and their review by staff with its history.
+//! bundles, their review by staff with its history, and as their developer edits,
+//! submits and follows them.
 
-use super::{decode_error, Conn, Flag, Known, StoredScopes};
-use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
+use super::{decode_error, Conn, Flag, Known, StoredOrigins, StoredRedirectUris, StoredScopes, StoredServiceOAuth};
+use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet, UserId};
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
+use crate::server::plugin_servers::service_oauth::ServiceOAuth;
 use crate::server::registry::NewPlugin;
 use crate::server::Db;
 
@@ -34,15 +36,10 @@ struct ClientRow {
     #[sqlx(try_from = "i64")]
     is_published: Flag,
     developer_id: Option<i64>,
-    redirect_uris: String,
+    #[sqlx(try_from = "String")]
+    redirect_uris: StoredRedirectUris,
     #[sqlx(try_from = "String")]
     permissions: StoredScopes,
-}
-
-/// A JSON array of redirect URIs, each one that registration accepted.
-fn redirect_uris(json: &str) -> Result<Vec<RedirectUri>, super::Error> {
-    let raw: Vec<String> = serde_json::from_str(json).map_err(|_| decode_error("redirect_uris", json))?;
-    raw.iter().map(|r| RedirectUri::parse(r).map_err(|_| decode_error("redirect_uris", r))).collect()
 }
 
 pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, super::Error> {
@@ -53,21 +50,18 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, su
     .bind(client_id)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| {
-        Ok(PluginClient {
-            id: PluginId(r.id),
-            slug: r.slug,
-            name: r.name,
-            author: r.author,
-            icon_url: r.icon_url,
-            is_verified: r.is_verified.0,
-            is_published: r.is_published.0,
-            developer_id: r.developer_id,
-            redirect_uris: redirect_uris(&r.redirect_uris)?,
-            permissions: r.permissions.0,
-        })
-    })
-    .transpose()
+    Ok(row.map(|r| PluginClient {
+        id: PluginId(r.id),
+        slug: r.slug,
+        name: r.name,
+        author: r.author,
+        icon_url: r.icon_url,
+        is_verified: r.is_verified.0,
+        is_published: r.is_published.0,
+        developer_id: r.developer_id,
+        redirect_uris: r.redirect_uris.0,
+        permissions: r.permissions.0,
+    }))
 }
 
 /// The plugin's id and the SHA-256 of its client secret.
@@ -211,7 +205,8 @@ pub struct ReviewedPlugin {
     pub description: String,
     #[sqlx(try_from = "String")]
     pub permissions: StoredScopes,
-    pub redirect_uris: String,
+    #[sqlx(try_from = "String")]
+    pub redirect_uris: StoredRedirectUris,
     pub webhook_url: Option<String>,
     #[sqlx(try_from = "String")]
     pub review_state: Known<ReviewState>,
@@ -314,7 +309,7 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     .bind(i64::from(plugin.processes_content))
     .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
     .bind(plugin.oauth_client_secret.as_deref())
-    .bind(serde_json::to_string(&plugin.client_origins).unwrap_or_else(|_| "[]".into()))
+    .bind(origins_json(&plugin.client_origins))
     .execute(db.pool())
     .await
     .map(|_| ());
@@ -356,4 +351,214 @@ pub async fn plain_signing_secrets(db: &Db, prefix: &str) -> Result<Vec<(i64, St
 pub async fn seal_signing_secret(db: &Db, id: i64, plain: &str, sealed: &str) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET webhook_secret = $1 WHERE id = $2 AND webhook_secret = $3").bind(sealed).bind(id).bind(plain).execute(db.pool()).await?;
     Ok(())
+}
+
+/// The id of the developer's plugin `slug`.
+pub async fn owned_by(db: &Db, developer: UserId, slug: &str) -> Result<Option<i64>, super::Error> {
+    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2").bind(slug).bind(developer.0).fetch_optional(db.pool()).await
+}
+
+/// What an edit is compared with: where the plugin stands and what it may reach.
+#[derive(sqlx::FromRow)]
+pub struct Reach {
+    #[sqlx(try_from = "String")]
+    pub review_state: Known<ReviewState>,
+    #[sqlx(try_from = "String")]
+    pub permissions: StoredScopes,
+    #[sqlx(try_from = "String")]
+    pub redirect_uris: StoredRedirectUris,
+    pub server_url: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub processes_content: Flag,
+    #[sqlx(try_from = "Option<String>")]
+    pub oauth_config: StoredServiceOAuth,
+    /// Sealed.
+    pub oauth_client_secret: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub client_origins: StoredOrigins,
+}
+
+/// The plugin's reach, read inside the caller's transaction.
+pub async fn reach(conn: &mut Conn, plugin_id: i64) -> Result<Reach, super::Error> {
+    sqlx::query_as(
+        "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret, client_origins \
+         FROM plugins WHERE id = $1",
+    )
+    .bind(plugin_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Saves an edit of the plugin's listing and settings (not its slug, owner or credentials),
+/// with `oauth_client_secret` (sealed) as its service's secret. `back_in_review` takes it
+/// off the marketplace into review.
+pub async fn save_edit(
+    conn: &mut Conn,
+    plugin_id: i64,
+    plugin: &NewPlugin,
+    oauth_client_secret: Option<&str>,
+    back_in_review: bool,
+    now: i64,
+) -> Result<(), super::Error> {
+    sqlx::query(
+        "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
+             permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
+             server_url = $13, show_authorization_button = $14, monetized = $15, \
+             processes_content = $16, oauth_config = $17, oauth_client_secret = $18, client_origins = $19, \
+             review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
+             is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
+             submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
+         WHERE id = $12",
+    )
+    .bind(&plugin.name)
+    .bind(&plugin.description)
+    .bind(&plugin.author)
+    .bind(plugin.author_url.as_deref())
+    .bind(plugin.icon_url.as_deref())
+    .bind(plugin.category.as_str())
+    .bind(plugin.scopes.to_json())
+    .bind(redirect_uri::to_json(&plugin.redirect_uris))
+    .bind(plugin.webhook_url.as_deref())
+    .bind(now)
+    .bind(i64::from(back_in_review))
+    .bind(plugin_id)
+    .bind(plugin.server_url.as_deref())
+    .bind(i64::from(plugin.show_authorization_button))
+    .bind(i64::from(plugin.monetized))
+    .bind(i64::from(plugin.processes_content))
+    .bind(plugin.oauth.as_ref().map(ServiceOAuth::to_json))
+    .bind(oauth_client_secret)
+    .bind(origins_json(&plugin.client_origins))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn origins_json(origins: &[String]) -> String {
+    serde_json::to_string(origins).unwrap_or_else(|_| "[]".into())
+}
+
+/// Draft, rejected or unpublished → in review; false when the plugin is in none of those.
+pub async fn submit(conn: &mut Conn, plugin_id: i64, now: i64) -> Result<bool, super::Error> {
+    let moved = sqlx::query(
+        "UPDATE plugins SET review_state = 'in_review', submitted_at = $1, updated_at = $1 \
+         WHERE id = $2 AND review_state IN ('draft', 'rejected', 'unpublished')",
+    )
+    .bind(now)
+    .bind(plugin_id)
+    .execute(conn)
+    .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
+/// One of a developer's plugins, as their list shows it.
+#[derive(sqlx::FromRow)]
+pub struct DeveloperPluginRow {
+    pub slug: String,
+    pub name: String,
+    pub icon_url: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub review_state: Known<ReviewState>,
+    #[sqlx(try_from = "i64")]
+    pub is_verified: Flag,
+    pub rating: f64,
+    pub review_count: i64,
+    pub updated_at: i64,
+    pub active_installs: i64,
+}
+
+/// The developer's plugins, most recently changed first.
+pub async fn by_developer(db: &Db, developer: UserId) -> Result<Vec<DeveloperPluginRow>, super::Error> {
+    sqlx::query_as(
+        "SELECT p.slug, p.name, p.icon_url, p.review_state, p.is_verified, p.rating, p.review_count, p.updated_at, \
+                (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = p.id AND i.status = 'active') AS active_installs \
+         FROM plugins p WHERE p.developer_id = $1 ORDER BY p.updated_at DESC, p.id DESC",
+    )
+    .bind(developer.0)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// A plugin as its developer's console shows it.
+#[derive(sqlx::FromRow)]
+pub struct ConsoleRow {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub author: String,
+    pub author_url: Option<String>,
+    pub icon_url: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub category: Known<Category>,
+    #[sqlx(try_from = "String")]
+    pub permissions: StoredScopes,
+    #[sqlx(try_from = "String")]
+    pub redirect_uris: StoredRedirectUris,
+    pub client_id: String,
+    #[sqlx(try_from = "String")]
+    pub review_state: Known<ReviewState>,
+    pub review_reason: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub is_verified: Flag,
+    #[sqlx(flatten)]
+    pub endpoint: super::webhooks::EndpointHealth,
+    pub server_url: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub show_authorization_button: Flag,
+    #[sqlx(try_from = "i64")]
+    pub monetized: Flag,
+    #[sqlx(try_from = "i64")]
+    pub processes_content: Flag,
+    #[sqlx(try_from = "Option<String>")]
+    pub oauth_config: StoredServiceOAuth,
+    #[sqlx(try_from = "Option<String>")]
+    pub oauth_client_secret: SecretSet,
+    #[sqlx(try_from = "String")]
+    pub client_origins: StoredOrigins,
+    pub bundle_sha256: Option<String>,
+    pub bundle_bytes: Option<i64>,
+}
+
+/// Whether a sealed secret is stored; the secret itself is never read out for a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretSet(pub bool);
+
+impl From<Option<String>> for SecretSet {
+    fn from(sealed: Option<String>) -> Self {
+        SecretSet(sealed.is_some())
+    }
+}
+
+pub async fn console(db: &Db, plugin_id: i64) -> Result<ConsoleRow, super::Error> {
+    sqlx::query_as(
+        "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
+                client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
+                server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, \
+                (SELECT sha256 FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_sha256, \
+                (SELECT CAST(LENGTH(bytes) AS BIGINT) FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_bytes \
+         FROM plugins WHERE id = $1",
+    )
+    .bind(plugin_id)
+    .fetch_one(db.pool())
+    .await
+}
+
+/// The figures a plugin's statistics start from.
+#[derive(sqlx::FromRow)]
+pub struct Standing {
+    pub name: String,
+    pub rating: f64,
+    pub review_count: i64,
+    pub active: i64,
+}
+
+pub async fn standing(db: &Db, plugin_id: i64) -> Result<Standing, super::Error> {
+    sqlx::query_as(
+        "SELECT name, rating, review_count, \
+                (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = plugins.id AND i.status = 'active') AS active \
+         FROM plugins WHERE id = $1",
+    )
+    .bind(plugin_id)
+    .fetch_one(db.pool())
+    .await
 }

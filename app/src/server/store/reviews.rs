@@ -70,3 +70,35 @@ pub async fn reply(db: &Db, developer: UserId, review_id: i64, text: &str, now: 
     .await?;
     Ok(updated.rows_affected() == 1)
 }
+
+/// A review as a plugin's page lists it, with its author's and organisation's names.
+#[derive(sqlx::FromRow)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub rating: i64,
+    pub body: String,
+    pub reply: Option<String>,
+    pub created_at: i64,
+    pub author_name: String,
+    pub tenant_name: String,
+}
+
+/// The plugin's latest reviews (at most `limit`), most recently written first.
+pub async fn latest(db: &Db, plugin_id: i64, limit: i64) -> Result<Vec<ReviewRow>, super::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.tenant_id, r.rating, r.body, r.reply, r.created_at, \
+                COALESCE(u.display_name, 'Former member') AS author_name, t.name AS tenant_name \
+         FROM reviews r JOIN tenants t ON t.id = r.tenant_id LEFT JOIN users u ON u.id = r.user_id \
+         WHERE r.plugin_id = $1 ORDER BY r.updated_at DESC, r.id DESC LIMIT $2",
+    )
+    .bind(plugin_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Every rating the plugin has, with when it was last changed, oldest first.
+pub async fn ratings(db: &Db, plugin_id: i64) -> Result<Vec<(i64, i64)>, super::Error> {
+    sqlx::query_as("SELECT rating, updated_at FROM reviews WHERE plugin_id = $1 ORDER BY updated_at").bind(plugin_id).fetch_all(db.pool()).await
+}

@@ -2,6 +2,7 @@
 //! delivery workers, and every attempt kept for the developer's delivery log.
 
 use super::Conn;
+use crate::domain::WebhookEndpoint;
 use crate::server::Db;
 
 /// An event to queue, with its payload already rendered.
@@ -166,6 +167,115 @@ pub async fn finish(db: &Db, event_id: i64, lock_token: &str, status: &str, now:
         .bind(now)
         .bind(event_id)
         .bind(lock_token)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Where a plugin's endpoint stands: its URL, and whether it is failing or disabled.
+#[derive(sqlx::FromRow)]
+pub struct EndpointHealth {
+    pub webhook_url: Option<String>,
+    pub webhook_disabled_at: Option<i64>,
+    pub webhook_disabled_reason: Option<String>,
+    pub webhook_failing_since: Option<i64>,
+}
+
+impl From<EndpointHealth> for WebhookEndpoint {
+    fn from(row: EndpointHealth) -> Self {
+        WebhookEndpoint {
+            url: row.webhook_url,
+            disabled_at: row.webhook_disabled_at,
+            disabled_reason: row.webhook_disabled_reason,
+            failing_since: row.webhook_failing_since,
+        }
+    }
+}
+
+/// A plugin's endpoint as its delivery log shows it.
+#[derive(sqlx::FromRow)]
+pub struct EndpointState {
+    pub name: String,
+    #[sqlx(flatten)]
+    pub health: EndpointHealth,
+}
+
+pub async fn endpoint_state(db: &Db, plugin_id: i64) -> Result<EndpointState, super::Error> {
+    sqlx::query_as(
+        "SELECT name, webhook_url, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since FROM plugins WHERE id = $1",
+    )
+    .bind(plugin_id)
+    .fetch_one(db.pool())
+    .await
+}
+
+/// A queued or finished event, as the delivery log lists it.
+#[derive(sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub message_id: String,
+    pub event_type: String,
+    pub status: String,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+}
+
+/// The plugin's latest `limit` events, newest first.
+pub async fn recent_events(db: &Db, plugin_id: i64, limit: i64) -> Result<Vec<EventRow>, super::Error> {
+    sqlx::query_as(
+        "SELECT id, message_id, event_type, status, next_attempt_at, created_at FROM webhook_events \
+         WHERE plugin_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(plugin_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// An attempt to deliver an event.
+#[derive(sqlx::FromRow)]
+pub struct AttemptRow {
+    pub event_id: i64,
+    pub attempt: i64,
+    pub attempted_at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The attempts at the plugin's events from `oldest_event` on, by event and in order.
+pub async fn attempts_from(db: &Db, plugin_id: i64, oldest_event: i64) -> Result<Vec<AttemptRow>, super::Error> {
+    sqlx::query_as(
+        "SELECT a.event_id, a.attempt, a.attempted_at, a.status_code, a.latency_ms, a.response_excerpt, a.error \
+         FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
+         WHERE e.plugin_id = $1 AND e.id >= $2 ORDER BY a.event_id, a.attempt",
+    )
+    .bind(plugin_id)
+    .bind(oldest_event)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Queues one of the plugin's events again, due now, unless a worker holds it; false when
+/// it is held or not the plugin's.
+pub async fn requeue(db: &Db, plugin_id: i64, event_id: i64, now: i64) -> Result<bool, super::Error> {
+    let queued = sqlx::query(
+        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL \
+         WHERE id = $2 AND plugin_id = $3 AND (locked_until IS NULL OR locked_until <= $1)",
+    )
+    .bind(now)
+    .bind(event_id)
+    .bind(plugin_id)
+    .execute(db.pool())
+    .await?;
+    Ok(queued.rows_affected() == 1)
+}
+
+/// Turns the plugin's disabled endpoint back on, with the failure clock at zero.
+pub async fn reenable_endpoint(db: &Db, plugin_id: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL WHERE id = $1")
+        .bind(plugin_id)
         .execute(db.pool())
         .await?;
     Ok(())

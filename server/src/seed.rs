@@ -1,9 +1,13 @@
-//! Demo data for trying Plugboard, and synthetic catalogs for benchmarks.
+//! Demo data for trying Plugboard, and synthetic catalogs for benchmarks (`server seed`).
+//! Accounts are made through the application's own sign-up code; the rest of a running
+//! marketplace's history is written through `app::server::store::seed`.
 
-use super::accounts::{self, AccountError, NewUser};
-use super::{now, Db};
-use crate::domain::{Category, Email, Password, Role, Scope, TenantId, TenantName};
-use super::secrets::{random_hex, sha256_hex};
+use app::domain::{Category, Email, Password, Role, Scope, ScopeSet, TaskStatus, TenantId, TenantName, UserId};
+use app::server::accounts::{self, AccountError, NewUser};
+use app::server::secrets::{random_hex, sha256_hex};
+use app::server::store::{self, seed::{self as rows, DemoPluginRow, Kind, PluginWork, SyntheticPlugin}};
+use app::server::vault::Vault;
+use app::server::{now, Db};
 
 /// Every demo account signs in with this password.
 pub const DEMO_PASSWORD: &str = "plugboard-demo";
@@ -159,8 +163,8 @@ fn demo_description(plugin: &DemoPlugin) -> String {
     )
 }
 
-fn scopes_json(scopes: &[Scope]) -> String {
-    serde_json::to_string(&scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
+fn scope_set(scopes: &[Scope]) -> ScopeSet {
+    ScopeSet::new(scopes.iter().copied())
 }
 
 /// Whether the tenant at `t` (not Acme) has plugin `i`: a fixed pattern, so demo data is stable.
@@ -168,20 +172,16 @@ fn other_tenant_has(t: usize, i: usize) -> bool {
     (i * 7 + t * 3) % 5 < 2
 }
 
-/// Seeds the demo: tenants, people, ~40 plugins, installations and reviews.
-/// Running it again changes nothing.
 /// A demo plugin's signing secret, stored as every plugin's is (its server is fictional,
 /// but Install still signs a hand-over to it).
-fn demo_signing_secret(vault: &super::vault::Vault, slug: &str) -> String {
-    super::registry::seal_signing_secret(vault, slug, &super::webhooks::signature::new_secret())
+fn demo_signing_secret(vault: &Vault, slug: &str) -> String {
+    app::server::registry::seal_signing_secret(vault, slug, &app::server::webhooks::signature::new_secret())
 }
 
-pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedReport, AccountError> {
-    let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
-        .bind("owner@acme.test")
-        .fetch_one(db.pool())
-        .await?;
-    if already > 0 {
+/// Seeds the demo: tenants, people, ~40 plugins, installations and reviews.
+/// Running it again changes nothing.
+pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountError> {
+    if rows::user_exists(db, "owner@acme.test").await? {
         return Ok(SeedReport { skipped: true, ..Default::default() });
     }
     let mut report = SeedReport::default();
@@ -189,8 +189,8 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
     let hash = accounts::hash_password(&password).await?;
     let started = now();
 
-    let mut tx = db.pool().begin().await?;
-    let mut tenants: Vec<(TenantId, Vec<i64>)> = Vec::new();
+    let mut tx = db.begin_write().await?;
+    let mut tenants: Vec<(TenantId, Vec<UserId>)> = Vec::new();
     for tenant in DEMO_TENANTS {
         let name = TenantName::parse(tenant.name).map_err(|e| AccountError::Hashing(e.into()))?;
         let tenant_id = accounts::insert_tenant(&mut tx, &name).await?;
@@ -198,13 +198,13 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
         for (local, display, role) in tenant.people {
             let email = Email::parse(&format!("{local}@{}", tenant.domain)).map_err(|e| AccountError::Hashing(e.into()))?;
             let new_user = NewUser { email: &email, display_name: display, password: &password, role: *role };
-            users.push(accounts::insert_user(&mut tx, tenant_id, &new_user, &hash).await?.0);
+            users.push(accounts::insert_user(&mut tx, tenant_id, &new_user, &hash).await?);
             report.users += 1;
         }
         tenants.push((tenant_id, users));
         report.tenants += 1;
     }
-    // A developer account (the developer console comes later) that owns the demo plugins.
+    // A developer account that owns the demo plugins.
     let dev_tenant = accounts::insert_tenant(&mut tx, &TenantName::parse("Plugboard Partners").map_err(|e| AccountError::Hashing(e.into()))?).await?;
     let dev_email = Email::parse("developer@partners.test").map_err(|e| AccountError::Hashing(e.into()))?;
     let developer = accounts::insert_user(
@@ -214,34 +214,34 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
         &hash,
     )
     .await?;
-    sqlx::query("UPDATE users SET is_developer = 1, developer_name = 'Dana Developer' WHERE id = $1").bind(developer.0).execute(&mut *tx).await?;
+    store::accounts::make_developer(&mut tx, developer, "Dana Developer").await?;
     report.users += 1;
 
     for (i, plugin) in DEMO_PLUGINS.iter().enumerate() {
         // Spread creation over the past year so "Newest" has an order.
         let created = started - (i as i64 * 7 + 3) * 86_400;
-        let plugin_id: i64 = sqlx::query_scalar(
-            "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, \
-                 is_verified, is_published, client_id, client_secret_hash, permissions, redirect_uris, kind, \
-                 developer_id, created_at, updated_at, review_state, webhook_secret) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, 'server', $13, $14, $14, 'published', $15) RETURNING id",
+        let scopes = scope_set(plugin.scopes);
+        let plugin_id = rows::insert_plugin(
+            &mut tx,
+            &DemoPluginRow {
+                slug: plugin.slug,
+                name: plugin.name,
+                description: &demo_description(plugin),
+                author: plugin.author,
+                author_url: &format!("https://{}.example.com", plugin.slug),
+                category: plugin.category,
+                install_count: plugin.installs,
+                verified: plugin.verified,
+                client_id: &app::server::registry::new_client_id(),
+                client_secret_hash: &unusable_secret_hash(),
+                scopes: &scopes,
+                redirect_uri: &format!("https://{}.example.com/oauth/callback", plugin.slug),
+                kind: Kind::Server,
+                developer,
+                created_at: created,
+                webhook_secret: &demo_signing_secret(vault, plugin.slug),
+            },
         )
-        .bind(plugin.slug)
-        .bind(plugin.name)
-        .bind(demo_description(plugin))
-        .bind(plugin.author)
-        .bind(format!("https://{}.example.com", plugin.slug))
-        .bind(plugin.category.as_str())
-        .bind(plugin.installs)
-        .bind(i64::from(plugin.verified))
-        .bind(super::registry::new_client_id())
-        .bind(unusable_secret_hash())
-        .bind(scopes_json(plugin.scopes))
-        .bind(serde_json::json!([format!("https://{}.example.com/oauth/callback", plugin.slug)]).to_string())
-        .bind(developer.0)
-        .bind(created)
-        .bind(demo_signing_secret(vault, plugin.slug))
-        .fetch_one(&mut *tx)
         .await?;
         report.plugins += 1;
 
@@ -251,46 +251,21 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
             if !installed {
                 continue;
             }
-            sqlx::query(
-                "INSERT INTO installations (plugin_id, tenant_id, granted_scopes, status, installed_by, installed_at, updated_at) \
-                 VALUES ($1, $2, $3, 'active', $4, $5, $5)",
-            )
-            .bind(plugin_id)
-            .bind(tenant_id.0)
-            .bind(scopes_json(plugin.scopes))
-            .bind(users[0])
-            .bind(created + 86_400 * (t as i64 + 1))
-            .execute(&mut *tx)
-            .await?;
+            rows::insert_installation(&mut tx, plugin_id, *tenant_id, &scopes, users[0], created + 86_400 * (t as i64 + 1)).await?;
             report.installations += 1;
             // Most installing tenants leave a review; ratings lean positive, like real marketplaces.
             if (i + t) % 4 != 3 {
                 let rating = [5, 4, 5, 3, 4, 2, 5, 4, 1, 4][(i * 3 + t) % 10];
                 let texts = REVIEWS[rating as usize - 1];
-                sqlx::query(
-                    "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                )
-                .bind(plugin_id)
-                .bind(tenant_id.0)
-                .bind(users[0])
-                .bind(rating)
-                .bind(texts[(i + t) % texts.len()])
-                .bind(created + 86_400 * (t as i64 + 8))
-                .execute(&mut *tx)
-                .await?;
+                let body = texts[(i + t) % texts.len()];
+                rows::insert_review(&mut tx, plugin_id, *tenant_id, users[0], rating, body, created + 86_400 * (t as i64 + 8)).await?;
                 ratings.push(rating);
                 report.reviews += 1;
             }
         }
         if !ratings.is_empty() {
             let mean = ratings.iter().sum::<i64>() as f64 / ratings.len() as f64;
-            sqlx::query("UPDATE plugins SET rating = $1, review_count = $2 WHERE id = $3")
-                .bind(mean)
-                .bind(ratings.len() as i64)
-                .bind(plugin_id)
-                .execute(&mut *tx)
-                .await?;
+            rows::set_rating(&mut tx, plugin_id, mean, ratings.len() as i64).await?;
         }
     }
 
@@ -298,44 +273,37 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
     let acme = &tenants[0];
     for (i, demo) in DEMO_CLIENT_PLUGINS.iter().enumerate() {
         let created = started - (400 + i as i64) * 86_400;
-        let plugin_id: i64 = sqlx::query_scalar(
-            "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, is_verified, is_published, \
-                 client_id, client_secret_hash, permissions, redirect_uris, kind, developer_id, created_at, updated_at, review_state, webhook_secret) \
-             VALUES ($1, $2, $3, 'Plugboard Labs', $4, 'productivity', 1, 1, 1, $5, $6, $7, $8, 'client', $9, $10, $10, 'published', $11) RETURNING id",
+        let scopes = scope_set(demo.scopes);
+        let plugin_id = rows::insert_plugin(
+            &mut tx,
+            &DemoPluginRow {
+                slug: demo.slug,
+                name: demo.name,
+                description: demo.description,
+                author: "Plugboard Labs",
+                author_url: &format!("https://{}.example.com", demo.slug),
+                category: Category::Productivity,
+                install_count: 1,
+                verified: true,
+                client_id: &app::server::registry::new_client_id(),
+                client_secret_hash: &unusable_secret_hash(),
+                scopes: &scopes,
+                redirect_uri: &format!("https://{}.example.com/oauth/callback", demo.slug),
+                kind: Kind::Client,
+                developer,
+                created_at: created,
+                webhook_secret: &demo_signing_secret(vault, demo.slug),
+            },
         )
-        .bind(demo.slug)
-        .bind(demo.name)
-        .bind(demo.description)
-        .bind(format!("https://{}.example.com", demo.slug))
-        .bind(super::registry::new_client_id())
-        .bind(unusable_secret_hash())
-        .bind(scopes_json(demo.scopes))
-        .bind(serde_json::json!([format!("https://{}.example.com/oauth/callback", demo.slug)]).to_string())
-        .bind(developer.0)
-        .bind(created)
-        .bind(demo_signing_secret(vault, demo.slug))
-        .fetch_one(&mut *tx)
         .await?;
-        super::client_plugins::bundles::store(&mut tx, plugin_id, demo.bundle.as_bytes(), created).await?;
-        sqlx::query(
-            "INSERT INTO installations (plugin_id, tenant_id, granted_scopes, status, installed_by, installed_at, updated_at) \
-             VALUES ($1, $2, $3, 'active', $4, $5, $5)",
-        )
-        .bind(plugin_id)
-        .bind(acme.0 .0)
-        .bind(scopes_json(demo.scopes))
-        .bind(acme.1[0])
-        .bind(created + 86_400)
-        .execute(&mut *tx)
-        .await?;
+        app::server::client_plugins::bundles::store(&mut tx, plugin_id, demo.bundle.as_bytes(), created).await?;
+        rows::insert_installation(&mut tx, plugin_id, acme.0, &scopes, acme.1[0], created + 86_400).await?;
         report.plugins += 1;
         report.installations += 1;
     }
 
     // The demo installations' history, for the developer console's charts.
-    sqlx::query("INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at) SELECT plugin_id, tenant_id, 'installed', installed_at FROM installations")
-        .execute(&mut *tx)
-        .await?;
+    rows::record_install_history(&mut tx).await?;
     // A platform operator, who reviews and publishes plugins at /admin.
     let staff_email = Email::parse("staff@plugboard.test").map_err(|e| AccountError::Hashing(e.into()))?;
     let staff = accounts::insert_user(
@@ -345,7 +313,7 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
         &hash,
     )
     .await?;
-    sqlx::query("UPDATE users SET is_staff = 1 WHERE id = $1").bind(staff.0).execute(&mut *tx).await?;
+    store::accounts::set_platform_roles(&mut tx, staff, true, false).await?;
     report.users += 1;
 
     // Projects and tasks of Acme and Globex: what plugins act on.
@@ -357,45 +325,20 @@ pub async fn seed_demo(db: &Db, vault: &super::vault::Vault) -> Result<SeedRepor
     ];
     for (tenant_index, project, tasks) in WORK {
         let (tenant, users) = &tenants[*tenant_index];
-        let project_id: i64 = sqlx::query_scalar(
-            "INSERT INTO projects (tenant_id, name, description, created_at, updated_at) VALUES ($1, $2, '', $3, $3) RETURNING id",
-        )
-        .bind(tenant.0)
-        .bind(*project)
-        .bind(started)
-        .fetch_one(&mut *tx)
-        .await?;
+        let project = rows::insert_project(&mut tx, *tenant, project, started).await?;
         for (k, title) in tasks.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO tasks (tenant_id, project_id, title, status, assignee_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
-            )
-            .bind(tenant.0)
-            .bind(project_id)
-            .bind(*title)
-            .bind(["todo", "doing", "done"][k % 3])
-            .bind(users[k % users.len()])
-            .bind(started)
-            .execute(&mut *tx)
-            .await?;
+            let status = [TaskStatus::Todo, TaskStatus::Doing, TaskStatus::Done][k % 3];
+            rows::insert_task(&mut tx, *tenant, project, title, status, users[k % users.len()], started).await?;
         }
     }
     // Some of Acme's work came from its plugins, as the Projects page shows.
-    const PLUGIN_WORK: &[(&str, &str, &str)] = &[
-        ("zapier-connector", "created_by_installation", "Schedule onsite interviews"),
-        ("github-sync", "updated_by_installation", "Crash on login with SSO"),
-        ("recurring-tasks", "created_by_installation", "Accessibility review"),
+    const PLUGIN_WORK: &[(&str, PluginWork, &str)] = &[
+        ("zapier-connector", PluginWork::Created, "Schedule onsite interviews"),
+        ("github-sync", PluginWork::Updated, "Crash on login with SSO"),
+        ("recurring-tasks", PluginWork::Created, "Accessibility review"),
     ];
-    for (slug, column, title) in PLUGIN_WORK {
-        sqlx::query(&format!(
-            "UPDATE tasks SET {column} = (SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id \
-                 WHERE p.slug = $1 AND i.tenant_id = tasks.tenant_id) WHERE tenant_id = $2 AND title = $3"
-        ))
-        .bind(*slug)
-        .bind(tenants[0].0 .0)
-        .bind(*title)
-        .execute(&mut *tx)
-        .await?;
+    for (slug, work, title) in PLUGIN_WORK {
+        rows::mark_plugin_work(&mut tx, tenants[0].0, slug, *work, title).await?;
     }
     tx.commit().await?;
     Ok(report)
@@ -408,51 +351,38 @@ const SYNTHETIC_BATCH: usize = 400;
 
 /// Adds `count` generated, published plugins in batches (for benchmarks). Names and
 /// descriptions come from small vocabularies so searches match realistic fractions.
-pub async fn seed_synthetic(db: &Db, count: usize) -> Result<usize, sqlx::Error> {
+pub async fn seed_synthetic(db: &Db, count: usize) -> Result<usize, store::Error> {
     let run = random_hex(4);
     let started = now();
-    let mut tx = db.pool().begin().await?;
+    let scopes = scope_set(&[ReadTasks]);
+    let mut tx = db.begin_write().await?;
     let mut done = 0;
     while done < count {
         let n = SYNTHETIC_BATCH.min(count - done);
-        let mut sql = String::from(
-            "INSERT INTO plugins (slug, name, description, author, category, install_count, rating, review_count, \
-             is_verified, is_published, client_id, client_secret_hash, permissions, created_at, updated_at, review_state) VALUES ",
-        );
-        for row in 0..n {
-            let b = row * 13;
-            if row > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${}, 'published')",
-                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 13
-            ));
-        }
-        let mut query = sqlx::query(&sql);
-        for row in 0..n {
-            let k = done + row;
-            // A cheap, well-spread mix of k for picking words and numbers.
-            let h = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
-            let pick = |list: &[&'static str], shift: u32| list[((h >> shift) as usize) % list.len()];
-            let (adj, noun, topic, topic2) = (pick(ADJECTIVES, 0), pick(NOUNS, 8), pick(TOPICS, 16), pick(TOPICS, 24));
-            let category = Category::ALL[((h >> 32) as usize) % Category::ALL.len()];
-            query = query
-                .bind(format!("synth-{run}-{k}"))
-                .bind(format!("{adj} {noun} {k}"))
-                .bind(format!("{adj} {noun} keeps your {topic} and {topic2} in order. Generated plugin number {k} for load testing."))
-                .bind(format!("Synthetic Labs {}", k % 97))
-                .bind(category.as_str())
-                .bind(((h >> 40) % 50_000) as i64)
-                .bind(1.0 + ((h >> 20) % 401) as f64 / 100.0)
-                .bind(((h >> 44) % 300) as i64)
-                .bind(i64::from((h >> 12) % 5 == 0))
-                .bind(format!("pbc_s{run}{k}"))
-                .bind(unusable_secret_hash())
-                .bind(scopes_json(&[ReadTasks]))
-                .bind(started - (k as i64 % 100_000) * 60);
-        }
-        query.execute(&mut *tx).await?;
+        let batch: Vec<SyntheticPlugin> = (done..done + n)
+            .map(|k| {
+                // A cheap, well-spread mix of k for picking words and numbers.
+                let h = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
+                let pick = |list: &[&'static str], shift: u32| list[((h >> shift) as usize) % list.len()];
+                let (adj, noun, topic, topic2) = (pick(ADJECTIVES, 0), pick(NOUNS, 8), pick(TOPICS, 16), pick(TOPICS, 24));
+                SyntheticPlugin {
+                    slug: format!("synth-{run}-{k}"),
+                    name: format!("{adj} {noun} {k}"),
+                    description: format!("{adj} {noun} keeps your {topic} and {topic2} in order. Generated plugin number {k} for load testing."),
+                    author: format!("Synthetic Labs {}", k % 97),
+                    category: Category::ALL[((h >> 32) as usize) % Category::ALL.len()],
+                    install_count: ((h >> 40) % 50_000) as i64,
+                    rating: 1.0 + ((h >> 20) % 401) as f64 / 100.0,
+                    review_count: ((h >> 44) % 300) as i64,
+                    verified: (h >> 12) % 5 == 0,
+                    client_id: format!("pbc_s{run}{k}"),
+                    client_secret_hash: unusable_secret_hash(),
+                    scopes: scopes.clone(),
+                    created_at: started - (k as i64 % 100_000) * 60,
+                }
+            })
+            .collect();
+        rows::insert_synthetic(&mut tx, &batch).await?;
         done += n;
     }
     tx.commit().await?;
