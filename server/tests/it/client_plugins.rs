@@ -14,18 +14,6 @@ fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
     res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
-async fn installation_id(app: &TestApp, slug: &str, tenant: &str) -> String {
-    let id: i64 = sqlx::query_scalar(
-        "SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id JOIN tenants t ON t.id = i.tenant_id WHERE p.slug = $1 AND t.name = $2",
-    )
-    .bind(slug)
-    .bind(tenant)
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
-    id.to_string()
-}
-
 async fn call(app: &TestApp, who: &reqwest::Client, installation: &str, method: &str, params: Value) -> Result<Value, BridgeError> {
     let res = app.rpc(who, "bridge_call", &[("installation_id", installation), ("method", method), ("params", &params.to_string())]).await;
     assert_eq!(res.status(), 200, "{method}");
@@ -82,8 +70,8 @@ async fn bridge_calls_follow_the_api_rules(backend: Backend) {
     app.seed_demo().await;
     // Members use installed plugins.
     let member = app.sign_in("member@acme.test").await;
-    let quick_add = installation_id(&app, "quick-add", "Acme Corp").await;
-    let counter = installation_id(&app, "task-counter", "Acme Corp").await;
+    let quick_add = app.installation_id("quick-add", "Acme Corp").await.to_string();
+    let counter = app.installation_id("task-counter", "Acme Corp").await.to_string();
     let project: i64 =
         sqlx::query_scalar("SELECT MIN(p.id) FROM projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.name = 'Acme Corp'").fetch_one(app.db.pool()).await.unwrap();
 
@@ -127,7 +115,7 @@ async fn bridge_calls_count_on_the_installations_rate_limit(backend: Backend) {
     let app = TestApp::spawn_with(backend, Options { api_requests_per_minute: 3, ..Options::default() }).await;
     app.seed_demo().await;
     let member = app.sign_in("member@acme.test").await;
-    let counter = installation_id(&app, "task-counter", "Acme Corp").await;
+    let counter = app.installation_id("task-counter", "Acme Corp").await.to_string();
     let mut codes = Vec::new();
     for _ in 0..5 {
         codes.push(call(&app, &member, &counter, "tasks.list", json!({})).await.err().map(|e| e.code));

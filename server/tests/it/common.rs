@@ -75,6 +75,19 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The id of `tenant`'s installation of the plugin `slug`.
+    pub async fn installation_id(&self, slug: &str, tenant: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id JOIN tenants t ON t.id = i.tenant_id \
+             WHERE p.slug = $1 AND t.name = $2",
+        )
+        .bind(slug)
+        .bind(tenant)
+        .fetch_one(self.db.pool())
+        .await
+        .expect("the tenant has installed the plugin")
+    }
+
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, Options::default()).await
     }

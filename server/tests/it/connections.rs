@@ -34,14 +34,6 @@ async fn connect(app: &TestApp, browser: &reqwest::Client, slug: &str) -> String
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
-async fn installation_id(app: &TestApp, slug: &str) -> i64 {
-    sqlx::query_scalar("SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id WHERE p.slug = $1")
-        .bind(slug)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 async fn user_id(app: &TestApp, email: &str) -> (TenantId, UserId) {
     let (user, tenant): (i64, i64) = sqlx::query_as("SELECT id, tenant_id FROM users WHERE email = $1").bind(email).fetch_one(app.db.pool()).await.unwrap();
     (TenantId(tenant), UserId(user))
@@ -69,7 +61,7 @@ async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
     assert!(connection_of(&app, &member, "linker").await.contains("Not connected"));
 
     // Log out tells the plugin server, with the JWT in the body as well.
-    let id = installation_id(&app, "linker").await.to_string();
+    let id = app.installation_id("linker", "Acme Corp").await.to_string();
     assert_eq!(app.rpc(&admin, "disconnect_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
     assert!(reference.memory.connected.lock().unwrap().is_empty());
     assert!(connection_of(&app, &admin, "linker").await.contains("Not connected"));
@@ -188,7 +180,7 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     assert_eq!(reference.memory.received.lock().unwrap()[0]["serviceAccessToken"].as_str(), token.as_deref());
 
     // Log out forgets the tokens.
-    let id = installation_id(&app, "svc").await.to_string();
+    let id = app.installation_id("svc", "Acme Corp").await.to_string();
     assert_eq!(app.rpc(&admin, "disconnect_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(left, 0);
