@@ -21,6 +21,10 @@ pub enum AppError {
     /// A form with several fields that need attention, one message each.
     #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
     InvalidFields(Vec<FieldError>),
+    /// The request is sound but the thing it acts on is not in a state that allows it
+    /// (already submitted, being delivered right now); the message says what to do.
+    #[error("{0}")]
+    Conflict(String),
     #[error("Email or password is incorrect.")]
     BadCredentials,
     /// The request itself could not be read: a body that does not decode, a missing field.
@@ -80,6 +84,7 @@ impl AppError {
             Self::NotSignedIn | Self::BadCredentials => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
             Self::Invalid { .. } | Self::InvalidFields(_) => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod server_fn;
 
 use components::layout::{Header, NotFound};
 use leptos::prelude::*;
@@ -17,7 +18,7 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 use pages::admin::{ReviewQueuePage, StaffPluginPage};
 use pages::api_docs::ApiDocsPage;
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
-use pages::developer::{DeliveriesPage, DeveloperHomePage, DeveloperPluginPage, NewPluginPage, StatsPage};
+use pages::developer::{deliveries::DeliveriesPage, form::NewPluginPage, home::DeveloperHomePage, plugin::DeveloperPluginPage, stats::StatsPage};
 use pages::installed::InstalledPage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
 use pages::projects::ProjectsPage;

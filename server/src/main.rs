@@ -212,7 +212,7 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
                 .map_err(|e| format!("--redirect-uri: {e}"))?;
             let scopes = ScopeSet::parse_oauth(&scopes.join(" ")).map_err(|e| format!("--scope: {e}"))?;
             let webhook_url = webhook_url
-                .map(|u| registry::parse_endpoint_url(&u, &config.outbound_policy()))
+                .map(|u| app::server::outbound::parse_endpoint_url(&u, &config.outbound_policy()))
                 .transpose()
                 .map_err(|e| format!("--webhook-url: {e}"))?;
             let plugin = NewPlugin {

@@ -24,7 +24,7 @@ const REMOVE_AFTER_MS: u64 = 300;
 
 #[server(prefix = "/rpc", endpoint = "client_plugins")]
 pub async fn client_plugins() -> Result<Vec<ClientPlugin>, AppError> {
-    crate::server::with_status(client_plugins_inner().await)
+    crate::server_fn::with_status(client_plugins_inner().await)
 }
 
 #[cfg(feature = "ssr")]
@@ -37,7 +37,7 @@ async fn client_plugins_inner() -> Result<Vec<ClientPlugin>, AppError> {
 /// One bridge call, relayed by the host page on behalf of the plugin's frame.
 #[server(prefix = "/rpc", endpoint = "bridge_call")]
 pub async fn bridge_call(installation_id: i64, method: String, params: String) -> Result<Result<Value, BridgeError>, AppError> {
-    crate::server::with_status(bridge_call_inner(crate::domain::InstallationId(installation_id), method, params).await)
+    crate::server_fn::with_status(bridge_call_inner(crate::domain::InstallationId(installation_id), method, params).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -57,7 +57,7 @@ async fn bridge_call_inner(installation: crate::domain::InstallationId, method: 
 /// its document (to a look-alike sign-in page, say): recorded for staff in the log.
 #[server(prefix = "/rpc", endpoint = "report_frame_navigation")]
 pub async fn report_frame_navigation(installation_id: i64) -> Result<(), AppError> {
-    crate::server::with_status(report_frame_navigation_inner(crate::domain::InstallationId(installation_id)).await)
+    crate::server_fn::with_status(report_frame_navigation_inner(crate::domain::InstallationId(installation_id)).await)
 }
 
 #[cfg(feature = "ssr")]

@@ -1,4 +1,5 @@
 use crate::pages::auth::AuthContext;
+use crate::server_fn::set_http_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -57,19 +58,6 @@ pub fn Brand() -> impl IntoView {
             " Plugboard"
         </a>
     }
-}
-
-/// Sets the HTTP status of the server-rendered response (no effect in the browser).
-pub fn set_http_status(code: u16) {
-    #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(code),
-    ) {
-        response.set_status(status);
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = code;
 }
 
 /// What a signed-out visitor sees on a page that needs an account.

@@ -14,7 +14,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[server(prefix = "/rpc", endpoint = "review_queue")]
 pub async fn review_queue(state: String, #[server(default)] q: String) -> Result<Vec<QueueItem>, AppError> {
-    crate::server::with_status(
+    crate::server_fn::with_status(
         async {
             use crate::server::{session, staff};
             let (app, user) = session::signed_in().await?;
@@ -27,7 +27,7 @@ pub async fn review_queue(state: String, #[server(default)] q: String) -> Result
 
 #[server(prefix = "/rpc", endpoint = "staff_plugin")]
 pub async fn load_staff_plugin(slug: String) -> Result<StaffPlugin, AppError> {
-    crate::server::with_status(
+    crate::server_fn::with_status(
         async {
             use crate::server::{session, staff};
             let (app, user) = session::signed_in().await?;
@@ -40,7 +40,7 @@ pub async fn load_staff_plugin(slug: String) -> Result<StaffPlugin, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "decide")]
 pub async fn decide(slug: String, decision: String, reason: String) -> Result<(), AppError> {
-    crate::server::with_status(
+    crate::server_fn::with_status(
         async {
             use crate::server::{session, staff};
             let (app, user) = session::signed_in().await?;

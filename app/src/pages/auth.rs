@@ -8,7 +8,7 @@ use leptos_router::components::A;
 
 #[server(prefix = "/rpc", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    crate::server::with_status(current_user_inner().await)
+    crate::server_fn::with_status(current_user_inner().await)
 }
 
 #[cfg(feature = "ssr")]
@@ -38,7 +38,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// Signs in; answers where to go next (see `safe_next`).
 #[server(prefix = "/rpc", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
-    crate::server::with_status(sign_in_inner(email, password, next).await)
+    crate::server_fn::with_status(sign_in_inner(email, password, next).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -60,7 +60,7 @@ pub async fn sign_up(
     email: String,
     password: String,
 ) -> Result<(), AppError> {
-    crate::server::with_status(sign_up_inner(organisation, name, email, password).await)
+    crate::server_fn::with_status(sign_up_inner(organisation, name, email, password).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -85,7 +85,7 @@ async fn sign_up_inner(
 
 #[server(prefix = "/rpc", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    crate::server::with_status(sign_out_inner().await)
+    crate::server_fn::with_status(sign_out_inner().await)
 }
 
 #[cfg(feature = "ssr")]

@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 
 #[server(prefix = "/rpc", endpoint = "installed_plugins")]
 pub async fn installed_plugins() -> Result<InstalledOverview, AppError> {
-    crate::server::with_status(installed_plugins_inner().await)
+    crate::server_fn::with_status(installed_plugins_inner().await)
 }
 
 #[cfg(feature = "ssr")]
@@ -43,28 +43,20 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
 /// tells the plugin server.
 #[server(prefix = "/rpc", endpoint = "disconnect_plugin")]
 pub async fn disconnect_plugin(installation_id: i64) -> Result<(), AppError> {
-    crate::server::with_status(disconnect_plugin_inner(crate::domain::InstallationId(installation_id)).await)
+    crate::server_fn::with_status(disconnect_plugin_inner(crate::domain::InstallationId(installation_id)).await)
 }
 
 #[cfg(feature = "ssr")]
 async fn disconnect_plugin_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
-    use crate::server::plugin_servers::connections::{self, ConnectError};
+    use crate::server::plugin_servers::connections;
     use crate::server::{now, session};
     let (state, user) = session::signed_in().await?;
-    match connections::logout(&state, &user, installation, now()).await {
-        Ok(()) => Ok(()),
-        Err(ConnectError::NotInstalled | ConnectError::NoConnect) => Err(AppError::NotFound("That plugin is not installed, or offers no connection.".into())),
-        Err(ConnectError::Call(e)) => Err(AppError::invalid("connection", format!("Could not log out: {e}"))),
-        Err(e) => {
-            tracing::error!(error = %e, "logging out of a plugin's service failed");
-            Err(AppError::Internal)
-        }
-    }
+    Ok(connections::logout(&state, &user, installation, now()).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "uninstall_plugin")]
 pub async fn uninstall_plugin(installation_id: i64) -> Result<(), AppError> {
-    crate::server::with_status(uninstall_plugin_inner(crate::domain::InstallationId(installation_id)).await)
+    crate::server_fn::with_status(uninstall_plugin_inner(crate::domain::InstallationId(installation_id)).await)
 }
 
 #[cfg(feature = "ssr")]

@@ -1,6 +1,6 @@
 //! The marketplace: the plugin grid with its filters, and each plugin's page.
 
-use crate::components::layout::set_http_status;
+use crate::server_fn::set_http_status;
 use crate::components::plugin_card::{format_count, PluginBadges, PluginCardView, PluginIcon, Rating};
 use crate::components::format::format_date;
 use crate::domain::{Category, MarketplaceQuery, PluginDetail, PluginPage, ReviewState, Sort};
@@ -17,7 +17,7 @@ const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 
 #[server(prefix = "/rpc", endpoint = "list_plugins")]
 pub async fn list_plugins(query: MarketplaceQuery) -> Result<PluginPage, AppError> {
-    crate::server::with_status(list_plugins_inner(query).await)
+    crate::server_fn::with_status(list_plugins_inner(query).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -32,7 +32,7 @@ async fn list_plugins_inner(query: MarketplaceQuery) -> Result<PluginPage, AppEr
 
 #[server(prefix = "/rpc", endpoint = "plugin_detail")]
 pub async fn get_plugin_detail(slug: String) -> Result<PluginDetail, AppError> {
-    crate::server::with_status(get_plugin_detail_inner(slug).await)
+    crate::server_fn::with_status(get_plugin_detail_inner(slug).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -48,7 +48,7 @@ async fn get_plugin_detail_inner(slug: String) -> Result<PluginDetail, AppError>
 
 #[server(prefix = "/rpc", endpoint = "save_review")]
 pub async fn save_review(slug: String, rating: i64, body: String) -> Result<(), AppError> {
-    crate::server::with_status(
+    crate::server_fn::with_status(
         async {
             use crate::server::reviews::{self, Stars};
             let (state, user) = crate::server::session::signed_in().await?;
@@ -61,7 +61,7 @@ pub async fn save_review(slug: String, rating: i64, body: String) -> Result<(), 
 
 #[server(prefix = "/rpc", endpoint = "reply_to_review")]
 pub async fn reply_to_review(review_id: i64, reply: String) -> Result<(), AppError> {
-    crate::server::with_status(
+    crate::server_fn::with_status(
         async {
             use crate::server::{reviews, session};
             let (state, user) = session::signed_in().await?;

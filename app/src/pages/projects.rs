@@ -11,7 +11,7 @@ use leptos_meta::Title;
 
 #[server(prefix = "/rpc", endpoint = "projects_overview")]
 pub async fn projects_overview() -> Result<WorkOverview, AppError> {
-    crate::server::with_status(projects_overview_inner().await)
+    crate::server_fn::with_status(projects_overview_inner().await)
 }
 
 #[cfg(feature = "ssr")]
@@ -25,7 +25,7 @@ async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
 /// Installed plugins that can Run on tasks.
 #[server(prefix = "/rpc", endpoint = "runnable_plugins")]
 pub async fn runnable_plugins() -> Result<Vec<RunnablePlugin>, AppError> {
-    crate::server::with_status(runnable_plugins_inner().await)
+    crate::server_fn::with_status(runnable_plugins_inner().await)
 }
 
 #[cfg(feature = "ssr")]
@@ -38,7 +38,7 @@ async fn runnable_plugins_inner() -> Result<Vec<RunnablePlugin>, AppError> {
 /// The organisation's latest Runs, newest first.
 #[server(prefix = "/rpc", endpoint = "plugin_runs")]
 pub async fn plugin_runs() -> Result<Vec<JobView>, AppError> {
-    crate::server::with_status(plugin_runs_inner().await)
+    crate::server_fn::with_status(plugin_runs_inner().await)
 }
 
 #[cfg(feature = "ssr")]
@@ -52,23 +52,15 @@ async fn plugin_runs_inner() -> Result<Vec<JobView>, AppError> {
 /// Sends a task to an installed plugin's server (DESIGN.md §6 content processing).
 #[server(prefix = "/rpc", endpoint = "run_plugin")]
 pub async fn run_plugin(installation_id: i64, task_id: i64) -> Result<JobView, AppError> {
-    crate::server::with_status(run_plugin_inner(crate::domain::InstallationId(installation_id), task_id).await)
+    crate::server_fn::with_status(run_plugin_inner(crate::domain::InstallationId(installation_id), task_id).await)
 }
 
 #[cfg(feature = "ssr")]
 async fn run_plugin_inner(installation: crate::domain::InstallationId, task_id: i64) -> Result<JobView, AppError> {
-    use crate::server::plugin_servers::jobs::{self, RunError};
-    use crate::server::{internal, now, session};
+    use crate::server::plugin_servers::jobs;
+    use crate::server::{now, session};
     let (state, user) = session::signed_in().await?;
-    match jobs::run_on_task(&state, &user, installation, task_id, now()).await {
-        Ok(job) => Ok(job.view()),
-        Err(RunError::NotRunnable) => Err(AppError::NotFound("That plugin is not installed, or does not process content.".into())),
-        Err(RunError::NoTaskAccess) => Err(AppError::Forbidden(
-            "This plugin was not granted read:tasks, so it may not see tasks. An admin can install it again with that permission.".into(),
-        )),
-        Err(RunError::TaskNotFound) => Err(AppError::NotFound("No such task in your organisation.".into())),
-        Err(RunError::Db(e)) => Err(internal("running a plugin failed")(e)),
-    }
+    Ok(jobs::run_on_task(&state, &user, installation, task_id, now()).await?.view())
 }
 
 /// How often a page with unfinished Runs asks for news.

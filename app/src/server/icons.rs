@@ -1,14 +1,76 @@
-//! Uploaded plugin icons: the developer console's upload form (a plain multipart POST,
-//! so it needs no script) and the route that serves them.
+//! Uploaded plugin icons: what an upload may be, the developer console's upload form (a
+//! plain multipart POST, so it needs no script) and the route that serves them.
 
-use super::console::{self, ConsoleError, IconError};
-use super::{session, AppState};
-use crate::domain::PluginSlug;
+use super::publishing::{owned, ConsoleError};
+use super::scope::Member;
+use super::store::{self as stores, catalog::Viewer, icons};
+use super::{now, session, AppState, Db};
+use crate::domain::{PluginSlug, SessionUser};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+
+/// The largest icon a developer may upload.
+pub const MAX_ICON_BYTES: usize = 256 * 1024;
+
+/// Where an uploaded icon is served; the version changes with every upload, so it can
+/// be cached for good.
+pub fn uploaded_icon_url(slug: &PluginSlug, version: i64) -> String {
+    format!("/icons/{}?v={version}", slug.as_str())
+}
+
+pub(crate) fn is_uploaded_icon_url(slug: &str, url: &str) -> bool {
+    url.strip_prefix("/icons/")
+        .and_then(|rest| rest.strip_prefix(slug))
+        .and_then(|rest| rest.strip_prefix("?v="))
+        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The image type of an upload, from its first bytes (never from its name or its
+/// declared type): PNG, JPEG or WebP. SVG is refused: it can carry script.
+pub fn sniff_icon(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IconError {
+    #[error("the icon is larger than 256 KiB")]
+    TooLarge,
+    #[error("the icon is not a PNG, JPEG or WebP image")]
+    NotAnImage,
+    #[error(transparent)]
+    Console(#[from] ConsoleError),
+}
+
+/// Stores an uploaded icon and points the plugin at it; returns its address.
+pub async fn upload_icon(db: &Db, developer: &Member, slug: &PluginSlug, bytes: &[u8]) -> Result<String, IconError> {
+    let id = owned(db, developer, slug).await?;
+    if bytes.len() > MAX_ICON_BYTES {
+        return Err(IconError::TooLarge);
+    }
+    let content_type = sniff_icon(bytes).ok_or(IconError::NotAnImage)?;
+    let t = now();
+    let url = uploaded_icon_url(slug, t);
+    icons::save(db, id, content_type, bytes, &url, t).await.map_err(ConsoleError::from)?;
+    Ok(url)
+}
+
+/// An uploaded icon (its type and bytes), for whoever may see the plugin: everybody once
+/// it is published, before that its developer and staff.
+pub async fn icon(db: &Db, slug: &str, viewer: Option<&SessionUser>) -> Result<Option<(String, Vec<u8>)>, stores::Error> {
+    icons::visible(db, slug, viewer.map(Viewer::of)).await
+}
+
 
 /// Requests past this are refused before they are read; the icon's own limit is smaller,
 /// and answered with a message on the page.
@@ -36,7 +98,7 @@ async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers
         Ok(None) => return back_with("missing"),
         Err(()) => return back_with("unreadable"),
     };
-    match console::upload_icon(&state.db, &user, &slug, &bytes).await {
+    match upload_icon(&state.db, &user, &slug, &bytes).await {
         Ok(_) => Redirect::to(&page).into_response(),
         Err(IconError::TooLarge) => back_with("too-large"),
         Err(IconError::NotAnImage) => back_with("type"),
@@ -68,7 +130,7 @@ async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers:
         Ok(viewer) => viewer,
         Err(e) => return server_error(e),
     };
-    match console::icon(&state.db, &slug, viewer.as_deref()).await {
+    match icon(&state.db, &slug, viewer.as_deref()).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
@@ -88,4 +150,18 @@ async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers:
 fn server_error(err: crate::server::store::Error) -> Response {
     tracing::error!(error = %err, "icon storage failed");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn icons_are_sniffed_not_trusted() {
+        assert_eq!(sniff_icon(b"\x89PNG\r\n\x1a\n rest"), Some("image/png"));
+        assert_eq!(sniff_icon(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_icon(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_icon(b"<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>"), None);
+        assert_eq!(sniff_icon(b""), None);
+    }
 }

@@ -7,7 +7,7 @@ pub mod api;
 pub mod catalog;
 pub mod client_addr;
 pub mod client_plugins;
-pub mod console;
+pub mod publishing;
 pub mod db;
 pub mod http;
 pub mod icons;
@@ -39,14 +39,6 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default()
-}
-
-/// Gives a server function's failure its HTTP status (401, 404, 422, 429…) instead of 500.
-pub fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
-    if let Err(err) = &result {
-        crate::components::layout::set_http_status(err.status_code());
-    }
-    result
 }
 
 /// A plugin address from a request: one that cannot be a slug names no plugin (404).

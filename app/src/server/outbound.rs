@@ -1,5 +1,5 @@
-//! HTTP requests Plugboard makes to plugins (webhooks now; plugin servers and token
-//! URLs later). They go to public addresses only: the check runs on the address
+//! HTTP requests Plugboard makes to plugins (webhooks, plugin servers, their services'
+//! token URLs), and the URLs a developer registers for them. They go to public addresses only: the check runs on the address
 //! actually connected to (a resolver that drops the rest), so DNS tricks cannot point
 //! a plugin's URL at Plugboard's own network. An allowlist in configuration opens
 //! chosen addresses, such as 127.0.0.1 for tests and local development.
@@ -168,6 +168,35 @@ pub fn client(policy: Arc<OutboundPolicy>, timeout: Duration) -> reqwest::Client
         .user_agent(concat!("Plugboard/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
+}
+
+
+/// Validates an endpoint Plugboard will call (a webhook URL, a plugin server) as a plugin registers it:
+/// https to a public address, or http to an address the outbound allowlist opens for
+/// development. The address is checked again at every connection.
+pub fn parse_endpoint_url(raw: &str, policy: &OutboundPolicy) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.len() > 2000 {
+        return Err("a URL may have at most 2000 characters".into());
+    }
+    policy.check_url(raw).map_err(|e| format!("{raw:?}: {e}"))?;
+    Ok(raw.to_owned())
+}
+
+/// Validates a link people follow or load (the author's site, the icon): an absolute
+/// https URL, or http on a loopback host for development.
+pub fn parse_link(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.len() > 2000 {
+        return Err("a URL may have at most 2000 characters".into());
+    }
+    let url = url::Url::parse(raw).map_err(|_| format!("{raw:?} is not an absolute URL"))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+    match url.scheme() {
+        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(raw.to_owned()),
+        "http" if loopback => Ok(raw.to_owned()),
+        _ => Err(format!("{raw:?} must be an https URL")),
+    }
 }
 
 #[cfg(test)]

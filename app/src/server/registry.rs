@@ -3,7 +3,6 @@
 use super::oauth::redirect_uri::RedirectUri;
 use super::secrets::{random_hex, random_token, sha256_hex};
 use super::webhooks::signature;
-use super::outbound::OutboundPolicy;
 use super::vault::Vault;
 use super::store::plugins::{self as store, SlugTaken, StoredCredentials};
 use super::store as stores;
@@ -65,34 +64,6 @@ pub enum RegistryError {
     Invalid(String),
     #[error(transparent)]
     Db(#[from] stores::Error),
-}
-
-/// Validates an endpoint Plugboard will call (a webhook URL, a plugin server) as a plugin registers it:
-/// https to a public address, or http to an address the outbound allowlist opens for
-/// development. The address is checked again at every connection.
-pub fn parse_endpoint_url(raw: &str, policy: &OutboundPolicy) -> Result<String, String> {
-    let raw = raw.trim();
-    if raw.len() > 2000 {
-        return Err("a URL may have at most 2000 characters".into());
-    }
-    policy.check_url(raw).map_err(|e| format!("{raw:?}: {e}"))?;
-    Ok(raw.to_owned())
-}
-
-/// Validates a link people follow or load (the author's site, the icon): an absolute
-/// https URL, or http on a loopback host for development.
-pub fn parse_link(raw: &str) -> Result<String, String> {
-    let raw = raw.trim();
-    if raw.len() > 2000 {
-        return Err("a URL may have at most 2000 characters".into());
-    }
-    let url = url::Url::parse(raw).map_err(|_| format!("{raw:?} is not an absolute URL"))?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
-    match url.scheme() {
-        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(raw.to_owned()),
-        "http" if loopback => Ok(raw.to_owned()),
-        _ => Err(format!("{raw:?} must be an https URL")),
-    }
 }
 
 /// The sealing context of a plugin's `whsec_` signing secret (the slug never changes).

@@ -6,7 +6,7 @@
 use super::scope::Member;
 use super::store::{self as stores, reviews as store};
 use super::{now, Db};
-use crate::domain::{PluginSlug, SessionUser};
+use crate::domain::PluginSlug;
 
 pub const MAX_REVIEW_CHARS: usize = 2000;
 
@@ -76,9 +76,11 @@ pub async fn save_review(db: &Db, author: &Member, slug: &PluginSlug, stars: Sta
 }
 
 /// The developer's public reply to a review of one of their plugins (a new reply replaces it).
-pub async fn reply(db: &Db, developer: &SessionUser, review_id: i64, text: &str) -> Result<(), ReviewError> {
+pub async fn reply(db: &Db, developer: &Member, review_id: i64, text: &str) -> Result<(), ReviewError> {
     let text = parse_text(text, true)?;
-    if store::reply(db, developer.id, review_id, &text, now()).await? {
+    // Somebody without a developer profile has no plugin whose reviews they could answer.
+    let Some(scope) = developer.as_developer() else { return Err(ReviewError::NotFound) };
+    if store::reply(db, &scope, review_id, &text, now()).await? {
         Ok(())
     } else {
         Err(ReviewError::NotFound)

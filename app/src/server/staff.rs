@@ -2,10 +2,11 @@
 //! reject with a reason, verify or unverify, unpublish with a reason), each recorded with
 //! who made it and when, in the transaction that applies it.
 
-use super::console::{decisions, Audience};
+use super::publishing::submission::{decisions, Audience};
 use super::store::{self as stores, plugins as store};
 use super::{markdown, now, Db};
-use crate::domain::{DecisionKind, MarketplaceQuery, PluginSlug, QueueItem, ReviewState, SessionUser, StaffPlugin};
+use super::scope::{Member, StaffScope};
+use crate::domain::{DecisionKind, MarketplaceQuery, PluginSlug, QueueItem, ReviewState, StaffPlugin};
 
 const MAX_REASON_CHARS: usize = 2000;
 
@@ -30,14 +31,15 @@ impl From<StaffError> for crate::error::AppError {
             StaffError::NotStaff => AppError::Forbidden("Only Plugboard staff can review plugins.".into()),
             StaffError::NotFound => AppError::NotFound("No plugin has this address.".into()),
             StaffError::Invalid(message) => AppError::invalid("reason", message),
-            StaffError::Conflict(message) => AppError::invalid("state", message),
+            StaffError::Conflict(message) => AppError::Conflict(message.into()),
             StaffError::Db(e) => super::internal("staff review storage failed")(e),
         }
     }
 }
 
-fn require_staff(user: &SessionUser) -> Result<(), StaffError> {
-    if user.is_staff { Ok(()) } else { Err(StaffError::NotStaff) }
+/// The member as staff; refused unless they are.
+fn staff_scope(member: &Member) -> Result<StaffScope, StaffError> {
+    member.as_staff().ok_or(StaffError::NotStaff)
 }
 
 /// The most a queue page lists; a search narrows a long list (100,000 published plugins).
@@ -45,10 +47,10 @@ pub const QUEUE_PAGE: i64 = 100;
 
 /// Plugins in `state` (the queue: in review, oldest submission first), those matching
 /// `search` (name and description, through the full-text index) when it has words.
-pub async fn queue(db: &Db, staff: &SessionUser, state: ReviewState, search: &str) -> Result<Vec<QueueItem>, StaffError> {
-    require_staff(staff)?;
+pub async fn queue(db: &Db, staff: &Member, state: ReviewState, search: &str) -> Result<Vec<QueueItem>, StaffError> {
+    let staff = staff_scope(staff)?;
     let terms = MarketplaceQuery { q: search.to_owned(), ..MarketplaceQuery::default() }.search_terms();
-    Ok(store::queue(db, state, &terms, QUEUE_PAGE)
+    Ok(store::queue(db, &staff, state, &terms, QUEUE_PAGE)
         .await?
         .into_iter()
         .map(|r| QueueItem {
@@ -64,9 +66,9 @@ pub async fn queue(db: &Db, staff: &SessionUser, state: ReviewState, search: &st
 }
 
 /// A plugin as staff review it: what tenants will see, and what it will be allowed to reach.
-pub async fn plugin(db: &Db, staff: &SessionUser, slug: &PluginSlug) -> Result<StaffPlugin, StaffError> {
-    require_staff(staff)?;
-    let r = store::reviewed(db, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
+pub async fn plugin(db: &Db, staff: &Member, slug: &PluginSlug) -> Result<StaffPlugin, StaffError> {
+    let staff = staff_scope(staff)?;
+    let r = store::reviewed(db, &staff, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
     Ok(StaffPlugin {
         slug: r.slug,
         name: r.name,
@@ -91,12 +93,12 @@ pub async fn plugin(db: &Db, staff: &SessionUser, slug: &PluginSlug) -> Result<S
 /// published plugin off the marketplace; verify and unverify apply in any state.
 pub async fn decide(
     db: &Db,
-    staff: &SessionUser,
+    staff: &Member,
     slug: &PluginSlug,
     kind: DecisionKind,
     reason: &str,
 ) -> Result<(), StaffError> {
-    require_staff(staff)?;
+    let staff = staff_scope(staff)?;
     let reason = reason.trim();
     if kind.needs_reason() && reason.is_empty() {
         return Err(StaffError::Invalid("Give the developer a reason: they read it in their console."));
@@ -107,7 +109,7 @@ pub async fn decide(
     let reason = (!reason.is_empty()).then_some(reason);
     let t = now();
     let mut tx = db.begin_write().await?;
-    let id = store::id_of(&mut tx, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
+    let id = store::id_for_staff(&mut tx, &staff, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
     let conflict = match kind {
         DecisionKind::Published => "Only a plugin in review can be published.",
         DecisionKind::Rejected => "Only a plugin in review can be rejected.",
@@ -120,7 +122,7 @@ pub async fn decide(
     if !store::apply_decision(&mut tx, id, kind, reason, t).await? {
         return Err(StaffError::Conflict(conflict));
     }
-    store::record_decision(&mut tx, id, staff.id.0, kind, reason, t).await?;
+    store::record_decision(&mut tx, id, staff.staff().0, kind, reason, t).await?;
     tx.commit().await?;
     Ok(())
 }

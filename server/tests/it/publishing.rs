@@ -184,10 +184,10 @@ async fn developers_register_edit_and_submit_their_own_plugins(backend: Backend)
     // Submit once; a second submit is refused while it waits.
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
     assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::InReview);
-    assert_eq!(error_of(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await).await.0, 422);
+    assert_eq!(error_of(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await).await.0, 409);
     // What staff review stays as submitted.
     let (status, err) = error_of(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert!(err.to_string().contains("reviewing"), "{err}");
 }
 
@@ -216,12 +216,12 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(plugin.state, app::domain::ReviewState::Rejected);
     assert_eq!(plugin.review_reason.as_deref(), Some("Say what the plugin sends where."));
     // Publishing needs a submission.
-    assert_eq!(error_of(decide(&app, &staff, "published", "").await).await.0, 422);
+    assert_eq!(error_of(decide(&app, &staff, "published", "").await).await.0, 409);
 
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
     assert_eq!(decide(&app, &staff, "verified", "").await.status(), 200);
-    assert_eq!(error_of(decide(&app, &staff, "verified", "").await).await.0, 422, "verified already");
+    assert_eq!(error_of(decide(&app, &staff, "verified", "").await).await.0, 409, "verified already");
     // Staff find it among the published by searching (a long list is cut at one page).
     let found: Vec<app::domain::QueueItem> =
         ok_json(app.rpc(&staff, "review_queue", &[("state", "published"), ("q", "invoice robot")]).await).await;
@@ -433,7 +433,7 @@ async fn deliveries_can_be_redelivered_and_a_disabled_endpoint_re_enabled(backen
     assert!(log.webhook.disabled_at.is_some());
     assert!(log.webhook.disabled_reason.as_deref().is_some_and(|r| r.contains("410")));
     let (status, err) = error_of(app.rpc(&developer, "redeliver", &[("slug", "invoice-robot"), ("event_id", &event)]).await).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert!(err.to_string().contains("re-enable"), "{err}");
     assert_eq!(app.rpc(&developer, "reenable_webhooks", &[("slug", "invoice-robot")]).await.status(), 200);
     assert_eq!(app.rpc(&developer, "redeliver", &[("slug", "invoice-robot"), ("event_id", &event)]).await.status(), 200);

@@ -3,8 +3,9 @@
 //! address is the content's hash, so a bundle is cached for good and a draft's code is
 //! not found by guessing; the frame loads it with Subresource Integrity.
 
-use crate::domain::{DecisionKind, PluginSlug, ReviewState, SessionUser};
-use crate::server::console::{self, ConsoleError};
+use crate::domain::{DecisionKind, PluginSlug, ReviewState};
+use crate::server::scope::Member;
+use crate::server::publishing::{self, ConsoleError};
 use crate::server::store::{self as stores, plugins, Conn};
 use crate::server::{session, AppState, Db};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -44,8 +45,8 @@ impl From<stores::Error> for BundleError {
 /// Stores the developer's bundle for their plugin and makes it a client-side plugin. A
 /// published plugin's new code goes back to review (it would run in tenants' browsers at
 /// once); a plugin in review keeps the code it was submitted with.
-pub async fn upload(db: &Db, developer: &SessionUser, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<ReviewState, BundleError> {
-    let id = console::owned(db, developer, slug).await?;
+pub async fn upload(db: &Db, developer: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<ReviewState, BundleError> {
+    let id = publishing::owned(db, developer, slug).await?;
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge);
     }

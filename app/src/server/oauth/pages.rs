@@ -2,7 +2,7 @@
 //! Plain server-rendered HTML with no script: nothing on them needs JavaScript, and a
 //! page that grants access to a tenant's data is better without any.
 
-use super::authorize::PluginClient;
+use crate::server::store::plugins::PluginClient;
 use super::redirect_uri::RedirectUri;
 use crate::components::layout::Brand;
 use crate::components::plugin_card::PluginIcon;

@@ -140,7 +140,7 @@ impl PluginServers {
     /// Where Connect sends the user: an absolute https URL (http only on loopback).
     pub async fn auth_url(&self, target: &Target, now: i64) -> Result<String, CallError> {
         let answer: AuthUrl = self.get(target, "/plugins/generateAuthUrl", now).await?;
-        crate::server::registry::parse_link(&answer.auth_url).map_err(|_| CallError::BadAnswer)
+        crate::server::outbound::parse_link(&answer.auth_url).map_err(|_| CallError::BadAnswer)
     }
 
     /// `POST /plugins/logout/{pluginId}` with `{"jwtToken": …}`.

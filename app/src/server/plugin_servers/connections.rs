@@ -47,6 +47,22 @@ pub enum ConnectError {
     Db(#[from] stores::Error),
 }
 
+/// As a server function (Logout) answers it; Connect and its callback redirect with
+/// `code()` instead.
+impl From<ConnectError> for crate::error::AppError {
+    fn from(err: ConnectError) -> Self {
+        use crate::error::AppError;
+        match err {
+            ConnectError::NotInstalled | ConnectError::NoConnect => AppError::NotFound("That plugin is not installed, or offers no connection.".into()),
+            ConnectError::Call(e) => AppError::invalid("connection", format!("Could not log out: {e}")),
+            e => {
+                tracing::error!(error = %e, "logging out of a plugin's service failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
 impl ConnectError {
     pub fn code(&self) -> &'static str {
         match self {

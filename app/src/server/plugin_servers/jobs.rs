@@ -32,6 +32,20 @@ pub enum RunError {
     Db(#[from] stores::Error),
 }
 
+impl From<RunError> for crate::error::AppError {
+    fn from(err: RunError) -> Self {
+        use crate::error::AppError;
+        match err {
+            RunError::NotRunnable => AppError::NotFound("That plugin is not installed, or does not process content.".into()),
+            RunError::NoTaskAccess => AppError::Forbidden(
+                "This plugin was not granted read:tasks, so it may not see tasks. An admin can install it again with that permission.".into(),
+            ),
+            RunError::TaskNotFound => AppError::NotFound("No such task in your organisation.".into()),
+            RunError::Db(e) => crate::server::internal("running a plugin failed")(e),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CompleteError {
     #[error("no such job for this installation")]

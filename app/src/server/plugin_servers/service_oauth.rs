@@ -4,8 +4,7 @@
 //! addresses only, no redirects, a timeout); the token URL is checked before each call.
 
 use crate::error::FieldError;
-use crate::server::outbound::OutboundPolicy;
-use crate::server::registry;
+use crate::server::outbound::{self, OutboundPolicy};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
@@ -53,10 +52,10 @@ impl ServiceOAuth {
         }
         let mut errors = Vec::new();
         // The browser goes to the authorization URL; Plugboard itself calls the token URL.
-        let authorization_url = registry::parse_link(authorization_url)
+        let authorization_url = outbound::parse_link(authorization_url)
             .map_err(|e| errors.push(FieldError::new("oauth_authorization_url", e)))
             .ok();
-        let token_url = registry::parse_endpoint_url(token_url, policy)
+        let token_url = outbound::parse_endpoint_url(token_url, policy)
             .map_err(|e| errors.push(FieldError::new("oauth_token_url", e)))
             .ok();
         let client_id = client_id.trim();

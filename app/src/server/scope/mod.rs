@@ -9,6 +9,10 @@
 //!   own installations ([`TenantScope::acting_as`]: the tenant never changes; the caller
 //!   finds the installation through the member's scope first).
 //!
+//! A developer's own plugins are reached through a [`DeveloperScope`], and the review
+//! queue through a [`StaffScope`]: a signed-in member with the developer profile or the
+//! staff flag gives one ([`Member::as_developer`], [`Member::as_staff`]).
+//!
 //! The fields are private and the constructor lives here, so no other module can make a
 //! scope up from a tenant id out of a request, a row or a URL. Two doors are still wider
 //! than they should be: `session::create` opens a session for any user id (sign-in and
@@ -42,6 +46,18 @@
 //! ```
 //!
 //! ```compile_fail,E0451
+//! use app::server::scope::DeveloperScope;
+//! // Nor a developer's scope around somebody's user id.
+//! let scope = DeveloperScope { developer: app::domain::UserId(7) };
+//! ```
+//!
+//! ```compile_fail,E0451
+//! use app::server::scope::StaffScope;
+//! // Nor staff's.
+//! let scope = StaffScope { staff: app::domain::UserId(7) };
+//! ```
+//!
+//! ```compile_fail,E0451
 //! use app::server::scope::{Member, TenantScope};
 //! // Nor can a signed-in member be made up around another scope.
 //! fn forge(user: app::domain::SessionUser, scope: TenantScope) -> Member {
@@ -52,7 +68,7 @@
 pub mod bearer;
 pub mod session;
 
-use crate::domain::{InstallationId, SessionUser, TenantId};
+use crate::domain::{InstallationId, SessionUser, TenantId, UserId};
 
 /// The tenant whose data a request may reach, and the installation acting, when a plugin
 /// acts (its mark goes on what it creates or changes).
@@ -103,6 +119,16 @@ impl Member {
         self.scope
     }
 
+    /// The member as a developer, acting on their own plugins; `None` without a developer profile.
+    pub fn as_developer(&self) -> Option<DeveloperScope> {
+        self.user.is_developer.then_some(DeveloperScope { developer: self.user.id })
+    }
+
+    /// The member as Plugboard staff; `None` unless they are.
+    pub fn as_staff(&self) -> Option<StaffScope> {
+        self.user.is_staff.then_some(StaffScope { staff: self.user.id })
+    }
+
     /// What pages are told of who is signed in.
     pub fn into_user(self) -> SessionUser {
         self.user
@@ -114,5 +140,30 @@ impl std::ops::Deref for Member {
 
     fn deref(&self) -> &SessionUser {
         &self.user
+    }
+}
+
+/// A developer, acting on the plugins they own: the functions that read or change a
+/// developer's plugins take it and add the owner condition themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeveloperScope {
+    developer: UserId,
+}
+
+impl DeveloperScope {
+    pub fn developer(&self) -> UserId {
+        self.developer
+    }
+}
+
+/// Plugboard staff, who review every developer's plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffScope {
+    staff: UserId,
+}
+
+impl StaffScope {
+    pub fn staff(&self) -> UserId {
+        self.staff
     }
 }

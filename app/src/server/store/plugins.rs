@@ -4,10 +4,11 @@
 //! submits and follows them.
 
 use super::{decode_error, Conn, Flag, Known, StoredOrigins, StoredRedirectUris, StoredScopes, StoredServiceOAuth};
-use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet, UserId};
+use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
 use crate::server::plugin_servers::service_oauth::ServiceOAuth;
 use crate::server::registry::NewPlugin;
+use crate::server::scope::{DeveloperScope, StaffScope};
 use crate::server::Db;
 
 /// The registry facts the consent screen needs.
@@ -173,7 +174,7 @@ pub struct QueueRow {
 
 /// Up to `limit` plugins in `state`, oldest submission first, those matching `terms`
 /// (through the full-text index) when there are any.
-pub async fn queue(db: &Db, state: ReviewState, terms: &[String], limit: i64) -> Result<Vec<QueueRow>, super::Error> {
+pub async fn queue(db: &Db, _staff: &StaffScope, state: ReviewState, terms: &[String], limit: i64) -> Result<Vec<QueueRow>, super::Error> {
     let (condition, value) = if terms.is_empty() {
         ("1 = 1".to_owned(), None)
     } else {
@@ -218,7 +219,8 @@ pub struct ReviewedPlugin {
     pub email: Option<String>,
 }
 
-pub async fn reviewed(db: &Db, slug: &str) -> Result<Option<ReviewedPlugin>, super::Error> {
+/// Any developer's plugin, as staff review it.
+pub async fn reviewed(db: &Db, _staff: &StaffScope, slug: &str) -> Result<Option<ReviewedPlugin>, super::Error> {
     sqlx::query_as(
         "SELECT p.id, p.slug, p.name, p.author, p.author_url, p.icon_url, p.category, p.description, p.permissions, \
                 p.redirect_uris, p.webhook_url, p.review_state, p.review_reason, p.is_verified, p.submitted_at, u.email \
@@ -229,8 +231,9 @@ pub async fn reviewed(db: &Db, slug: &str) -> Result<Option<ReviewedPlugin>, sup
     .await
 }
 
-/// The id of the plugin `slug`, read inside the caller's transaction.
-pub async fn id_of(conn: &mut Conn, slug: &str) -> Result<Option<i64>, super::Error> {
+/// The id of any developer's plugin `slug`, for staff deciding on it, read inside the
+/// caller's transaction.
+pub async fn id_for_staff(conn: &mut Conn, _staff: &StaffScope, slug: &str) -> Result<Option<i64>, super::Error> {
     sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(conn).await
 }
 
@@ -353,9 +356,13 @@ pub async fn seal_signing_secret(db: &Db, id: i64, plain: &str, sealed: &str) ->
     Ok(())
 }
 
-/// The id of the developer's plugin `slug`.
-pub async fn owned_by(db: &Db, developer: UserId, slug: &str) -> Result<Option<i64>, super::Error> {
-    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2").bind(slug).bind(developer.0).fetch_optional(db.pool()).await
+/// The id of the scope's developer's plugin `slug`; the steps that follow take that id.
+pub async fn owned_by(db: &Db, scope: &DeveloperScope, slug: &str) -> Result<Option<i64>, super::Error> {
+    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
+        .bind(slug)
+        .bind(scope.developer().0)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// What an edit is compared with: where the plugin stands and what it may reach.
@@ -468,13 +475,13 @@ pub struct DeveloperPluginRow {
 }
 
 /// The developer's plugins, most recently changed first.
-pub async fn by_developer(db: &Db, developer: UserId) -> Result<Vec<DeveloperPluginRow>, super::Error> {
+pub async fn by_developer(db: &Db, scope: &DeveloperScope) -> Result<Vec<DeveloperPluginRow>, super::Error> {
     sqlx::query_as(
         "SELECT p.slug, p.name, p.icon_url, p.review_state, p.is_verified, p.rating, p.review_count, p.updated_at, \
                 (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = p.id AND i.status = 'active') AS active_installs \
          FROM plugins p WHERE p.developer_id = $1 ORDER BY p.updated_at DESC, p.id DESC",
     )
-    .bind(developer.0)
+    .bind(scope.developer().0)
     .fetch_all(db.pool())
     .await
 }

@@ -3,7 +3,7 @@
 
 use super::Conn;
 use crate::domain::{PluginSlug, UserId};
-use crate::server::scope::TenantScope;
+use crate::server::scope::{DeveloperScope, TenantScope};
 use crate::server::Db;
 
 /// The published plugin `slug` if the scope's tenant uses it and is not its developer's
@@ -57,7 +57,7 @@ pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: i64, author: 
 
 /// The developer's public reply to a review of one of their plugins; false when the
 /// review is not of one of theirs.
-pub async fn reply(db: &Db, developer: UserId, review_id: i64, text: &str, now: i64) -> Result<bool, super::Error> {
+pub async fn reply(db: &Db, scope: &DeveloperScope, review_id: i64, text: &str, now: i64) -> Result<bool, super::Error> {
     let updated = sqlx::query(
         "UPDATE reviews SET reply = $1, replied_at = $2 \
          WHERE id = $3 AND plugin_id IN (SELECT id FROM plugins WHERE developer_id = $4)",
@@ -65,7 +65,7 @@ pub async fn reply(db: &Db, developer: UserId, review_id: i64, text: &str, now: 
     .bind(text)
     .bind(now)
     .bind(review_id)
-    .bind(developer.0)
+    .bind(scope.developer().0)
     .execute(db.pool())
     .await?;
     Ok(updated.rows_affected() == 1)

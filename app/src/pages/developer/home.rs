@@ -1,0 +1,100 @@
+//! The console's home: the developer profile and the developer's plugins.
+
+use crate::components::format::format_date;
+use crate::components::layout::load_failure;
+use crate::components::plugin_card::{format_count, PluginIcon, Rating};
+use crate::domain::{DeveloperOverview, DeveloperPlugin};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use super::{error_view, StateBadge};
+
+#[server(prefix = "/rpc", endpoint = "developer_overview")]
+pub async fn load_developer_overview() -> Result<DeveloperOverview, AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::publishing;
+            let (state, user) = crate::server::session::signed_in().await?;
+            let developer_name = publishing::developer_name(&state.db, &user).await?;
+            let plugins = if user.is_developer { publishing::plugins::list_mine(&state.db, &user).await? } else { Vec::new() };
+            Ok(DeveloperOverview { is_developer: user.is_developer, developer_name, plugins })
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "become_developer")]
+pub async fn become_developer(developer_name: String) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            let (state, user) = crate::server::session::signed_in().await?;
+            Ok(crate::server::publishing::become_developer(&state.db, &user, &developer_name).await?)
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn DeveloperHomePage() -> impl IntoView {
+    let become_dev = ServerAction::<BecomeDeveloper>::new();
+    let overview = Resource::new(move || become_dev.version().get(), |_| load_developer_overview());
+    view! {
+        <Title text="Developer console"/>
+        <section class="hero">
+            <h1>"Developer console"</h1>
+            <p class="muted">"Register plugins, keep their credentials, follow their webhooks and installs."</p>
+        </section>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
+                    Ok(o) if !o.is_developer => view! {
+                        <section class="panel" data-testid="become-developer">
+                            <h2>"Become a plugin developer"</h2>
+                            <p class="muted">"Plugins you publish show this name as their author. You can change it per plugin."</p>
+                            <ActionForm action=become_dev attr:class="stacked-form">
+                                <label for="developer-name">"Public developer name"</label>
+                                <input id="developer-name" type="text" name="developer_name" value=o.developer_name maxlength="80" required/>
+                                {move || become_dev.value().get().and_then(Result::err).map(|e| error_view(&e))}
+                                <button type="submit" class="button primary">"Create developer profile"</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Ok(o) => view! { <DeveloperPluginList plugins=o.plugins/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
+    view! {
+        <div class="toolbar">
+            <h2>"Your plugins"</h2>
+            <A href="/developer/new" attr:class="button primary">"Register a plugin"</A>
+        </div>
+        {plugins.is_empty().then(|| view! {
+            <p class="empty-state muted">"No plugins yet. Register one to get its OAuth credentials."</p>
+        })}
+        <ul class="console-list">
+            {plugins.into_iter().map(|p| {
+                let href = format!("/developer/plugins/{}", p.slug);
+                view! {
+                    <li class="console-row" data-dev-plugin=p.slug.clone()>
+                        <PluginIcon name=p.name.clone() slug=p.slug.clone() icon_url=p.icon_url.clone()/>
+                        <div class="console-main">
+                            <h3><A href=href>{p.name.clone()}</A></h3>
+                            <p class="muted"><code>{p.slug.clone()}</code>{format!(" · changed {}", format_date(p.updated_at))}</p>
+                        </div>
+                        <StateBadge state=p.state/>
+                        {p.is_verified.then(|| view! { <span class="badge verified">"✓ Verified"</span> })}
+                        <span class="muted">{format!("{} active install{}", format_count(p.active_installs), if p.active_installs == 1 { "" } else { "s" })}</span>
+                        <Rating rating=p.rating count=p.review_count/>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}

@@ -1,0 +1,244 @@
+//! One plugin's console page: its settings, credentials, icon and bundle uploads, and
+//! submission for review with its decision history.
+
+use crate::components::layout::load_failure;
+use crate::components::plugin_card::PluginIcon;
+use crate::domain::{ConsolePlugin, PluginForm, ReviewState, ShownSecrets};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use super::form::{PluginFormFields, SecretsPanel};
+use super::{error_view, slug_from_route, ConsoleTabs, DecisionHistory, StateBadge};
+#[cfg(feature = "ssr")]
+use super::with_my_plugin;
+
+#[server(prefix = "/rpc", endpoint = "developer_plugin")]
+pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::publishing::plugins::console_plugin(&state.db, &user, &slug, &state.settings.public_url).await?) }).await
+}
+
+#[server(prefix = "/rpc", endpoint = "update_plugin")]
+/// Saves the settings; `true` when the change sent a published plugin back to review.
+pub async fn update_plugin(slug: String, form: PluginForm) -> Result<bool, AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move {
+        use crate::server::publishing;
+        Ok(publishing::plugins::update(&state.db, &state.vault, &user, &slug, &form, &state.settings.outbound).await? == publishing::plugins::Saved::BackInReview)
+    })
+    .await
+}
+
+/// Rotates the client secret (`secret=client`) or the webhook signing secret (`secret=webhook`).
+#[server(prefix = "/rpc", endpoint = "rotate_secret")]
+pub async fn rotate_secret(slug: String, secret: String) -> Result<ShownSecrets, AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move {
+        use crate::server::publishing;
+        match secret.as_str() {
+            "client" => Ok(publishing::credentials::rotate_client_secret(&state.db, &user, &slug).await?),
+            "webhook" => Ok(publishing::credentials::rotate_webhook_secret(&state.db, &state.vault, &user, &slug).await?),
+            _ => Err(AppError::invalid("secret", "Say which secret to rotate: client or webhook.")),
+        }
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "submit_plugin")]
+pub async fn submit_plugin(slug: String) -> Result<(), AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::publishing::submission::submit(&state.db, &user, &slug).await?) }).await
+}
+
+/// What the console says about a refused icon upload (`?icon_error=`).
+fn icon_problem(code: &str) -> &'static str {
+    match code {
+        "too-large" => "The icon must be at most 256 KiB.",
+        "type" => "Upload a PNG, JPEG or WebP image (SVG is not accepted).",
+        "missing" => "Choose an image file first.",
+        _ => "The upload could not be read. Please try again.",
+    }
+}
+
+/// What the console says after a bundle upload (`?bundle=` or `?bundle_error=`).
+fn bundle_notice(query: &leptos_router::params::ParamsMap) -> Option<(bool, &'static str)> {
+    if let Some(code) = query.get("bundle_error") {
+        return Some((true, match code.as_str() {
+            "too-large" => "The bundle must be at most 512 KiB.",
+            "type" => "Upload the plugin's JavaScript: one UTF-8 .js file (not a page).",
+            "missing" => "Choose a JavaScript file first.",
+            "in-review" => "Staff are reviewing this plugin as submitted: upload new code once they decide.",
+            _ => "The upload could not be read. Please try again.",
+        }));
+    }
+    query.get("bundle").map(|done| (false, if done == "in-review" {
+        "Uploaded. The published plugin's new code is back in review, out of the marketplace until staff publish it again."
+    } else {
+        "Uploaded. Organisations that install the plugin see it on their Projects page."
+    }))
+}
+
+#[component]
+pub fn DeveloperPluginPage() -> impl IntoView {
+    let slug = slug_from_route();
+    let update = ServerAction::<UpdatePlugin>::new();
+    let submit = ServerAction::<SubmitPlugin>::new();
+    let plugin = Resource::new(
+        move || (slug.get(), update.version().get(), submit.version().get()),
+        |(slug, _, _)| load_developer_plugin(slug),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match plugin.await {
+                    Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
+                    Ok(p) => view! { <ConsolePluginView plugin=p update submit/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, submit: ServerAction<SubmitPlugin>) -> impl IntoView {
+    let slug = plugin.form.slug.clone();
+    let slug_submit = slug.clone();
+    let rotate = ServerAction::<RotateSecret>::new();
+    let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let query = use_query_map();
+    let icon_error = move || query.with(|q| q.get("icon_error"));
+    let state = plugin.state;
+    let reason = plugin.review_reason.clone().filter(|_| matches!(state, ReviewState::Rejected | ReviewState::Unpublished));
+    view! {
+        <Title text=format!("{} · Developer console", plugin.form.name)/>
+        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {plugin.form.name.clone()}</p>
+        <header class="console-head">
+            <h1>{plugin.form.name.clone()}</h1>
+            <StateBadge state/>
+            {plugin.is_verified.then(|| view! { <span class="badge verified">"✓ Verified"</span> })}
+        </header>
+        <ConsoleTabs slug=slug.clone() current=""/>
+        <section class="panel review-state" data-testid="review-state">
+            {match state {
+                ReviewState::Draft => "A draft: only you and staff can see it. Install it in your own organisation to try it.",
+                ReviewState::InReview => "Submitted: Plugboard staff will review it and publish it or tell you what to change.",
+                ReviewState::Published => "Published: organisations find it in the marketplace.",
+                ReviewState::Rejected => "Rejected: change what the reviewer asks, then submit it again.",
+                ReviewState::Unpublished => "Unpublished by staff: it is out of the marketplace until it passes review again.",
+            }}
+            {reason.map(|r| view! { <blockquote class="review-reason" data-testid="review-reason"><strong>"Reviewer: "</strong>{r}</blockquote> })}
+            {state.can_submit().then(|| view! {
+                <ActionForm action=submit attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug_submit/>
+                    <button type="submit" class="button primary">"Submit for review"</button>
+                </ActionForm>
+            })}
+            {move || submit.value().get().and_then(Result::err).map(|e| error_view(&e))}
+        </section>
+
+        <section class="panel credentials">
+            <h2>"Credentials"</h2>
+            <dl>
+                <dt>"Client ID"</dt><dd><code data-testid="client-id">{plugin.client_id.clone()}</code></dd>
+                <dt>"Client secret"</dt><dd class="muted">"Shown once, when made. Rotating it stops the old one at once."</dd>
+            </dl>
+            <div class="actions">
+                <RotateSecret rotate slug=slug.clone() secret="client" label="Rotate client secret"
+                    question="The current client secret stops working at once: plugin servers using it can no longer get tokens. Rotate it?"/>
+                <RotateSecret rotate slug=slug.clone() secret="webhook" label="Rotate webhook signing secret"
+                    question="Messages are signed with the new secret from the next delivery on: receivers checking the old one reject them. Rotate it?"/>
+            </div>
+            {move || rotate.value().get().map(|r| match r {
+                Ok(secrets) => view! { <SecretsPanel secrets/> }.into_any(),
+                Err(e) => error_view(&e).into_any(),
+            })}
+        </section>
+
+        <section class="panel icon-upload">
+            <h2>"Icon"</h2>
+            <div class="icon-row">
+                <PluginIcon name=plugin.form.name.clone() slug=slug.clone()
+                    icon_url=Some(plugin.form.icon_url.clone()).filter(|u| !u.is_empty()) size="large"/>
+                // A plain multipart form: the browser sends the file itself, script or not.
+                <form method="post" enctype="multipart/form-data" action=format!("/developer/plugins/{slug}/icon") class="stacked-form">
+                    <label for="icon-file">"Upload a square PNG, JPEG or WebP (at most 256 KiB), or link one below"</label>
+                    <input id="icon-file" type="file" name="icon" accept="image/png,image/jpeg,image/webp" required/>
+                    {move || icon_error().map(|code| view! { <p class="form-error" role="alert" data-testid="icon-error">{icon_problem(&code)}</p> })}
+                    <button type="submit" class="button">"Upload icon"</button>
+                </form>
+            </div>
+        </section>
+
+        <section class="panel bundle-upload" data-testid="bundle">
+            <h2>"Client-side code"</h2>
+            <p class="muted">
+                "A JavaScript bundle that runs in a sandboxed frame on your users' Projects page and calls Plugboard through "
+                <a href="/docs/api#client-plugins" rel="external">"the bridge"</a>
+                ", limited to the permissions they grant. It may reach only the network origins you declare below."
+            </p>
+            {plugin.bundle.clone().map(|(sha256, bytes)| view! {
+                <p data-testid="bundle-current">"Current bundle: " <code>{format!("{}…", &sha256[..12.min(sha256.len())])}</code> {format!(" · {} KiB", (bytes + 1023) / 1024)}</p>
+            })}
+            <form method="post" enctype="multipart/form-data" action=format!("/developer/plugins/{slug}/bundle") class="stacked-form">
+                <label for="bundle-file">"Upload the bundle (one .js file, at most 512 KiB)"</label>
+                <input id="bundle-file" type="file" name="bundle" accept=".js,text/javascript" required/>
+                {move || query.with(bundle_notice).map(|(is_error, text)| if is_error {
+                    view! { <p class="form-error" role="alert" data-testid="bundle-notice">{text}</p> }.into_any()
+                } else {
+                    view! { <p class="notice" role="status" data-testid="bundle-notice">{text}</p> }.into_any()
+                })}
+                <button type="submit" class="button">"Upload bundle"</button>
+            </form>
+        </section>
+
+        <section class="panel">
+            <h2>"Listing and OAuth settings"</h2>
+            <ActionForm action=update attr:class="stacked-form plugin-form">
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <PluginFormFields initial=plugin.form.clone() error=update_error editing=true
+                    oauth_secret_set=plugin.oauth_client_secret_set oauth_callback_url=plugin.oauth_callback_url.clone()/>
+                {move || update_error.get().map(|e| error_view(&e))}
+                {move || match update.value().get() {
+                    Some(Ok(false)) => Some(view! { <p class="notice" role="status">"Saved."</p> }.into_any()),
+                    Some(Ok(true)) => Some(view! {
+                        <p class="notice" role="status" data-testid="back-in-review">
+                            "Saved. Its permissions or redirect URIs changed, so it is back in review and out of the marketplace until staff publish it again."
+                        </p>
+                    }.into_any()),
+                    _ => None,
+                }}
+                <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save changes"</button>
+            </ActionForm>
+        </section>
+
+        <DecisionHistory decisions=plugin.decisions.clone()/>
+    }
+}
+
+/// A rotation button that asks first: the old secret stops at once.
+#[component]
+fn RotateSecret(rotate: ServerAction<RotateSecret>, slug: String, secret: &'static str, label: &'static str, question: &'static str) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    // The question closes once the rotation is done (closing it on the click would
+    // remove the form before it is sent).
+    Effect::new(move |_| {
+        if rotate.version().get() > 0 {
+            confirming.set(false);
+        }
+    });
+    let slug = StoredValue::new(slug);
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! { <button class="button" on:click=move |_| confirming.set(true)>{label}</button> }
+        >
+            <div class="confirm" role="alertdialog" aria-label=label>
+                <p>{question}</p>
+                <ActionForm action=rotate attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug.get_value()/>
+                    <input type="hidden" name="secret" value=secret/>
+                    <button type="submit" class="button danger">"Yes, rotate"</button>
+                </ActionForm>
+                <button class="button subtle" on:click=move |_| confirming.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+    }
+}
