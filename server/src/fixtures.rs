@@ -3,7 +3,8 @@
 //! functions the consent screen and the token endpoint use; only the browser is skipped.
 
 use app::domain::{Category, Email, InstallationId, Password, PluginId, PluginSlug, Role, ScopeSet, TenantId, TenantName, UserId};
-use app::server::oauth::grants::{self, Client, CodeRequest, GrantError, IssuedTokens};
+use app::server::oauth::grants::{self, Client, GrantError, IssuedTokens};
+use app::server::store::grants::CodeRequest;
 use app::server::oauth::pkce;
 use app::server::oauth::redirect_uri::RedirectUri;
 use app::server::registry::{self, Credentials, NewPlugin, RegistryError};
@@ -110,6 +111,6 @@ pub async fn install(db: &Db, plugin: &FixturePlugin, tenant: TenantId, user: Us
     let (installation, codes) = consent_codes(db, plugin, tenant, user, scopes, 1).await?;
     let client = Client { plugin_id: plugin.id, client_id: plugin.creds.client_id.clone() };
     let code = codes.first().ok_or(FixtureError::Invalid("no code"))?;
-    let tokens = grants::exchange_code(db, &client, code, REDIRECT_URI, VERIFIER, now()).await?;
+    let tokens = installations::exchange_code(db, &client, code, REDIRECT_URI, VERIFIER, now()).await?;
     Ok((installation, tokens))
 }

@@ -26,6 +26,20 @@ impl PluginSlug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Where an icon uploaded for this plugin is served; the version changes with every
+    /// upload, so it can be cached for good.
+    pub fn uploaded_icon_url(&self, version: i64) -> String {
+        format!("/icons/{}?v={version}", self.0)
+    }
+
+    /// Whether `url` is the address of an icon uploaded for this very plugin.
+    pub fn is_uploaded_icon_url(&self, url: &str) -> bool {
+        url.strip_prefix("/icons/")
+            .and_then(|rest| rest.strip_prefix(self.0.as_str()))
+            .and_then(|rest| rest.strip_prefix("?v="))
+            .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+    }
 }
 
 impl TryFrom<String> for PluginSlug {

@@ -52,7 +52,6 @@ pub async fn decide(slug: String, decision: String, reason: String) -> Result<()
     )
 }
 
-
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
     let query = use_query_map();

@@ -40,7 +40,7 @@ async fn get_plugin_detail_inner(slug: String) -> Result<PluginDetail, AppError>
     use crate::server::{catalog, internal, session, AppState};
     let state = AppState::from_context()?;
     let viewer = session::current_user().await?;
-    catalog::plugin_detail(&state.db, &slug, viewer.as_deref())
+    catalog::plugin_detail(&state.db, &slug, viewer.as_ref())
         .await
         .map_err(internal("loading a plugin failed"))?
         .ok_or_else(|| AppError::NotFound("No published plugin has this address.".to_owned()))

@@ -1,11 +1,11 @@
 //! Uploaded plugin icons: what an upload may be, the developer console's upload form (a
 //! plain multipart POST, so it needs no script) and the route that serves them.
 
-use super::publishing::{owned, ConsoleError};
+use super::publishing::{owned, PublishingError};
 use super::scope::Member;
-use super::store::{self as stores, catalog::Viewer, icons};
+use super::store::{catalog::Viewer, icons};
 use super::{now, session, AppState, Db};
-use crate::domain::{PluginSlug, SessionUser};
+use crate::domain::PluginSlug;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,19 +14,6 @@ use axum::Router;
 
 /// The largest icon a developer may upload.
 pub const MAX_ICON_BYTES: usize = 256 * 1024;
-
-/// Where an uploaded icon is served; the version changes with every upload, so it can
-/// be cached for good.
-pub fn uploaded_icon_url(slug: &PluginSlug, version: i64) -> String {
-    format!("/icons/{}?v={version}", slug.as_str())
-}
-
-pub(crate) fn is_uploaded_icon_url(slug: &str, url: &str) -> bool {
-    url.strip_prefix("/icons/")
-        .and_then(|rest| rest.strip_prefix(slug))
-        .and_then(|rest| rest.strip_prefix("?v="))
-        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-}
 
 /// The image type of an upload, from its first bytes (never from its name or its
 /// declared type): PNG, JPEG or WebP. SVG is refused: it can carry script.
@@ -49,28 +36,21 @@ pub enum IconError {
     #[error("the icon is not a PNG, JPEG or WebP image")]
     NotAnImage,
     #[error(transparent)]
-    Console(#[from] ConsoleError),
+    Console(#[from] PublishingError),
 }
 
 /// Stores an uploaded icon and points the plugin at it; returns its address.
-pub async fn upload_icon(db: &Db, developer: &Member, slug: &PluginSlug, bytes: &[u8]) -> Result<String, IconError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn upload_icon(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8]) -> Result<String, IconError> {
+    let id = owned(db, member, slug).await?;
     if bytes.len() > MAX_ICON_BYTES {
         return Err(IconError::TooLarge);
     }
     let content_type = sniff_icon(bytes).ok_or(IconError::NotAnImage)?;
     let t = now();
-    let url = uploaded_icon_url(slug, t);
-    icons::save(db, id, content_type, bytes, &url, t).await.map_err(ConsoleError::from)?;
+    let url = slug.uploaded_icon_url(t);
+    icons::save(db, id, content_type, bytes, &url, t).await.map_err(PublishingError::from)?;
     Ok(url)
 }
-
-/// An uploaded icon (its type and bytes), for whoever may see the plugin: everybody once
-/// it is published, before that its developer and staff.
-pub async fn icon(db: &Db, slug: &str, viewer: Option<&SessionUser>) -> Result<Option<(String, Vec<u8>)>, stores::Error> {
-    icons::visible(db, slug, viewer.map(Viewer::of)).await
-}
-
 
 /// Requests past this are refused before they are read; the icon's own limit is smaller,
 /// and answered with a message on the page.
@@ -102,8 +82,8 @@ async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers
         Ok(_) => Redirect::to(&page).into_response(),
         Err(IconError::TooLarge) => back_with("too-large"),
         Err(IconError::NotAnImage) => back_with("type"),
-        Err(IconError::Console(ConsoleError::NotFound | ConsoleError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
-        Err(IconError::Console(ConsoleError::Db(e))) => server_error(e),
+        Err(IconError::Console(PublishingError::NotFound | PublishingError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
+        Err(IconError::Console(PublishingError::Db(e))) => server_error(e),
         Err(IconError::Console(other)) => {
             tracing::error!(error = %other, "icon upload failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -130,7 +110,8 @@ async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers:
         Ok(viewer) => viewer,
         Err(e) => return server_error(e),
     };
-    match icon(&state.db, &slug, viewer.as_deref()).await {
+    // Everybody sees a published plugin's icon; before that its developer and staff.
+    match icons::visible(&state.db, &slug, viewer.as_ref().map(Viewer::of)).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),

@@ -3,6 +3,7 @@
 //! The lifecycle's rules and the webhooks it queues are here; the SQL is in
 //! `store::installations`.
 
+use super::oauth::grants;
 use super::scope::{Member, TenantScope};
 use super::store::installations::{self as store, InstallStatus};
 use super::store::{self as stores, Conn};
@@ -74,6 +75,22 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
     Ok(outcome)
 }
 
+/// A plugin exchanges the code of a consent: the code's installation becomes active
+/// (`activate`) and the grant starts, in one transaction.
+pub async fn exchange_code(
+    db: &Db,
+    client: &grants::Client,
+    code: &str,
+    redirect_uri: &str,
+    code_verifier: &str,
+    now: i64,
+) -> Result<grants::IssuedTokens, grants::GrantError> {
+    grants::exchange_code(db, client, code, redirect_uri, code_verifier, now, async |conn: &mut Conn, installation, scopes: &ScopeSet| {
+        Ok(activate(conn, installation, scopes, now).await? != Activation::Gone)
+    })
+    .await
+}
+
 /// An owner or admin uninstalls one of their organisation's plugins: every token and
 /// unused code dies at once, installs count down and `plugin.uninstalled` is queued, all
 /// in one transaction.
@@ -88,7 +105,7 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     if !store::mark_uninstalled(&mut tx, scope, installation, t).await? {
         return Err(InstallError::NotInstalled);
     }
-    super::oauth::grants::revoke_installation(&mut tx, installation, t).await?;
+    grants::revoke_installation(&mut tx, installation, t).await?;
     store::cut_off(&mut tx, installation, t).await?;
     // Only an active installation was counted and announced; a pending one never was.
     if status == InstallStatus::Active {

@@ -170,7 +170,6 @@ pub fn client(policy: Arc<OutboundPolicy>, timeout: Duration) -> reqwest::Client
         .unwrap_or_default()
 }
 
-
 /// Validates an endpoint Plugboard will call (a webhook URL, a plugin server) as a plugin registers it:
 /// https to a public address, or http to an address the outbound allowlist opens for
 /// development. The address is checked again at every connection.

@@ -18,6 +18,9 @@ pub enum StaffError {
     NotFound,
     #[error("{0}")]
     Invalid(&'static str),
+    /// `submitted` is the developer's step, never a staff decision.
+    #[error("developers submit their own plugins")]
+    NotADecision,
     #[error("{0}")]
     Conflict(&'static str),
     #[error(transparent)]
@@ -31,6 +34,7 @@ impl From<StaffError> for crate::error::AppError {
             StaffError::NotStaff => AppError::Forbidden("Only Plugboard staff can review plugins.".into()),
             StaffError::NotFound => AppError::NotFound("No plugin has this address.".into()),
             StaffError::Invalid(message) => AppError::invalid("reason", message),
+            StaffError::NotADecision => AppError::invalid("decision", "Developers submit their own plugins."),
             StaffError::Conflict(message) => AppError::Conflict(message.into()),
             StaffError::Db(e) => super::internal("staff review storage failed")(e),
         }
@@ -99,6 +103,9 @@ pub async fn decide(
     reason: &str,
 ) -> Result<(), StaffError> {
     let staff = staff_scope(staff)?;
+    if kind == DecisionKind::Submitted {
+        return Err(StaffError::NotADecision);
+    }
     let reason = reason.trim();
     if kind.needs_reason() && reason.is_empty() {
         return Err(StaffError::Invalid("Give the developer a reason: they read it in their console."));
@@ -116,10 +123,10 @@ pub async fn decide(
         DecisionKind::Unpublished => "Only a published plugin can be unpublished.",
         DecisionKind::Verified => "This plugin is verified already.",
         DecisionKind::Unverified => "This plugin is not verified.",
-        DecisionKind::Submitted => return Err(StaffError::Conflict("Developers submit their own plugins.")),
+        DecisionKind::Submitted => return Err(StaffError::NotADecision),
     };
     // Each change names the state it starts from, so two staff deciding at once cannot both win.
-    if !store::apply_decision(&mut tx, id, kind, reason, t).await? {
+    if !store::apply_decision(&mut tx, &staff, id, kind, reason, t).await? {
         return Err(StaffError::Conflict(conflict));
     }
     store::record_decision(&mut tx, id, staff.staff().0, kind, reason, t).await?;

@@ -217,6 +217,10 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(plugin.review_reason.as_deref(), Some("Say what the plugin sends where."));
     // Publishing needs a submission.
     assert_eq!(error_of(decide(&app, &staff, "published", "").await).await.0, 409);
+    // Submitting is the developer's step: as a staff decision it is a bad field, not a conflict.
+    let (status, err) = error_of(decide(&app, &staff, "submitted", "").await).await;
+    assert_eq!(status, 422);
+    assert!(err.field_message("decision").is_some(), "{err:?}");
 
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
@@ -417,6 +421,9 @@ async fn deliveries_can_be_redelivered_and_a_disabled_endpoint_re_enabled(backen
     let other = app.sign_in("owner@globex.test").await;
     app.rpc(&other, "become_developer", &[("developer_name", "Globex Labs")]).await;
     assert_eq!(error_of(app.rpc(&other, "redeliver", &[("slug", "invoice-robot"), ("event_id", &event)]).await).await.0, 404);
+    // An event id that is none of this plugin's names nothing (404), unlike one being delivered (409).
+    let unknown = (delivery.event_id + 1000).to_string();
+    assert_eq!(error_of(app.rpc(&developer, "redeliver", &[("slug", "invoice-robot"), ("event_id", &unknown)]).await).await.0, 404);
     assert_eq!(app.rpc(&developer, "redeliver", &[("slug", "invoice-robot"), ("event_id", &event)]).await.status(), 200);
     assert_eq!(worker.deliver_due(app::server::now()).await.unwrap(), 1);
     let log: DeliveryLog = ok_json(app.rpc(&developer, "plugin_deliveries", &[("slug", "invoice-robot")]).await).await;

@@ -13,7 +13,7 @@ use super::with_my_plugin;
 
 #[server(prefix = "/rpc", endpoint = "plugin_deliveries")]
 pub async fn plugin_deliveries(slug: String) -> Result<DeliveryLog, AppError> {
-    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::publishing::deliveries::deliveries(&state.db, &user, &slug).await?) }).await
+    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::publishing::deliveries::log(&state.db, &user, &slug).await?) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "redeliver")]

@@ -18,7 +18,7 @@ pub const STATS_DAYS: i64 = 30;
 #[server(prefix = "/rpc", endpoint = "plugin_stats")]
 pub async fn plugin_stats(slug: String) -> Result<InstallStats, AppError> {
     with_my_plugin(&slug, |state, user, slug| async move {
-        Ok(crate::server::publishing::stats::stats(&state.db, &user, &slug, STATS_DAYS, crate::server::now()).await?)
+        Ok(crate::server::publishing::stats::daily(&state.db, &user, &slug, STATS_DAYS, crate::server::now()).await?)
     })
     .await
 }

@@ -37,7 +37,6 @@ impl Caller {
 
 pub const WINDOW_SECS: i64 = 60;
 
-
 /// The rate-limit key of an installation's API and bridge calls.
 pub fn rate_key(installation: InstallationId) -> String {
     format!("api:{installation}")

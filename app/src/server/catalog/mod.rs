@@ -2,12 +2,13 @@
 
 pub mod index;
 
+use super::scope::Member;
 use super::store::catalog::{self as store, CardRow, Viewer};
 use super::store::reviews;
 use super::{markdown, Db};
 use index::{CatalogIndex, Change, Listed};
 use crate::domain::{
-    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewState, ReviewView, SessionUser,
+    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewState, ReviewView,
     TenantId, PAGE_SIZE,
 };
 
@@ -102,7 +103,7 @@ fn card(row: CardRow) -> PluginCard {
 pub async fn plugin_detail(
     db: &Db,
     slug: &str,
-    viewer: Option<&SessionUser>,
+    viewer: Option<&Member>,
 ) -> Result<Option<PluginDetail>, super::store::Error> {
     let Some(row) = store::detail(db, slug, viewer.map(Viewer::of)).await? else { return Ok(None) };
     let description_html = markdown::render(&row.card.description);

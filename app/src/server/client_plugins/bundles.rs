@@ -5,7 +5,7 @@
 
 use crate::domain::{DecisionKind, PluginSlug, ReviewState};
 use crate::server::scope::Member;
-use crate::server::publishing::{self, ConsoleError};
+use crate::server::publishing::{self, PublishingError};
 use crate::server::store::{self as stores, plugins, Conn};
 use crate::server::{session, AppState, Db};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -33,20 +33,20 @@ pub enum BundleError {
     #[error("the bundle is not JavaScript text")]
     NotJavaScript,
     #[error(transparent)]
-    Console(#[from] ConsoleError),
+    Console(#[from] PublishingError),
 }
 
 impl From<stores::Error> for BundleError {
     fn from(err: stores::Error) -> Self {
-        Self::Console(ConsoleError::Db(err))
+        Self::Console(PublishingError::Db(err))
     }
 }
 
 /// Stores the developer's bundle for their plugin and makes it a client-side plugin. A
 /// published plugin's new code goes back to review (it would run in tenants' browsers at
 /// once); a plugin in review keeps the code it was submitted with.
-pub async fn upload(db: &Db, developer: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<ReviewState, BundleError> {
-    let id = publishing::owned(db, developer, slug).await?;
+pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<ReviewState, BundleError> {
+    let plugin = publishing::owned(db, member, slug).await?;
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge);
     }
@@ -56,15 +56,15 @@ pub async fn upload(db: &Db, developer: &Member, slug: &PluginSlug, bytes: &[u8]
         return Err(BundleError::NotJavaScript);
     }
     let mut tx = db.begin_write().await?;
-    let state = plugins::review_state(&mut tx, id).await?;
+    let state = plugins::review_state(&mut tx, plugin).await?;
     if state == ReviewState::InReview {
-        return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: upload new code once they decide.").into());
+        return Err(PublishingError::Conflict("Staff are reviewing this plugin as submitted: upload new code once they decide.").into());
     }
-    store(&mut tx, id, bytes, now).await?;
+    store(&mut tx, plugin.id(), bytes, now).await?;
     let back_in_review = state == ReviewState::Published;
-    plugins::mark_client_side(&mut tx, id, back_in_review, now).await?;
+    plugins::mark_client_side(&mut tx, plugin, back_in_review, now).await?;
     if back_in_review {
-        plugins::record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
+        plugins::record_decision(&mut tx, plugin.id(), member.id.0, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
     }
     tx.commit().await?;
     Ok(if back_in_review { ReviewState::InReview } else { state })
@@ -98,9 +98,9 @@ async fn upload_form(state: &AppState, slug: &str, headers: &HeaderMap, form: &m
         Ok(_) => Redirect::to(&format!("{page}?bundle=uploaded")).into_response(),
         Err(BundleError::TooLarge) => back_with("too-large"),
         Err(BundleError::NotJavaScript) => back_with("type"),
-        Err(BundleError::Console(ConsoleError::Conflict(_))) => back_with("in-review"),
-        Err(BundleError::Console(ConsoleError::NotFound | ConsoleError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
-        Err(BundleError::Console(ConsoleError::Db(e))) => server_error(e),
+        Err(BundleError::Console(PublishingError::Conflict(_))) => back_with("in-review"),
+        Err(BundleError::Console(PublishingError::NotFound | PublishingError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
+        Err(BundleError::Console(PublishingError::Db(e))) => server_error(e),
         Err(BundleError::Console(other)) => {
             tracing::error!(error = %other, "bundle upload failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

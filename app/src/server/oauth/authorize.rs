@@ -6,7 +6,8 @@
 //! error page and never a redirect (RFC 6749 §4.1.2.1); after that, problems go back
 //! to the plugin as `error=` with its `state`.
 
-use super::grants::{self, CodeRequest};
+use super::grants;
+use crate::server::store::grants::CodeRequest;
 use super::pages;
 use super::pkce;
 use super::redirect_uri::{self, RedirectUri};

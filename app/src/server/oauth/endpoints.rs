@@ -28,7 +28,7 @@ pub async fn token(
             let code = params.require("code")?;
             let redirect_uri = params.require("redirect_uri")?;
             let verifier = params.require("code_verifier")?;
-            grants::exchange_code(&state.db, &client, code, redirect_uri, verifier, now()).await?
+            crate::server::installations::exchange_code(&state.db, &client, code, redirect_uri, verifier, now()).await?
         }
         "refresh_token" => {
             let refresh_token = params.require("refresh_token")?;

@@ -4,11 +4,10 @@
 //! whole family at once.
 
 use super::pkce;
-use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId, UserId};
-use crate::server::installations::{self, Activation};
+use crate::domain::{InstallationId, PluginId, ScopeSet};
 use crate::server::store::installations::InstallStatus;
 use crate::server::secrets::{random_token, sha256_hex};
-use crate::server::store::grants::{self as store, NewToken, TokenKind};
+use crate::server::store::grants::{self as store, CodeRequest, NewToken, TokenKind};
 use crate::server::store::{self as stores, Conn};
 use crate::server::Db;
 
@@ -62,17 +61,6 @@ pub struct Budget {
     pub per_grant_per_minute: i64,
 }
 
-/// What an approved consent binds a code to.
-pub struct CodeRequest<'a> {
-    pub plugin: PluginId,
-    pub installation: InstallationId,
-    pub tenant: TenantId,
-    pub user: UserId,
-    pub redirect_uri: &'a str,
-    pub scopes: &'a ScopeSet,
-    pub code_challenge: &'a str,
-}
-
 /// Issues a single-use code (inside the consent's transaction) and returns it.
 pub async fn issue_code(conn: &mut Conn, request: &CodeRequest<'_>, now: i64) -> Result<String, stores::Error> {
     let code = random_token(CODE_PREFIX);
@@ -80,14 +68,19 @@ pub async fn issue_code(conn: &mut Conn, request: &CodeRequest<'_>, now: i64) ->
     Ok(code)
 }
 
-/// `grant_type=authorization_code`.
-pub async fn exchange_code(
+/// `grant_type=authorization_code`, for the install lifecycle
+/// (`installations::exchange_code`), which passes the step that makes the code's
+/// installation active: it runs in the exchange's transaction, after the code is claimed
+/// and before the grant starts, and answers `false` when the installation is gone (no
+/// token is issued then).
+pub(crate) async fn exchange_code(
     db: &Db,
     client: &Client,
     code: &str,
     redirect_uri: &str,
     code_verifier: &str,
     now: i64,
+    activate: impl AsyncFnOnce(&mut Conn, InstallationId, &ScopeSet) -> Result<bool, stores::Error>,
 ) -> Result<IssuedTokens, GrantError> {
     if !pkce::is_valid_verifier(code_verifier) {
         return Err(GrantError::InvalidRequest(
@@ -125,7 +118,7 @@ pub async fn exchange_code(
     }
     let installation = InstallationId(row.installation_id);
     let scopes = row.scopes.0;
-    if installations::activate(&mut tx, installation, &scopes, now).await? == Activation::Gone {
+    if !activate(&mut tx, installation, &scopes).await? {
         return Err(GrantError::InvalidGrant);
     }
     let grant = store::insert_grant(&mut tx, &code_hash, client.plugin_id.0, installation.0, row.tenant_id, &scopes, now).await?;

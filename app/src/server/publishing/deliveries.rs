@@ -2,9 +2,9 @@
 //! disabled endpoint back on.
 
 use crate::server::scope::Member;
-use crate::server::store::webhooks;
+use crate::server::store::webhooks::{self, Requeued};
 use crate::server::{now, Db};
-use super::{owned, ConsoleError};
+use super::{owned, PublishingError};
 use crate::domain::{Delivery, DeliveryAttempt, DeliveryLog, PluginSlug};
 use std::collections::HashMap;
 
@@ -12,8 +12,8 @@ use std::collections::HashMap;
 const DELIVERY_PAGE: i64 = 50;
 
 /// The latest deliveries of the plugin's webhooks, each with its attempts.
-pub async fn deliveries(db: &Db, developer: &Member, slug: &PluginSlug) -> Result<DeliveryLog, ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn log(db: &Db, member: &Member, slug: &PluginSlug) -> Result<DeliveryLog, PublishingError> {
+    let id = owned(db, member, slug).await?;
     let endpoint = webhooks::endpoint_state(db, id).await?;
     let events = webhooks::recent_events(db, id, DELIVERY_PAGE).await?;
     let oldest = events.last().map_or(0, |e| e.id);
@@ -49,20 +49,21 @@ pub async fn deliveries(db: &Db, developer: &Member, slug: &PluginSlug) -> Resul
 
 /// Sends a message again now (same `webhook-id`, so receivers can deduplicate), whatever
 /// came of it before. A message being delivered right now is left to finish.
-pub async fn redeliver(db: &Db, developer: &Member, slug: &PluginSlug, event_id: i64) -> Result<(), ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn redeliver(db: &Db, member: &Member, slug: &PluginSlug, event_id: i64) -> Result<(), PublishingError> {
+    let id = owned(db, member, slug).await?;
     if webhooks::endpoint_state(db, id).await?.health.webhook_disabled_at.is_some() {
-        return Err(ConsoleError::Conflict("The endpoint is disabled: re-enable it before redelivering."));
+        return Err(PublishingError::Conflict("The endpoint is disabled: re-enable it before redelivering."));
     }
-    if !webhooks::requeue(db, id, event_id, now()).await? {
-        return Err(ConsoleError::Conflict("That delivery is on its way right now, or is not one of this plugin's."));
+    match webhooks::requeue(db, id, event_id, now()).await? {
+        Requeued::Queued => Ok(()),
+        Requeued::Held => Err(PublishingError::Conflict("That delivery is on its way right now: it can be sent again once this attempt ends.")),
+        Requeued::Unknown => Err(PublishingError::NoSuchDelivery),
     }
-    Ok(())
 }
 
 /// Turns a disabled endpoint back on; the failure clock starts again.
-pub async fn reenable_webhooks(db: &Db, developer: &Member, slug: &PluginSlug) -> Result<(), ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn reenable_webhooks(db: &Db, member: &Member, slug: &PluginSlug) -> Result<(), PublishingError> {
+    let id = owned(db, member, slug).await?;
     webhooks::reenable_endpoint(db, id).await?;
     Ok(())
 }

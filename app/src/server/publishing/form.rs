@@ -1,6 +1,5 @@
 //! The plugin form: every field checked at once, each problem named with its field.
 
-use crate::server::icons::is_uploaded_icon_url;
 use crate::server::oauth::redirect_uri::RedirectUri;
 use crate::server::outbound::{self, OutboundPolicy};
 use crate::server::plugin_servers::service_oauth::ServiceOAuth;
@@ -46,7 +45,7 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     let author_url = optional_link(&form.author_url);
     check("author_url", author_url.as_ref().map(|_| ()).map_err(Clone::clone));
     // Either a link, or the address of the icon uploaded for this very plugin.
-    let icon_url = if is_uploaded_icon_url(form.slug.trim(), form.icon_url.trim()) {
+    let icon_url = if slug.as_ref().is_ok_and(|s| s.is_uploaded_icon_url(form.icon_url.trim())) {
         Ok(Some(form.icon_url.trim().to_owned()))
     } else {
         optional_link(&form.icon_url)

@@ -1,7 +1,9 @@
 //! Publishing, as developers see it in their console: their profile, their plugins'
 //! form ([`form`]), registering and editing them ([`plugins`]), credentials, submission
-//! for review, webhook deliveries and install statistics. Every function takes the
-//! signed-in member, acts as their [`DeveloperScope`] and reaches only plugins they own.
+//! for review, webhook deliveries and install statistics. The profile functions take the
+//! signed-in member; everything on a plugin acts as their [`DeveloperScope`] and reaches
+//! the plugin only through [`owned`], which finds it among the plugins they own and gives
+//! the store's typed `OwnedPlugin` that every later step takes.
 
 pub mod credentials;
 pub mod deliveries;
@@ -12,13 +14,14 @@ pub mod submission;
 
 use super::registry::RegistryError;
 use super::scope::{DeveloperScope, Member};
-use super::store::{self as stores, accounts, plugins as store};
+use super::store::plugins::{self as store, OwnedPlugin};
+use super::store::{self as stores, accounts};
 use super::Db;
 use crate::domain::{PluginSlug, SessionUser};
 use crate::error::{AppError, FieldError};
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConsoleError {
+pub enum PublishingError {
     #[error("not a developer")]
     NotDeveloper,
     #[error("no plugin of yours has this slug")]
@@ -27,45 +30,48 @@ pub enum ConsoleError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     Conflict(&'static str),
+    #[error("no such delivery of this plugin's")]
+    NoSuchDelivery,
     #[error(transparent)]
     Db(#[from] stores::Error),
 }
 
-impl From<ConsoleError> for AppError {
-    fn from(err: ConsoleError) -> Self {
+impl From<PublishingError> for AppError {
+    fn from(err: PublishingError) -> Self {
         match err {
-            ConsoleError::NotDeveloper => AppError::Forbidden("Create your developer profile first.".into()),
-            ConsoleError::NotFound => AppError::NotFound("None of your plugins has this address.".into()),
-            ConsoleError::Invalid(errors) => AppError::InvalidFields(errors),
-            ConsoleError::Conflict(message) => AppError::Conflict(message.into()),
-            ConsoleError::Db(e) => super::internal("developer console storage failed")(e),
+            PublishingError::NotDeveloper => AppError::Forbidden("Create your developer profile first.".into()),
+            PublishingError::NotFound => AppError::NotFound("None of your plugins has this address.".into()),
+            PublishingError::Invalid(errors) => AppError::InvalidFields(errors),
+            PublishingError::Conflict(message) => AppError::Conflict(message.into()),
+            PublishingError::NoSuchDelivery => AppError::NotFound("This plugin has no such delivery.".into()),
+            PublishingError::Db(e) => super::internal("developer console storage failed")(e),
         }
     }
 }
 
-impl From<RegistryError> for ConsoleError {
+impl From<RegistryError> for PublishingError {
     fn from(err: RegistryError) -> Self {
         match err {
             RegistryError::SlugTaken(slug) => {
-                ConsoleError::Invalid(vec![FieldError::new("slug", format!("The address {slug:?} is taken; choose another."))])
+                PublishingError::Invalid(vec![FieldError::new("slug", format!("The address {slug:?} is taken; choose another."))])
             }
-            RegistryError::NotFound(_) => ConsoleError::NotFound,
-            RegistryError::Invalid(message) => ConsoleError::Invalid(vec![FieldError::new("form", message)]),
-            RegistryError::Db(e) => ConsoleError::Db(e),
+            RegistryError::NotFound(_) => PublishingError::NotFound,
+            RegistryError::Invalid(message) => PublishingError::Invalid(vec![FieldError::new("form", message)]),
+            RegistryError::Db(e) => PublishingError::Db(e),
         }
     }
 }
 
 /// The member as a developer, acting on their own plugins; refused without a developer profile.
-pub fn developer(member: &Member) -> Result<DeveloperScope, ConsoleError> {
-    member.as_developer().ok_or(ConsoleError::NotDeveloper)
+pub fn developer(member: &Member) -> Result<DeveloperScope, PublishingError> {
+    member.as_developer().ok_or(PublishingError::NotDeveloper)
 }
 
 /// Gives the user a developer profile under a public name.
-pub async fn become_developer(db: &Db, user: &SessionUser, name: &str) -> Result<(), ConsoleError> {
+pub async fn become_developer(db: &Db, user: &SessionUser, name: &str) -> Result<(), PublishingError> {
     let name = name.trim();
     if !(1..=80).contains(&name.chars().count()) {
-        return Err(ConsoleError::Invalid(vec![FieldError::new("developer_name", "Choose a public name of 1 to 80 characters.")]));
+        return Err(PublishingError::Invalid(vec![FieldError::new("developer_name", "Choose a public name of 1 to 80 characters.")]));
     }
     let mut tx = db.begin_write().await?;
     accounts::make_developer(&mut tx, user.id, name).await?;
@@ -74,12 +80,12 @@ pub async fn become_developer(db: &Db, user: &SessionUser, name: &str) -> Result
 }
 
 /// The developer's public name (a new plugin's default author).
-pub async fn developer_name(db: &Db, user: &SessionUser) -> Result<String, ConsoleError> {
+pub async fn developer_name(db: &Db, user: &SessionUser) -> Result<String, PublishingError> {
     Ok(accounts::developer_name(db, user.id).await?.unwrap_or_else(|| user.display_name.clone()))
 }
 
-
-/// The id of the developer's plugin with this slug.
-pub(crate) async fn owned(db: &Db, developer: &Member, slug: &PluginSlug) -> Result<i64, ConsoleError> {
-    store::owned_by(db, &self::developer(developer)?, slug.as_str()).await?.ok_or(ConsoleError::NotFound)
+/// The member's own plugin with this slug; refused without a developer profile, and
+/// not found when they own no plugin of that slug.
+pub(crate) async fn owned(db: &Db, member: &Member, slug: &PluginSlug) -> Result<OwnedPlugin, PublishingError> {
+    store::owned_by(db, &developer(member)?, slug.as_str()).await?.ok_or(PublishingError::NotFound)
 }

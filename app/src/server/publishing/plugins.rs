@@ -9,15 +9,15 @@ use crate::server::store::{self as stores, plugins as store};
 use crate::server::vault::Vault;
 use crate::server::{now, Db};
 use super::form::validate;
-use super::submission::{decisions, record_decision, Audience};
-use super::{developer, owned, ConsoleError};
+use super::submission::{decisions, Audience};
+use super::{developer, owned, PublishingError};
 use crate::domain::{ConsolePlugin, DecisionKind, DeveloperPlugin, PluginForm, PluginSlug, ReviewState, ShownSecrets};
 use crate::server::scope::Member;
 
 /// Registers a draft plugin; its secrets are in the answer and nowhere else.
-pub async fn create(db: &Db, vault: &Vault, developer: &Member, form: &PluginForm, policy: &OutboundPolicy) -> Result<ShownSecrets, ConsoleError> {
-    let scope = self::developer(developer)?;
-    let plugin = validate(form, policy).map_err(ConsoleError::Invalid)?;
+pub async fn create(db: &Db, vault: &Vault, member: &Member, form: &PluginForm, policy: &OutboundPolicy) -> Result<ShownSecrets, PublishingError> {
+    let scope = developer(member)?;
+    let plugin = validate(form, policy).map_err(PublishingError::Invalid)?;
     let oauth_client_secret = seal_service_secret(vault, &plugin, form);
     let new = NewPlugin { developer_id: Some(scope.developer().0), oauth_client_secret, ..plugin };
     let creds = registry::create_plugin(db, vault, &new).await?;
@@ -37,7 +37,6 @@ fn seal_service_secret(vault: &Vault, plugin: &NewPlugin, form: &PluginForm) -> 
         .then(|| vault.seal(&connections::client_secret_context(plugin.slug.as_str()), secret))
 }
 
-
 /// What saving an edit did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
@@ -54,21 +53,21 @@ pub enum Saved {
 pub async fn update(
     db: &Db,
     vault: &Vault,
-    developer: &Member,
+    member: &Member,
     slug: &PluginSlug,
     form: &PluginForm,
     policy: &OutboundPolicy,
-) -> Result<Saved, ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+) -> Result<Saved, PublishingError> {
+    let id = owned(db, member, slug).await?;
     // The form's copy of the slug is only shown.
     let form = PluginForm { slug: slug.as_str().to_owned(), ..form.clone() };
-    let plugin = validate(&form, policy).map_err(ConsoleError::Invalid)?;
+    let plugin = validate(&form, policy).map_err(PublishingError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
     let current = store::reach(&mut tx, id).await?;
     let state = current.review_state.0;
     if state == ReviewState::InReview {
-        return Err(ConsoleError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
+        return Err(PublishingError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
     }
     // Another service (or another client at it): the tokens held for the old one must not
     // be sent there, so those connections end.
@@ -89,20 +88,19 @@ pub async fn update(
     let back_in_review = state == ReviewState::Published && reach_changed;
     store::save_edit(&mut tx, id, &plugin, oauth_client_secret.as_deref(), back_in_review, t).await?;
     if oauth_changed {
-        stores::connections::end_all_for_plugin(&mut tx, id).await?;
+        stores::connections::end_all_for_plugin(&mut tx, id.id()).await?;
     }
     if back_in_review {
         let reason = "Changed its permissions, redirect URIs, plugin server or OAuth settings while published.";
-        record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, Some(reason), t).await?;
+        store::record_decision(&mut tx, id.id(), member.id.0, DecisionKind::Submitted, Some(reason), t).await?;
     }
     tx.commit().await?;
     Ok(if back_in_review { Saved::BackInReview } else { Saved::Saved })
 }
 
-
 /// The developer's plugins, most recently changed first.
-pub async fn list_mine(db: &Db, developer: &Member) -> Result<Vec<DeveloperPlugin>, ConsoleError> {
-    Ok(store::by_developer(db, &self::developer(developer)?)
+pub async fn list_mine(db: &Db, member: &Member) -> Result<Vec<DeveloperPlugin>, PublishingError> {
+    Ok(store::by_developer(db, &developer(member)?)
         .await?
         .into_iter()
         .map(|r| DeveloperPlugin {
@@ -120,8 +118,8 @@ pub async fn list_mine(db: &Db, developer: &Member) -> Result<Vec<DeveloperPlugi
 }
 
 /// One of the developer's plugins, as its console page shows it.
-pub async fn console_plugin(db: &Db, developer: &Member, slug: &PluginSlug, public_url: &str) -> Result<ConsolePlugin, ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_url: &str) -> Result<ConsolePlugin, PublishingError> {
+    let id = owned(db, member, slug).await?;
     let r = store::console(db, id).await?;
     let oauth = r.oauth_config.0;
     let form = PluginForm {
@@ -156,6 +154,6 @@ pub async fn console_plugin(db: &Db, developer: &Member, slug: &PluginSlug, publ
         review_reason: r.review_reason,
         is_verified: r.is_verified.0,
         webhook: r.endpoint.into(),
-        decisions: decisions(db, id, Audience::Developer).await?,
+        decisions: decisions(db, id.id(), Audience::Developer).await?,
     })
 }

@@ -3,12 +3,12 @@
 use crate::server::scope::Member;
 use crate::server::store::{installations, plugins as store, reviews};
 use crate::server::Db;
-use super::{owned, ConsoleError};
+use super::{owned, PublishingError};
 use crate::domain::{DayStats, InstallStats, PluginSlug};
 
 /// Installs, uninstalls and the rating, day by day over the last `days` days (UTC).
-pub async fn stats(db: &Db, developer: &Member, slug: &PluginSlug, days: i64, now: i64) -> Result<InstallStats, ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn daily(db: &Db, member: &Member, slug: &PluginSlug, days: i64, now: i64) -> Result<InstallStats, PublishingError> {
+    let id = owned(db, member, slug).await?;
     let today = now.div_euclid(86_400) * 86_400;
     let first = today - (days - 1) * 86_400;
     let plugin = store::standing(db, id).await?;

@@ -3,24 +3,21 @@
 use crate::server::scope::Member;
 use crate::server::store::{self as stores, plugins as store};
 use crate::server::{now, Db};
-use super::{owned, ConsoleError};
+use super::{owned, PublishingError};
 use crate::domain::{Decision, DecisionKind, PluginSlug};
 
 /// Draft, rejected or unpublished → in review, recorded with who and when.
-pub async fn submit(db: &Db, developer: &Member, slug: &PluginSlug) -> Result<(), ConsoleError> {
-    let id = owned(db, developer, slug).await?;
+pub async fn submit(db: &Db, member: &Member, slug: &PluginSlug) -> Result<(), PublishingError> {
+    let id = owned(db, member, slug).await?;
     let t = now();
     let mut tx = db.begin_write().await?;
     if !store::submit(&mut tx, id, t).await? {
-        return Err(ConsoleError::Conflict("This plugin is already in review or published."));
+        return Err(PublishingError::Conflict("This plugin is already in review or published."));
     }
-    record_decision(&mut tx, id, developer.id.0, DecisionKind::Submitted, None, t).await?;
+    store::record_decision(&mut tx, id.id(), member.id.0, DecisionKind::Submitted, None, t).await?;
     tx.commit().await?;
     Ok(())
 }
-
-
-pub(crate) use store::record_decision;
 
 /// Whose names a decision history shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 //! page with its reviews.
 
 use super::{Flag, Known, StoredScopes};
-use crate::domain::{Category, ReviewState, SessionUser, TenantId, UserId};
+use crate::domain::{Category, ReviewState, TenantId, UserId};
+use crate::server::scope::Member;
 use crate::server::Db;
 
 const CARD_COLUMNS: &str = "p.id, p.slug, p.name, p.author, p.icon_url, p.category, p.description, \
@@ -103,17 +104,25 @@ pub async fn changes_since(db: &Db, since: i64) -> Result<(Vec<ChangedRow>, Vec<
 }
 
 /// Who looks at a plugin's page: their tenant marks its installation, and its developer
-/// and staff may see it before it is published.
+/// and staff may see it before it is published. Made only from a signed-in member.
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer {
-    pub tenant: TenantId,
-    pub user: UserId,
-    pub is_staff: bool,
+    tenant: TenantId,
+    user: UserId,
+    is_staff: bool,
 }
 
 impl Viewer {
-    pub fn of(user: &SessionUser) -> Self {
-        Viewer { tenant: user.tenant_id, user: user.id, is_staff: user.is_staff }
+    pub fn of(member: &Member) -> Self {
+        Viewer { tenant: member.scope().tenant(), user: member.id, is_staff: member.as_staff().is_some() }
+    }
+
+    pub fn user(&self) -> UserId {
+        self.user
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.is_staff
     }
 }
 

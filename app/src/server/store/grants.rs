@@ -3,8 +3,7 @@
 
 use super::installations::InstallStatus;
 use super::{Conn, Known, Named, StoredScopes};
-use crate::domain::{InstallationId, ScopeSet};
-use crate::server::oauth::grants::CodeRequest;
+use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId, UserId};
 use crate::server::Db;
 
 /// An access or a refresh token.
@@ -33,6 +32,17 @@ impl Named for TokenKind {
             _ => None,
         }
     }
+}
+
+/// What an approved consent binds a code to.
+pub struct CodeRequest<'a> {
+    pub plugin: PluginId,
+    pub installation: InstallationId,
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a ScopeSet,
+    pub code_challenge: &'a str,
 }
 
 /// Stores a code issued for `request`, by its hash.

@@ -1,23 +1,24 @@
 //! Icons developers upload for their plugins, served from Plugboard itself.
 
 use super::catalog::Viewer;
+use super::plugins::OwnedPlugin;
 use crate::server::Db;
 
 /// Stores the plugin's icon (replacing the one it had) and points the plugin at `url`,
 /// in one transaction.
-pub async fn save(db: &Db, plugin_id: i64, content_type: &str, bytes: &[u8], url: &str, now: i64) -> Result<(), super::Error> {
+pub async fn save(db: &Db, plugin: OwnedPlugin, content_type: &str, bytes: &[u8], url: &str, now: i64) -> Result<(), super::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO plugin_icons (plugin_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (plugin_id) DO UPDATE SET content_type = excluded.content_type, bytes = excluded.bytes, updated_at = excluded.updated_at",
     )
-    .bind(plugin_id)
+    .bind(plugin.id())
     .bind(content_type)
     .bind(bytes)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE plugins SET icon_url = $1, updated_at = $2 WHERE id = $3").bind(url).bind(now).bind(plugin_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE plugins SET icon_url = $1, updated_at = $2 WHERE id = $3").bind(url).bind(now).bind(plugin.id()).execute(&mut *tx).await?;
     tx.commit().await
 }
 
@@ -29,8 +30,8 @@ pub async fn visible(db: &Db, slug: &str, viewer: Option<Viewer>) -> Result<Opti
          WHERE p.slug = $1 AND (p.is_published = 1 OR p.developer_id = $2 OR $3 = 1)",
     )
     .bind(slug)
-    .bind(viewer.map_or(-1, |v| v.user.0))
-    .bind(i64::from(viewer.is_some_and(|v| v.is_staff)))
+    .bind(viewer.map_or(-1, |v| v.user().0))
+    .bind(i64::from(viewer.is_some_and(|v| v.is_staff())))
     .fetch_optional(db.pool())
     .await
 }

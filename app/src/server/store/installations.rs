@@ -288,9 +288,9 @@ pub async fn plugin_installs(db: &Db, scope: &TenantScope, which: Which<'_>) -> 
 }
 
 /// The plugin's installs and uninstalls since `since`: each one's kind and when.
-pub async fn install_events_since(db: &Db, plugin_id: i64, since: i64) -> Result<Vec<(String, i64)>, super::Error> {
+pub async fn install_events_since(db: &Db, plugin: super::plugins::OwnedPlugin, since: i64) -> Result<Vec<(String, i64)>, super::Error> {
     sqlx::query_as("SELECT kind, happened_at FROM install_events WHERE plugin_id = $1 AND happened_at >= $2")
-        .bind(plugin_id)
+        .bind(plugin.id())
         .bind(since)
         .fetch_all(db.pool())
         .await

@@ -7,7 +7,11 @@
 //! Functions that find a tenant's data take a
 //! [`TenantScope`](crate::server::scope::TenantScope) and add the tenant condition
 //! themselves; the steps inside a transaction that follow such a lookup (a connection's
-//! refresh, an installation's activation) take the ids it found.
+//! refresh, an installation's activation) take the ids it found. A developer's plugin is
+//! found through a [`DeveloperScope`](crate::server::scope::DeveloperScope)
+//! (`plugins::owned_by`), which gives an `OwnedPlugin` that the steps on it take; the
+//! review queue's functions take a [`StaffScope`](crate::server::scope::StaffScope) as
+//! proof that staff ask.
 
 pub mod accounts;
 pub mod catalog;

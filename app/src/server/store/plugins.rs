@@ -119,8 +119,8 @@ pub async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<DecisionRow>, supe
 }
 
 /// The plugin's review state, read inside the caller's transaction.
-pub async fn review_state(conn: &mut Conn, plugin_id: i64) -> Result<ReviewState, super::Error> {
-    let raw: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE id = $1").bind(plugin_id).fetch_one(conn).await?;
+pub async fn review_state(conn: &mut Conn, plugin: OwnedPlugin) -> Result<ReviewState, super::Error> {
+    let raw: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE id = $1").bind(plugin.id).fetch_one(conn).await?;
     ReviewState::parse(&raw).ok_or_else(|| decode_error("review_state", &raw))
 }
 
@@ -142,7 +142,7 @@ pub async fn store_bundle(conn: &mut Conn, plugin_id: i64, sha256: &str, integri
 
 /// The plugin ships client-side code now; `back_in_review` takes a published one off the
 /// marketplace until staff review the new code.
-pub async fn mark_client_side(conn: &mut Conn, plugin_id: i64, back_in_review: bool, now: i64) -> Result<(), super::Error> {
+pub async fn mark_client_side(conn: &mut Conn, plugin: OwnedPlugin, back_in_review: bool, now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "UPDATE plugins SET kind = CASE WHEN server_url IS NULL THEN 'client' ELSE 'both' END, updated_at = $1, \
              review_state = CASE WHEN $2 = 1 THEN 'in_review' ELSE review_state END, \
@@ -152,7 +152,7 @@ pub async fn mark_client_side(conn: &mut Conn, plugin_id: i64, back_in_review: b
     )
     .bind(now)
     .bind(i64::from(back_in_review))
-    .bind(plugin_id)
+    .bind(plugin.id)
     .execute(conn)
     .await?;
     Ok(())
@@ -239,7 +239,7 @@ pub async fn id_for_staff(conn: &mut Conn, _staff: &StaffScope, slug: &str) -> R
 
 /// Applies a staff decision if the plugin is in the state it starts from (so two staff
 /// deciding at once cannot both win); false when it is not.
-pub async fn apply_decision(conn: &mut Conn, plugin_id: i64, kind: DecisionKind, reason: Option<&str>, now: i64) -> Result<bool, super::Error> {
+pub async fn apply_decision(conn: &mut Conn, _staff: &StaffScope, plugin_id: i64, kind: DecisionKind, reason: Option<&str>, now: i64) -> Result<bool, super::Error> {
     let sql = match kind {
         DecisionKind::Published => {
             "UPDATE plugins SET review_state = 'published', is_published = 1, review_reason = NULL, updated_at = $1 \
@@ -356,13 +356,29 @@ pub async fn seal_signing_secret(db: &Db, id: i64, plain: &str, sealed: &str) ->
     Ok(())
 }
 
-/// The id of the scope's developer's plugin `slug`; the steps that follow take that id.
-pub async fn owned_by(db: &Db, scope: &DeveloperScope, slug: &str) -> Result<Option<i64>, super::Error> {
-    sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
+/// One of a developer's plugins, found through their scope by [`owned_by`]: the store's
+/// steps on a developer's plugin take it rather than a bare id, so none of them can be
+/// reached with an id from a request. Only this module makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnedPlugin {
+    id: i64,
+}
+
+impl OwnedPlugin {
+    /// For the steps shared with staff and the seed (decisions, bundles), which take ids.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+/// The scope's developer's plugin `slug`.
+pub async fn owned_by(db: &Db, scope: &DeveloperScope, slug: &str) -> Result<Option<OwnedPlugin>, super::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
         .bind(slug)
         .bind(scope.developer().0)
         .fetch_optional(db.pool())
-        .await
+        .await?;
+    Ok(id.map(|id| OwnedPlugin { id }))
 }
 
 /// What an edit is compared with: where the plugin stands and what it may reach.
@@ -386,12 +402,12 @@ pub struct Reach {
 }
 
 /// The plugin's reach, read inside the caller's transaction.
-pub async fn reach(conn: &mut Conn, plugin_id: i64) -> Result<Reach, super::Error> {
+pub async fn reach(conn: &mut Conn, plugin: OwnedPlugin) -> Result<Reach, super::Error> {
     sqlx::query_as(
         "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret, client_origins \
          FROM plugins WHERE id = $1",
     )
-    .bind(plugin_id)
+    .bind(plugin.id)
     .fetch_one(conn)
     .await
 }
@@ -401,8 +417,8 @@ pub async fn reach(conn: &mut Conn, plugin_id: i64) -> Result<Reach, super::Erro
 /// off the marketplace into review.
 pub async fn save_edit(
     conn: &mut Conn,
-    plugin_id: i64,
-    plugin: &NewPlugin,
+    plugin: OwnedPlugin,
+    edit: &NewPlugin,
     oauth_client_secret: Option<&str>,
     back_in_review: bool,
     now: i64,
@@ -417,25 +433,25 @@ pub async fn save_edit(
              submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
          WHERE id = $12",
     )
-    .bind(&plugin.name)
-    .bind(&plugin.description)
-    .bind(&plugin.author)
-    .bind(plugin.author_url.as_deref())
-    .bind(plugin.icon_url.as_deref())
-    .bind(plugin.category.as_str())
-    .bind(plugin.scopes.to_json())
-    .bind(redirect_uri::to_json(&plugin.redirect_uris))
-    .bind(plugin.webhook_url.as_deref())
+    .bind(&edit.name)
+    .bind(&edit.description)
+    .bind(&edit.author)
+    .bind(edit.author_url.as_deref())
+    .bind(edit.icon_url.as_deref())
+    .bind(edit.category.as_str())
+    .bind(edit.scopes.to_json())
+    .bind(redirect_uri::to_json(&edit.redirect_uris))
+    .bind(edit.webhook_url.as_deref())
     .bind(now)
     .bind(i64::from(back_in_review))
-    .bind(plugin_id)
-    .bind(plugin.server_url.as_deref())
-    .bind(i64::from(plugin.show_authorization_button))
-    .bind(i64::from(plugin.monetized))
-    .bind(i64::from(plugin.processes_content))
-    .bind(plugin.oauth.as_ref().map(ServiceOAuth::to_json))
+    .bind(plugin.id)
+    .bind(edit.server_url.as_deref())
+    .bind(i64::from(edit.show_authorization_button))
+    .bind(i64::from(edit.monetized))
+    .bind(i64::from(edit.processes_content))
+    .bind(edit.oauth.as_ref().map(ServiceOAuth::to_json))
     .bind(oauth_client_secret)
-    .bind(origins_json(&plugin.client_origins))
+    .bind(origins_json(&edit.client_origins))
     .execute(conn)
     .await?;
     Ok(())
@@ -446,13 +462,13 @@ fn origins_json(origins: &[String]) -> String {
 }
 
 /// Draft, rejected or unpublished → in review; false when the plugin is in none of those.
-pub async fn submit(conn: &mut Conn, plugin_id: i64, now: i64) -> Result<bool, super::Error> {
+pub async fn submit(conn: &mut Conn, plugin: OwnedPlugin, now: i64) -> Result<bool, super::Error> {
     let moved = sqlx::query(
         "UPDATE plugins SET review_state = 'in_review', submitted_at = $1, updated_at = $1 \
          WHERE id = $2 AND review_state IN ('draft', 'rejected', 'unpublished')",
     )
     .bind(now)
-    .bind(plugin_id)
+    .bind(plugin.id)
     .execute(conn)
     .await?;
     Ok(moved.rows_affected() == 1)
@@ -536,7 +552,7 @@ impl From<Option<String>> for SecretSet {
     }
 }
 
-pub async fn console(db: &Db, plugin_id: i64) -> Result<ConsoleRow, super::Error> {
+pub async fn console(db: &Db, plugin: OwnedPlugin) -> Result<ConsoleRow, super::Error> {
     sqlx::query_as(
         "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
                 client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
@@ -545,7 +561,7 @@ pub async fn console(db: &Db, plugin_id: i64) -> Result<ConsoleRow, super::Error
                 (SELECT CAST(LENGTH(bytes) AS BIGINT) FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_bytes \
          FROM plugins WHERE id = $1",
     )
-    .bind(plugin_id)
+    .bind(plugin.id)
     .fetch_one(db.pool())
     .await
 }
@@ -559,13 +575,13 @@ pub struct Standing {
     pub active: i64,
 }
 
-pub async fn standing(db: &Db, plugin_id: i64) -> Result<Standing, super::Error> {
+pub async fn standing(db: &Db, plugin: OwnedPlugin) -> Result<Standing, super::Error> {
     sqlx::query_as(
         "SELECT name, rating, review_count, \
                 (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = plugins.id AND i.status = 'active') AS active \
          FROM plugins WHERE id = $1",
     )
-    .bind(plugin_id)
+    .bind(plugin.id)
     .fetch_one(db.pool())
     .await
 }

@@ -99,6 +99,6 @@ pub async fn latest(db: &Db, plugin_id: i64, limit: i64) -> Result<Vec<ReviewRow
 }
 
 /// Every rating the plugin has, with when it was last changed, oldest first.
-pub async fn ratings(db: &Db, plugin_id: i64) -> Result<Vec<(i64, i64)>, super::Error> {
-    sqlx::query_as("SELECT rating, updated_at FROM reviews WHERE plugin_id = $1 ORDER BY updated_at").bind(plugin_id).fetch_all(db.pool()).await
+pub async fn ratings(db: &Db, plugin: super::plugins::OwnedPlugin) -> Result<Vec<(i64, i64)>, super::Error> {
+    sqlx::query_as("SELECT rating, updated_at FROM reviews WHERE plugin_id = $1 ORDER BY updated_at").bind(plugin.id()).fetch_all(db.pool()).await
 }

@@ -2,6 +2,7 @@
 //! delivery workers, and every attempt kept for the developer's delivery log.
 
 use super::Conn;
+use super::plugins::OwnedPlugin;
 use crate::domain::WebhookEndpoint;
 use crate::server::Db;
 
@@ -200,11 +201,11 @@ pub struct EndpointState {
     pub health: EndpointHealth,
 }
 
-pub async fn endpoint_state(db: &Db, plugin_id: i64) -> Result<EndpointState, super::Error> {
+pub async fn endpoint_state(db: &Db, plugin: OwnedPlugin) -> Result<EndpointState, super::Error> {
     sqlx::query_as(
         "SELECT name, webhook_url, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since FROM plugins WHERE id = $1",
     )
-    .bind(plugin_id)
+    .bind(plugin.id())
     .fetch_one(db.pool())
     .await
 }
@@ -221,12 +222,12 @@ pub struct EventRow {
 }
 
 /// The plugin's latest `limit` events, newest first.
-pub async fn recent_events(db: &Db, plugin_id: i64, limit: i64) -> Result<Vec<EventRow>, super::Error> {
+pub async fn recent_events(db: &Db, plugin: OwnedPlugin, limit: i64) -> Result<Vec<EventRow>, super::Error> {
     sqlx::query_as(
         "SELECT id, message_id, event_type, status, next_attempt_at, created_at FROM webhook_events \
          WHERE plugin_id = $1 ORDER BY id DESC LIMIT $2",
     )
-    .bind(plugin_id)
+    .bind(plugin.id())
     .bind(limit)
     .fetch_all(db.pool())
     .await
@@ -245,37 +246,54 @@ pub struct AttemptRow {
 }
 
 /// The attempts at the plugin's events from `oldest_event` on, by event and in order.
-pub async fn attempts_from(db: &Db, plugin_id: i64, oldest_event: i64) -> Result<Vec<AttemptRow>, super::Error> {
+pub async fn attempts_from(db: &Db, plugin: OwnedPlugin, oldest_event: i64) -> Result<Vec<AttemptRow>, super::Error> {
     sqlx::query_as(
         "SELECT a.event_id, a.attempt, a.attempted_at, a.status_code, a.latency_ms, a.response_excerpt, a.error \
          FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
          WHERE e.plugin_id = $1 AND e.id >= $2 ORDER BY a.event_id, a.attempt",
     )
-    .bind(plugin_id)
+    .bind(plugin.id())
     .bind(oldest_event)
     .fetch_all(db.pool())
     .await
 }
 
-/// Queues one of the plugin's events again, due now, unless a worker holds it; false when
-/// it is held or not the plugin's.
-pub async fn requeue(db: &Db, plugin_id: i64, event_id: i64, now: i64) -> Result<bool, super::Error> {
+/// What asking for a redelivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeued {
+    Queued,
+    /// A worker holds it right now; it finishes that attempt first.
+    Held,
+    /// The plugin has no such event.
+    Unknown,
+}
+
+/// Queues one of the plugin's events again, due now, unless a worker holds it.
+pub async fn requeue(db: &Db, plugin: OwnedPlugin, event_id: i64, now: i64) -> Result<Requeued, super::Error> {
     let queued = sqlx::query(
         "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL \
          WHERE id = $2 AND plugin_id = $3 AND (locked_until IS NULL OR locked_until <= $1)",
     )
     .bind(now)
     .bind(event_id)
-    .bind(plugin_id)
+    .bind(plugin.id())
     .execute(db.pool())
     .await?;
-    Ok(queued.rows_affected() == 1)
+    if queued.rows_affected() == 1 {
+        return Ok(Requeued::Queued);
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM webhook_events WHERE id = $1 AND plugin_id = $2")
+        .bind(event_id)
+        .bind(plugin.id())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(if exists.is_some() { Requeued::Held } else { Requeued::Unknown })
 }
 
 /// Turns the plugin's disabled endpoint back on, with the failure clock at zero.
-pub async fn reenable_endpoint(db: &Db, plugin_id: i64) -> Result<(), super::Error> {
+pub async fn reenable_endpoint(db: &Db, plugin: OwnedPlugin) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL WHERE id = $1")
-        .bind(plugin_id)
+        .bind(plugin.id())
         .execute(db.pool())
         .await?;
     Ok(())
