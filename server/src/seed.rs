@@ -178,6 +178,44 @@ fn demo_signing_secret(vault: &Vault, slug: &str) -> String {
     app::server::registry::seal_signing_secret(vault, slug, &app::server::webhooks::signature::new_secret())
 }
 
+/// What a demo plugin lists; its credentials and addresses follow from its slug.
+struct Listing<'a> {
+    slug: &'a str,
+    name: &'a str,
+    description: &'a str,
+    author: &'a str,
+    category: Category,
+    install_count: i64,
+    verified: bool,
+    scopes: &'a ScopeSet,
+    kind: Kind,
+    created_at: i64,
+}
+
+/// A published demo plugin of `developer`'s, with credentials nobody holds and a sealed
+/// signing secret; its id.
+async fn insert_demo_plugin(conn: &mut store::Conn, vault: &Vault, developer: UserId, listing: &Listing<'_>) -> Result<i64, store::Error> {
+    let row = DemoPluginRow {
+        slug: listing.slug,
+        name: listing.name,
+        description: listing.description,
+        author: listing.author,
+        author_url: &format!("https://{}.example.com", listing.slug),
+        category: listing.category,
+        install_count: listing.install_count,
+        verified: listing.verified,
+        client_id: &app::server::registry::new_client_id(),
+        client_secret_hash: &unusable_secret_hash(),
+        scopes: listing.scopes,
+        redirect_uri: &format!("https://{}.example.com/oauth/callback", listing.slug),
+        kind: listing.kind,
+        developer,
+        created_at: listing.created_at,
+        webhook_secret: &demo_signing_secret(vault, listing.slug),
+    };
+    rows::insert_plugin(conn, &row).await
+}
+
 /// Seeds the demo: tenants, people, ~40 plugins, installations and reviews.
 /// Running it again changes nothing.
 pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountError> {
@@ -221,31 +259,21 @@ pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountErro
         // Spread creation over the past year so "Newest" has an order.
         let created = started - (i as i64 * 7 + 3) * 86_400;
         let scopes = scope_set(plugin.scopes);
-        let plugin_id = rows::insert_plugin(
-            &mut tx,
-            &DemoPluginRow {
-                slug: plugin.slug,
-                name: plugin.name,
-                description: &demo_description(plugin),
-                author: plugin.author,
-                author_url: &format!("https://{}.example.com", plugin.slug),
-                category: plugin.category,
-                install_count: plugin.installs,
-                verified: plugin.verified,
-                client_id: &app::server::registry::new_client_id(),
-                client_secret_hash: &unusable_secret_hash(),
-                scopes: &scopes,
-                redirect_uri: &format!("https://{}.example.com/oauth/callback", plugin.slug),
-                kind: Kind::Server,
-                developer,
-                created_at: created,
-                webhook_secret: &demo_signing_secret(vault, plugin.slug),
-            },
-        )
-        .await?;
+        let listing = Listing {
+            slug: plugin.slug,
+            name: plugin.name,
+            description: &demo_description(plugin),
+            author: plugin.author,
+            category: plugin.category,
+            install_count: plugin.installs,
+            verified: plugin.verified,
+            scopes: &scopes,
+            kind: Kind::Server,
+            created_at: created,
+        };
+        let plugin_id = insert_demo_plugin(&mut tx, vault, developer, &listing).await?;
         report.plugins += 1;
 
-        let mut ratings = Vec::new();
         for (t, (tenant_id, users)) in tenants.iter().enumerate() {
             let installed = if t == 0 { ACME_INSTALLED.contains(&plugin.slug) } else { other_tenant_has(t, i) };
             if !installed {
@@ -259,14 +287,10 @@ pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountErro
                 let texts = REVIEWS[rating as usize - 1];
                 let body = texts[(i + t) % texts.len()];
                 rows::insert_review(&mut tx, plugin_id, *tenant_id, users[0], rating, body, created + 86_400 * (t as i64 + 8)).await?;
-                ratings.push(rating);
                 report.reviews += 1;
             }
         }
-        if !ratings.is_empty() {
-            let mean = ratings.iter().sum::<i64>() as f64 / ratings.len() as f64;
-            rows::set_rating(&mut tx, plugin_id, mean, ratings.len() as i64).await?;
-        }
+        store::reviews::refresh_rating(&mut tx, plugin_id).await?;
     }
 
     // Two client-side plugins (DESIGN.md §7), installed in Acme: they run on its Projects page.
@@ -274,28 +298,19 @@ pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountErro
     for (i, demo) in DEMO_CLIENT_PLUGINS.iter().enumerate() {
         let created = started - (400 + i as i64) * 86_400;
         let scopes = scope_set(demo.scopes);
-        let plugin_id = rows::insert_plugin(
-            &mut tx,
-            &DemoPluginRow {
-                slug: demo.slug,
-                name: demo.name,
-                description: demo.description,
-                author: "Plugboard Labs",
-                author_url: &format!("https://{}.example.com", demo.slug),
-                category: Category::Productivity,
-                install_count: 1,
-                verified: true,
-                client_id: &app::server::registry::new_client_id(),
-                client_secret_hash: &unusable_secret_hash(),
-                scopes: &scopes,
-                redirect_uri: &format!("https://{}.example.com/oauth/callback", demo.slug),
-                kind: Kind::Client,
-                developer,
-                created_at: created,
-                webhook_secret: &demo_signing_secret(vault, demo.slug),
-            },
-        )
-        .await?;
+        let listing = Listing {
+            slug: demo.slug,
+            name: demo.name,
+            description: demo.description,
+            author: "Plugboard Labs",
+            category: Category::Productivity,
+            install_count: 1,
+            verified: true,
+            scopes: &scopes,
+            kind: Kind::Client,
+            created_at: created,
+        };
+        let plugin_id = insert_demo_plugin(&mut tx, vault, developer, &listing).await?;
         app::server::client_plugins::bundles::store(&mut tx, plugin_id, demo.bundle.as_bytes(), created).await?;
         rows::insert_installation(&mut tx, plugin_id, acme.0, &scopes, acme.1[0], created + 86_400).await?;
         report.plugins += 1;

@@ -114,7 +114,7 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn of(member: &Member) -> Self {
-        Viewer { tenant: member.scope().tenant(), user: member.id, is_staff: member.as_staff().is_some() }
+        Viewer { tenant: member.scope().tenant(), user: member.id, is_staff: member.is_staff }
     }
 
     pub fn user(&self) -> UserId {

@@ -43,6 +43,11 @@ pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: i64, author: 
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    refresh_rating(conn, plugin_id).await
+}
+
+/// Sets the plugin's rating (the mean of its reviews) and review count from its reviews.
+pub async fn refresh_rating(conn: &mut Conn, plugin_id: i64) -> Result<(), super::Error> {
     sqlx::query(
         "UPDATE plugins SET \
              rating = COALESCE((SELECT CAST(AVG(rating) AS DOUBLE PRECISION) FROM reviews WHERE plugin_id = $1), 0.0), \

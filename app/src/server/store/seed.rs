@@ -87,7 +87,7 @@ pub async fn insert_installation(conn: &mut Conn, plugin_id: i64, tenant: Tenant
     Ok(())
 }
 
-/// A tenant's review of a plugin; the plugin's mean is set apart (`set_rating`).
+/// A tenant's review of a plugin; the plugin's rating follows with `reviews::refresh_rating`.
 pub async fn insert_review(conn: &mut Conn, plugin_id: i64, tenant: TenantId, author: UserId, rating: i64, body: &str, at: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -100,11 +100,6 @@ pub async fn insert_review(conn: &mut Conn, plugin_id: i64, tenant: TenantId, au
     .bind(at)
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-pub async fn set_rating(conn: &mut Conn, plugin_id: i64, mean: f64, count: i64) -> Result<(), super::Error> {
-    sqlx::query("UPDATE plugins SET rating = $1, review_count = $2 WHERE id = $3").bind(mean).bind(count).bind(plugin_id).execute(conn).await?;
     Ok(())
 }
 
