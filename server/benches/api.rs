@@ -12,7 +12,7 @@ mod support;
 
 /// An access token of a fresh installation, issued as the token endpoint would.
 async fn access_token(db: &app::server::Db) -> String {
-    let plugin = fixtures::register_plugin(db, &app::server::vault::Vault::ephemeral(), "bench-api", "read:projects", None).await.expect("plugin");
+    let plugin = fixtures::PluginSpec::new("bench-api").register(db, &app::server::vault::Vault::ephemeral()).await.expect("plugin");
     let (tenant, user) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
     fixtures::install(db, &plugin, tenant, user, &plugin.scopes).await.expect("install").1.access_token
 }

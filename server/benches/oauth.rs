@@ -10,7 +10,7 @@ use app::server::webhooks::worker::{Worker, WorkerConfig};
 use app::server::webhooks::{self, Event, EventType};
 use app::server::{now, outbound, Db};
 use futures::stream::{self, StreamExt};
-use server::fixtures::{self, FixturePlugin, REDIRECT_URI, VERIFIER};
+use server::fixtures::{self, FixturePlugin, PluginSpec, VERIFIER};
 use server::{open_database, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -22,7 +22,12 @@ mod support;
 const SCOPES: &str = "read:projects write:tasks";
 
 async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> FixturePlugin {
-    fixtures::register_plugin(db, &app::server::vault::Vault::ephemeral(), slug, SCOPES, webhook_url).await.expect("register")
+    let spec = PluginSpec::new(slug).scopes(SCOPES);
+    let spec = match webhook_url {
+        Some(url) => spec.webhook(url),
+        None => spec,
+    };
+    spec.register(db, &app::server::vault::Vault::ephemeral()).await.expect("register")
 }
 
 /// Installations the exchange phase spreads its codes over: a real plugin's codes are one
@@ -72,13 +77,13 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     // Code exchanges.
     let plugin = register(&db, "bench-exchange", None).await;
     let codes = issue_codes_spread(&db, &plugin, grants_n, EXCHANGE_INSTALLATIONS).await;
-    let creds = &plugin.creds;
+    let (creds, redirect_uri) = (&plugin.creds, plugin.redirect_uri.as_str());
     let started = Instant::now();
     let samples: Vec<Duration> = stream::iter(codes.iter())
         .map(|code| {
             let (http, url) = (&http, &token_url);
             async move {
-                post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT_URI), ("code_verifier", VERIFIER)])
+                post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("code_verifier", VERIFIER)])
                     .await
                     .0
             }
@@ -95,12 +100,12 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     // time. A grant refreshing in a loop is throttled (30 a minute), so that is no model.
     let plugin = register(&db, "bench-refresh", None).await;
     let codes = issue_codes_spread(&db, &plugin, grants_n, EXCHANGE_INSTALLATIONS).await;
-    let creds = &plugin.creds;
+    let (creds, redirect_uri) = (&plugin.creds, plugin.redirect_uri.as_str());
     let refresh_tokens: Vec<String> = stream::iter(codes.iter())
         .map(|code| {
             let (http, url) = (&http, &token_url);
             async move {
-                let (_, body) = post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT_URI), ("code_verifier", VERIFIER)]).await;
+                let (_, body) = post_token(http, url, creds, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("code_verifier", VERIFIER)]).await;
                 body["refresh_token"].as_str().expect("a refresh token in the token answer").to_owned()
             }
         })
@@ -136,13 +141,10 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     let hook_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook_url = format!("http://{}/hook", hook_listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(hook_listener, receiver).await });
-    register(&db, "bench-webhooks", Some(hook_url)).await;
-    let (plugin_id, tenant_id, installation_id): (i64, i64, i64) = sqlx::query_as(
-        "SELECT p.id, i.tenant_id, i.id FROM plugins p, installations i WHERE p.slug = 'bench-webhooks' AND i.plugin_id = (SELECT id FROM plugins WHERE slug = 'bench-exchange')",
-    )
-    .fetch_one(db.pool())
-    .await
-    .unwrap();
+    let hooked = register(&db, "bench-webhooks", Some(hook_url)).await;
+    let (tenant_id, owner) = fixtures::tenant_with_owner(&db, "Bench webhooks").await.expect("tenant");
+    let (installation_id, _) = fixtures::consent_codes(&db, &hooked, tenant_id, owner, &hooked.scopes, 0).await.expect("installation");
+    let plugin_id = hooked.id;
     let mut tx = db.begin_write().await.unwrap();
     for _ in 0..webhooks_n {
         let event = Event { kind: EventType::ConfigUpdated, plugin_id, installation_id, tenant_id, extra: Default::default() };

@@ -8,10 +8,8 @@ use app::server::store::grants::CodeRequest;
 use app::server::oauth::pkce;
 use app::server::oauth::redirect_uri::RedirectUri;
 use app::server::registry::{self, Credentials, NewPlugin, RegistryError};
-use app::server::{accounts, installations, now, session, Db, Settings};
+use app::server::{accounts, installations, now, session, store, Db, Settings};
 
-/// The one redirect URI fixture plugins register.
-pub const REDIRECT_URI: &str = "https://fixture.example.com/oauth/callback";
 /// The PKCE verifier behind every fixture code.
 pub const VERIFIER: &str = "fixture-pkce-verifier-0123456789-abcdefghijklmnopq";
 
@@ -29,40 +27,96 @@ pub enum FixtureError {
     Db(#[from] sqlx::Error),
 }
 
-/// A registered, published plugin and its id.
+/// A registered, published plugin: its id, credentials, grant and redirect URIs.
 pub struct FixturePlugin {
     pub id: PluginId,
     pub creds: Credentials,
     pub scopes: ScopeSet,
+    /// The first redirect URI: the one its codes are issued for.
+    pub redirect_uri: String,
+    /// The second, for tests of a code redeemed at another address.
+    pub other_redirect_uri: String,
 }
 
-/// Registers a published plugin asking for `scopes` (space-separated).
-pub async fn register_plugin(db: &Db, vault: &app::server::vault::Vault, slug: &str, scopes: &str, webhook_url: Option<String>) -> Result<FixturePlugin, FixtureError> {
-    let plugin = NewPlugin {
-        slug: PluginSlug::parse(slug).map_err(|_| FixtureError::Invalid("slug"))?,
-        name: format!("Fixture {slug}"),
-        description: String::new(),
-        author: "Fixtures".into(),
-        author_url: None,
-        icon_url: None,
-        category: Category::Automation,
-        redirect_uris: vec![RedirectUri::parse(REDIRECT_URI).map_err(|_| FixtureError::Invalid("redirect URI"))?],
-        scopes: ScopeSet::parse_oauth(scopes).map_err(|_| FixtureError::Invalid("scopes"))?,
-        webhook_url,
-        server_url: None,
-        show_authorization_button: false,
-        monetized: false,
-        processes_content: false,
-        oauth: None,
-        oauth_client_secret: None,
-        client_origins: Vec::new(),
-        publish: true,
-        verified: false,
-        developer_id: None,
-    };
-    let creds = registry::create_plugin(db, vault, &plugin).await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM plugins WHERE client_id = $1").bind(&creds.client_id).fetch_one(db.pool()).await?;
-    Ok(FixturePlugin { id: PluginId(id), creds, scopes: plugin.scopes })
+/// The one way tests, benchmarks and fixtures register a plugin: a published plugin
+/// `slug` with two redirect URIs under `https://{slug}.example.com`, asking for
+/// `read:projects` unless told otherwise.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    slug: String,
+    scopes: String,
+    webhook_url: Option<String>,
+    verified: bool,
+}
+
+impl PluginSpec {
+    pub fn new(slug: &str) -> Self {
+        Self { slug: slug.to_owned(), scopes: "read:projects".into(), webhook_url: None, verified: false }
+    }
+
+    /// The scopes it asks for, space-separated.
+    pub fn scopes(mut self, scopes: &str) -> Self {
+        self.scopes = scopes.to_owned();
+        self
+    }
+
+    pub fn webhook(mut self, url: impl Into<String>) -> Self {
+        self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// Marked verified by staff (a badge on its card and consent screen).
+    pub fn verified(mut self) -> Self {
+        self.verified = true;
+        self
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("https://{}.example.com/oauth/callback", self.slug)
+    }
+
+    fn other_redirect_uri(&self) -> String {
+        format!("https://{}.example.com/other/callback", self.slug)
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    pub fn scope_list(&self) -> &str {
+        &self.scopes
+    }
+
+    /// Registers it through the registry, as the `plugin create` command does.
+    pub async fn register(&self, db: &Db, vault: &app::server::vault::Vault) -> Result<FixturePlugin, FixtureError> {
+        let (redirect_uri, other_redirect_uri) = (self.redirect_uri(), self.other_redirect_uri());
+        let uri = |raw: &str| RedirectUri::parse(raw).map_err(|_| FixtureError::Invalid("redirect URI"));
+        let plugin = NewPlugin {
+            slug: PluginSlug::parse(&self.slug).map_err(|_| FixtureError::Invalid("slug"))?,
+            name: format!("Plugin {}", self.slug),
+            description: "A test plugin.".into(),
+            author: "Test Author".into(),
+            author_url: None,
+            icon_url: None,
+            category: Category::Productivity,
+            redirect_uris: vec![uri(&redirect_uri)?, uri(&other_redirect_uri)?],
+            scopes: ScopeSet::parse_oauth(&self.scopes).map_err(|_| FixtureError::Invalid("scopes"))?,
+            webhook_url: self.webhook_url.clone(),
+            server_url: None,
+            show_authorization_button: false,
+            monetized: false,
+            processes_content: false,
+            oauth: None,
+            oauth_client_secret: None,
+            client_origins: Vec::new(),
+            publish: true,
+            verified: self.verified,
+            developer_id: None,
+        };
+        let creds = registry::create_plugin(db, vault, &plugin).await?;
+        let id = store::plugins::client(db, &creds.client_id).await?.ok_or(FixtureError::Invalid("the plugin was not stored"))?.id;
+        Ok(FixturePlugin { id, creds, scopes: plugin.scopes, redirect_uri, other_redirect_uri })
+    }
 }
 
 /// A new tenant named `name` with its owner `owner@{name}.test`.
@@ -98,7 +152,7 @@ pub async fn consent_codes(
     let installation = installations::record_consent(&mut tx, &member.scope(), plugin.id, user, scopes, now()).await?;
     let mut codes = Vec::with_capacity(n);
     for _ in 0..n {
-        let request = CodeRequest { plugin: plugin.id, installation, tenant, user, redirect_uri: REDIRECT_URI, scopes, code_challenge: &challenge };
+        let request = CodeRequest { plugin: plugin.id, installation, tenant, user, redirect_uri: &plugin.redirect_uri, scopes, code_challenge: &challenge };
         codes.push(grants::issue_code(&mut tx, &request, now()).await?);
     }
     tx.commit().await?;
@@ -111,6 +165,6 @@ pub async fn install(db: &Db, plugin: &FixturePlugin, tenant: TenantId, user: Us
     let (installation, codes) = consent_codes(db, plugin, tenant, user, scopes, 1).await?;
     let client = Client { plugin_id: plugin.id, client_id: plugin.creds.client_id.clone() };
     let code = codes.first().ok_or(FixtureError::Invalid("no code"))?;
-    let tokens = installations::exchange_code(db, &client, code, REDIRECT_URI, VERIFIER, now()).await?;
+    let tokens = installations::exchange_code(db, &client, code, &plugin.redirect_uri, VERIFIER, now()).await?;
     Ok((installation, tokens))
 }

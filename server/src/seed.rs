@@ -194,7 +194,7 @@ struct Listing<'a> {
 
 /// A published demo plugin of `developer`'s, with credentials nobody holds and a sealed
 /// signing secret; its id.
-async fn insert_demo_plugin(conn: &mut store::Conn, vault: &Vault, developer: UserId, listing: &Listing<'_>) -> Result<i64, store::Error> {
+async fn insert_demo_plugin(conn: &mut store::Conn, vault: &Vault, developer: UserId, listing: &Listing<'_>) -> Result<app::domain::PluginId, store::Error> {
     let row = DemoPluginRow {
         slug: listing.slug,
         name: listing.name,

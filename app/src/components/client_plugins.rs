@@ -6,7 +6,7 @@
 //! the host's rate limit, then run on the server (which checks it all again) and the
 //! answer posted back to that window alone: `{id, result}` or `{id, error}`.
 
-use crate::domain::{BridgeError, BridgeMethod, ClientPlugin};
+use crate::domain::{BridgeError, BridgeMethod, ClientPlugin, InstallationId};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde_json::{json, Value};
@@ -36,12 +36,12 @@ async fn client_plugins_inner() -> Result<Vec<ClientPlugin>, AppError> {
 
 /// One bridge call, relayed by the host page on behalf of the plugin's frame.
 #[server(prefix = "/rpc", endpoint = "bridge_call")]
-pub async fn bridge_call(installation_id: i64, method: String, params: String) -> Result<Result<Value, BridgeError>, AppError> {
-    crate::server_fn::with_status(bridge_call_inner(crate::domain::InstallationId(installation_id), method, params).await)
+pub async fn bridge_call(installation_id: InstallationId, method: String, params: String) -> Result<Result<Value, BridgeError>, AppError> {
+    crate::server_fn::with_status(bridge_call_inner(installation_id, method, params).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn bridge_call_inner(installation: crate::domain::InstallationId, method: String, params: String) -> Result<Result<Value, BridgeError>, AppError> {
+async fn bridge_call_inner(installation: InstallationId, method: String, params: String) -> Result<Result<Value, BridgeError>, AppError> {
     use crate::server::{client_plugins::bridge, now, session};
     let (state, user) = session::signed_in().await?;
     if params.len() > MAX_PARAMS_BYTES {
@@ -56,12 +56,12 @@ async fn bridge_call_inner(installation: crate::domain::InstallationId, method: 
 /// The host removed `installation`'s frame because the frame navigated itself away from
 /// its document (to a look-alike sign-in page, say): recorded for staff in the log.
 #[server(prefix = "/rpc", endpoint = "report_frame_navigation")]
-pub async fn report_frame_navigation(installation_id: i64) -> Result<(), AppError> {
-    crate::server_fn::with_status(report_frame_navigation_inner(crate::domain::InstallationId(installation_id)).await)
+pub async fn report_frame_navigation(installation_id: InstallationId) -> Result<(), AppError> {
+    crate::server_fn::with_status(report_frame_navigation_inner(installation_id).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn report_frame_navigation_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
+async fn report_frame_navigation_inner(installation: InstallationId) -> Result<(), AppError> {
     use crate::server::plugin_servers::{PluginInstall, Which};
     use crate::server::{internal, session};
     let (state, user) = session::signed_in().await?;
@@ -84,9 +84,9 @@ async fn report_frame_navigation_inner(installation: crate::domain::Installation
 #[derive(Default)]
 struct HostState {
     /// Calls sent to the server and not answered yet, by installation: (id, frame window).
-    pending: HashMap<i64, Vec<(Value, web_sys::Window)>>,
+    pending: HashMap<InstallationId, Vec<(Value, web_sys::Window)>>,
     /// Recent calls' times, by installation, for the rate limit.
-    recent: HashMap<i64, VecDeque<f64>>,
+    recent: HashMap<InstallationId, VecDeque<f64>>,
 }
 
 /// Answers call `id` in `window`.
@@ -102,7 +102,7 @@ fn answer(window: &web_sys::Window, id: &Value, outcome: Result<Value, BridgeErr
 }
 
 /// The installation whose frame `source` is, and that frame's window.
-fn calling_frame(source: &js_sys::Object) -> Option<(i64, web_sys::Window)> {
+fn calling_frame(source: &js_sys::Object) -> Option<(InstallationId, web_sys::Window)> {
     use wasm_bindgen::JsCast;
     let frames = document().query_selector_all("iframe[data-installation]").ok()?;
     (0..frames.length()).find_map(|i| {
@@ -118,7 +118,7 @@ fn calling_frame(source: &js_sys::Object) -> Option<(i64, web_sys::Window)> {
 struct Page {
     plugins: Resource<Result<Vec<ClientPlugin>, AppError>>,
     /// Installations found uninstalled since the page loaded: their frames go.
-    removed: RwSignal<Vec<i64>>,
+    removed: RwSignal<Vec<InstallationId>>,
     toasts: RwSignal<Vec<(u64, String)>>,
     on_change: Callback<()>,
 }
@@ -132,7 +132,7 @@ impl Page {
 
     /// The server says `installation` is gone: every call of its frame still waiting is
     /// answered so, and the frame is removed.
-    fn uninstalled(self, host: &Rc<RefCell<HostState>>, installation: i64) {
+    fn uninstalled(self, host: &Rc<RefCell<HostState>>, installation: InstallationId) {
         let waiting = host.borrow_mut().pending.remove(&installation).unwrap_or_default();
         for (id, window) in waiting {
             answer(&window, &id, Err(BridgeError::uninstalled()));
@@ -143,7 +143,7 @@ impl Page {
     /// A frame loaded a second document: the plugin navigated its frame away from the one
     /// Plugboard served (whose CSP and bridge it no longer has). The frame goes at once,
     /// the person is told, and staff's log records it.
-    fn navigated_away(self, installation: i64, name: String) {
+    fn navigated_away(self, installation: InstallationId, name: String) {
         self.removed.update(|r| r.push(installation));
         self.notify(format!("{name} was removed from this page: it tried to leave its frame."));
         leptos::task::spawn_local(async move {
@@ -165,7 +165,7 @@ impl Page {
         if !(id.is_string() || id.is_number()) {
             return;
         }
-        let plugin = self.plugins.get_untracked().and_then(Result::ok).and_then(|list| list.into_iter().find(|p| p.installation_id.0 == installation));
+        let plugin = self.plugins.get_untracked().and_then(Result::ok).and_then(|list| list.into_iter().find(|p| p.installation_id == installation));
         let Some(plugin) = plugin else {
             return answer(&window, &id, Err(BridgeError::uninstalled()));
         };
@@ -234,7 +234,7 @@ pub fn ClientPluginPanels(
     let plugins = Resource::new(|| (), |_| client_plugins());
     // Frames load only once the bridge listens (after hydration), so no call is lost.
     let listening = RwSignal::new(false);
-    let removed = RwSignal::new(Vec::<i64>::new());
+    let removed = RwSignal::new(Vec::<InstallationId>::new());
     let toasts = RwSignal::new(Vec::<(u64, String)>::new());
     let page = Page { plugins, removed, toasts, on_change };
 
@@ -255,7 +255,7 @@ pub fn ClientPluginPanels(
                         <h2>"Plugins"</h2>
                         <div class="client-plugin-grid">
                             {list.into_iter().map(|plugin| {
-                                let id = plugin.installation_id.0;
+                                let id = plugin.installation_id;
                                 // The panel and its frame's box are on the page from the first
                                 // paint, so nothing moves when the frame arrives after hydration.
                                 view! {
@@ -291,7 +291,7 @@ pub fn ClientPluginPanels(
 /// navigation away, and removes it (one count per frame built).
 #[component]
 fn PluginFrame(plugin: ClientPlugin, page: Page) -> impl IntoView {
-    let id = plugin.installation_id.0;
+    let id = plugin.installation_id;
     let loads = StoredValue::new(0u32);
     let name = plugin.name.clone();
     let on_load = move |_| {
@@ -305,7 +305,7 @@ fn PluginFrame(plugin: ClientPlugin, page: Page) -> impl IntoView {
             sandbox="allow-scripts"
             src=plugin.frame_url
             title=format!("{} (plugin)", plugin.name)
-            data-installation=id
+            data-installation=id.get()
             data-plugin=plugin.slug
             referrerpolicy="no-referrer"
             on:load=on_load

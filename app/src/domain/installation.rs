@@ -1,4 +1,4 @@
-use super::{InstallationId, PluginSlug, ScopeSet};
+use super::{InstallationId, JobId, PluginSlug, ScopeSet, TaskId};
 use serde::{Deserialize, Serialize};
 
 /// One plugin installed in the signed-in tenant, as the "Installed plugins" page shows it.
@@ -107,9 +107,9 @@ impl JobStatus {
 /// A Run of a plugin on a task, as the tenant sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
-    pub id: String,
+    pub id: JobId,
     pub plugin_name: String,
-    pub task_id: Option<i64>,
+    pub task_id: Option<TaskId>,
     pub status: JobStatus,
     /// The plugin's `message`, its answer as JSON, or what went wrong.
     pub summary: Option<String>,

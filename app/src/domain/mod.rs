@@ -16,7 +16,7 @@ pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use bridge::{BridgeError, BridgeMethod, ClientPlugin};
 pub use category::Category;
 pub use installation::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, JobStatus, JobView, LicenseView, RunnablePlugin};
-pub use ids::{InstallationId, PluginId, TenantId, UserId};
+pub use ids::{BadId, InstallationId, JobId, PluginId, ProjectId, TaskId, TenantId, UserId};
 pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,
 };

@@ -1,5 +1,6 @@
 //! The host product's data that plugins act on (DESIGN.md §2): projects and tasks.
 
+use super::{ProjectId, TaskId, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -38,7 +39,8 @@ impl TaskStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Project {
-    pub id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub id: ProjectId,
     pub name: String,
     pub description: String,
     pub archived: bool,
@@ -50,12 +52,15 @@ pub struct Project {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Task {
-    pub id: i64,
-    pub project_id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub id: TaskId,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub project_id: ProjectId,
     pub title: String,
     pub status: TaskStatus,
     /// A user of the same tenant.
-    pub assignee_id: Option<i64>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
+    pub assignee_id: Option<UserId>,
     /// `YYYY-MM-DD`.
     pub due_date: Option<String>,
     pub created_at: i64,

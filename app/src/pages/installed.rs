@@ -4,7 +4,7 @@
 use crate::components::format::format_date;
 use crate::components::layout::SignInPrompt;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, LicenseView};
+use crate::domain::{connect_problem, ConnectionView, InstallationId, InstalledOverview, InstalledPlugin, LicenseView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,12 +42,12 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
 /// Logout from a plugin's service: Plugboard forgets the tokens it held for the user, or
 /// tells the plugin server.
 #[server(prefix = "/rpc", endpoint = "disconnect_plugin")]
-pub async fn disconnect_plugin(installation_id: i64) -> Result<(), AppError> {
-    crate::server_fn::with_status(disconnect_plugin_inner(crate::domain::InstallationId(installation_id)).await)
+pub async fn disconnect_plugin(installation_id: InstallationId) -> Result<(), AppError> {
+    crate::server_fn::with_status(disconnect_plugin_inner(installation_id).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn disconnect_plugin_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
+async fn disconnect_plugin_inner(installation: InstallationId) -> Result<(), AppError> {
     use crate::server::plugin_servers::connections;
     use crate::server::{now, session};
     let (state, user) = session::signed_in().await?;
@@ -55,12 +55,12 @@ async fn disconnect_plugin_inner(installation: crate::domain::InstallationId) ->
 }
 
 #[server(prefix = "/rpc", endpoint = "uninstall_plugin")]
-pub async fn uninstall_plugin(installation_id: i64) -> Result<(), AppError> {
-    crate::server_fn::with_status(uninstall_plugin_inner(crate::domain::InstallationId(installation_id)).await)
+pub async fn uninstall_plugin(installation_id: InstallationId) -> Result<(), AppError> {
+    crate::server_fn::with_status(uninstall_plugin_inner(installation_id).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn uninstall_plugin_inner(installation: crate::domain::InstallationId) -> Result<(), AppError> {
+async fn uninstall_plugin_inner(installation: InstallationId) -> Result<(), AppError> {
     use crate::server::{installations, session};
     let (state, user) = session::signed_in().await?;
     installations::uninstall(&state.db, &user, installation).await?;
@@ -139,7 +139,7 @@ fn License(license: LicenseView) -> impl IntoView {
 
 /// Connect or Log out of the plugin's own service.
 #[component]
-fn Connection(slug: String, installation_id: i64, connection: ConnectionView, disconnect: ServerAction<DisconnectPlugin>) -> impl IntoView {
+fn Connection(slug: String, installation_id: InstallationId, connection: ConnectionView, disconnect: ServerAction<DisconnectPlugin>) -> impl IntoView {
     // A plain form: Connect leaves Plugboard for the plugin's authorization page.
     let connect = move |label: &'static str| {
         view! {
@@ -152,7 +152,7 @@ fn Connection(slug: String, installation_id: i64, connection: ConnectionView, di
         Some(true) => view! {
             <span class="badge connected">"Connected"</span>
             <ActionForm action=disconnect attr:class="inline-form">
-                <input type="hidden" name="installation_id" value=installation_id/>
+                <input type="hidden" name="installation_id" value=installation_id.get()/>
                 <button type="submit" class="button" disabled=move || disconnect.pending().get()>"Log out"</button>
             </ActionForm>
         }
@@ -176,7 +176,7 @@ fn InstalledRow(
     disconnect: ServerAction<DisconnectPlugin>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let id = plugin.installation_id.0;
+    let id = plugin.installation_id;
     let name = plugin.name.clone();
     let href = format!("/marketplace/{}", plugin.slug.as_str());
     let when = format!(

@@ -1,7 +1,7 @@
 //! "Projects": the tenant's projects and tasks, the data plugins act on, with what each
 //! plugin created or changed marked, so a tenant sees its plugins at work.
 
-use crate::domain::{JobStatus, JobView, ProjectBoard, RunnablePlugin, TaskCard, TaskStatus, WorkOverview};
+use crate::domain::{InstallationId, JobStatus, JobView, ProjectBoard, TaskId, RunnablePlugin, TaskCard, TaskStatus, WorkOverview};
 use crate::error::AppError;
 use crate::components::format::format_date;
 use crate::components::client_plugins::ClientPluginPanels;
@@ -51,12 +51,12 @@ async fn plugin_runs_inner() -> Result<Vec<JobView>, AppError> {
 
 /// Sends a task to an installed plugin's server (DESIGN.md §6 content processing).
 #[server(prefix = "/rpc", endpoint = "run_plugin")]
-pub async fn run_plugin(installation_id: i64, task_id: i64) -> Result<JobView, AppError> {
-    crate::server_fn::with_status(run_plugin_inner(crate::domain::InstallationId(installation_id), task_id).await)
+pub async fn run_plugin(installation_id: InstallationId, task_id: TaskId) -> Result<JobView, AppError> {
+    crate::server_fn::with_status(run_plugin_inner(installation_id, task_id).await)
 }
 
 #[cfg(feature = "ssr")]
-async fn run_plugin_inner(installation: crate::domain::InstallationId, task_id: i64) -> Result<JobView, AppError> {
+async fn run_plugin_inner(installation: InstallationId, task_id: TaskId) -> Result<JobView, AppError> {
     use crate::server::plugin_servers::jobs;
     use crate::server::{now, session};
     let (state, user) = session::signed_in().await?;
@@ -146,7 +146,7 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
     let ProjectBoard { project, activity, tasks } = board;
     let counts = TaskStatus::ALL.map(|s| (s, tasks.iter().filter(|t| t.task.status == s).count()));
     view! {
-        <section class="project-board" data-project-id=project.id>
+        <section class="project-board" data-project-id=project.id.get()>
             <header class="project-head">
                 <div>
                     <h2>{project.name.clone()}</h2>
@@ -180,7 +180,7 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
     let task_id = task.id;
     let RunContext { jobs, run } = context;
     view! {
-        <li class="task-row" data-task-id=task.id>
+        <li class="task-row" data-task-id=task.id.get()>
             <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
             <span class="task-title">{task.title.clone()}</span>
             <span class="task-meta muted">
@@ -191,9 +191,9 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
             {activity.summary().map(|s| view! { <span class="badge plugin-activity">{s}</span> })}
             {(!plugins.is_empty()).then(|| view! {
                 <ActionForm action=run attr:class="run-form">
-                    <input type="hidden" name="task_id" value=task_id/>
+                    <input type="hidden" name="task_id" value=task_id.get()/>
                     <select name="installation_id" aria-label="Plugin to run" data-testid="run-plugin">
-                        {plugins.iter().map(|p| view! { <option value=p.installation_id.0>{p.name.clone()}</option> }).collect_view()}
+                        {plugins.iter().map(|p| view! { <option value=p.installation_id.get()>{p.name.clone()}</option> }).collect_view()}
                     </select>
                     <button type="submit" class="button" disabled=move || run.pending().get()>"Run"</button>
                 </ActionForm>

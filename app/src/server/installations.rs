@@ -70,7 +70,7 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
         extra.insert("previous_scopes".into(), serde_json::to_value(&granted).unwrap_or_default());
         EventType::ScopesUpdated
     };
-    let event = Event { kind, plugin_id: current.plugin_id, installation_id: installation.0, tenant_id: current.tenant_id, extra };
+    let event = Event { kind, plugin_id: current.plugin_id, installation_id: installation, tenant_id: current.tenant_id, extra };
     webhooks::enqueue(conn, &event, now).await?;
     Ok(outcome)
 }
@@ -109,9 +109,9 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     store::cut_off(&mut tx, installation, t).await?;
     // Only an active installation was counted and announced; a pending one never was.
     if status == InstallStatus::Active {
-        let tenant_id = scope.tenant().0;
+        let tenant_id = scope.tenant();
         store::count_uninstall(&mut tx, plugin_id, tenant_id, t).await?;
-        let event = Event { kind: EventType::PluginUninstalled, plugin_id, installation_id: installation.0, tenant_id, extra: serde_json::Map::new() };
+        let event = Event { kind: EventType::PluginUninstalled, plugin_id, installation_id: installation, tenant_id, extra: serde_json::Map::new() };
         webhooks::enqueue(&mut tx, &event, t).await?;
     }
     tx.commit().await?;

@@ -40,7 +40,7 @@ pub struct NewPlugin {
     pub client_origins: Vec<String>,
     pub publish: bool,
     pub verified: bool,
-    pub developer_id: Option<i64>,
+    pub developer_id: Option<crate::domain::UserId>,
 }
 
 /// The secrets of a new or rotated plugin: shown once, then only their hashes remain

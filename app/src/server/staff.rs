@@ -129,7 +129,7 @@ pub async fn decide(
     if !store::apply_decision(&mut tx, &staff, id, kind, reason, t).await? {
         return Err(StaffError::Conflict(conflict));
     }
-    store::record_decision(&mut tx, id, staff.staff().0, kind, reason, t).await?;
+    store::record_decision(&mut tx, id, staff.staff(), kind, reason, t).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 use super::scope::TenantScope;
 use super::store::work::{self as store, Missing, NewTaskRow, TaskChanges};
 use super::Db;
-use crate::domain::{parse_long_text, Project, Task, TaskStatus, WorkOverview};
+use crate::domain::{parse_long_text, Project, ProjectId, Task, TaskId, TaskStatus, UserId, WorkOverview};
 
 /// A rule a write broke, naming the field.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,18 @@ pub enum WorkError {
 
 fn invalid(field: &'static str, message: impl Into<String>) -> WorkError {
     WorkError::Invalid { field, message: message.into() }
+}
+
+impl WorkError {
+    /// A task's project that the tenant does not have.
+    pub fn no_such_project() -> Self {
+        Missing::Project.into()
+    }
+
+    /// A task's assignee who is not in the tenant.
+    pub fn no_such_assignee() -> Self {
+        Missing::Assignee.into()
+    }
 }
 
 impl From<Missing> for WorkError {
@@ -53,10 +65,10 @@ pub const DESCRIPTION_MAX: usize = 10_000;
 
 pub async fn list_projects(db: &Db, scope: &TenantScope, archived: Option<bool>, after: Option<i64>, limit: i64) -> Result<Page<Project>, super::store::Error> {
     let items = store::projects(db, scope, archived, after.unwrap_or(0), limit + 1).await?;
-    Ok(page(items, limit, |p| p.id))
+    Ok(page(items, limit, |p| p.id.get()))
 }
 
-pub async fn get_project(db: &Db, scope: &TenantScope, id: i64) -> Result<Project, WorkError> {
+pub async fn get_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<Project, WorkError> {
     store::project(db, scope, id).await?.ok_or(WorkError::NotFound)
 }
 
@@ -79,14 +91,14 @@ pub struct ProjectPatch {
     pub archived: Option<bool>,
 }
 
-pub async fn update_project(db: &Db, scope: &TenantScope, id: i64, patch: &ProjectPatch) -> Result<Project, WorkError> {
+pub async fn update_project(db: &Db, scope: &TenantScope, id: ProjectId, patch: &ProjectPatch) -> Result<Project, WorkError> {
     let name = patch.name.as_deref().map(|n| crate::domain::parse_text(n, 200)).transpose().map_err(|m| invalid("name", m))?;
     let description = patch.description.as_deref().map(|d| parse_long_text(d, DESCRIPTION_MAX)).transpose().map_err(|m| invalid("description", m))?;
     store::update_project(db, scope, id, name.as_deref(), description.as_deref(), patch.archived).await?.ok_or(WorkError::NotFound)
 }
 
 /// Deletes a project and its tasks.
-pub async fn delete_project(db: &Db, scope: &TenantScope, id: i64) -> Result<(), WorkError> {
+pub async fn delete_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<(), WorkError> {
     if store::delete_project(db, scope, id).await? {
         Ok(())
     } else {
@@ -97,23 +109,23 @@ pub async fn delete_project(db: &Db, scope: &TenantScope, id: i64) -> Result<(),
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TaskFilter {
     pub status: Option<TaskStatus>,
-    pub project_id: Option<i64>,
+    pub project_id: Option<ProjectId>,
 }
 
 pub async fn list_tasks(db: &Db, scope: &TenantScope, filter: TaskFilter, after: Option<i64>, limit: i64) -> Result<Page<Task>, super::store::Error> {
     let items = store::tasks(db, scope, filter.status, filter.project_id, after.unwrap_or(0), limit + 1).await?;
-    Ok(page(items, limit, |t| t.id))
+    Ok(page(items, limit, |t| t.id.get()))
 }
 
-pub async fn get_task(db: &Db, scope: &TenantScope, id: i64) -> Result<Task, WorkError> {
+pub async fn get_task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<Task, WorkError> {
     store::task(db, scope, id).await?.ok_or(WorkError::NotFound)
 }
 
 pub struct NewTask {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub title: String,
     pub status: TaskStatus,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     pub due_date: Option<String>,
 }
 
@@ -128,14 +140,14 @@ pub async fn create_task(db: &Db, scope: &TenantScope, new: &NewTask) -> Result<
 /// Fields to change; `Some(None)` clears a nullable one.
 #[derive(Default)]
 pub struct TaskPatch {
-    pub project_id: Option<i64>,
+    pub project_id: Option<ProjectId>,
     pub title: Option<String>,
     pub status: Option<TaskStatus>,
-    pub assignee_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<UserId>>,
     pub due_date: Option<Option<String>>,
 }
 
-pub async fn update_task(db: &Db, scope: &TenantScope, id: i64, patch: &TaskPatch) -> Result<Task, WorkError> {
+pub async fn update_task(db: &Db, scope: &TenantScope, id: TaskId, patch: &TaskPatch) -> Result<Task, WorkError> {
     let title = patch.title.as_deref().map(|t| crate::domain::parse_text(t, 300)).transpose().map_err(|m| invalid("title", m))?;
     let due = match &patch.due_date {
         Some(Some(d)) => Some(Some(crate::domain::parse_due_date(d).map_err(|m| invalid("due_date", m))?)),
@@ -152,7 +164,7 @@ pub async fn update_task(db: &Db, scope: &TenantScope, id: i64, patch: &TaskPatc
     Ok(store::update_task(db, scope, id, &changes).await??)
 }
 
-pub async fn delete_task(db: &Db, scope: &TenantScope, id: i64) -> Result<(), WorkError> {
+pub async fn delete_task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<(), WorkError> {
     if store::delete_task(db, scope, id).await? {
         Ok(())
     } else {

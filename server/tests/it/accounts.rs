@@ -1,4 +1,4 @@
-use crate::common::{error_of, Backend, Options, TestApp};
+use crate::support::{error_of, Backend, Options, TestApp};
 use app::error::AppError;
 use sqlx::Row;
 
@@ -246,7 +246,7 @@ crate::on_both_databases!(
 );
 
 mod forged {
-    use crate::common::{Backend, TestApp};
+    use crate::support::{Backend, TestApp};
 
     async fn a_sign_in_posted_from_another_site_is_refused(backend: Backend) {
         let app = TestApp::spawn(backend).await;

@@ -1,7 +1,10 @@
 //! The plugin REST API through the real server (DESIGN.md §5).
 
-use crate::common::{Backend, Options, TestApp};
-use crate::plugin::TestPlugin;
+use crate::support::{Backend, Options, TestApp};
+use crate::support::{PluginSpec, TestPlugin};
+use app::domain::{JobId, JobStatus, ProjectId, TaskId};
+use app::server::scope::TenantScope;
+use app::server::{store, work};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -14,27 +17,39 @@ struct World {
     tasks_only: String,
     globex: String,
     plugin: TestPlugin,
-    acme_project: i64,
-    acme_task: i64,
-    globex_project: i64,
-    globex_task: i64,
+    acme_project: ProjectId,
+    acme_task: TaskId,
+    globex_project: ProjectId,
+    globex_task: TaskId,
+    /// Acme's and Globex's scopes, for reading what the API left behind.
+    acme_scope: TenantScope,
+    globex_scope: TenantScope,
+    /// A Run the plugin accepted (202) in Acme, for the matrix to finish.
+    matrix_job: JobId,
+    /// A job of the same plugin in Globex, which Acme's token must not reach.
+    globex_job: JobId,
 }
 
 const ALL: &str = "read:projects write:projects read:tasks write:tasks read:users";
-/// The id of the job the matrix finishes.
-const MATRIX_JOB: &str = "job_matrix";
-/// A job of the same plugin in Globex, which Acme's token must not reach.
-const GLOBEX_JOB: &str = "job_globex";
 
-async fn first_id(app: &TestApp, table: &str, tenant: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT x.id FROM {table} x JOIN tenants t ON t.id = x.tenant_id WHERE t.name = $1 ORDER BY x.id LIMIT 1"))
-        .bind(tenant)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
+/// A pending job of the plugin "api-user" in the tenant of `member` (a seeded admin), on
+/// its first task, as a Run the plugin accepted leaves it.
+async fn pending_job(app: &TestApp, member: &str) -> JobId {
+    let member = app.member_of(member).await;
+    let installation = app.installation_id("api-user", &member.email).await;
+    let (id, t) = (JobId::generate(), app::server::now());
+    let task = app.first_task(&member.email).await;
+    store::jobs::insert(&app.db, &member.scope(), &id, installation, member.id, task, t, t + 600).await.unwrap();
+    id
 }
 
 impl World {
+    /// How many of Acme's tasks are in `project`.
+    async fn tasks_in(&self, project: ProjectId) -> usize {
+        let filter = work::TaskFilter { status: None, project_id: Some(project) };
+        work::list_tasks(&self.app.db, &self.acme_scope, filter, None, 100).await.unwrap().items.len()
+    }
+
     async fn new(backend: Backend) -> Self {
         Self::with(backend, Options::default()).await
     }
@@ -42,9 +57,9 @@ impl World {
     async fn with(backend: Backend, options: Options) -> Self {
         let app = TestApp::spawn_with(backend, options).await;
         app.seed_demo().await;
-        let plugin = TestPlugin::register(&app, "api-user", ALL, None).await;
-        let narrow_p = TestPlugin::register(&app, "projects-only", "read:projects write:projects", None).await;
-        let narrow_t = TestPlugin::register(&app, "tasks-only", "read:tasks write:tasks", None).await;
+        let plugin = app.register(PluginSpec::new("api-user").scopes(ALL)).await;
+        let narrow_p = app.register(PluginSpec::new("projects-only").scopes("read:projects write:projects")).await;
+        let narrow_t = app.register(PluginSpec::new("tasks-only").scopes("read:tasks write:tasks")).await;
         let acme = app.sign_in("admin@acme.test").await;
         let globex = app.sign_in("owner@globex.test").await;
         let token = |v: Value| v["access_token"].as_str().unwrap().to_owned();
@@ -52,36 +67,18 @@ impl World {
         let projects_only = token(narrow_p.install_and_exchange(&app, &acme, "read:projects write:projects").await);
         let tasks_only = token(narrow_t.install_and_exchange(&app, &acme, "read:tasks write:tasks").await);
         let globex_token = token(plugin.install_and_exchange(&app, &globex, ALL).await);
-        // A Run the plugin accepted (202) in Acme, for the matrix to finish.
-        let t = app::server::now();
-        sqlx::query(
-            "INSERT INTO plugin_jobs (id, installation_id, tenant_id, status, created_at, deadline_at) \
-             SELECT $1, i.id, i.tenant_id, 'pending', $2, $3 FROM installations i JOIN plugins p ON p.id = i.plugin_id \
-             JOIN tenants t ON t.id = i.tenant_id WHERE p.slug = 'api-user' AND t.name = 'Acme Corp'",
-        )
-        .bind(MATRIX_JOB)
-        .bind(t)
-        .bind(t + 600)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-        // And one of the same plugin's Globex installation.
-        sqlx::query(
-            "INSERT INTO plugin_jobs (id, installation_id, tenant_id, status, created_at, deadline_at) \
-             SELECT $1, i.id, i.tenant_id, 'pending', $2, $3 FROM installations i JOIN plugins p ON p.id = i.plugin_id \
-             JOIN tenants t ON t.id = i.tenant_id WHERE p.slug = 'api-user' AND t.name = 'Globex'",
-        )
-        .bind(GLOBEX_JOB)
-        .bind(t)
-        .bind(t + 600)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+        let (matrix_job, globex_job) = (pending_job(&app, "admin@acme.test").await, pending_job(&app, "owner@globex.test").await);
+        let acme_scope = app.member_of("admin@acme.test").await.scope();
+        let globex_scope = app.member_of("owner@globex.test").await.scope();
         Self {
-            acme_project: first_id(&app, "projects", "Acme Corp").await,
-            acme_task: first_id(&app, "tasks", "Acme Corp").await,
-            globex_project: first_id(&app, "projects", "Globex").await,
-            globex_task: first_id(&app, "tasks", "Globex").await,
+            acme_project: app.first_project("admin@acme.test").await,
+            acme_task: app.first_task("admin@acme.test").await,
+            globex_project: app.first_project("owner@globex.test").await,
+            globex_task: app.first_task("owner@globex.test").await,
+            acme_scope,
+            globex_scope,
+            matrix_job,
+            globex_job,
             app,
             full,
             projects_only,
@@ -92,7 +89,7 @@ impl World {
     }
 
     async fn call(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (u16, reqwest::header::HeaderMap, Value) {
-        let mut req = crate::common::http().request(method, self.app.url(&format!("/api/v1{path}")));
+        let mut req = crate::support::http().request(method, self.app.url(&format!("/api/v1{path}")));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -117,7 +114,7 @@ struct Route {
     ok: u16,
 }
 
-fn routes(w: &World, project: i64, task: i64) -> Vec<Route> {
+fn routes(w: &World, project: ProjectId, task: TaskId) -> Vec<Route> {
     let r = |method: Method, path: String, body: Option<Value>, scope: Option<&'static str>, ok: u16| Route { method, path, body, scope, ok };
     vec![
         r(Method::GET, "/installation".into(), None, None, 200),
@@ -131,7 +128,7 @@ fn routes(w: &World, project: i64, task: i64) -> Vec<Route> {
         r(Method::PATCH, format!("/tasks/{task}"), Some(json!({"status": "done"})), Some("write:tasks"), 200),
         r(Method::DELETE, format!("/tasks/{task}"), None, Some("write:tasks"), 204),
         r(Method::DELETE, format!("/projects/{project}"), None, Some("write:projects"), 204),
-        r(Method::POST, format!("/jobs/{MATRIX_JOB}"), Some(json!({"status": "done", "result": {"message": "Done."}})), None, 200),
+        r(Method::POST, format!("/jobs/{}", w.matrix_job), Some(json!({"status": "done", "result": {"message": "Done."}})), None, 200),
     ]
 }
 
@@ -144,11 +141,11 @@ fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str, con
 async fn every_route_refuses_bad_tokens(backend: Backend) {
     let w = World::new(backend).await;
     // Revoked: a second installation's token revoked through RFC 7009.
-    let other = TestPlugin::register(&w.app, "revoked-one", ALL, None).await;
+    let other = w.app.register(PluginSpec::new("revoked-one").scopes(ALL)).await;
     let acme = w.app.sign_in("owner@acme.test").await;
     let tokens = other.install_and_exchange(&w.app, &acme, ALL).await;
     let revoked = tokens["access_token"].as_str().unwrap().to_owned();
-    crate::common::http()
+    crate::support::http()
         .post(w.app.url("/oauth/revoke"))
         .basic_auth(&other.creds.client_id, Some(&other.creds.client_secret))
         .form(&[("token", revoked.as_str())])
@@ -156,7 +153,7 @@ async fn every_route_refuses_bad_tokens(backend: Backend) {
         .await
         .unwrap();
     // Uninstalled: a third installation, uninstalled.
-    let gone_plugin = TestPlugin::register(&w.app, "gone-one", ALL, None).await;
+    let gone_plugin = w.app.register(PluginSpec::new("gone-one").scopes(ALL)).await;
     let tokens = gone_plugin.install_and_exchange(&w.app, &acme, ALL).await;
     let gone = tokens["access_token"].as_str().unwrap().to_owned();
     let installation = gone_plugin.introspect(&w.app, &gone).await["installation_id"].as_i64().unwrap().to_string();
@@ -209,9 +206,10 @@ async fn every_route_enforces_its_scope(backend: Backend) {
 
 async fn another_tenants_objects_are_not_found(backend: Backend) {
     let w = World::new(backend).await;
-    let globex_name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = $1").bind(w.globex_project).fetch_one(w.app.db.pool()).await.unwrap();
+    let globex_name = work::get_project(&w.app.db, &w.globex_scope, w.globex_project).await.unwrap().name;
     for route in routes(&w, w.globex_project, w.globex_task) {
-        if !route.path.contains(&w.globex_project.to_string()) && !route.path.contains(&w.globex_task.to_string()) {
+        let names = |id: String| route.path.split('/').any(|segment| segment == id);
+        if !names(w.globex_project.to_string()) && !names(w.globex_task.to_string()) {
             continue;
         }
         let (s, _, b) = w.call(Some(&w.full), route.method.clone(), &route.path, route.body.clone()).await;
@@ -219,14 +217,14 @@ async fn another_tenants_objects_are_not_found(backend: Backend) {
         assert!(!b.to_string().contains(&globex_name));
     }
     // Another tenant's job, even of the same plugin, is not found, and stays as it was.
-    let (s, _, b) = w.call(Some(&w.full), Method::POST, &format!("/jobs/{GLOBEX_JOB}"), Some(json!({"status": "failed", "error": "hijacked"}))).await;
+    let (s, _, b) = w.call(Some(&w.full), Method::POST, &format!("/jobs/{}", w.globex_job), Some(json!({"status": "failed", "error": "hijacked"}))).await;
     assert_error(s, &b, 404, "not_found", "another tenant's job");
-    let status: String = sqlx::query_scalar("SELECT status FROM plugin_jobs WHERE id = $1").bind(GLOBEX_JOB).fetch_one(w.app.db.pool()).await.unwrap();
-    assert_eq!(status, "pending");
+    let job = store::jobs::find(&w.app.db, &w.globex_scope, &w.globex_job).await.unwrap().expect("Globex's job");
+    assert_eq!(job.status.0, JobStatus::Pending);
     // Lists hold only the caller's tenant.
     let (_, _, projects) = w.call(Some(&w.full), Method::GET, "/projects?limit=100", None).await;
     let ids: Vec<i64> = projects["data"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
-    assert!(ids.contains(&w.acme_project) && !ids.contains(&w.globex_project));
+    assert!(ids.contains(&w.acme_project.get()) && !ids.contains(&w.globex_project.get()));
     // Globex's project cannot receive Acme's tasks, and is not confirmed to exist.
     let (s, _, b) = w.call(Some(&w.full), Method::POST, "/tasks", Some(json!({"project_id": w.globex_project, "title": "x"}))).await;
     assert_error(s, &b, 422, "validation_failed", "task in another tenant's project");
@@ -234,7 +232,7 @@ async fn another_tenants_objects_are_not_found(backend: Backend) {
     // Globex's own token sees its project.
     assert_eq!(w.call(Some(&w.globex), Method::GET, &format!("/projects/{}", w.globex_project), None).await.0, 200);
     // Unchanged after all that.
-    let still: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = $1").bind(w.globex_project).fetch_one(w.app.db.pool()).await.unwrap();
+    let still = work::get_project(&w.app.db, &w.globex_scope, w.globex_project).await.unwrap().name;
     assert_eq!(still, globex_name);
 }
 
@@ -249,8 +247,7 @@ async fn the_happy_path_of_every_route(backend: Backend) {
     assert_eq!(me["plugin"], "api-user");
     assert_eq!(me["scopes"], json!(["read:projects", "write:projects", "read:tasks", "write:tasks", "read:users"]));
     // The project the matrix deleted took its tasks with it.
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE project_id = $1").bind(w.acme_project).fetch_one(w.app.db.pool()).await.unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(w.tasks_in(w.acme_project).await, 0);
 }
 
 async fn tasks_filter_paginate_and_update(backend: Backend) {
@@ -259,7 +256,7 @@ async fn tasks_filter_paginate_and_update(backend: Backend) {
     assert_eq!(s, 201);
     assert_eq!(project["name"], "Launch");
     let pid = project["id"].as_i64().unwrap();
-    let assignee: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'member@acme.test'").fetch_one(w.app.db.pool()).await.unwrap();
+    let assignee = w.app.member_of("member@acme.test").await.id;
     for i in 0..7 {
         let status = if i % 2 == 0 { "todo" } else { "doing" };
         let (s, _, _) = w
@@ -335,8 +332,7 @@ async fn writes_racing_a_project_delete_stay_consistent(backend: Backend) {
             (method, status) => panic!("{method} {status}: {body}"),
         }
     }
-    let orphans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE project_id = $1").bind(pid).fetch_one(w.app.db.pool()).await.unwrap();
-    assert_eq!(orphans, 0);
+    assert_eq!(w.tasks_in(pid.to_string().parse().unwrap()).await, 0);
 }
 
 async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
@@ -344,7 +340,7 @@ async fn bad_input_gets_clear_errors_never_500(backend: Backend) {
     let post = |body: String, content_type: &'static str| {
         let (url, token) = (w.app.url("/api/v1/tasks"), w.full.clone());
         async move {
-            let res = crate::common::http().post(url).bearer_auth(token).header("content-type", content_type).body(body).send().await.unwrap();
+            let res = crate::support::http().post(url).bearer_auth(token).header("content-type", content_type).body(body).send().await.unwrap();
             let status = res.status().as_u16();
             (status, res.json::<Value>().await.unwrap())
         }
@@ -424,7 +420,7 @@ async fn instances_share_the_rate_limit(backend: Backend) {
     let on_other = |token: String| {
         let url = format!("{}/api/v1/installation", other.base);
         async move {
-            let res = crate::common::http().get(url).bearer_auth(token).send().await.unwrap();
+            let res = crate::support::http().get(url).bearer_auth(token).send().await.unwrap();
             (res.status().as_u16(), res.headers()["ratelimit-remaining"].to_str().unwrap().to_owned())
         }
     };
@@ -454,7 +450,7 @@ async fn instances_share_the_rate_limit(backend: Backend) {
 
 async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let w = World::new(backend).await;
-    let doc: Value = crate::common::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = crate::support::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     // Paths are relative to the server URL.
@@ -478,7 +474,8 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let mut served: Vec<String> = routes(&w, w.acme_project, w.acme_task)
         .iter()
         .map(|r| {
-            let path = r.path.replace(&w.acme_project.to_string(), "{id}").replace(&w.acme_task.to_string(), "{id}").replace(MATRIX_JOB, "{id}");
+            let ids = [w.acme_project.to_string(), w.acme_task.to_string(), w.matrix_job.to_string()];
+            let path = r.path.split('/').map(|segment| if ids.iter().any(|id| id == segment) { "{id}" } else { segment }).collect::<Vec<_>>().join("/");
             format!("{} {path}", r.method)
         })
         .collect();
@@ -510,7 +507,7 @@ async fn the_projects_page_shows_what_plugins_did(backend: Backend) {
     assert_eq!(s, 201);
     let (s, _, _) = w.call(Some(&w.full), Method::PATCH, &format!("/tasks/{}", w.acme_task), Some(json!({"status": "done"}))).await;
     assert_eq!(s, 200);
-    let seeded_title: String = sqlx::query_scalar("SELECT title FROM tasks WHERE id = $1").bind(w.acme_task).fetch_one(w.app.db.pool()).await.unwrap();
+    let seeded_title = work::get_task(&w.app.db, &w.acme_scope, w.acme_task).await.unwrap().title;
 
     // Any member of the tenant sees it, each object marked with the plugin that touched it.
     let member = w.app.sign_in("viewer@acme.test").await;

@@ -11,14 +11,14 @@
 //! another tenant's ids (Uninstall, a call through another tenant's installation) or
 //! show the tenant's data (the Projects page).
 
-use crate::common::{Backend, TestApp};
+use crate::support::{Backend, TestApp};
 use app::domain::{Scope, ScopeSet, TenantId, UserId};
 use app::server::work;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
-use server::fixtures;
+use server::fixtures::{self, PluginSpec};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -134,18 +134,18 @@ async fn build_world(app: &TestApp) -> Model {
         for p in 0..PROJECTS_PER_TENANT {
             let new = work::NewProject { name: format!("Project {p} {}", marker(t)), description: marker(t), archived: false };
             let project = work::create_project(&app.db, &scope, &new).await.unwrap();
-            tenant.projects.push(project.id);
+            tenant.projects.push(project.id.get());
             for k in 0..TASKS_PER_PROJECT {
                 let new = work::NewTask {
                     project_id: project.id,
                     title: format!("Task {p}.{k} {}", marker(t)),
                     status: app::domain::TaskStatus::Todo,
-                    assignee_id: Some(tenant.owner.0),
+                    assignee_id: Some(tenant.owner),
                     due_date: None,
                 };
                 let task = work::create_task(&app.db, &scope, &new).await.unwrap();
-                tenant.tasks.push(task.id);
-                task_project.insert(task.id, project.id);
+                tenant.tasks.push(task.id.get());
+                task_project.insert(task.id.get(), project.id.get());
             }
         }
     }
@@ -229,12 +229,11 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
         let m = model.lock().unwrap();
         (m.tenants[case.tenant].id, m.tenants[case.tenant].owner)
     };
-    let plugin = fixtures::register_plugin(&app.db, &app.state().vault, &format!("property-{}", serial.fetch_add(1, Ordering::Relaxed)), &ALL_SCOPES.join(" "), None)
-        .await
-        .unwrap();
+    let spec = PluginSpec::new(&format!("property-{}", serial.fetch_add(1, Ordering::Relaxed))).scopes(&ALL_SCOPES.join(" "));
+    let plugin = spec.register(&app.db, &app.state().vault).await.unwrap();
     let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));
     let (_, tokens) = fixtures::install(&app.db, &plugin, tenant_id, owner, &scopes).await.unwrap();
-    let http = crate::common::http();
+    let http = crate::support::http();
     let foreign: Vec<String> = (0..TENANTS).filter(|t| *t != case.tenant).map(marker).collect();
     for op in &case.ops {
         let (method, path, body, expected) = {
@@ -264,7 +263,7 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
         }
         if matches!(op.route, Route::Installation) {
             let value: Value = serde_json::from_str(&text).unwrap();
-            prop_assert_eq!(value["tenant_id"].as_i64(), Some(tenant_id.0), "{}", context);
+            prop_assert_eq!(value["tenant_id"].as_i64(), Some(tenant_id.get()), "{}", context);
             prop_assert_eq!(value["scopes"].as_array().map(Vec::len), Some(granted.len()), "{}", context);
         }
         let mut m = model.lock().unwrap();
@@ -337,12 +336,12 @@ fn bridge_request(op: &Op, model: &Model, caller: usize) -> (&'static str, Value
 /// A client-side plugin (a bundle stored) granted `scopes` in `tenant`: its installation.
 async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (tenant, owner): (TenantId, UserId), scopes: &ScopeSet) -> String {
     let slug = format!("bridge-{}", serial.fetch_add(1, Ordering::Relaxed));
-    let plugin = fixtures::register_plugin(&app.db, &app.state().vault, &slug, &ALL_SCOPES.join(" "), None).await.unwrap();
+    let plugin = PluginSpec::new(&slug).scopes(&ALL_SCOPES.join(" ")).register(&app.db, &app.state().vault).await.unwrap();
     let mut tx = app.db.begin_write().await.unwrap();
-    app::server::client_plugins::bundles::store(&mut tx, plugin.id.0, b"plugboard.ui.notify('hi');", app::server::now()).await.unwrap();
+    app::server::client_plugins::bundles::store(&mut tx, plugin.id, b"plugboard.ui.notify('hi');", app::server::now()).await.unwrap();
     tx.commit().await.unwrap();
     let (installation, _) = fixtures::install(&app.db, &plugin, tenant, owner, scopes).await.unwrap();
-    installation.0.to_string()
+    installation.to_string()
 }
 
 async fn bridge_call(app: &TestApp, member: &reqwest::Client, installation: &str, method: &str, params: &Value) -> (String, Result<Value, app::domain::BridgeError>) {

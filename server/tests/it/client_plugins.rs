@@ -4,7 +4,7 @@
 //! API's code, and bundle uploads in the developer console. What the browser enforces
 //! (the sandbox, the CSP, the host's checks) is tested in Playwright (`sandbox.spec.ts`).
 
-use crate::common::{Backend, Options, TestApp};
+use crate::support::{Backend, Options, TestApp};
 use app::domain::BridgeError;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -42,14 +42,14 @@ async fn demo_plugins_are_framed_with_a_strict_policy(backend: Backend) {
     let src_start = html.find("/bundles/").unwrap();
     let path = &html[src_start..src_start + "/bundles/".len() + 64 + 3];
     assert!(csp.contains(&format!("script-src {origin}/bridge/v1.js {origin}{path};")), "exactly two scripts: {csp}");
-    let bundle = crate::common::get(app.url(path)).await.unwrap();
+    let bundle = crate::support::get(app.url(path)).await.unwrap();
     assert_eq!(bundle.status(), 200);
     assert_eq!(header(&bundle, "access-control-allow-origin"), "*");
     assert!(header(&bundle, "content-type").starts_with("text/javascript"));
     let bytes = bundle.bytes().await.unwrap();
     assert_eq!(hex_sha256(&bytes), path[9..9 + 64]);
     assert!(html.contains(&format!("integrity=\"sha384-{}\"", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bytes)))));
-    let bridge = crate::common::get(app.url("/bridge/v1.js")).await.unwrap();
+    let bridge = crate::support::get(app.url("/bridge/v1.js")).await.unwrap();
     assert_eq!(header(&bridge, "access-control-allow-origin"), "*");
     let bridge = bridge.bytes().await.unwrap();
     assert!(html.contains(&format!("integrity=\"sha384-{}\"", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bridge)))));
@@ -58,7 +58,7 @@ async fn demo_plugins_are_framed_with_a_strict_policy(backend: Backend) {
     let globex = app.sign_in("owner@globex.test").await;
     assert_eq!(globex.get(app.url("/plugins/quick-add/frame")).send().await.unwrap().status(), 404);
     assert_eq!(app.client().get(app.url("/plugins/quick-add/frame")).send().await.unwrap().status(), 401);
-    assert_eq!(crate::common::get(app.url(&format!("/bundles/{}.js", "0".repeat(64)))).await.unwrap().status(), 404);
+    assert_eq!(crate::support::get(app.url(&format!("/bundles/{}.js", "0".repeat(64)))).await.unwrap().status(), 404);
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
@@ -70,10 +70,9 @@ async fn bridge_calls_follow_the_api_rules(backend: Backend) {
     app.seed_demo().await;
     // Members use installed plugins.
     let member = app.sign_in("member@acme.test").await;
-    let quick_add = app.installation_id("quick-add", "Acme Corp").await.to_string();
-    let counter = app.installation_id("task-counter", "Acme Corp").await.to_string();
-    let project: i64 =
-        sqlx::query_scalar("SELECT MIN(p.id) FROM projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.name = 'Acme Corp'").fetch_one(app.db.pool()).await.unwrap();
+    let quick_add = app.installation_id("quick-add", "admin@acme.test").await.to_string();
+    let counter = app.installation_id("task-counter", "admin@acme.test").await.to_string();
+    let project = app.first_project("admin@acme.test").await;
 
     let tasks = call(&app, &member, &quick_add, "tasks.list", json!({ "limit": 2 })).await.unwrap();
     assert_eq!(tasks["data"].as_array().unwrap().len(), 2);
@@ -95,8 +94,7 @@ async fn bridge_calls_follow_the_api_rules(backend: Backend) {
     assert_eq!(call(&app, &member, &counter, "users.delete", json!({})).await.unwrap_err().code, "unknown_method");
     let bad = call(&app, &member, &quick_add, "tasks.create", json!({ "project_id": project, "titel": "typo" })).await.unwrap_err();
     assert_eq!((bad.code.as_str(), bad.field.is_some()), ("bad_request", true));
-    let globex_project: i64 =
-        sqlx::query_scalar("SELECT MIN(p.id) FROM projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.name = 'Globex'").fetch_one(app.db.pool()).await.unwrap();
+    let globex_project = app.first_project("owner@globex.test").await;
     let foreign = call(&app, &member, &quick_add, "tasks.create", json!({ "project_id": globex_project, "title": "x" })).await.unwrap_err();
     assert_eq!((foreign.code.as_str(), foreign.field.as_deref()), ("validation_failed", Some("project_id")));
     // Another organisation cannot call through Acme's installation.
@@ -115,7 +113,7 @@ async fn bridge_calls_count_on_the_installations_rate_limit(backend: Backend) {
     let app = TestApp::spawn_with(backend, Options { api_requests_per_minute: 3, ..Options::default() }).await;
     app.seed_demo().await;
     let member = app.sign_in("member@acme.test").await;
-    let counter = app.installation_id("task-counter", "Acme Corp").await.to_string();
+    let counter = app.installation_id("task-counter", "admin@acme.test").await.to_string();
     let mut codes = Vec::new();
     for _ in 0..5 {
         codes.push(call(&app, &member, &counter, "tasks.list", json!({})).await.err().map(|e| e.code));
@@ -154,7 +152,7 @@ async fn developers_upload_bundles_that_are_checked(backend: Backend) {
         ("form[client_origins]", "https://api.widget.example\nhttp://widget.example.com"),
     ];
     let res = app.rpc(&developer, "create_plugin", &form).await;
-    let (status, error) = crate::common::error_of(res).await;
+    let (status, error) = crate::support::error_of(res).await;
     assert_eq!((status, error.field_message("client_origins").is_some()), (422, true), "http to a public host is refused");
     let mut form = form.to_vec();
     form[7] = ("form[client_origins]", "https://api.widget.example");

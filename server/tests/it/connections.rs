@@ -4,11 +4,12 @@
 //! bound to the session, tokens sealed at rest, refreshed before they expire, deleted at
 //! Logout and uninstall).
 
-use crate::common::{Backend, Options, TestApp};
-use crate::plugin::query_of;
-use crate::plugin_servers::{closed_port, published_and_installed};
-use crate::reference_plugin::{Reference, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET};
+use crate::support::{Backend, Options, TestApp};
 use app::domain::{TenantId, UserId};
+use crate::support::query_of;
+use crate::plugin_servers::closed_port;
+use crate::support::{published_and_installed, PluginSpec};
+use crate::support::reference_plugin::{Reference, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET};
 use app::server::plugin_servers::connections::{self, REFRESH_MARGIN_SECS};
 use app::server::plugin_servers::{PluginInstall, Which};
 use std::sync::atomic::Ordering;
@@ -34,9 +35,10 @@ async fn connect(app: &TestApp, browser: &reqwest::Client, slug: &str) -> String
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// The tenant and id of a seeded user.
 async fn user_id(app: &TestApp, email: &str) -> (TenantId, UserId) {
-    let (user, tenant): (i64, i64) = sqlx::query_as("SELECT id, tenant_id FROM users WHERE email = $1").bind(email).fetch_one(app.db.pool()).await.unwrap();
-    (TenantId(tenant), UserId(user))
+    let member = app.member_of(email).await;
+    (member.tenant_id, member.id)
 }
 
 async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
@@ -44,7 +46,7 @@ async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     let server_url = reference.url("ok");
-    published_and_installed(&app, &reference, "linker", &[("form[server_url]", &server_url), ("form[show_authorization_button]", "true")], "read:projects").await;
+    published_and_installed(&app, &reference, PluginSpec::new("linker").scopes("read:projects"), &[("form[server_url]", &server_url), ("form[show_authorization_button]", "true")]).await;
 
     let admin = app.sign_in("admin@acme.test").await;
     let before = connection_of(&app, &admin, "linker").await;
@@ -53,7 +55,7 @@ async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
     let (tenant, user) = user_id(&app, "admin@acme.test").await;
     let location = connect(&app, &admin, "linker").await;
     assert_eq!(location, format!("{}/ok/connect/{tenant}/{user}", reference.base));
-    assert_eq!(crate::common::get(&location).await.unwrap().status(), 200);
+    assert_eq!(crate::support::get(&location).await.unwrap().status(), 200);
     let after = connection_of(&app, &admin, "linker").await;
     assert!(after.contains("Connected") && after.contains("Log out"), "{after}");
     // Connections are a person's: another member of Acme is not connected.
@@ -61,7 +63,7 @@ async fn connect_and_log_out_through_the_plugin_server(backend: Backend) {
     assert!(connection_of(&app, &member, "linker").await.contains("Not connected"));
 
     // Log out tells the plugin server, with the JWT in the body as well.
-    let id = app.installation_id("linker", "Acme Corp").await.to_string();
+    let id = app.installation_id("linker", "admin@acme.test").await.to_string();
     assert_eq!(app.rpc(&admin, "disconnect_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
     assert!(reference.memory.connected.lock().unwrap().is_empty());
     assert!(connection_of(&app, &admin, "linker").await.contains("Not connected"));
@@ -81,7 +83,7 @@ async fn a_plugin_server_that_is_down_is_said_so(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     let down = closed_port();
-    published_and_installed(&app, &reference, "linker", &[("form[server_url]", &down), ("form[show_authorization_button]", "true")], "read:projects").await;
+    published_and_installed(&app, &reference, PluginSpec::new("linker").scopes("read:projects"), &[("form[server_url]", &down), ("form[show_authorization_button]", "true")]).await;
     let admin = app.sign_in("admin@acme.test").await;
     let section = connection_of(&app, &admin, "linker").await;
     assert!(section.contains("Connection status unavailable") && section.contains("cannot be reached"), "{section}");
@@ -105,13 +107,13 @@ async fn oauth_plugin(app: &TestApp, reference: &Reference, slug: &str, scopes: 
         ("form[oauth_client_secret]", SERVICE_CLIENT_SECRET),
         ("form[oauth_scopes]", scopes),
     ];
-    published_and_installed(app, reference, slug, &fields, "read:tasks").await;
+    published_and_installed(app, reference, PluginSpec::new(slug).scopes("read:tasks"), &fields).await;
 }
 
 /// Connect, and the provider's answer handed back to Plugboard by `browser`; the Location Plugboard answers with.
 async fn connect_via_provider(app: &TestApp, starter: &reqwest::Client, finisher: &reqwest::Client, slug: &str) -> String {
     let authorize = connect(app, starter, slug).await;
-    let answer = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let answer = crate::support::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     assert!(callback.starts_with(&app.url(&format!("/marketplace/callback/{slug}?"))), "{callback}");
     let res = finisher.get(&callback).send().await.unwrap();
@@ -146,12 +148,12 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     assert_eq!(reference.grant_count("authorization_code"), 0, "no code was exchanged");
     // An answer brought to another plugin's address is refused (the OAuth mix-up attack).
     let authorize = connect(&app, &admin, "svc").await;
-    let answer = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let answer = crate::support::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     let elsewhere = admin.get(callback.replace("/callback/svc?", "/callback/other-plugin?")).send().await.unwrap();
     assert_eq!(elsewhere.headers()["location"], "/installed?connect_error=expired&plugin=svc");
     let authorize = connect(&app, &admin, "svc").await;
-    let answer = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
+    let answer = crate::support::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(&authorize).send().await.unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     let first = admin.get(&callback).send().await.unwrap();
     assert_eq!(first.headers()["location"], "/installed?connected=1&plugin=svc");
@@ -169,18 +171,19 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     assert!(secret.starts_with("v1.") && !secret.contains(SERVICE_CLIENT_SECRET));
     // …which opens, with the configured key, to the token the service issued.
     let state = app.state();
-    let (tenant, user) = user_id(&app, "admin@acme.test").await;
-    let install = PluginInstall::find(&app.db, &app.member(user).await.scope(), Which::Slug("svc")).await.unwrap().unwrap();
+    let member = app.member_of("admin@acme.test").await;
+    let user = member.id;
+    let install = PluginInstall::find(&app.db, &member.scope(), Which::Slug("svc")).await.unwrap().unwrap();
     let token = connections::service_token(&state, &install, user, app::server::now()).await.unwrap();
     assert!(token.as_ref().is_some_and(|t| t.starts_with("svc_at_")));
     // A Run hands the plugin's server the person's token for its service.
-    let task: i64 = sqlx::query_scalar("SELECT MIN(id) FROM tasks WHERE tenant_id = $1").bind(tenant.0).fetch_one(app.db.pool()).await.unwrap();
-    let run = app.rpc(&admin, "run_plugin", &[("installation_id", install.installation.0.to_string().as_str()), ("task_id", task.to_string().as_str())]).await;
+    let task = app.first_task("admin@acme.test").await;
+    let run = app.rpc(&admin, "run_plugin", &[("installation_id", install.installation.to_string().as_str()), ("task_id", task.to_string().as_str())]).await;
     assert_eq!(run.status(), 200);
     assert_eq!(reference.memory.received.lock().unwrap()[0]["serviceAccessToken"].as_str(), token.as_deref());
 
     // Log out forgets the tokens.
-    let id = app.installation_id("svc", "Acme Corp").await.to_string();
+    let id = app.installation_id("svc", "admin@acme.test").await.to_string();
     assert_eq!(app.rpc(&admin, "disconnect_plugin", &[("installation_id", id.as_str())]).await.status(), 200);
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_connections").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(left, 0);

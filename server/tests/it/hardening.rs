@@ -1,9 +1,9 @@
 //! Protections that are about no one feature: every request's time limit, and secrets
 //! that the database alone does not give away.
 
-use crate::common::{Backend, Options, TestApp};
-use crate::plugin_servers::published_and_installed;
-use crate::reference_plugin::Reference;
+use crate::support::{Backend, Options, TestApp};
+use crate::support::{published_and_installed, PluginSpec};
+use crate::support::reference_plugin::Reference;
 use std::time::{Duration, Instant};
 
 /// A page whose render waits on something that does not answer (here a paid plugin's
@@ -14,7 +14,7 @@ async fn a_page_past_its_time_limit_is_a_503_page(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     let slow = reference.url("slow");
-    published_and_installed(&app, &reference, "robot", &[("form[server_url]", &slow), ("form[monetized]", "true")], "read:projects").await;
+    published_and_installed(&app, &reference, PluginSpec::new("robot").scopes("read:projects"), &[("form[server_url]", &slow), ("form[monetized]", "true")]).await;
     let admin = app.sign_in("admin@acme.test").await;
     let started = Instant::now();
     let res = admin.get(app.url("/installed")).send().await.unwrap();
@@ -25,7 +25,7 @@ async fn a_page_past_its_time_limit_is_a_503_page(backend: Backend) {
     assert!(res.text().await.unwrap().contains("took too long"));
     assert!(took < Duration::from_millis(2_500), "answered at the limit, not when the server answered: {took:?}");
     // Other requests were never held up.
-    assert_eq!(crate::common::get(app.url("/healthz")).await.unwrap().status(), 200);
+    assert_eq!(crate::support::get(app.url("/healthz")).await.unwrap().status(), 200);
 }
 
 /// Plugins' `whsec_` signing secrets were stored in plain: with the database alone a
@@ -33,7 +33,7 @@ async fn a_page_past_its_time_limit_is_a_503_page(backend: Backend) {
 async fn signing_secrets_are_sealed_at_rest(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
-    let plugin = crate::plugin::TestPlugin::register(&app, "task-sync", "read:projects", Some("https://task-sync.example.com/hooks".into())).await;
+    let plugin = app.register(PluginSpec::new("task-sync").scopes("read:projects").webhook("https://task-sync.example.com/hooks")).await;
     let developer = app.sign_in("developer@partners.test").await;
     let rotated: app::domain::ShownSecrets = {
         sqlx::query("UPDATE plugins SET developer_id = (SELECT id FROM users WHERE email = 'developer@partners.test') WHERE slug = 'task-sync'")
@@ -62,7 +62,7 @@ async fn signing_secrets_are_sealed_at_rest(backend: Backend) {
     // Plugboard itself still opens it: the hand-over is signed with the rotated secret.
     let admin = app.sign_in("admin@acme.test").await;
     let res = admin.get(app.url("/marketplace/task-sync/install")).send().await.unwrap();
-    let token = crate::plugin::query_of(res.headers()["location"].to_str().unwrap())["install_token"].clone();
+    let token = crate::support::query_of(res.headers()["location"].to_str().unwrap())["install_token"].clone();
     let secret = rotated.webhook_secret.unwrap();
     let claims = app::server::plugin_servers::jwt::HandoverClaims::verify(&secret, &token, &plugin.creds.client_id, &app.base, app::server::now());
     assert!(claims.is_ok(), "{claims:?}");
@@ -72,11 +72,11 @@ async fn signing_secrets_are_sealed_at_rest(backend: Backend) {
 async fn https_deployments_send_strict_transport_security(backend: Backend) {
     let secure = TestApp::spawn_with(backend, Options { secure_cookies: true, ..Options::default() }).await;
     for path in ["/marketplace", "/healthz", "/api/v1/openapi.json"] {
-        let res = crate::common::get(secure.url(path)).await.unwrap();
+        let res = crate::support::get(secure.url(path)).await.unwrap();
         assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
     }
     let plain = TestApp::spawn(backend).await;
-    let res = crate::common::get(plain.url("/marketplace")).await.unwrap();
+    let res = crate::support::get(plain.url("/marketplace")).await.unwrap();
     assert!(res.headers().get("strict-transport-security").is_none());
 }
 

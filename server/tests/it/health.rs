@@ -1,8 +1,8 @@
-use crate::common::{Backend, TestApp};
+use crate::support::{Backend, TestApp};
 
 async fn healthz_answers_200_when_the_database_does(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = crate::common::get(app.url("/healthz")).await.expect("request");
+    let res = crate::support::get(app.url("/healthz")).await.expect("request");
     assert_eq!(res.status(), 200);
     assert_eq!(res.text().await.unwrap(), "ok");
 }

@@ -1,4 +1,4 @@
-use crate::common::{card_html, card_slugs, Backend, Options, TestApp};
+use crate::support::{card_html, card_slugs, Backend, Options, TestApp};
 use app::domain::Category;
 
 /// Adds a plugin outside the demo seed; returns nothing, the slug is the handle.
@@ -107,12 +107,9 @@ async fn installed_badge_marks_the_signed_in_tenants_plugins(backend: Backend) {
     assert!(!card_html(&html, "gitlab-link").contains("badge installed"));
     // Another tenant sees its own installations, not Acme's.
     let hooli = app.sign_in("owner@hooli.test").await;
-    let installed: Vec<String> = sqlx::query_scalar(
-        "SELECT p.slug FROM installations i JOIN plugins p ON p.id = i.plugin_id JOIN tenants t ON t.id = i.tenant_id WHERE t.name = 'Hooli' AND i.status = 'active'",
-    )
-    .fetch_all(app.db.pool())
-    .await
-    .unwrap();
+    let hooli_scope = app.member_of("owner@hooli.test").await.scope();
+    let installed: Vec<String> =
+        app::server::store::installations::active(&app.db, &hooli_scope).await.unwrap().into_iter().map(|i| i.slug.as_str().to_owned()).collect();
     let (_, html) = app.get_html(&hooli, "/marketplace?category=developer-tools").await;
     for slug in card_slugs(&html) {
         assert_eq!(card_html(&html, &slug).contains("badge installed"), installed.contains(&slug), "{slug}");
@@ -170,10 +167,7 @@ async fn detail_page_shows_description_permissions_and_reviews(backend: Backend)
     }
     assert!(html.contains(app::domain::Scope::WriteTasks.sentence()));
     assert!(html.contains("Octoforge"));
-    let reviews: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews r JOIN plugins p ON p.id = r.plugin_id WHERE p.slug = 'github-sync'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let reviews = app.reviews_of("github-sync").await.len();
     assert!(reviews > 0);
     assert!(html.contains(&format!("Reviews ({reviews})")));
     assert!(html.contains("Sign in to install"), "signed-out visitors are asked to sign in");

@@ -1,13 +1,13 @@
 //! The authorization server through its HTTP endpoints (DESIGN.md §4).
 
-use crate::common::{Backend, Options, TestApp};
-use crate::plugin::{answer, approve, authorize, query_of, TestPlugin, VERIFIER};
+use crate::support::{Backend, Options, TestApp};
+use crate::support::{answer, approve, authorize, query_of, PluginSpec, TestPlugin, VERIFIER};
 use app::server::plugin_servers::jwt::{self, HandoverClaims};
 
 async fn setup(backend: Backend) -> (TestApp, TestPlugin, reqwest::Client) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
-    let plugin = TestPlugin::register(&app, "task-sync", "read:projects write:tasks", None).await;
+    let plugin = app.register(PluginSpec::new("task-sync").scopes("read:projects write:tasks")).await;
     let admin = app.sign_in("admin@acme.test").await;
     (app, plugin, admin)
 }
@@ -127,7 +127,7 @@ async fn twenty_parallel_exchanges_of_one_code_give_one_success(backend: Backend
 
 async fn expired_and_misbound_codes_are_refused(backend: Backend) {
     let (app, plugin, admin) = setup(backend).await;
-    let other = TestPlugin::register(&app, "other-plugin", "read:projects", None).await;
+    let other = app.register(PluginSpec::new("other-plugin").scopes("read:projects")).await;
     let code = plugin.install(&app, &admin, "read:projects").await;
     // Another client presenting this plugin's code.
     let res = other
@@ -185,7 +185,7 @@ async fn a_parallel_refresh_race_revokes_the_grant(backend: Backend) {
 
 async fn refresh_is_bound_to_its_client_and_cannot_widen(backend: Backend) {
     let (app, plugin, admin) = setup(backend).await;
-    let other = TestPlugin::register(&app, "other-plugin", "read:projects", None).await;
+    let other = app.register(PluginSpec::new("other-plugin").scopes("read:projects")).await;
     let first = plugin.install_and_exchange(&app, &admin, "read:projects write:tasks").await;
     let r1 = first["refresh_token"].as_str().unwrap();
     assert_eq!(error_code(other.refresh(&app, r1).await).await, (400, "invalid_grant".into()));
@@ -202,10 +202,10 @@ async fn refresh_is_bound_to_its_client_and_cannot_widen(backend: Backend) {
 
 async fn revocation_follows_rfc_7009(backend: Backend) {
     let (app, plugin, admin) = setup(backend).await;
-    let other = TestPlugin::register(&app, "other-plugin", "read:projects", None).await;
+    let other = app.register(PluginSpec::new("other-plugin").scopes("read:projects")).await;
     let revoke = |p: &TestPlugin, token: String| {
         let (id, secret, url) = (p.creds.client_id.clone(), p.creds.client_secret.clone(), app.url("/oauth/revoke"));
-        async move { crate::common::http().post(url).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap() }
+        async move { crate::support::http().post(url).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap() }
     };
     let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
     let access = tokens["access_token"].as_str().unwrap().to_owned();
@@ -225,13 +225,13 @@ async fn revocation_follows_rfc_7009(backend: Backend) {
     assert!(!plugin.is_active(&app, &access).await);
     assert_eq!(plugin.refresh(&app, tokens["refresh_token"].as_str().unwrap()).await.status(), 200);
     // Without client authentication: 401.
-    let res = crate::common::http().post(app.url("/oauth/revoke")).form(&[("token", "x")]).send().await.unwrap();
+    let res = crate::support::http().post(app.url("/oauth/revoke")).form(&[("token", "x")]).send().await.unwrap();
     assert_eq!(res.status(), 401);
 }
 
 async fn introspection_follows_rfc_7662(backend: Backend) {
     let (app, plugin, admin) = setup(backend).await;
-    let other = TestPlugin::register(&app, "other-plugin", "read:projects", None).await;
+    let other = app.register(PluginSpec::new("other-plugin").scopes("read:projects")).await;
     let tokens = plugin.install_and_exchange(&app, &admin, "read:projects write:tasks").await;
     let access = tokens["access_token"].as_str().unwrap();
     let info = plugin.introspect(&app, access).await;
@@ -240,13 +240,13 @@ async fn introspection_follows_rfc_7662(backend: Backend) {
     assert_eq!(info["client_id"], plugin.creds.client_id.as_str());
     assert_eq!(info["token_type"], "access_token");
     assert!(info["exp"].as_i64().unwrap() > info["iat"].as_i64().unwrap());
-    let acme: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Acme Corp'").fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!(info["tenant_id"], acme);
+    let acme = app.tenant_of("admin@acme.test").await;
+    assert_eq!(info["tenant_id"], acme.get());
     // Another client cannot see it; unknown tokens are inactive, not errors.
     assert_eq!(other.introspect(&app, access).await, serde_json::json!({ "active": false }));
     assert_eq!(plugin.introspect(&app, "pba_nothing").await, serde_json::json!({ "active": false }));
     // JSON bodies and client_secret_post work as well as forms and Basic.
-    let res = crate::common::http()
+    let res = crate::support::http()
         .post(app.url("/oauth/introspect"))
         .json(&serde_json::json!({ "token": access, "client_id": plugin.creds.client_id, "client_secret": plugin.creds.client_secret }))
         .send()
@@ -259,7 +259,7 @@ async fn introspection_follows_rfc_7662(backend: Backend) {
 /// A token-endpoint call with HTTP Basic credentials, from `source` (behind the trusted
 /// proxy at 127.0.0.1) or straight from the socket.
 async fn token_call(app: &TestApp, id: &str, secret: &str, source: Option<&str>) -> reqwest::Response {
-    let mut request = crate::common::http()
+    let mut request = crate::support::http()
         .post(app.url("/oauth/token"))
         .basic_auth(id, Some(secret))
         .form(&[("grant_type", "refresh_token"), ("refresh_token", "pbr_x")]);
@@ -284,7 +284,7 @@ async fn client_authentication_failures_look_alike(backend: Backend) {
 async fn a_strangers_failures_never_lock_out_the_right_secret(backend: Backend) {
     let app = TestApp::spawn_with(backend, Options { trusted_proxies: "127.0.0.1", ..Options::default() }).await;
     app.seed_demo().await;
-    let plugin = TestPlugin::register(&app, "task-sync", "read:projects write:tasks", None).await;
+    let plugin = app.register(PluginSpec::new("task-sync").scopes("read:projects write:tasks")).await;
     let id = plugin.creds.client_id.as_str();
     let attacker = Some("203.0.113.7");
     let mut statuses = Vec::new();
@@ -326,7 +326,7 @@ async fn seven_hundred_authenticated_calls_in_a_minute_are_answered(backend: Bac
     let (app, plugin, admin) = setup(backend).await;
     let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
     let access = tokens["access_token"].as_str().unwrap().to_owned();
-    let http = crate::common::http();
+    let http = crate::support::http();
     let statuses: Vec<u16> = futures::stream::iter(0..700)
         .map(|n| {
             // Revocations of tokens that do not exist (as for installations long gone),
@@ -422,7 +422,7 @@ async fn the_consent_post_needs_its_token_and_our_origin(backend: Backend) {
     for part in ["Plugin task-sync", "Verified", "Acme Corp", "See your projects", ">Allow<", ">Deny<"] {
         assert!(html.contains(part), "consent page lacks {part}");
     }
-    let consent = crate::plugin::consent_token(&html);
+    let consent = crate::support::consent_token(&html);
     // No token.
     let res = admin.post(app.url("/oauth/authorize")).header("origin", app.base.clone()).form(&[("decision", "allow")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
@@ -499,7 +499,7 @@ async fn tokens_are_bound_to_one_tenant(backend: Backend) {
 async fn install_and_uninstall_change_the_installation(backend: Backend) {
     let (app, plugin, admin) = setup(backend).await;
     let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT install_count FROM plugins WHERE slug = 'task-sync'").fetch_one(app.db.pool()).await.unwrap()
+        app.listing("task-sync").await.install_count
     };
     let code = plugin.install(&app, &admin, "read:projects").await;
     // Consent alone: pending, not yet installed.
@@ -512,7 +512,7 @@ async fn install_and_uninstall_change_the_installation(backend: Backend) {
     assert!(html.contains("data-installed=\"task-sync\""), "{html}");
     assert!(html.contains("read:projects"));
     let (_, html) = app.get_html(&admin, "/marketplace?q=sync").await;
-    assert!(crate::common::card_html(&html, "task-sync").contains("Installed"));
+    assert!(crate::support::card_html(&html, "task-sync").contains("Installed"));
     // A member cannot uninstall; the admin can, and every token dies at once.
     let info = plugin.introspect(&app, tokens["access_token"].as_str().unwrap()).await;
     let installation = info["installation_id"].as_i64().unwrap().to_string();
@@ -547,8 +547,7 @@ async fn the_install_button_hands_over_to_the_plugin(backend: Backend) {
     assert_eq!(q.keys().collect::<Vec<_>>(), vec!["install_token"], "{location}");
     let claims = plugin.verify_handover(&q["install_token"], &app.base);
     assert_eq!((claims.install.as_str(), claims.aud.as_str()), ("task-sync", plugin.creds.client_id.as_str()));
-    let acme: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Acme Corp'").fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!(claims.tid, acme.to_string());
+    assert_eq!(claims.tid, app.tenant_of("admin@acme.test").await.to_string());
     assert!(claims.exp - claims.iat <= 300 && !claims.jti.is_empty());
     // A plugin configured for another Plugboard refuses it, as it refuses a forged one.
     let secret = plugin.creds.webhook_secret.as_deref().unwrap();
@@ -567,7 +566,7 @@ async fn the_install_button_hands_over_to_the_plugin(backend: Backend) {
 
 async fn metadata_lists_the_endpoints(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let doc: serde_json::Value = crate::common::get(app.url("/.well-known/oauth-authorization-server")).await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = crate::support::get(app.url("/.well-known/oauth-authorization-server")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["issuer"], app.base);
     assert_eq!(doc["token_endpoint"], format!("{}/oauth/token", app.base));
     assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
@@ -586,7 +585,7 @@ async fn a_real_oauth_client_installs_and_refreshes(backend: Backend) {
         .set_auth_uri(AuthUrl::new(app.url("/oauth/authorize")).unwrap())
         .set_token_uri(TokenUrl::new(app.url("/oauth/token")).unwrap())
         .set_redirect_uri(RedirectUrl::new(plugin.redirect_uri.clone()).unwrap());
-    let http = crate::common::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = crate::support::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     // The admin clicks Install; Plugboard hands over to the plugin's redirect URI.
     let res = admin.get(app.url("/marketplace/task-sync/install")).send().await.unwrap();

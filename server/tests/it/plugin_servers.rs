@@ -3,8 +3,9 @@
 
 use app::server::outbound::{parse_allowlist, OutboundPolicy};
 use app::server::plugin_servers::client::{CallError, PluginServers, Target};
-use crate::common::{Backend, Options, TestApp};
-use crate::reference_plugin::{Reference, CLIENT_ID, SECRET};
+use crate::support::{Backend, Options, TestApp};
+use crate::support::{published_and_installed, PluginSpec};
+use crate::support::reference_plugin::{Reference, CLIENT_ID, SECRET};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,49 +24,6 @@ fn servers(timeout: Duration) -> PluginServers {
 
 fn target(server_url: String) -> Target {
     Target { server_url, slug: "robot".into(), client_id: CLIENT_ID.into(), signing_secret: SECRET.into(), user_id: 7, tenant_id: 3 }
-}
-
-/// A plugin registered by a developer through the console with `fields` besides its
-/// listing (server URL, flags, OAuth client), published by staff and installed by Acme's
-/// admin with `scope`. The reference server learns its secret and client id, and the
-/// access token it got; the answer is the token response.
-pub async fn published_and_installed(app: &TestApp, reference: &Reference, slug: &str, fields: &[(&str, &str)], scope: &str) -> serde_json::Value {
-    let developer = app.sign_in("developer@partners.test").await;
-    let redirect_uri = format!("https://{slug}.example.com/oauth/callback");
-    let scope_fields: Vec<(String, String)> =
-        scope.split(' ').enumerate().map(|(i, s)| (format!("form[scopes][{i}]"), s.to_owned())).collect();
-    let mut form: Vec<(&str, &str)> = vec![
-        ("form[slug]", slug),
-        ("form[name]", slug),
-        ("form[description]", "A plugin with a server."),
-        ("form[author]", "Robot Works"),
-        ("form[category]", "automation"),
-        ("form[redirect_uris]", &redirect_uri),
-    ];
-    form.extend(scope_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    form.extend_from_slice(fields);
-    let res = app.rpc(&developer, "create_plugin", &form).await;
-    assert_eq!(res.status(), 200, "create {slug}");
-    let secrets: app::domain::ShownSecrets = res.json().await.unwrap();
-    reference.configure(secrets.webhook_secret.as_deref().unwrap(), &secrets.client_id);
-    app.rpc(&developer, "submit_plugin", &[("slug", slug)]).await;
-    let staff = app.sign_in("staff@plugboard.test").await;
-    assert_eq!(app.rpc(&staff, "decide", &[("slug", slug), ("decision", "published"), ("reason", "")]).await.status(), 200);
-    let plugin = crate::plugin::TestPlugin {
-        creds: app::server::registry::Credentials {
-            slug: slug.into(),
-            client_id: secrets.client_id.clone(),
-            client_secret: secrets.client_secret.clone().unwrap(),
-            webhook_secret: secrets.webhook_secret.clone(),
-        },
-        redirect_uri: redirect_uri.clone(),
-        other_redirect_uri: redirect_uri,
-    };
-    let admin = app.sign_in("admin@acme.test").await;
-    let tokens = plugin.install_and_exchange(app, &admin, scope).await;
-    let access = tokens["access_token"].as_str().unwrap().to_owned();
-    *reference.memory.plugboard.lock().unwrap() = Some((app.base.clone(), access));
-    tokens
 }
 
 #[tokio::test]
@@ -132,7 +90,7 @@ async fn the_installed_page_shows_paid_plugins_licenses(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     let server_url = reference.url("ok");
-    published_and_installed(&app, &reference, "robot", &[("form[server_url]", &server_url), ("form[monetized]", "true")], "read:projects").await;
+    published_and_installed(&app, &reference, PluginSpec::new("robot").scopes("read:projects"), &[("form[server_url]", &server_url), ("form[monetized]", "true")]).await;
 
     let admin = app.sign_in("admin@acme.test").await;
     let (status, html) = app.get_html(&admin, "/installed").await;
@@ -157,7 +115,7 @@ async fn a_down_plugin_server_leaves_the_page_working(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     let down = closed_port();
-    published_and_installed(&app, &reference, "robot", &[("form[server_url]", &down), ("form[monetized]", "true")], "read:projects").await;
+    published_and_installed(&app, &reference, PluginSpec::new("robot").scopes("read:projects"), &[("form[server_url]", &down), ("form[monetized]", "true")]).await;
     let admin = app.sign_in("admin@acme.test").await;
     let (status, html) = app.get_html(&admin, "/installed").await;
     assert_eq!(status, 200);

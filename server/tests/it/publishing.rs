@@ -1,9 +1,9 @@
 //! The developer console, staff review and reviews (issue 5): who may do what, through
 //! the server functions the pages call, on both databases.
 
-use crate::common::{error_of, Backend, Options, TestApp};
-use crate::plugin::TestPlugin;
-use crate::receiver::Receiver;
+use crate::support::{error_of, Backend, Options, TestApp};
+use crate::support::TestPlugin;
+use crate::support::receiver::Receiver;
 use app::domain::{ConsolePlugin, DeliveryLog, InstallStats, ShownSecrets};
 use app::error::AppError;
 use app::server::outbound::{parse_allowlist, OutboundPolicy};
@@ -77,7 +77,7 @@ async fn decide(app: &TestApp, staff: &reqwest::Client, decision: &str, reason: 
 
 /// Whether the client secret authenticates (revocation answers 401 to a bad client).
 async fn client_secret_works(app: &TestApp, client_id: &str, secret: &str) -> bool {
-    let res = crate::common::http()
+    let res = crate::support::http()
         .post(app.url("/oauth/revoke"))
         .basic_auth(client_id, Some(secret))
         .form(&[("token", "not-a-token")])
@@ -238,8 +238,8 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     let anonymous = app.client();
     let (status, html) = app.get_html(&anonymous, "/marketplace?q=invoice+robot").await;
     assert_eq!(status, 200);
-    assert_eq!(crate::common::card_slugs(&html), ["invoice-robot"]);
-    assert!(crate::common::card_html(&html, "invoice-robot").contains("Verified"));
+    assert_eq!(crate::support::card_slugs(&html), ["invoice-robot"]);
+    assert!(crate::support::card_html(&html, "invoice-robot").contains("Verified"));
 
     // Listing text changes stay published; asking for more sends it back to review, delisted.
     let mut edit = plugin_form("invoice-robot", "");
@@ -258,7 +258,7 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(decide(&app, &staff, "unpublished", "Its webhook endpoint leaks tokens.").await.status(), 200);
     assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 404);
     let (_, html) = app.get_html(&anonymous, "/marketplace?q=invoice+robot").await;
-    assert!(crate::common::card_slugs(&html).is_empty());
+    assert!(crate::support::card_slugs(&html).is_empty());
 
     // Who did what, in order: staff see the reviewers' names, the developer sees Plugboard's.
     let reviewed: app::domain::StaffPlugin = ok_json(app.rpc(&staff, "staff_plugin", &[("slug", "invoice-robot")]).await).await;
@@ -288,7 +288,8 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
 }
 
 async fn rating(app: &TestApp, slug: &str) -> (f64, i64) {
-    sqlx::query_as("SELECT rating, review_count FROM plugins WHERE slug = $1").bind(slug).fetch_one(app.db.pool()).await.unwrap()
+    let listing = app.listing(slug).await;
+    (listing.rating, listing.review_count)
 }
 
 async fn review(app: &TestApp, who: &reqwest::Client, slug: &str, stars: &str, body: &str) -> reqwest::Response {
@@ -300,13 +301,8 @@ async fn reviews_are_one_per_organisation_by_its_admins(backend: Backend) {
     app.seed_demo().await;
     // Acme has github-sync installed, not focus-timer.
     let (before, count_before) = rating(&app, "github-sync").await;
-    let acme_had: Option<i64> = sqlx::query_scalar(
-        "SELECT r.rating FROM reviews r JOIN plugins p ON p.id = r.plugin_id JOIN tenants t ON t.id = r.tenant_id \
-         WHERE p.slug = 'github-sync' AND t.name = 'Acme Corp'",
-    )
-    .fetch_optional(app.db.pool())
-    .await
-    .unwrap();
+    let acme = app.tenant_of("admin@acme.test").await;
+    let acme_had: Option<i64> = app.reviews_of("github-sync").await.iter().find(|r| r.tenant_id == acme).map(|r| r.rating);
 
     let member = app.sign_in("member@acme.test").await;
     assert_eq!(error_of(review(&app, &member, "github-sync", "1", "Nope").await).await.0, 403);
@@ -321,13 +317,7 @@ async fn reviews_are_one_per_organisation_by_its_admins(backend: Backend) {
     assert_eq!(review(&app, &admin, "github-sync", "1", script).await.status(), 200);
     let owner = app.sign_in("owner@acme.test").await;
     assert_eq!(review(&app, &owner, "github-sync", "2", script).await.status(), 200);
-    let others: Vec<i64> = sqlx::query_scalar(
-        "SELECT r.rating FROM reviews r JOIN plugins p ON p.id = r.plugin_id JOIN tenants t ON t.id = r.tenant_id \
-         WHERE p.slug = 'github-sync' AND t.name <> 'Acme Corp'",
-    )
-    .fetch_all(app.db.pool())
-    .await
-    .unwrap();
+    let others: Vec<i64> = app.reviews_of("github-sync").await.iter().filter(|r| r.tenant_id != acme).map(|r| r.rating).collect();
     let expected = (others.iter().sum::<i64>() + 2) as f64 / (others.len() + 1) as f64;
     let (mean, count) = rating(&app, "github-sync").await;
     assert_eq!(count, others.len() as i64 + 1);
@@ -340,21 +330,14 @@ async fn reviews_are_one_per_organisation_by_its_admins(backend: Backend) {
     assert!(!html.contains("<script>alert("));
 
     // Only the plugin's developer replies, once per review (a new reply replaces it).
-    let review_id: i64 = sqlx::query_scalar(
-        "SELECT r.id FROM reviews r JOIN plugins p ON p.id = r.plugin_id JOIN tenants t ON t.id = r.tenant_id \
-         WHERE p.slug = 'github-sync' AND t.name = 'Acme Corp'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
+    let review_id = app.reviews_of("github-sync").await.iter().find(|r| r.tenant_id == acme).expect("Acme's review").id;
     let id = review_id.to_string();
     assert_eq!(error_of(app.rpc(&owner, "reply_to_review", &[("review_id", &id), ("reply", "Thanks!")]).await).await.0, 404);
     let developer = app.sign_in(DEVELOPER).await;
     assert_eq!(error_of(app.rpc(&developer, "reply_to_review", &[("review_id", &id), ("reply", " ")]).await).await.0, 422);
     assert_eq!(app.rpc(&developer, "reply_to_review", &[("review_id", &id), ("reply", "Sorry! Fixed in 2.1.")]).await.status(), 200);
     assert_eq!(app.rpc(&developer, "reply_to_review", &[("review_id", &id), ("reply", "Fixed in 2.1.1.")]).await.status(), 200);
-    let replies: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT reply FROM reviews WHERE id = $1").bind(review_id).fetch_all(app.db.pool()).await.unwrap();
+    let replies: Vec<Option<String>> = app.reviews_of("github-sync").await.into_iter().filter(|r| r.id == review_id).map(|r| r.reply).collect();
     assert_eq!(replies, [Some("Fixed in 2.1.1.".to_owned())]);
 
     // Organisations reviewing at once: the stored mean and count still match the reviews.
@@ -375,19 +358,16 @@ async fn reviews_are_one_per_organisation_by_its_admins(backend: Backend) {
         let sent = futures::future::join_all(clients.iter().map(|c| review(&app, c, "github-sync", &stars, "Round of reviews"))).await;
         assert!(sent.iter().all(|r| r.status() == 200));
         let (mean, count) = rating(&app, "github-sync").await;
-        let (avg, n): (f64, i64) = sqlx::query_as(
-            "SELECT CAST(AVG(r.rating) AS DOUBLE PRECISION), COUNT(*) FROM reviews r JOIN plugins p ON p.id = r.plugin_id WHERE p.slug = 'github-sync'",
-        )
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+        let reviews = app.reviews_of("github-sync").await;
+        let n = reviews.len() as i64;
+        let avg = reviews.iter().map(|r| r.rating).sum::<i64>() as f64 / n as f64;
         assert_eq!(count, n);
         assert!((mean - avg).abs() < 1e-9, "round {round}: stored {mean}, reviews say {avg}");
     }
 
     // Top rated follows the means.
     let (_, html) = app.get_html(&app.client(), "/marketplace?sort=rating").await;
-    let slugs = crate::common::card_slugs(&html);
+    let slugs = crate::support::card_slugs(&html);
     let mut means = Vec::new();
     for slug in &slugs {
         means.push(rating(&app, slug).await.0);

@@ -3,27 +3,23 @@
 //! token, a job nobody finishes times out, and every failure is stored with its message.
 //! Against the reference plugin server, through the real server, on both databases.
 
-use crate::common::{error_of, Backend, Options, TestApp};
-use crate::plugin_servers::{closed_port, published_and_installed};
-use crate::reference_plugin::Reference;
-use app::domain::{JobStatus, JobView, TenantId};
+use crate::support::{error_of, Backend, Options, TestApp};
+use crate::plugin_servers::closed_port;
+use crate::support::{published_and_installed, PluginSpec};
+use crate::support::reference_plugin::Reference;
+use app::domain::{JobStatus, JobView};
+use app::server::plugin_servers::{PluginInstall, Which};
 use app::server::plugin_servers::jobs::{self, CompleteError, Completion};
-use app::domain::InstallationId;
 
 async fn runnable(app: &TestApp, reference: &Reference, slug: &str, mode: &str, scope: &str) -> serde_json::Value {
     let server_url = if mode == "down" { closed_port() } else { reference.url(mode) };
-    published_and_installed(app, reference, slug, &[("form[server_url]", &server_url), ("form[processes_content]", "true")], scope).await
+    published_and_installed(app, reference, PluginSpec::new(slug).scopes(scope), &[("form[server_url]", &server_url), ("form[processes_content]", "true")]).await
 }
 
-async fn ids(app: &TestApp, slug: &str) -> (String, String, TenantId) {
-    let (installation, tenant): (i64, i64) =
-        sqlx::query_as("SELECT i.id, i.tenant_id FROM installations i JOIN plugins p ON p.id = i.plugin_id WHERE p.slug = $1")
-            .bind(slug)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
-    let task: i64 = sqlx::query_scalar("SELECT MIN(id) FROM tasks WHERE tenant_id = $1").bind(tenant).fetch_one(app.db.pool()).await.unwrap();
-    (installation.to_string(), task.to_string(), TenantId(tenant))
+/// Acme's installation of `slug` and Acme's first task.
+async fn ids(app: &TestApp, slug: &str) -> (String, String) {
+    let installation = app.installation_id(slug, "admin@acme.test").await;
+    (installation.to_string(), app.first_task("admin@acme.test").await.to_string())
 }
 
 async fn run(app: &TestApp, browser: &reqwest::Client, installation: &str, task: &str) -> reqwest::Response {
@@ -36,8 +32,8 @@ async fn runs(app: &TestApp, browser: &reqwest::Client) -> Vec<JobView> {
     res.json().await.unwrap()
 }
 
-async fn complete(app: &TestApp, token: Option<&str>, job: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let mut request = crate::common::http().post(app.url(&format!("/api/v1/jobs/{job}"))).json(&body);
+async fn complete(app: &TestApp, token: Option<&str>, job: impl std::fmt::Display, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let mut request = crate::support::http().post(app.url(&format!("/api/v1/jobs/{job}"))).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -50,7 +46,7 @@ async fn a_run_answered_at_once_is_done(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     runnable(&app, &reference, "estimator", "ok", "read:projects read:tasks").await;
-    let (installation, task, _) = ids(&app, "estimator").await;
+    let (installation, task) = ids(&app, "estimator").await;
     // Members use installed plugins too.
     let member = app.sign_in("member@acme.test").await;
     let (_, page) = app.get_html(&member, "/projects").await;
@@ -81,7 +77,7 @@ async fn an_accepted_run_is_finished_by_the_plugin_through_the_api(backend: Back
     let other_tokens = runnable(&app, &other, "other-robot", "never", "read:tasks").await;
     let reference = Reference::start().await;
     let tokens = runnable(&app, &reference, "reviewer", "async", "read:tasks").await;
-    let (installation, task, _) = ids(&app, "reviewer").await;
+    let (installation, task) = ids(&app, "reviewer").await;
     let admin = app.sign_in("admin@acme.test").await;
 
     let job: JobView = run(&app, &admin, &installation, &task).await.json().await.unwrap();
@@ -134,7 +130,7 @@ async fn a_run_nobody_finishes_times_out(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     runnable(&app, &reference, "sleepy", "never", "read:tasks").await;
-    let (installation, task, _) = ids(&app, "sleepy").await;
+    let (installation, task) = ids(&app, "sleepy").await;
     let scope = app.member_of("admin@acme.test").await.scope();
     let admin = app.sign_in("admin@acme.test").await;
     let job: JobView = run(&app, &admin, &installation, &task).await.json().await.unwrap();
@@ -143,7 +139,7 @@ async fn a_run_nobody_finishes_times_out(backend: Backend) {
     // Before the deadline it is still pending; after it, timed out, and too late to finish.
     let recent = jobs::recent(&app.db, &scope, deadline - 1).await.unwrap();
     assert_eq!(recent[0].status, JobStatus::Pending);
-    let late = jobs::complete(&app.db, &scope.acting_as(InstallationId(installation.parse().unwrap())), &job.id, &Completion::Done(serde_json::json!({})), deadline).await;
+    let late = jobs::complete(&app.db, &scope.acting_as(installation.parse().unwrap()), &job.id, &Completion::Done(serde_json::json!({})), deadline).await;
     assert!(matches!(late, Err(CompleteError::Finished(JobStatus::TimedOut))), "{late:?}");
     let view = jobs::recent(&app.db, &scope, deadline + 1).await.unwrap()[0].view();
     assert_eq!(view.status, JobStatus::TimedOut);
@@ -161,7 +157,7 @@ async fn failures_are_kept_with_their_message(backend: Backend) {
     ] {
         let reference = Reference::start().await;
         runnable(&app, &reference, slug, mode, "read:tasks").await;
-        let (installation, task, _) = ids(&app, slug).await;
+        let (installation, task) = ids(&app, slug).await;
         let res = run(&app, &admin, &installation, &task).await;
         assert_eq!(res.status(), 200, "{slug}");
         let job: JobView = res.json().await.unwrap();
@@ -171,15 +167,12 @@ async fn failures_are_kept_with_their_message(backend: Backend) {
     // Without read:tasks a plugin may not see tasks; another tenant's task is unknown.
     let reference = Reference::start().await;
     runnable(&app, &reference, "blind", "ok", "read:projects").await;
-    let (installation, task, _) = ids(&app, "blind").await;
+    let (installation, task) = ids(&app, "blind").await;
     let (status, _) = error_of(run(&app, &admin, &installation, &task).await).await;
     assert_eq!(status, 403);
     assert!(reference.memory.received.lock().unwrap().is_empty());
-    let (broken, _, _) = ids(&app, "broken").await;
-    let foreign: i64 = sqlx::query_scalar("SELECT MIN(t.id) FROM tasks t JOIN tenants n ON n.id = t.tenant_id WHERE n.name <> 'Acme Corp'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (broken, _) = ids(&app, "broken").await;
+    let foreign = app.first_task("owner@globex.test").await;
     let (status, _) = error_of(run(&app, &admin, &broken, &foreign.to_string()).await).await;
     assert_eq!(status, 404);
     // A plugin that processes no content has no Run.
@@ -187,15 +180,11 @@ async fn failures_are_kept_with_their_message(backend: Backend) {
     assert_eq!(status, 404);
 }
 
+/// Acme's first installation of a plugin that processes no content.
 async fn installation_of_timesheet(app: &TestApp) -> String {
-    let id: i64 = sqlx::query_scalar(
-        "SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id JOIN tenants t ON t.id = i.tenant_id \
-         WHERE t.name = 'Acme Corp' AND i.status = 'active' AND p.processes_content = 0 ORDER BY i.id LIMIT 1",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
-    id.to_string()
+    let scope = app.member_of("admin@acme.test").await.scope();
+    let installs = PluginInstall::load(&app.db, &scope, Which::All).await.unwrap();
+    installs.iter().find(|i| !i.processes_content).expect("one that processes no content").installation.to_string()
 }
 
 async fn uninstalling_fails_the_runs_in_flight(backend: Backend) {
@@ -203,7 +192,7 @@ async fn uninstalling_fails_the_runs_in_flight(backend: Backend) {
     app.seed_demo().await;
     let reference = Reference::start().await;
     runnable(&app, &reference, "sleepy", "never", "read:tasks").await;
-    let (installation, task, _) = ids(&app, "sleepy").await;
+    let (installation, task) = ids(&app, "sleepy").await;
     let admin = app.sign_in("admin@acme.test").await;
     let job: JobView = run(&app, &admin, &installation, &task).await.json().await.unwrap();
     assert_eq!(app.rpc(&admin, "uninstall_plugin", &[("installation_id", installation.as_str())]).await.status(), 200);

@@ -2,7 +2,7 @@
 //! one JSON error shape, never a 5xx. The list comes from server_fn's registry, so a
 //! server function added later is covered without touching this test.
 
-use crate::common::{Backend, TestApp};
+use crate::support::{Backend, TestApp};
 use app::error::AppError;
 
 /// Bodies a broken form, a stale page or a stranger could send, with their content type.
@@ -58,12 +58,12 @@ async fn malformed_arguments_are_400_and_unknown_choices_422(backend: Backend) {
     let client = app.client();
     // A required field missing: the request is malformed.
     let res = app.rpc(&client, "sign_in", &[("email", "owner@acme.test")]).await;
-    let (status, error) = crate::common::error_of(res).await;
+    let (status, error) = crate::support::error_of(res).await;
     assert_eq!(status, 400, "{error:?}");
     assert!(matches!(error, AppError::BadRequest(_)), "{error:?}");
     // A value outside its set: the request is readable, the value is not allowed.
     let res = app.rpc(&client, "list_plugins", &[("query[q]", ""), ("query[sort]", "sideways"), ("query[page]", "1")]).await;
-    let (status, error) = crate::common::error_of(res).await;
+    let (status, error) = crate::support::error_of(res).await;
     assert_eq!(status, 422, "{error:?}");
     assert!(error.field_message("request").is_some(), "{error:?}");
 }

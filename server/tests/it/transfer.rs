@@ -1,12 +1,12 @@
 //! What goes over the wire: compressed where the client accepts it, cached as long as it
 //! can be, and revalidated where it must be.
 
-use crate::common::{Backend, TestApp};
+use crate::support::{Backend, TestApp};
 
 async fn answers_are_compressed_as_the_client_accepts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
-    let http = crate::common::http();
+    let http = crate::support::http();
     for path in ["/marketplace", "/api/v1/openapi.json", "/docs/api"] {
         for (accepted, expected) in [("br, gzip", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
             let res = http.get(app.url(path)).header("accept-encoding", accepted).send().await.unwrap();
@@ -27,7 +27,7 @@ async fn answers_are_compressed_as_the_client_accepts(backend: Backend) {
 
 async fn pages_are_revalidated_and_the_openapi_document_is_cached(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let http = crate::common::http();
+    let http = crate::support::http();
     let page = http.get(app.url("/marketplace")).send().await.unwrap();
     assert_eq!(page.headers()["cache-control"], "no-cache");
     let doc = http.get(app.url("/api/v1/openapi.json")).send().await.unwrap();

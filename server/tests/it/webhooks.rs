@@ -1,8 +1,8 @@
 //! Lifecycle webhooks: outbox, signatures, retries, failures, restarts (DESIGN.md §8).
 
-use crate::common::{Backend, Options, TestApp};
-use crate::plugin::TestPlugin;
-use crate::receiver::Receiver;
+use crate::support::{Backend, Options, TestApp};
+use crate::support::{PluginSpec, TestPlugin};
+use crate::support::receiver::Receiver;
 use app::server::outbound::{parse_allowlist, OutboundPolicy};
 use app::server::webhooks::worker::{Worker, WorkerConfig, RETRY_SCHEDULE};
 use std::sync::Arc;
@@ -29,7 +29,7 @@ async fn attempts(app: &TestApp) -> Vec<(i64, i64, Option<i64>, Option<String>)>
 
 async fn install_with_webhook(app: &TestApp, receiver_url: &str) -> (TestPlugin, reqwest::Client, serde_json::Value) {
     app.seed_demo().await;
-    let plugin = TestPlugin::register(app, "hooked", "read:projects", Some(receiver_url.to_owned())).await;
+    let plugin = app.register(PluginSpec::new("hooked").scopes("read:projects").webhook(receiver_url)).await;
     let admin = app.sign_in("admin@acme.test").await;
     let tokens = plugin.install_and_exchange(app, &admin, "read:projects").await;
     (plugin, admin, tokens)
@@ -73,7 +73,7 @@ async fn re_consent_with_new_scopes_is_announced(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let receiver = Receiver::always(200).await;
     app.seed_demo().await;
-    let plugin = TestPlugin::register(&app, "hooked", "read:projects write:tasks", Some(receiver.url.clone())).await;
+    let plugin = app.register(PluginSpec::new("hooked").scopes("read:projects write:tasks").webhook(&receiver.url)).await;
     let admin = app.sign_in("admin@acme.test").await;
     plugin.install_and_exchange(&app, &admin, "read:projects").await;
     plugin.install_and_exchange(&app, &admin, "read:projects write:tasks").await;
@@ -82,7 +82,7 @@ async fn re_consent_with_new_scopes_is_announced(backend: Backend) {
     assert_eq!(updated["type"], "installation.scopes_updated");
     assert_eq!(updated["data"]["scopes"], serde_json::json!(["read:projects", "write:tasks"]));
     assert_eq!(updated["data"]["previous_scopes"], serde_json::json!(["read:projects"]));
-    let count: i64 = sqlx::query_scalar("SELECT install_count FROM plugins WHERE slug = 'hooked'").fetch_one(app.db.pool()).await.unwrap();
+    let count = app.listing("hooked").await.install_count;
     assert_eq!(count, 1, "a re-consent is not a second install");
 }
 
@@ -138,7 +138,7 @@ async fn gone_endpoints_and_five_days_of_failure_disable_delivery(backend: Backe
 
     // An endpoint failing since five days ago is disabled at its next failure.
     let failing = Receiver::always(503).await;
-    let other = TestPlugin::register(&app, "flaky", "read:projects", Some(failing.url.clone())).await;
+    let other = app.register(PluginSpec::new("flaky").scopes("read:projects").webhook(&failing.url)).await;
     let admin = app.sign_in("admin@acme.test").await;
     other.install_and_exchange(&app, &admin, "read:projects").await;
     let (_, _, _, created) = event_row(&app).await;

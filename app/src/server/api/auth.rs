@@ -102,9 +102,9 @@ async fn resolve(state: &AppState, query: Option<&str>, authorization: Option<&H
     };
     let (scope, live) = bearer::authenticate(&state.db, token, now()).await?.ok_or(ApiError::InvalidToken)?;
     Ok(Caller {
-        installation: InstallationId(live.info.installation_id),
+        installation: live.info.installation_id,
         scope,
-        plugin: PluginId(live.plugin_id),
+        plugin: live.plugin_id,
         scopes: live.info.scopes,
         plugin_slug: live.plugin_slug,
         tenant_name: live.tenant_name,

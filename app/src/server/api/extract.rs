@@ -78,17 +78,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A numeric id in the path; anything else is simply not found.
-pub struct ApiId(pub i64);
+/// An id in the path (`ProjectId`, `TaskId`); anything else is simply not found.
+pub struct ApiId<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+impl<S: Send + Sync, T: std::str::FromStr> FromRequestParts<S> for ApiId<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound)?;
-        raw.parse::<i64>().ok().filter(|id| *id > 0).map(Self).ok_or(ApiError::NotFound)
+        raw.parse::<T>().map(Self).map_err(|_| ApiError::NotFound)
     }
 }
 
@@ -96,6 +96,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
 /// zero fraction, such as `42.0`, which serde's `i64` refuses; this takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JsonInt(pub i64);
+
+impl JsonInt {
+    /// The id this integer names, if it can name one (ids are positive): parsed through
+    /// the id's own door (`FromStr`), like an id in a path.
+    pub fn id<T: std::str::FromStr>(self) -> Option<T> {
+        self.0.to_string().parse().ok()
+    }
+}
 
 impl<'de> Deserialize<'de> for JsonInt {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -28,8 +28,8 @@ pub struct InstallationView {
 pub async fn get_installation(Extension(caller): Extension<Caller>) -> Json<InstallationView> {
     // The token lookup read all of it (see `grants::live_token`).
     Json(InstallationView {
-        installation_id: caller.installation.0,
-        tenant_id: caller.scope.tenant().0,
+        installation_id: caller.installation.get(),
+        tenant_id: caller.scope.tenant().get(),
         tenant_name: caller.tenant_name,
         plugin: caller.plugin_slug,
         scopes: caller.scopes,

@@ -4,7 +4,7 @@
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::domain::JobStatus;
+use crate::domain::{JobId, JobStatus};
 use crate::server::plugin_servers::jobs::{self, CompleteError, Completion, Job};
 use crate::server::{now, AppState};
 use axum::extract::{Extension, Path, State};
@@ -36,7 +36,8 @@ pub struct CompleteJob {
 /// A Run as the plugin sees it.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct JobBody {
-    id: String,
+    #[schema(value_type = String)]
+    id: JobId,
     status: JobStatus,
     #[schema(value_type = Option<Object>)]
     result: Option<serde_json::Value>,
@@ -89,7 +90,7 @@ fn completion(body: CompleteJob) -> Result<Completion, ApiError> {
 pub async fn complete_job(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    Path(id): Path<JobId>,
     ApiJson(body): ApiJson<CompleteJob>,
 ) -> Result<Json<JobBody>, ApiError> {
     let completion = completion(body)?;

@@ -6,7 +6,7 @@
 
 mod auth;
 mod error;
-mod extract;
+pub(crate) mod extract;
 mod installation;
 mod jobs;
 mod pagination;

@@ -2,7 +2,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiId, ApiJson, ApiQuery};
 use super::pagination::{self, List};
-use crate::domain::{Project, Scope};
+use crate::domain::{Project, ProjectId, Scope};
 use crate::server::{work, AppState};
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
@@ -65,7 +65,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: ProjectQuery) -> 
 /// One project.
 #[utoipa::path(get, path = "/projects/{id}", tag = "projects", security(("bearer" = ["read:projects"])), params(("id" = i64, Path)),
     responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Project>, ApiError> {
+pub async fn get_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<ProjectId>) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::ReadProjects)?;
     Ok(Json(work::get_project(&state.db, &caller.scope, id).await?))
 }
@@ -83,7 +83,7 @@ pub async fn create_project(State(state): State<AppState>, Extension(caller): Ex
 /// Changes the given fields of a project.
 #[utoipa::path(patch, path = "/projects/{id}", tag = "projects", security(("bearer" = ["write:projects"])), params(("id" = i64, Path)), request_body = UpdateProject,
     responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateProject>) -> Result<Json<Project>, ApiError> {
+pub async fn update_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<ProjectId>, ApiJson(body): ApiJson<UpdateProject>) -> Result<Json<Project>, ApiError> {
     caller.require(Scope::WriteProjects)?;
     let patch = work::ProjectPatch { name: body.name, description: body.description, archived: body.archived };
     Ok(Json(work::update_project(&state.db, &caller.scope, id, &patch).await?))
@@ -92,7 +92,7 @@ pub async fn update_project(State(state): State<AppState>, Extension(caller): Ex
 /// Deletes a project and its tasks.
 #[utoipa::path(delete, path = "/projects/{id}", tag = "projects", security(("bearer" = ["write:projects"])), params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
+pub async fn delete_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<ProjectId>) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteProjects)?;
     work::delete_project(&state.db, &caller.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,7 +2,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiId, ApiJson, ApiQuery, JsonInt};
 use super::pagination::{self, List};
-use crate::domain::{Scope, Task, TaskStatus};
+use crate::domain::{ProjectId, Scope, Task, TaskId, TaskStatus, UserId};
 use crate::server::{work, AppState};
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
@@ -59,6 +59,16 @@ pub struct UpdateTask {
     due_date: Option<Option<String>>,
 }
 
+/// A project id in a body; a number that cannot be one names no project of the tenant's.
+fn project(raw: JsonInt) -> Result<ProjectId, work::WorkError> {
+    raw.id().ok_or_else(work::WorkError::no_such_project)
+}
+
+/// An assignee's id in a body; a number that cannot be one names nobody in the tenant.
+fn assignee(raw: JsonInt) -> Result<UserId, work::WorkError> {
+    raw.id().ok_or_else(work::WorkError::no_such_assignee)
+}
+
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -76,14 +86,20 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> Res
     caller.require(Scope::ReadTasks)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
-    let filter = work::TaskFilter { status: q.status, project_id: q.project_id };
+    // A number that cannot be a project's id is no project's: no task matches it.
+    let project_id = match q.project_id.map(|raw| JsonInt(raw).id::<ProjectId>()) {
+        None => None,
+        Some(Some(project)) => Some(project),
+        Some(None) => return Ok(List::empty()),
+    };
+    let filter = work::TaskFilter { status: q.status, project_id };
     Ok(work::list_tasks(&state.db, &caller.scope, filter, after, limit).await?.into())
 }
 
 /// One task.
 #[utoipa::path(get, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["read:tasks"])), params(("id" = i64, Path)),
     responses((status = 200, body = Task), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<Json<Task>, ApiError> {
+pub async fn get_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<TaskId>) -> Result<Json<Task>, ApiError> {
     caller.require(Scope::ReadTasks)?;
     Ok(Json(work::get_task(&state.db, &caller.scope, id).await?))
 }
@@ -99,10 +115,10 @@ pub async fn create_task(State(state): State<AppState>, Extension(caller): Exten
 pub(crate) async fn create(state: &AppState, caller: &Caller, body: CreateTask) -> Result<Task, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let new = work::NewTask {
-        project_id: body.project_id.0,
+        project_id: project(body.project_id)?,
         title: body.title,
         status: body.status.unwrap_or(TaskStatus::Todo),
-        assignee_id: body.assignee_id.map(|a| a.0),
+        assignee_id: body.assignee_id.map(assignee).transpose()?,
         due_date: body.due_date,
     };
     Ok(work::create_task(&state.db, &caller.scope, &new).await?)
@@ -111,18 +127,18 @@ pub(crate) async fn create(state: &AppState, caller: &Caller, body: CreateTask) 
 /// Changes the given fields of a task.
 #[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)), request_body = UpdateTask,
     responses((status = 200, body = Task), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
+pub async fn update_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<TaskId>, ApiJson(body): ApiJson<UpdateTask>) -> Result<Json<Task>, ApiError> {
     update(&state, &caller, id, body).await.map(Json)
 }
 
 /// `PATCH /tasks/{id}`, for any caller (a client-side plugin's bridge too).
-pub(crate) async fn update(state: &AppState, caller: &Caller, id: i64, body: UpdateTask) -> Result<Task, ApiError> {
+pub(crate) async fn update(state: &AppState, caller: &Caller, id: TaskId, body: UpdateTask) -> Result<Task, ApiError> {
     caller.require(Scope::WriteTasks)?;
     let patch = work::TaskPatch {
-        project_id: body.project_id.map(|p| p.0),
+        project_id: body.project_id.map(project).transpose()?,
         title: body.title,
         status: body.status,
-        assignee_id: body.assignee_id.map(|a| a.map(|a| a.0)),
+        assignee_id: body.assignee_id.map(|a| a.map(assignee).transpose()).transpose()?,
         due_date: body.due_date,
     };
     Ok(work::update_task(&state.db, &caller.scope, id, &patch).await?)
@@ -131,7 +147,7 @@ pub(crate) async fn update(state: &AppState, caller: &Caller, id: i64, body: Upd
 /// Deletes a task.
 #[utoipa::path(delete, path = "/tasks/{id}", tag = "tasks", security(("bearer" = ["write:tasks"])), params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId) -> Result<StatusCode, ApiError> {
+pub async fn delete_task(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<TaskId>) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteTasks)?;
     work::delete_task(&state.db, &caller.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,7 +8,7 @@ use super::store::reviews;
 use super::{markdown, Db};
 use index::{CatalogIndex, Change, Listed};
 use crate::domain::{
-    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginId, PluginPage, ReviewState, ReviewView,
+    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewState, ReviewView,
     TenantId, PAGE_SIZE,
 };
 
@@ -28,7 +28,7 @@ pub async fn list_published(
     let hits = index.search(&query.search_terms(), query.category, query.sort, query.offset() as usize, PAGE_SIZE as usize);
     let mut plugins: Vec<PluginCard> = store::cards(db, &hits.ids, viewer).await?.into_iter().map(card).collect();
     // In the index's order; one unpublished since it was read is left out.
-    plugins.sort_by_key(|card| hits.ids.iter().position(|id| *id == card.id.0));
+    plugins.sort_by_key(|card| hits.ids.iter().position(|id| *id == card.id.get()));
     Ok(PluginPage { plugins, total: hits.total, query: query.clone() })
 }
 
@@ -70,7 +70,7 @@ pub async fn catch_up(db: &Db, index: &CatalogIndex) -> Result<(), super::store:
         changes.push((version, listed));
     }
     for row in &removed {
-        changes.push((row.catalog_version, Change::Unlisted(row.plugin_id)));
+        changes.push((row.catalog_version, Change::Unlisted(row.plugin_id.get())));
     }
     // A deleted plugin's id may be taken again (SQLite): the order of versions decides.
     changes.sort_by_key(|(version, _)| *version);
@@ -83,7 +83,7 @@ pub async fn catch_up(db: &Db, index: &CatalogIndex) -> Result<(), super::store:
 
 fn card(row: CardRow) -> PluginCard {
     PluginCard {
-        id: PluginId(row.id),
+        id: row.id,
         excerpt: markdown::excerpt(&row.description, EXCERPT_CHARS),
         slug: row.slug,
         name: row.name,
@@ -108,11 +108,11 @@ pub async fn plugin_detail(
     let Some(row) = store::detail(db, slug, viewer.map(Viewer::of)).await? else { return Ok(None) };
     let description_html = markdown::render(&row.card.description);
     let card = card(row.card);
-    let reviews = reviews::latest(db, card.id.0, REVIEWS_SHOWN)
+    let reviews = reviews::latest(db, card.id, REVIEWS_SHOWN)
         .await?
         .into_iter()
         .map(|r| ReviewView {
-            is_mine: viewer.is_some_and(|u| u.tenant_id.0 == r.tenant_id),
+            is_mine: viewer.is_some_and(|u| u.tenant_id == r.tenant_id),
             id: r.id,
             rating: r.rating,
             body: r.body,
@@ -124,7 +124,7 @@ pub async fn plugin_detail(
         .collect();
     let manages = viewer.is_some_and(|u| u.role.can_manage_plugins());
     let state = row.review_state.0;
-    let is_developer = viewer.is_some_and(|u| row.developer_id == Some(u.id.0));
+    let is_developer = viewer.is_some_and(|u| row.developer_id == Some(u.id));
     Ok(Some(PluginDetail {
         description_html,
         author_url: row.author_url,

@@ -27,7 +27,7 @@ pub async fn call(state: &AppState, user: &Member, installation: InstallationId,
     let caller = Caller {
         installation,
         scope: user.scope().acting_as(installation),
-        plugin: crate::domain::PluginId(install.plugin_id),
+        plugin: install.plugin_id,
         scopes: install.granted.clone(),
         plugin_slug: install.slug.clone(),
         tenant_name: user.tenant_name.clone(),
@@ -48,10 +48,12 @@ async fn run(state: &AppState, caller: &Caller, user: &Member, method: BridgeMet
                 return Err(ApiError::bad_request(None, "params must be an object"));
             };
             let id = fields.remove("id").and_then(|id| id.as_i64()).ok_or_else(|| ApiError::bad_request(Some("id".into()), "id: the task's id is required"))?;
+            // A number that cannot be a task's id is no task of the tenant's.
+            let id = api::extract::JsonInt(id).id().ok_or(ApiError::NotFound)?;
             json!(api::tasks::update(state, caller, id, api::from_json_value(Value::Object(fields))?).await?)
         }
         BridgeMethod::ContextGet => json!({
-            "tenant": { "id": caller.scope.tenant().0, "name": caller.tenant_name },
+            "tenant": { "id": caller.scope.tenant().get(), "name": caller.tenant_name },
             "user": { "displayName": user.display_name },
             "plugin": { "slug": caller.plugin_slug },
             "theme": "light",

@@ -64,14 +64,14 @@ pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], n
     let back_in_review = state == ReviewState::Published;
     plugins::mark_client_side(&mut tx, plugin, back_in_review, now).await?;
     if back_in_review {
-        plugins::record_decision(&mut tx, plugin.id(), member.id.0, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
+        plugins::record_decision(&mut tx, plugin.id(), member.id, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
     }
     tx.commit().await?;
     Ok(if back_in_review { ReviewState::InReview } else { state })
 }
 
 /// Stores (or replaces) plugin `plugin_id`'s bundle with its address and integrity hashes.
-pub async fn store(conn: &mut Conn, plugin_id: i64, bytes: &[u8], now: i64) -> Result<(), stores::Error> {
+pub async fn store(conn: &mut Conn, plugin_id: crate::domain::PluginId, bytes: &[u8], now: i64) -> Result<(), stores::Error> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)));
     plugins::store_bundle(conn, plugin_id, &sha256, &integrity, bytes, now).await

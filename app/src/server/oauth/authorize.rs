@@ -101,7 +101,7 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
             Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
             Err(e) => return server_error(e),
         };
-        if plugin.developer_id != Some(user.id.0) {
+        if plugin.developer_id != Some(user.id) {
             return pages::error_page(
                 StatusCode::BAD_REQUEST,
                 "This plugin is not available",
@@ -152,9 +152,9 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     let consent = random_token("pbcr_");
     let request = NewConsent {
         id_hash: &sha256_hex(&consent),
-        user_id: user.id.0,
-        tenant_id: user.scope().tenant().0,
-        plugin_id: plugin.id.0,
+        user_id: user.id,
+        tenant_id: user.scope().tenant(),
+        plugin_id: plugin.id,
         redirect_uri: uri.as_str(),
         scopes: &scopes,
         state: client_state.as_deref(),
@@ -189,7 +189,7 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
     }
     // One use only: taking the request deletes it.
     let t = now();
-    let taken = consents::take(&state.db, &sha256_hex(&answer.consent), user.id.0).await;
+    let taken = consents::take(&state.db, &sha256_hex(&answer.consent), user.id).await;
     let Consent { tenant_id, plugin_id, redirect_uri: uri, scopes, state: client_state, code_challenge: challenge, expires_at } = match taken {
         Ok(Some(row)) => row,
         Ok(None) => {
@@ -197,7 +197,7 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
         }
         Err(e) => return server_error(e),
     };
-    if expires_at <= t || tenant_id != user.tenant_id.0 {
+    if expires_at <= t || tenant_id != user.tenant_id {
         return pages::error_page(StatusCode::FORBIDDEN, "This form expired", "The consent form is more than ten minutes old. Start the installation again.");
     }
     if !user.role.can_manage_plugins() {
@@ -210,7 +210,7 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
         "deny" => error_to_client(&state, &uri, "access_denied", "the administrator denied the request", client_state.as_deref()),
         "allow" => {
             let scopes = scopes.0;
-            match issue(&state, &user, PluginId(plugin_id), &uri, &scopes, &challenge, t).await {
+            match issue(&state, &user, plugin_id, &uri, &scopes, &challenge, t).await {
                 Ok(code) => back_to_client(&state, &uri, &[("code", &code)], client_state.as_deref()),
                 Err(e) => server_error(e),
             }
@@ -265,7 +265,7 @@ pub async fn launch_install(
     };
     let (client_id, visible) = match store_plugins::install_gate(&state.db, &slug).await {
         Ok(Some(gate)) => {
-            let visible = gate.is_published.0 || gate.developer_id == Some(user.id.0);
+            let visible = gate.is_published.0 || gate.developer_id == Some(user.id);
             (gate.client_id, visible)
         }
         Ok(None) => (String::new(), false),

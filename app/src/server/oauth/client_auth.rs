@@ -5,7 +5,6 @@
 use super::error::OAuthError;
 use super::grants::Client;
 use super::params::Params;
-use crate::domain::PluginId;
 use crate::server::rate_limit::{self, Verdict};
 use crate::server::secrets::{constant_time_eq, sha256_hex};
 use crate::server::{now, AppState};
@@ -61,10 +60,14 @@ pub async fn authenticate(
     let creds = credentials(headers, params)?;
     let row = crate::server::store::plugins::client_secret_hash(&state.db, &creds.client_id).await?;
     // Unknown clients cost the same comparison as known ones.
-    let (plugin_id, stored) = row.map(|(id, hash)| (id.0, hash)).unwrap_or_else(|| (0, "0".repeat(64)));
+    let (plugin_id, stored) = match row {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, "0".repeat(64)),
+    };
     let presented = sha256_hex(&creds.secret);
-    if plugin_id != 0 && constant_time_eq(presented.as_bytes(), stored.as_bytes()) {
-        return Ok(Client { plugin_id: PluginId(plugin_id), client_id: creds.client_id });
+    let matches = constant_time_eq(presented.as_bytes(), stored.as_bytes());
+    if let (Some(plugin_id), true) = (plugin_id, matches) {
+        return Ok(Client { plugin_id, client_id: creds.client_id });
     }
     Err(count_failure(state, &creds.client_id, source).await?)
 }

@@ -87,7 +87,7 @@ pub async fn introspect(
         None => serde_json::json!({ "active": false }),
         Some(info) => {
             // Asking about a token spends its installation's API budget, as using it would.
-            let spent = crate::server::api::spend(&state, crate::domain::InstallationId(info.installation_id), t);
+            let spent = crate::server::api::spend(&state, info.installation_id, t);
             if spent.over() {
                 return Err(OAuthError::RateLimited { retry_after: spent.reset });
             }

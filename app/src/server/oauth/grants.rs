@@ -4,7 +4,7 @@
 //! whole family at once.
 
 use super::pkce;
-use crate::domain::{InstallationId, PluginId, ScopeSet};
+use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId};
 use crate::server::store::installations::InstallStatus;
 use crate::server::secrets::{random_token, sha256_hex};
 use crate::server::store::grants::{self as store, CodeRequest, NewToken, TokenKind};
@@ -98,7 +98,7 @@ pub(crate) async fn exchange_code(
         }
         return Err(GrantError::InvalidGrant);
     }
-    if row.plugin_id != client.plugin_id.0
+    if row.plugin_id != client.plugin_id
         || row.expires_at <= now
         || row.redirect_uri != redirect_uri
         || !pkce::verifier_matches(code_verifier, &row.code_challenge)
@@ -116,13 +116,13 @@ pub(crate) async fn exchange_code(
         }
         return Err(GrantError::InvalidGrant);
     }
-    let installation = InstallationId(row.installation_id);
+    let installation = row.installation_id;
     let scopes = row.scopes.0;
     if !activate(&mut tx, installation, &scopes).await? {
         return Err(GrantError::InvalidGrant);
     }
-    let grant = store::insert_grant(&mut tx, &code_hash, client.plugin_id.0, installation.0, row.tenant_id, &scopes, now).await?;
-    let family = Family { grant, plugin: client.plugin_id.0, installation: installation.0, tenant: row.tenant_id };
+    let grant = store::insert_grant(&mut tx, &code_hash, client.plugin_id, installation, row.tenant_id, &scopes, now).await?;
+    let family = Family { grant, plugin: client.plugin_id, installation, tenant: row.tenant_id };
     let tokens = issue_pair(&mut tx, &family, &scopes, now).await?;
     tx.commit().await?;
     Ok(tokens)
@@ -145,7 +145,7 @@ pub async fn refresh(
     // Lock order: grant, then its tokens (as `revoke_grant` takes them). Racing
     // refreshes of one token would otherwise deadlock on PostgreSQL.
     store::lock_grant(&mut tx, family.grant).await?;
-    if family.plugin != client.plugin_id.0 || row.revoked_at.is_some() || row.grant_revoked_at.is_some() || row.status.0 != InstallStatus::Active {
+    if family.plugin != client.plugin_id || row.revoked_at.is_some() || row.grant_revoked_at.is_some() || row.status.0 != InstallStatus::Active {
         return Err(GrantError::InvalidGrant);
     }
     if row.used_at.is_some() {
@@ -186,7 +186,7 @@ pub async fn refresh(
 pub async fn revoke(db: &Db, client: &Client, token: &str, now: i64) -> Result<(), stores::Error> {
     let token_hash = sha256_hex(token);
     let mut tx = db.begin_write().await?;
-    match store::token_of_plugin(&mut tx, &token_hash, client.plugin_id.0).await? {
+    match store::token_of_plugin(&mut tx, &token_hash, client.plugin_id).await? {
         Some((TokenKind::Refresh, grant)) => revoke_grant(&mut tx, grant, now).await?,
         Some((TokenKind::Access, _)) => store::revoke_token(&mut tx, &token_hash, now).await?,
         None => {}
@@ -202,22 +202,22 @@ pub struct TokenInfo {
     pub scopes: ScopeSet,
     pub issued_at: i64,
     pub expires_at: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
+    pub installation_id: InstallationId,
+    pub tenant_id: TenantId,
 }
 
 /// RFC 7662: what this client's `token` is, if it is live. Another client's token,
 /// like an unknown one, is simply not active.
 pub async fn introspect(db: &Db, client: &Client, token: &str, now: i64) -> Result<Option<TokenInfo>, stores::Error> {
     let Some(live) = live_token(db, &sha256_hex(token), now).await? else { return Ok(None) };
-    Ok((live.plugin_id == client.plugin_id.0).then_some(live.info))
+    Ok((live.plugin_id == client.plugin_id).then_some(live.info))
 }
 
 /// A live token and the installation it acts for.
 #[derive(Debug, Clone)]
 pub struct LiveToken {
     pub info: TokenInfo,
-    pub plugin_id: i64,
+    pub plugin_id: PluginId,
     pub plugin_slug: String,
     pub tenant_name: String,
     pub installed_at: i64,
@@ -256,9 +256,9 @@ async fn revoke_grant(conn: &mut Conn, grant: i64, now: i64) -> Result<(), store
 
 struct Family {
     grant: i64,
-    plugin: i64,
-    installation: i64,
-    tenant: i64,
+    plugin: PluginId,
+    installation: InstallationId,
+    tenant: TenantId,
 }
 
 async fn issue_pair(conn: &mut Conn, family: &Family, scopes: &ScopeSet, now: i64) -> Result<IssuedTokens, stores::Error> {

@@ -167,10 +167,10 @@ pub async fn finish(
     if expires_at <= now {
         return Err(fail(ConnectError::UnknownState));
     }
-    if bound_session != session_hash || requester != user.id.0 {
+    if bound_session != session_hash || requester != user.id {
         return Err(fail(ConnectError::OtherSession));
     }
-    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(InstallationId(installation)))
+    let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation))
         .await
         .map_err(|e| fail(e.into()))?
         .ok_or(fail(ConnectError::NotInstalled))?;
@@ -321,7 +321,7 @@ pub async fn status_for(state: &AppState, user: &Member, installs: &[PluginInsta
         let mine = &mine;
         async move {
             let view = if install.oauth.is_some() {
-                let connected = mine.contains(&install.installation.0);
+                let connected = mine.contains(&install.installation);
                 ConnectionView { connected: Some(connected), problem: None }
             } else {
                 match install.target(&state.vault, user) {

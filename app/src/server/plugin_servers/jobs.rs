@@ -7,8 +7,7 @@
 use crate::server::scope::{Member, TenantScope};
 use super::client::Processed;
 use super::{connections, PluginInstall, Which};
-use crate::domain::{InstallationId, JobStatus, JobView, RunnablePlugin, Scope};
-use crate::server::secrets::random_token;
+use crate::domain::{InstallationId, JobId, JobStatus, JobView, RunnablePlugin, Scope, TaskId};
 use crate::server::store::jobs::{self as store, JobRow};
 use crate::server::store::{self as stores, decode_error};
 use crate::server::{work, AppState, Db};
@@ -66,9 +65,9 @@ pub enum Completion {
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
-    pub id: String,
+    pub id: JobId,
     pub plugin_name: String,
-    pub task_id: Option<i64>,
+    pub task_id: Option<TaskId>,
     pub status: JobStatus,
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
@@ -127,7 +126,7 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
-async fn find(db: &Db, scope: &TenantScope, id: &str) -> Result<Option<Job>, stores::Error> {
+async fn find(db: &Db, scope: &TenantScope, id: &JobId) -> Result<Option<Job>, stores::Error> {
     store::find(db, scope, id).await?.map(Job::try_from).transpose()
 }
 
@@ -143,7 +142,7 @@ pub async fn runnable(db: &Db, scope: &TenantScope) -> Result<Vec<RunnablePlugin
 }
 
 /// Runs an installed plugin on one of the tenant's tasks, on `user`'s behalf.
-pub async fn run_on_task(state: &AppState, user: &Member, installation: InstallationId, task_id: i64, now: i64) -> Result<Job, RunError> {
+pub async fn run_on_task(state: &AppState, user: &Member, installation: InstallationId, task_id: TaskId, now: i64) -> Result<Job, RunError> {
     let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation))
         .await?
         .filter(|i| i.processes_content)
@@ -165,18 +164,18 @@ pub async fn run_on_task(state: &AppState, user: &Member, installation: Installa
             None
         }
     };
-    let id = random_token("job_");
+    let id = JobId::generate();
     let scope = user.scope();
     store::insert(&state.db, &scope, &id, install.installation, user.id, task.id, now, now + state.settings.job_timeout_secs).await?;
     let mut body = serde_json::json!({
         "jobId": id,
         "content": { "type": "task", "task": task },
-        "user": { "id": user.id.0.to_string(), "displayName": user.display_name },
+        "user": { "id": user.id.to_string(), "displayName": user.display_name },
     });
     if let Some(token) = service_token {
         body["serviceAccessToken"] = serde_json::Value::String(token);
     }
-    let completion = match state.plugin_servers.process(&target, &body, &id, now).await {
+    let completion = match state.plugin_servers.process(&target, &body, id.as_str(), now).await {
         Ok(Processed::Done(answer)) => Some(Completion::Done(answer)),
         Ok(Processed::Accepted) => None,
         Err(e) => Some(Completion::Failed(e.to_string())),
@@ -190,7 +189,7 @@ pub async fn run_on_task(state: &AppState, user: &Member, installation: Installa
 
 /// Finishes a pending job of the acting installation that is still within its deadline.
 /// `false`: it was not (anymore) such a job.
-async fn finish(db: &Db, plugin: &TenantScope, id: &str, completion: &Completion, now: i64) -> Result<bool, stores::Error> {
+async fn finish(db: &Db, plugin: &TenantScope, id: &JobId, completion: &Completion, now: i64) -> Result<bool, stores::Error> {
     let (status, result, error) = match completion {
         Completion::Done(result) => (JobStatus::Done, Some(result.to_string()), None),
         Completion::Failed(error) => (JobStatus::Failed, None, Some(error.as_str())),
@@ -200,7 +199,7 @@ async fn finish(db: &Db, plugin: &TenantScope, id: &str, completion: &Completion
 
 /// The plugin (the scope's acting installation) finishes one of its jobs
 /// (`POST /api/v1/jobs/{jobId}`).
-pub async fn complete(db: &Db, plugin: &TenantScope, id: &str, completion: &Completion, now: i64) -> Result<Job, CompleteError> {
+pub async fn complete(db: &Db, plugin: &TenantScope, id: &JobId, completion: &Completion, now: i64) -> Result<Job, CompleteError> {
     let finished = finish(db, plugin, id, completion, now).await?;
     if !finished {
         // Past its deadline: it has timed out, whether or not a page said so yet.

@@ -4,7 +4,7 @@
 
 use super::client::{CallError, LicenseStatus, PluginServers};
 use super::PluginInstall;
-use crate::domain::{LicenseView, SessionUser};
+use crate::domain::{LicenseView, PluginId, SessionUser, TenantId};
 use crate::server::markdown;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,15 +17,15 @@ type Answer = Result<LicenseStatus, CallError>;
 
 /// Answers by (plugin, tenant), shared by the requests of one process.
 #[derive(Clone, Default)]
-pub struct LicenseCache(Arc<Mutex<HashMap<(i64, i64), (Instant, Answer)>>>);
+pub struct LicenseCache(Arc<Mutex<HashMap<(PluginId, TenantId), (Instant, Answer)>>>);
 
 impl LicenseCache {
-    fn get(&self, key: (i64, i64)) -> Option<Answer> {
+    fn get(&self, key: (PluginId, TenantId)) -> Option<Answer> {
         let map = self.0.lock().ok()?;
         map.get(&key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, answer)| answer.clone())
     }
 
-    fn put(&self, key: (i64, i64), answer: Answer) {
+    fn put(&self, key: (PluginId, TenantId), answer: Answer) {
         if let Ok(mut map) = self.0.lock() {
             map.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
             map.insert(key, (Instant::now(), answer));
@@ -43,7 +43,7 @@ pub async fn for_tenant(
     now: i64,
 ) -> HashMap<String, LicenseView> {
     let asks = installs.iter().filter(|i| i.monetized).filter_map(|install| Some((install, install.target(vault, viewer)?))).map(|(install, target)| async move {
-        let key = (install.plugin_id, viewer.tenant_id.0);
+        let key = (install.plugin_id, viewer.tenant_id);
         let answer = match cache.get(key) {
             Some(answer) => answer,
             None => {

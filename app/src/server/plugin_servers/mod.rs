@@ -23,7 +23,7 @@ pub struct PluginInstall {
     pub installation: InstallationId,
     pub tenant: TenantId,
     pub granted: ScopeSet,
-    pub plugin_id: i64,
+    pub plugin_id: crate::domain::PluginId,
     pub slug: String,
     pub name: String,
     pub client_id: String,
@@ -77,8 +77,8 @@ impl PluginInstall {
                 .as_deref()
                 .and_then(|stored| crate::server::registry::open_signing_secret(vault, &self.slug, stored))
                 .unwrap_or_default(),
-            user_id: user.id.0,
-            tenant_id: user.tenant_id.0,
+            user_id: user.id.get(),
+            tenant_id: user.tenant_id.get(),
         })
     }
 

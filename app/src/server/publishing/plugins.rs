@@ -19,7 +19,7 @@ pub async fn create(db: &Db, vault: &Vault, member: &Member, form: &PluginForm, 
     let scope = developer(member)?;
     let plugin = validate(form, policy).map_err(PublishingError::Invalid)?;
     let oauth_client_secret = seal_service_secret(vault, &plugin, form);
-    let new = NewPlugin { developer_id: Some(scope.developer().0), oauth_client_secret, ..plugin };
+    let new = NewPlugin { developer_id: Some(scope.developer()), oauth_client_secret, ..plugin };
     let creds = registry::create_plugin(db, vault, &new).await?;
     Ok(ShownSecrets {
         slug: creds.slug,
@@ -92,7 +92,7 @@ pub async fn update(
     }
     if back_in_review {
         let reason = "Changed its permissions, redirect URIs, plugin server or OAuth settings while published.";
-        store::record_decision(&mut tx, id.id(), member.id.0, DecisionKind::Submitted, Some(reason), t).await?;
+        store::record_decision(&mut tx, id.id(), member.id, DecisionKind::Submitted, Some(reason), t).await?;
     }
     tx.commit().await?;
     Ok(if back_in_review { Saved::BackInReview } else { Saved::Saved })

@@ -14,7 +14,7 @@ pub async fn submit(db: &Db, member: &Member, slug: &PluginSlug) -> Result<(), P
     if !store::submit(&mut tx, id, t).await? {
         return Err(PublishingError::Conflict("This plugin is already in review or published."));
     }
-    store::record_decision(&mut tx, id.id(), member.id.0, DecisionKind::Submitted, None, t).await?;
+    store::record_decision(&mut tx, id.id(), member.id, DecisionKind::Submitted, None, t).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -31,7 +31,7 @@ pub(crate) enum Audience {
 const REVIEW_TEAM: &str = "Plugboard review";
 
 /// A plugin's decisions, oldest first.
-pub(crate) async fn decisions(db: &Db, plugin_id: i64, audience: Audience) -> Result<Vec<Decision>, stores::Error> {
+pub(crate) async fn decisions(db: &Db, plugin_id: crate::domain::PluginId, audience: Audience) -> Result<Vec<Decision>, stores::Error> {
     Ok(store::decisions(db, plugin_id)
         .await?
         .into_iter()

@@ -3,7 +3,6 @@
 //! as that installation.
 
 use super::TenantScope;
-use crate::domain::{InstallationId, TenantId};
 use crate::server::oauth::grants::{self, LiveToken, ACCESS_PREFIX};
 use crate::server::secrets::sha256_hex;
 use crate::server::Db;
@@ -19,6 +18,6 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<Option<(Tena
     if live.info.kind != "access_token" {
         return Ok(None);
     }
-    let scope = TenantScope::new(TenantId(live.info.tenant_id), Some(InstallationId(live.info.installation_id)));
+    let scope = TenantScope::new(live.info.tenant_id, Some(live.info.installation_id));
     Ok(Some((scope, live)))
 }

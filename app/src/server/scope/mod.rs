@@ -35,26 +35,37 @@
 //! ```compile_fail,E0451
 //! use app::domain::TenantId;
 //! use app::server::scope::TenantScope;
-//! // The fields are private.
-//! let scope = TenantScope { tenant: TenantId(2), plugin: None };
+//! fn forge(tenant: TenantId) -> TenantScope {
+//!     // The fields are private.
+//!     TenantScope { tenant, plugin: None }
+//! }
 //! ```
 //!
 //! ```compile_fail,E0624
+//! use app::domain::TenantId;
 //! use app::server::scope::TenantScope;
-//! // And its constructor is private.
-//! let scope = TenantScope::new(app::domain::TenantId(2), None);
+//! fn forge(tenant: TenantId) -> TenantScope {
+//!     // And its constructor is private.
+//!     TenantScope::new(tenant, None)
+//! }
 //! ```
 //!
 //! ```compile_fail,E0451
+//! use app::domain::UserId;
 //! use app::server::scope::DeveloperScope;
-//! // Nor a developer's scope around somebody's user id.
-//! let scope = DeveloperScope { developer: app::domain::UserId(7) };
+//! fn forge(developer: UserId) -> DeveloperScope {
+//!     // Nor a developer's scope around somebody's user id.
+//!     DeveloperScope { developer }
+//! }
 //! ```
 //!
 //! ```compile_fail,E0451
+//! use app::domain::UserId;
 //! use app::server::scope::StaffScope;
-//! // Nor staff's.
-//! let scope = StaffScope { staff: app::domain::UserId(7) };
+//! fn forge(staff: UserId) -> StaffScope {
+//!     // Nor staff's.
+//!     StaffScope { staff }
+//! }
 //! ```
 //!
 //! ```compile_fail,E0451
@@ -62,6 +73,21 @@
 //! // Nor can a signed-in member be made up around another scope.
 //! fn forge(user: app::domain::SessionUser, scope: TenantScope) -> Member {
 //!     Member { user, scope }
+//! }
+//! ```
+//!
+//! The ids a scope holds and the store takes are newtypes with private fields
+//! (`domain::ids`): code cannot make one up from a number,
+//!
+//! ```compile_fail,E0423
+//! let tenant = app::domain::TenantId(2);
+//! ```
+//!
+//! nor pass one kind for another, nor take one apart but through `get`:
+//!
+//! ```compile_fail,E0616
+//! fn raw(task: app::domain::TaskId) -> i64 {
+//!     task.0
 //! }
 //! ```
 

@@ -13,22 +13,18 @@ pub async fn insert_tenant(conn: &mut Conn, name: &TenantName, base: &str, now: 
         .fetch_one(&mut *conn)
         .await?;
     let slug = if taken == 0 { base.to_owned() } else { format!("{base}-{}", taken + 1) };
-    let id: i64 = sqlx::query_scalar("INSERT INTO tenants (name, slug, created_at) VALUES ($1, $2, $3) RETURNING id")
+    let id: TenantId = sqlx::query_scalar("INSERT INTO tenants (name, slug, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(name.as_str())
         .bind(slug)
         .bind(now)
         .fetch_one(&mut *conn)
         .await?;
-    Ok(TenantId(id))
+    Ok(id)
 }
 
 /// The first tenant of that name.
 pub async fn tenant_named(conn: &mut Conn, name: &TenantName) -> Result<Option<TenantId>, super::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1 ORDER BY id LIMIT 1")
-        .bind(name.as_str())
-        .fetch_optional(conn)
-        .await?;
-    Ok(id.map(TenantId))
+    sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1 ORDER BY id LIMIT 1").bind(name.as_str()).fetch_optional(conn).await
 }
 
 /// The email is someone else's already.
@@ -48,15 +44,14 @@ pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUserRow<'_
         "INSERT INTO users (tenant_id, email, display_name, password_hash, role, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(tenant.0)
+    .bind(tenant)
     .bind(user.email.as_str())
     .bind(user.display_name)
     .bind(user.password_hash)
     .bind(user.role.as_str())
     .bind(now)
     .fetch_one(conn)
-    .await
-    .map(UserId);
+    .await;
     super::unless_taken(inserted, EmailTaken)
 }
 
@@ -68,7 +63,7 @@ pub async fn set_platform_roles(conn: &mut Conn, user: UserId, staff: bool, deve
     )
     .bind(i64::from(staff))
     .bind(i64::from(developer))
-    .bind(user.0)
+    .bind(user)
     .execute(conn)
     .await?;
     Ok(())
@@ -76,8 +71,7 @@ pub async fn set_platform_roles(conn: &mut Conn, user: UserId, staff: bool, deve
 
 /// The user with this (lower-case) email and their password's hash.
 pub async fn password_hash(db: &Db, email: &str) -> Result<Option<(UserId, String)>, super::Error> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db.pool()).await?;
-    Ok(row.map(|(id, hash)| (UserId(id), hash)))
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db.pool()).await
 }
 
 /// Writes (and commits) one sign-in attempt on `key`; its row id.
@@ -112,11 +106,11 @@ pub async fn prune_failures(db: &Db, before: i64) -> Result<(), super::Error> {
 
 /// Gives the user a developer profile under a public name.
 pub async fn make_developer(conn: &mut Conn, user: UserId, name: &str) -> Result<(), super::Error> {
-    sqlx::query("UPDATE users SET is_developer = 1, developer_name = $1 WHERE id = $2").bind(name).bind(user.0).execute(conn).await?;
+    sqlx::query("UPDATE users SET is_developer = 1, developer_name = $1 WHERE id = $2").bind(name).bind(user).execute(conn).await?;
     Ok(())
 }
 
 /// The user's public developer name, if they chose one.
 pub async fn developer_name(db: &Db, user: UserId) -> Result<Option<String>, super::Error> {
-    Ok(sqlx::query_scalar("SELECT developer_name FROM users WHERE id = $1").bind(user.0).fetch_optional(db.pool()).await?.flatten())
+    Ok(sqlx::query_scalar("SELECT developer_name FROM users WHERE id = $1").bind(user).fetch_optional(db.pool()).await?.flatten())
 }

@@ -3,7 +3,7 @@
 //! page with its reviews.
 
 use super::{Flag, Known, StoredScopes};
-use crate::domain::{Category, ReviewState, TenantId, UserId};
+use crate::domain::{Category, PluginId, ReviewState, TenantId, UserId};
 use crate::server::scope::Member;
 use crate::server::Db;
 
@@ -14,7 +14,7 @@ const CARD_COLUMNS: &str = "p.id, p.slug, p.name, p.author, p.icon_url, p.catego
 /// A plugin as a card shows it, with whether the viewer's tenant has it installed.
 #[derive(sqlx::FromRow)]
 pub struct CardRow {
-    pub id: i64,
+    pub id: PluginId,
     pub slug: String,
     pub name: String,
     pub author: String,
@@ -45,7 +45,7 @@ pub async fn cards(db: &Db, ids: &[i64], viewer: Option<TenantId>) -> Result<Vec
     );
     // `+` keeps SQLite from answering through an index on `is_published` (a scan of
     // the whole catalog) instead of looking the ids up; PostgreSQL reads it as plain.
-    let mut query = sqlx::query_as(&sql).bind(viewer.map_or(-1, |t| t.0));
+    let mut query = sqlx::query_as(&sql).bind(viewer.map_or(-1, |t| t.get()));
     for id in ids {
         query = query.bind(*id);
     }
@@ -83,7 +83,7 @@ pub struct ChangedRow {
 /// A plugin deleted since a version.
 #[derive(sqlx::FromRow)]
 pub struct RemovalRow {
-    pub plugin_id: i64,
+    pub plugin_id: PluginId,
     pub catalog_version: i64,
 }
 
@@ -138,7 +138,7 @@ pub struct DetailRow {
     pub updated_at: i64,
     #[sqlx(try_from = "String")]
     pub review_state: Known<ReviewState>,
-    pub developer_id: Option<i64>,
+    pub developer_id: Option<UserId>,
 }
 
 /// The plugin `slug`: published ones for everybody, others only for their developer and
@@ -150,9 +150,9 @@ pub async fn detail(db: &Db, slug: &str, viewer: Option<Viewer>) -> Result<Optio
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
          WHERE p.slug = $2 AND (p.is_published = 1 OR p.developer_id = $3 OR $4 = 1)"
     ))
-    .bind(viewer.map_or(-1, |v| v.tenant.0))
+    .bind(viewer.map_or(-1, |v| v.tenant.get()))
     .bind(slug)
-    .bind(viewer.map_or(-1, |v| v.user.0))
+    .bind(viewer.map_or(-1, |v| v.user.get()))
     .bind(i64::from(viewer.is_some_and(|v| v.is_staff)))
     .fetch_optional(db.pool())
     .await

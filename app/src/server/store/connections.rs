@@ -2,7 +2,7 @@
 //! pending authorization requests (bound to the browser session that started them) and
 //! each person's tokens, sealed by the caller before they get here.
 
-use crate::domain::{InstallationId, UserId};
+use crate::domain::{InstallationId, PluginId, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
@@ -30,8 +30,8 @@ pub async fn insert_request(db: &Db, request: &NewRequest<'_>) -> Result<(), sup
     )
     .bind(request.state_hash)
     .bind(request.session_hash)
-    .bind(request.installation.0)
-    .bind(request.user.0)
+    .bind(request.installation)
+    .bind(request.user)
     .bind(request.pkce_verifier)
     .bind(request.expires_at)
     .execute(db.pool())
@@ -43,8 +43,8 @@ pub async fn insert_request(db: &Db, request: &NewRequest<'_>) -> Result<(), sup
 #[derive(sqlx::FromRow)]
 pub struct PendingRequest {
     pub session_hash: String,
-    pub installation_id: i64,
-    pub user_id: i64,
+    pub installation_id: InstallationId,
+    pub user_id: UserId,
     /// Sealed.
     pub pkce_verifier: String,
     pub expires_at: i64,
@@ -78,9 +78,9 @@ pub async fn save(db: &Db, scope: &TenantScope, installation: InstallationId, us
          ON CONFLICT (installation_id, user_id) DO UPDATE SET access_token = excluded.access_token, \
              refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = excluded.updated_at",
     )
-    .bind(installation.0)
-    .bind(user.0)
-    .bind(scope.tenant().0)
+    .bind(installation)
+    .bind(user)
+    .bind(scope.tenant())
     .bind(tokens.access_token)
     .bind(tokens.refresh_token)
     .bind(tokens.expires_at)
@@ -103,16 +103,16 @@ pub struct Stored {
 
 pub async fn find(db: &Db, installation: InstallationId, user: UserId) -> Result<Option<Stored>, super::Error> {
     sqlx::query_as("SELECT access_token, refresh_token, expires_at, refreshing_until FROM service_connections WHERE installation_id = $1 AND user_id = $2")
-        .bind(installation.0)
-        .bind(user.0)
+        .bind(installation)
+        .bind(user)
         .fetch_optional(db.pool())
         .await
 }
 
 pub async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(), super::Error> {
     sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2")
-        .bind(installation.0)
-        .bind(user.0)
+        .bind(installation)
+        .bind(user)
         .execute(db.pool())
         .await?;
     Ok(())
@@ -126,8 +126,8 @@ pub async fn claim_refresh(db: &Db, installation: InstallationId, user: UserId, 
          WHERE installation_id = $2 AND user_id = $3 AND refresh_token = $4 AND (refreshing_until IS NULL OR refreshing_until < $5)",
     )
     .bind(until)
-    .bind(installation.0)
-    .bind(user.0)
+    .bind(installation)
+    .bind(user)
     .bind(sealed_refresh)
     .bind(now)
     .execute(db.pool())
@@ -148,8 +148,8 @@ pub async fn swap_refreshed(db: &Db, installation: InstallationId, user: UserId,
     .bind(tokens.expires_at)
     .bind(tokens.scopes)
     .bind(now)
-    .bind(installation.0)
-    .bind(user.0)
+    .bind(installation)
+    .bind(user)
     .bind(sealed_refresh)
     .execute(db.pool())
     .await?;
@@ -159,8 +159,8 @@ pub async fn swap_refreshed(db: &Db, installation: InstallationId, user: UserId,
 /// The service refused the refresh: the connection that holds `sealed_refresh` goes.
 pub async fn drop_refused(db: &Db, installation: InstallationId, user: UserId, sealed_refresh: &str) -> Result<bool, super::Error> {
     let dropped = sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
-        .bind(installation.0)
-        .bind(user.0)
+        .bind(installation)
+        .bind(user)
         .bind(sealed_refresh)
         .execute(db.pool())
         .await?;
@@ -170,8 +170,8 @@ pub async fn drop_refused(db: &Db, installation: InstallationId, user: UserId, s
 /// Gives up the refresh claim on the connection that holds `sealed_refresh`.
 pub async fn release_refresh(db: &Db, installation: InstallationId, user: UserId, sealed_refresh: &str) -> Result<(), super::Error> {
     sqlx::query("UPDATE service_connections SET refreshing_until = NULL WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
-        .bind(installation.0)
-        .bind(user.0)
+        .bind(installation)
+        .bind(user)
         .bind(sealed_refresh)
         .execute(db.pool())
         .await?;
@@ -179,10 +179,10 @@ pub async fn release_refresh(db: &Db, installation: InstallationId, user: UserId
 }
 
 /// The installations of the scope's tenant that `user` is connected to.
-pub async fn connected_installations(db: &Db, scope: &TenantScope, user: UserId) -> Result<Vec<i64>, super::Error> {
+pub async fn connected_installations(db: &Db, scope: &TenantScope, user: UserId) -> Result<Vec<InstallationId>, super::Error> {
     sqlx::query_scalar("SELECT installation_id FROM service_connections WHERE tenant_id = $1 AND user_id = $2")
-        .bind(scope.tenant().0)
-        .bind(user.0)
+        .bind(scope.tenant())
+        .bind(user)
         .fetch_all(db.pool())
         .await
 }
@@ -190,7 +190,7 @@ pub async fn connected_installations(db: &Db, scope: &TenantScope, user: UserId)
 /// Ends every tenant's connection to the plugin's service, and the connects under way
 /// (inside the caller's transaction): its OAuth client changed, so the tokens held must
 /// not be sent to the new one.
-pub async fn end_all_for_plugin(conn: &mut super::Conn, plugin_id: i64) -> Result<(), super::Error> {
+pub async fn end_all_for_plugin(conn: &mut super::Conn, plugin_id: PluginId) -> Result<(), super::Error> {
     for sql in [
         "DELETE FROM service_connections WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
         "DELETE FROM service_connect_requests WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",

@@ -1,5 +1,6 @@
 //! Consent screens shown and not yet answered.
 
+use crate::domain::{PluginId, TenantId, UserId};
 use crate::server::Db;
 
 /// Forgets consent screens nobody answered in time.
@@ -11,9 +12,9 @@ pub async fn prune_consent_requests(db: &Db, now: i64) -> Result<(), super::Erro
 /// A consent screen shown to a member, bound to them by the hash of its one-time id.
 pub struct NewConsent<'a> {
     pub id_hash: &'a str,
-    pub user_id: i64,
-    pub tenant_id: i64,
-    pub plugin_id: i64,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub plugin_id: PluginId,
     pub redirect_uri: &'a str,
     pub scopes: &'a crate::domain::ScopeSet,
     pub state: Option<&'a str>,
@@ -43,8 +44,8 @@ pub async fn insert(db: &Db, consent: &NewConsent<'_>) -> Result<(), super::Erro
 /// A consent screen as its answer finds it.
 #[derive(sqlx::FromRow)]
 pub struct Consent {
-    pub tenant_id: i64,
-    pub plugin_id: i64,
+    pub tenant_id: TenantId,
+    pub plugin_id: PluginId,
     pub redirect_uri: String,
     #[sqlx(try_from = "String")]
     pub scopes: super::StoredScopes,
@@ -54,7 +55,7 @@ pub struct Consent {
 }
 
 /// Takes the user's consent screen `id_hash` once: a second answer finds nothing.
-pub async fn take(db: &Db, id_hash: &str, user_id: i64) -> Result<Option<Consent>, super::Error> {
+pub async fn take(db: &Db, id_hash: &str, user_id: UserId) -> Result<Option<Consent>, super::Error> {
     sqlx::query_as(
         "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 \
          RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",

@@ -52,10 +52,10 @@ pub async fn insert_code(conn: &mut Conn, code_hash: &str, request: &CodeRequest
              code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(code_hash)
-    .bind(request.plugin.0)
-    .bind(request.installation.0)
-    .bind(request.tenant.0)
-    .bind(request.user.0)
+    .bind(request.plugin)
+    .bind(request.installation)
+    .bind(request.tenant)
+    .bind(request.user)
     .bind(request.redirect_uri)
     .bind(request.scopes.to_json())
     .bind(request.code_challenge)
@@ -69,9 +69,9 @@ pub async fn insert_code(conn: &mut Conn, code_hash: &str, request: &CodeRequest
 /// A stored code.
 #[derive(sqlx::FromRow)]
 pub struct Code {
-    pub plugin_id: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
+    pub plugin_id: PluginId,
+    pub installation_id: InstallationId,
+    pub tenant_id: TenantId,
     pub redirect_uri: String,
     #[sqlx(try_from = "String")]
     pub scopes: StoredScopes,
@@ -92,7 +92,7 @@ pub async fn code(conn: &mut Conn, code_hash: &str) -> Result<Option<Code>, supe
 }
 
 /// Takes the installation's row lock (a no-op write, as SQLite has no `FOR UPDATE`).
-pub async fn lock_installation(conn: &mut Conn, installation: i64) -> Result<(), super::Error> {
+pub async fn lock_installation(conn: &mut Conn, installation: InstallationId) -> Result<(), super::Error> {
     sqlx::query("UPDATE installations SET updated_at = updated_at WHERE id = $1").bind(installation).execute(conn).await?;
     Ok(())
 }
@@ -114,7 +114,7 @@ pub async fn code_grant(conn: &mut Conn, code_hash: &str) -> Result<Option<i64>,
 }
 
 /// A new grant started by the code, which now names it.
-pub async fn insert_grant(conn: &mut Conn, code_hash: &str, plugin_id: i64, installation_id: i64, tenant_id: i64, scopes: &ScopeSet, now: i64) -> Result<i64, super::Error> {
+pub async fn insert_grant(conn: &mut Conn, code_hash: &str, plugin_id: PluginId, installation_id: InstallationId, tenant_id: TenantId, scopes: &ScopeSet, now: i64) -> Result<i64, super::Error> {
     let grant: i64 = sqlx::query_scalar(
         "INSERT INTO oauth_grants (plugin_id, installation_id, tenant_id, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -133,9 +133,9 @@ pub async fn insert_grant(conn: &mut Conn, code_hash: &str, plugin_id: i64, inst
 #[derive(sqlx::FromRow)]
 pub struct RefreshToken {
     pub grant_id: i64,
-    pub plugin_id: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
+    pub plugin_id: PluginId,
+    pub installation_id: InstallationId,
+    pub tenant_id: TenantId,
     #[sqlx(try_from = "String")]
     pub scopes: StoredScopes,
     pub expires_at: i64,
@@ -171,7 +171,7 @@ pub async fn claim_token(conn: &mut Conn, token_hash: &str, now: i64) -> Result<
 }
 
 /// The kind and grant of the plugin's token with this hash.
-pub async fn token_of_plugin(conn: &mut Conn, token_hash: &str, plugin_id: i64) -> Result<Option<(TokenKind, i64)>, super::Error> {
+pub async fn token_of_plugin(conn: &mut Conn, token_hash: &str, plugin_id: PluginId) -> Result<Option<(TokenKind, i64)>, super::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(try_from = "String")]
@@ -200,9 +200,9 @@ pub struct LiveRow {
     pub scopes: StoredScopes,
     pub issued_at: i64,
     pub expires_at: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
-    pub plugin_id: i64,
+    pub installation_id: InstallationId,
+    pub tenant_id: TenantId,
+    pub plugin_id: PluginId,
     #[sqlx(try_from = "String")]
     pub granted_scopes: StoredScopes,
     pub installed_at: i64,
@@ -236,7 +236,7 @@ pub async fn revoke_installation(conn: &mut Conn, installation: InstallationId, 
         "UPDATE oauth_tokens SET revoked_at = $1 WHERE installation_id = $2 AND revoked_at IS NULL",
         "UPDATE oauth_codes SET used_at = $1 WHERE installation_id = $2 AND used_at IS NULL",
     ] {
-        sqlx::query(sql).bind(now).bind(installation.0).execute(&mut *conn).await?;
+        sqlx::query(sql).bind(now).bind(installation).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -259,9 +259,9 @@ pub struct NewToken<'a> {
     pub token_hash: &'a str,
     pub kind: TokenKind,
     pub grant_id: i64,
-    pub plugin_id: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
+    pub plugin_id: PluginId,
+    pub installation_id: InstallationId,
+    pub tenant_id: TenantId,
     pub scopes: &'a ScopeSet,
     pub expires_at: i64,
 }

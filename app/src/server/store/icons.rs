@@ -30,7 +30,7 @@ pub async fn visible(db: &Db, slug: &str, viewer: Option<Viewer>) -> Result<Opti
          WHERE p.slug = $1 AND (p.is_published = 1 OR p.developer_id = $2 OR $3 = 1)",
     )
     .bind(slug)
-    .bind(viewer.map_or(-1, |v| v.user().0))
+    .bind(viewer.map_or(-1, |v| v.user().get()))
     .bind(i64::from(viewer.is_some_and(|v| v.is_staff())))
     .fetch_optional(db.pool())
     .await

@@ -3,7 +3,7 @@
 //! installs and uninstalls behind a developer's charts.
 
 use super::{Conn, Flag, Known, Named, StoredOrigins, StoredScopes, StoredServiceOAuth};
-use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, ScopeSet, UserId};
+use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, ScopeSet, TenantId, UserId};
 use crate::server::plugin_servers::{Bundle, PluginInstall, Which};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
@@ -33,7 +33,7 @@ impl Named for InstallStatus {
 /// as `pending` (or keeps its `active` state and current grant until the plugin exchanges
 /// the new code).
 pub async fn record_consent(conn: &mut Conn, scope: &TenantScope, plugin: PluginId, user: UserId, scopes: &ScopeSet, now: i64) -> Result<InstallationId, super::Error> {
-    let id: i64 = sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO installations (plugin_id, tenant_id, granted_scopes, status, installed_by, installed_at, updated_at) \
          VALUES ($1, $2, $3, 'pending', $4, $5, $5) \
          ON CONFLICT (plugin_id, tenant_id) DO UPDATE SET \
@@ -43,21 +43,20 @@ pub async fn record_consent(conn: &mut Conn, scope: &TenantScope, plugin: Plugin
              updated_at = excluded.updated_at \
          RETURNING id",
     )
-    .bind(plugin.0)
-    .bind(scope.tenant().0)
+    .bind(plugin)
+    .bind(scope.tenant())
     .bind(scopes.to_json())
-    .bind(user.0)
+    .bind(user)
     .bind(now)
     .fetch_one(conn)
-    .await?;
-    Ok(InstallationId(id))
+    .await
 }
 
 /// An installation as the code exchange sees it.
 #[derive(sqlx::FromRow)]
 pub struct InstallationState {
-    pub plugin_id: i64,
-    pub tenant_id: i64,
+    pub plugin_id: PluginId,
+    pub tenant_id: TenantId,
     #[sqlx(try_from = "String")]
     pub status: Known<InstallStatus>,
     #[sqlx(try_from = "String")]
@@ -67,7 +66,7 @@ pub struct InstallationState {
 /// The installation a code was issued for (the code itself names the tenant).
 pub async fn state(conn: &mut Conn, installation: InstallationId) -> Result<Option<InstallationState>, super::Error> {
     sqlx::query_as("SELECT plugin_id, tenant_id, status, granted_scopes FROM installations WHERE id = $1")
-        .bind(installation.0)
+        .bind(installation)
         .fetch_optional(conn)
         .await
 }
@@ -81,29 +80,29 @@ pub async fn make_active(conn: &mut Conn, installation: InstallationId, scopes: 
     )
     .bind(scopes.to_json())
     .bind(now)
-    .bind(installation.0)
+    .bind(installation)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// One more install of the plugin, in its count and its history.
-pub async fn count_install(conn: &mut Conn, plugin_id: i64, tenant_id: i64, now: i64) -> Result<(), super::Error> {
+pub async fn count_install(conn: &mut Conn, plugin_id: PluginId, tenant_id: TenantId, now: i64) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET install_count = install_count + 1 WHERE id = $1").bind(plugin_id).execute(&mut *conn).await?;
     record_history(conn, plugin_id, tenant_id, "installed", now).await
 }
 
 /// The scope's installation, unless it is uninstalled already: its plugin and status.
-pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<(i64, InstallStatus)>, super::Error> {
+pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<(PluginId, InstallStatus)>, super::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        plugin_id: i64,
+        plugin_id: PluginId,
         #[sqlx(try_from = "String")]
         status: Known<InstallStatus>,
     }
     let row: Option<Row> = sqlx::query_as("SELECT plugin_id, status FROM installations WHERE id = $1 AND tenant_id = $2 AND status <> 'uninstalled'")
-        .bind(installation.0)
-        .bind(scope.tenant().0)
+        .bind(installation)
+        .bind(scope.tenant())
         .fetch_optional(conn)
         .await?;
     Ok(row.map(|r| (r.plugin_id, r.status.0)))
@@ -114,8 +113,8 @@ pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: Install
 pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<bool, super::Error> {
     let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
         .bind(now)
-        .bind(installation.0)
-        .bind(scope.tenant().0)
+        .bind(installation)
+        .bind(scope.tenant())
         .execute(&mut *conn)
         .await?;
     Ok(changed.rows_affected() == 1)
@@ -129,7 +128,7 @@ pub async fn cut_off(conn: &mut Conn, installation: InstallationId, now: i64) ->
         "DELETE FROM service_connections WHERE installation_id = $1",
         "DELETE FROM service_connect_requests WHERE installation_id = $1",
     ] {
-        sqlx::query(sql).bind(installation.0).execute(&mut *conn).await?;
+        sqlx::query(sql).bind(installation).execute(&mut *conn).await?;
     }
     sqlx::query(
         "UPDATE plugin_jobs SET status = CASE WHEN deadline_at <= $1 THEN 'timed_out' ELSE 'failed' END, \
@@ -137,14 +136,14 @@ pub async fn cut_off(conn: &mut Conn, installation: InstallationId, now: i64) ->
          WHERE installation_id = $2 AND status = 'pending'",
     )
     .bind(now)
-    .bind(installation.0)
+    .bind(installation)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// One install fewer of the plugin, in its count and its history.
-pub async fn count_uninstall(conn: &mut Conn, plugin_id: i64, tenant_id: i64, now: i64) -> Result<(), super::Error> {
+pub async fn count_uninstall(conn: &mut Conn, plugin_id: PluginId, tenant_id: TenantId, now: i64) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET install_count = CASE WHEN install_count > 0 THEN install_count - 1 ELSE 0 END WHERE id = $1")
         .bind(plugin_id)
         .execute(&mut *conn)
@@ -153,7 +152,7 @@ pub async fn count_uninstall(conn: &mut Conn, plugin_id: i64, tenant_id: i64, no
 }
 
 /// Adds an install or an uninstall to the plugin's history (its developer's charts).
-async fn record_history(conn: &mut Conn, plugin_id: i64, tenant_id: i64, kind: &str, now: i64) -> Result<(), super::Error> {
+async fn record_history(conn: &mut Conn, plugin_id: PluginId, tenant_id: TenantId, kind: &str, now: i64) -> Result<(), super::Error> {
     sqlx::query("INSERT INTO install_events (plugin_id, tenant_id, kind, happened_at) VALUES ($1, $2, $3, $4)")
         .bind(plugin_id)
         .bind(tenant_id)
@@ -166,7 +165,7 @@ async fn record_history(conn: &mut Conn, plugin_id: i64, tenant_id: i64, kind: &
 
 #[derive(sqlx::FromRow)]
 struct InstalledRow {
-    id: i64,
+    id: InstallationId,
     #[sqlx(try_from = "String")]
     granted_scopes: StoredScopes,
     installed_at: i64,
@@ -189,13 +188,13 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
          WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
     )
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| InstalledPlugin {
-            installation_id: InstallationId(r.id),
+            installation_id: r.id,
             slug: r.slug,
             name: r.name,
             author: r.author,
@@ -212,10 +211,10 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>
 
 #[derive(sqlx::FromRow)]
 struct PluginInstallRow {
-    id: i64,
+    id: InstallationId,
     #[sqlx(try_from = "String")]
     granted_scopes: StoredScopes,
-    plugin_id: i64,
+    plugin_id: PluginId,
     slug: String,
     name: String,
     client_id: String,
@@ -239,7 +238,7 @@ struct PluginInstallRow {
 impl PluginInstallRow {
     fn into_install(self, scope: &TenantScope) -> PluginInstall {
         PluginInstall {
-            installation: InstallationId(self.id),
+            installation: self.id,
             tenant: scope.tenant(),
             granted: self.granted_scopes.0,
             plugin_id: self.plugin_id,
@@ -268,7 +267,7 @@ pub async fn plugin_installs(db: &Db, scope: &TenantScope, which: Which<'_>) -> 
     let (filter, slug, installation) = match which {
         Which::All => ("", None, None),
         Which::Slug(slug) => (" AND p.slug = $2", Some(slug.to_owned()), None),
-        Which::Installation(id) => (" AND i.id = $2", None, Some(id.0)),
+        Which::Installation(id) => (" AND i.id = $2", None, Some(id)),
     };
     let sql = format!(
         "SELECT i.id, i.granted_scopes, p.id AS plugin_id, p.slug, p.name, p.client_id, p.server_url, p.webhook_secret, \
@@ -277,7 +276,7 @@ pub async fn plugin_installs(db: &Db, scope: &TenantScope, which: Which<'_>) -> 
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN plugin_bundles b ON b.plugin_id = p.id \
          WHERE i.tenant_id = $1 AND i.status = 'active'{filter} ORDER BY i.id"
     );
-    let mut query = sqlx::query_as::<_, PluginInstallRow>(&sql).bind(scope.tenant().0);
+    let mut query = sqlx::query_as::<_, PluginInstallRow>(&sql).bind(scope.tenant());
     if let Some(slug) = slug {
         query = query.bind(slug);
     }

@@ -2,16 +2,16 @@
 //! pending until the plugin answers or its deadline passes.
 
 use super::Known;
-use crate::domain::{InstallationId, JobStatus, UserId};
+use crate::domain::{InstallationId, JobId, JobStatus, TaskId, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
 /// A job as stored, with its plugin's name.
 #[derive(sqlx::FromRow)]
 pub struct JobRow {
-    pub id: String,
+    pub id: JobId,
     pub name: String,
-    pub task_id: Option<i64>,
+    pub task_id: Option<TaskId>,
     #[sqlx(try_from = "String")]
     pub status: Known<JobStatus>,
     /// JSON.
@@ -27,15 +27,15 @@ const JOB_FROM: &str = "FROM plugin_jobs j JOIN installations i ON i.id = j.inst
 
 /// A new pending job of `installation` (one of the scope's) on `user`'s behalf.
 #[allow(clippy::too_many_arguments)]
-pub async fn insert(db: &Db, scope: &TenantScope, id: &str, installation: InstallationId, user: UserId, task_id: i64, now: i64, deadline_at: i64) -> Result<(), super::Error> {
+pub async fn insert(db: &Db, scope: &TenantScope, id: &JobId, installation: InstallationId, user: UserId, task_id: TaskId, now: i64, deadline_at: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO plugin_jobs (id, installation_id, tenant_id, user_id, task_id, status, created_at, deadline_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
     )
     .bind(id)
-    .bind(installation.0)
-    .bind(scope.tenant().0)
-    .bind(user.0)
+    .bind(installation)
+    .bind(scope.tenant())
+    .bind(user)
     .bind(task_id)
     .bind(now)
     .bind(deadline_at)
@@ -45,17 +45,17 @@ pub async fn insert(db: &Db, scope: &TenantScope, id: &str, installation: Instal
 }
 
 /// The scope's job `id`.
-pub async fn find(db: &Db, scope: &TenantScope, id: &str) -> Result<Option<JobRow>, super::Error> {
+pub async fn find(db: &Db, scope: &TenantScope, id: &JobId) -> Result<Option<JobRow>, super::Error> {
     sqlx::query_as(&format!("SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.id = $1 AND j.tenant_id = $2"))
         .bind(id)
-        .bind(scope.tenant().0)
+        .bind(scope.tenant())
         .fetch_optional(db.pool())
         .await
 }
 
 /// Finishes a pending job of the acting installation that is still within its deadline;
 /// false when it was not (anymore) such a job.
-pub async fn finish(db: &Db, plugin: &TenantScope, id: &str, status: JobStatus, result: Option<&str>, error: Option<&str>, now: i64) -> Result<bool, super::Error> {
+pub async fn finish(db: &Db, plugin: &TenantScope, id: &JobId, status: JobStatus, result: Option<&str>, error: Option<&str>, now: i64) -> Result<bool, super::Error> {
     let Some(installation) = plugin.acting_plugin() else { return Ok(false) };
     let changed = sqlx::query(
         "UPDATE plugin_jobs SET status = $1, result = $2, error = $3, finished_at = $4 \
@@ -66,34 +66,34 @@ pub async fn finish(db: &Db, plugin: &TenantScope, id: &str, status: JobStatus, 
     .bind(error)
     .bind(now)
     .bind(id)
-    .bind(installation.0)
-    .bind(plugin.tenant().0)
+    .bind(installation)
+    .bind(plugin.tenant())
     .execute(db.pool())
     .await?;
     Ok(changed.rows_affected() == 1)
 }
 
 /// Whether job `id` is the acting installation's.
-pub async fn is_the_plugins(db: &Db, plugin: &TenantScope, id: &str) -> Result<bool, super::Error> {
+pub async fn is_the_plugins(db: &Db, plugin: &TenantScope, id: &JobId) -> Result<bool, super::Error> {
     let Some(installation) = plugin.acting_plugin() else { return Ok(false) };
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM plugin_jobs WHERE id = $1 AND installation_id = $2 AND tenant_id = $3")
         .bind(id)
-        .bind(installation.0)
-        .bind(plugin.tenant().0)
+        .bind(installation)
+        .bind(plugin.tenant())
         .fetch_optional(db.pool())
         .await?;
     Ok(found.is_some())
 }
 
 /// Marks the scope's pending jobs past their deadline timed out (one, or all).
-pub async fn time_out_overdue(db: &Db, scope: &TenantScope, only: Option<&str>, now: i64) -> Result<(), super::Error> {
+pub async fn time_out_overdue(db: &Db, scope: &TenantScope, only: Option<&JobId>, now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "UPDATE plugin_jobs SET status = 'timed_out', finished_at = deadline_at \
          WHERE tenant_id = $1 AND status = 'pending' AND deadline_at <= $2 AND ($3 = '' OR id = $3)",
     )
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(now)
-    .bind(only.unwrap_or(""))
+    .bind(only.map_or("", JobId::as_str))
     .execute(db.pool())
     .await?;
     Ok(())
@@ -102,7 +102,7 @@ pub async fn time_out_overdue(db: &Db, scope: &TenantScope, only: Option<&str>, 
 /// The scope's latest `limit` jobs, newest first.
 pub async fn recent(db: &Db, scope: &TenantScope, limit: i64) -> Result<Vec<JobRow>, super::Error> {
     sqlx::query_as(&format!("SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.tenant_id = $1 ORDER BY j.created_at DESC, j.id DESC LIMIT $2"))
-        .bind(scope.tenant().0)
+        .bind(scope.tenant())
         .bind(limit)
         .fetch_all(db.pool())
         .await

@@ -117,6 +117,65 @@ impl TryFrom<Option<String>> for StoredServiceOAuth {
     }
 }
 
+/// The key to turning a stored number into a typed id (`impl From<StoredId>` for each
+/// id in `domain::ids`): only the store makes one, from a row it read, so only the store
+/// turns numbers into ids.
+pub struct StoredId(i64);
+
+impl StoredId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// The same key for an id that is text (a job's).
+pub struct StoredText(String);
+
+impl StoredText {
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Ids bind and decode as the integer (or text) they wrap, so records and statements
+/// carry the typed id, never a bare number.
+macro_rules! sql_id {
+    ($($id:ty => $raw:ty, $key:ident, $bind:expr);* $(;)?) => {$(
+        impl sqlx::Type<sqlx::Any> for $id {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <$raw as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <$raw as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $id {
+            fn encode_by_ref(&self, buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                let raw: $raw = $bind(self);
+                <$raw as sqlx::Encode<'q, sqlx::Any>>::encode(raw, buf)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $id {
+            fn decode(value: <sqlx::Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<$id>::from($key(<$raw as sqlx::Decode<'r, sqlx::Any>>::decode(value)?)))
+            }
+        }
+    )*};
+}
+
+sql_id! {
+    crate::domain::TenantId => i64, StoredId, |id: &crate::domain::TenantId| id.get();
+    crate::domain::UserId => i64, StoredId, |id: &crate::domain::UserId| id.get();
+    crate::domain::PluginId => i64, StoredId, |id: &crate::domain::PluginId| id.get();
+    crate::domain::InstallationId => i64, StoredId, |id: &crate::domain::InstallationId| id.get();
+    crate::domain::ProjectId => i64, StoredId, |id: &crate::domain::ProjectId| id.get();
+    crate::domain::TaskId => i64, StoredId, |id: &crate::domain::TaskId| id.get();
+    crate::domain::JobId => String, StoredText, |id: &crate::domain::JobId| id.as_str().to_owned();
+}
+
 /// A flag column: both engines store flags as the integers 0 and 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flag(pub bool);

@@ -4,7 +4,7 @@
 //! submits and follows them.
 
 use super::{decode_error, Conn, Flag, Known, StoredOrigins, StoredRedirectUris, StoredScopes, StoredServiceOAuth};
-use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet};
+use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet, UserId};
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
 use crate::server::plugin_servers::service_oauth::ServiceOAuth;
 use crate::server::registry::NewPlugin;
@@ -20,14 +20,14 @@ pub struct PluginClient {
     pub icon_url: Option<String>,
     pub is_verified: bool,
     pub is_published: bool,
-    pub developer_id: Option<i64>,
+    pub developer_id: Option<UserId>,
     pub redirect_uris: Vec<RedirectUri>,
     pub permissions: ScopeSet,
 }
 
 #[derive(sqlx::FromRow)]
 struct ClientRow {
-    id: i64,
+    id: PluginId,
     slug: String,
     name: String,
     author: String,
@@ -36,7 +36,7 @@ struct ClientRow {
     is_verified: Flag,
     #[sqlx(try_from = "i64")]
     is_published: Flag,
-    developer_id: Option<i64>,
+    developer_id: Option<UserId>,
     #[sqlx(try_from = "String")]
     redirect_uris: StoredRedirectUris,
     #[sqlx(try_from = "String")]
@@ -52,7 +52,7 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, su
     .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|r| PluginClient {
-        id: PluginId(r.id),
+        id: r.id,
         slug: r.slug,
         name: r.name,
         author: r.author,
@@ -67,8 +67,7 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, su
 
 /// The plugin's id and the SHA-256 of its client secret.
 pub async fn client_secret_hash(db: &Db, client_id: &str) -> Result<Option<(PluginId, String)>, super::Error> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, client_secret_hash FROM plugins WHERE client_id = $1").bind(client_id).fetch_optional(db.pool()).await?;
-    Ok(row.map(|(id, hash)| (PluginId(id), hash)))
+    sqlx::query_as("SELECT id, client_secret_hash FROM plugins WHERE client_id = $1").bind(client_id).fetch_optional(db.pool()).await
 }
 
 /// Who may see a plugin's Install: its client id, whether it is published, and its developer.
@@ -77,7 +76,7 @@ pub struct InstallGate {
     pub client_id: String,
     #[sqlx(try_from = "i64")]
     pub is_published: Flag,
-    pub developer_id: Option<i64>,
+    pub developer_id: Option<UserId>,
 }
 
 pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, super::Error> {
@@ -85,7 +84,7 @@ pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, su
 }
 
 /// Records a step of a plugin's review (a submission or a staff decision), by `actor`.
-pub async fn record_decision(conn: &mut Conn, plugin_id: i64, actor: i64, kind: DecisionKind, reason: Option<&str>, at: i64) -> Result<(), super::Error> {
+pub async fn record_decision(conn: &mut Conn, plugin_id: PluginId, actor: UserId, kind: DecisionKind, reason: Option<&str>, at: i64) -> Result<(), super::Error> {
     sqlx::query("INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(plugin_id)
         .bind(actor)
@@ -108,7 +107,7 @@ pub struct DecisionRow {
 }
 
 /// The plugin's review history, oldest first.
-pub async fn decisions(db: &Db, plugin_id: i64) -> Result<Vec<DecisionRow>, super::Error> {
+pub async fn decisions(db: &Db, plugin_id: PluginId) -> Result<Vec<DecisionRow>, super::Error> {
     sqlx::query_as(
         "SELECT d.action, d.reason, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
          FROM plugin_decisions d LEFT JOIN users u ON u.id = d.actor_id WHERE d.plugin_id = $1 ORDER BY d.id",
@@ -125,7 +124,7 @@ pub async fn review_state(conn: &mut Conn, plugin: OwnedPlugin) -> Result<Review
 }
 
 /// Stores (or replaces) the plugin's client-side bundle with its address and integrity.
-pub async fn store_bundle(conn: &mut Conn, plugin_id: i64, sha256: &str, integrity: &str, bytes: &[u8], now: i64) -> Result<(), super::Error> {
+pub async fn store_bundle(conn: &mut Conn, plugin_id: PluginId, sha256: &str, integrity: &str, bytes: &[u8], now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO plugin_bundles (plugin_id, sha256, integrity, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (plugin_id) DO UPDATE SET sha256 = excluded.sha256, integrity = excluded.integrity, bytes = excluded.bytes, updated_at = excluded.updated_at",
@@ -195,7 +194,7 @@ pub async fn queue(db: &Db, _staff: &StaffScope, state: ReviewState, terms: &[St
 /// A plugin as staff review it.
 #[derive(sqlx::FromRow)]
 pub struct ReviewedPlugin {
-    pub id: i64,
+    pub id: PluginId,
     pub slug: String,
     pub name: String,
     pub author: String,
@@ -233,13 +232,13 @@ pub async fn reviewed(db: &Db, _staff: &StaffScope, slug: &str) -> Result<Option
 
 /// The id of any developer's plugin `slug`, for staff deciding on it, read inside the
 /// caller's transaction.
-pub async fn id_for_staff(conn: &mut Conn, _staff: &StaffScope, slug: &str) -> Result<Option<i64>, super::Error> {
+pub async fn id_for_staff(conn: &mut Conn, _staff: &StaffScope, slug: &str) -> Result<Option<PluginId>, super::Error> {
     sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(conn).await
 }
 
 /// Applies a staff decision if the plugin is in the state it starts from (so two staff
 /// deciding at once cannot both win); false when it is not.
-pub async fn apply_decision(conn: &mut Conn, _staff: &StaffScope, plugin_id: i64, kind: DecisionKind, reason: Option<&str>, now: i64) -> Result<bool, super::Error> {
+pub async fn apply_decision(conn: &mut Conn, _staff: &StaffScope, plugin_id: PluginId, kind: DecisionKind, reason: Option<&str>, now: i64) -> Result<bool, super::Error> {
     let sql = match kind {
         DecisionKind::Published => {
             "UPDATE plugins SET review_state = 'published', is_published = 1, review_reason = NULL, updated_at = $1 \
@@ -361,21 +360,21 @@ pub async fn seal_signing_secret(db: &Db, id: i64, plain: &str, sealed: &str) ->
 /// reached with an id from a request. Only this module makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OwnedPlugin {
-    id: i64,
+    id: PluginId,
 }
 
 impl OwnedPlugin {
     /// For the steps shared with staff and the seed (decisions, bundles), which take ids.
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> PluginId {
         self.id
     }
 }
 
 /// The scope's developer's plugin `slug`.
 pub async fn owned_by(db: &Db, scope: &DeveloperScope, slug: &str) -> Result<Option<OwnedPlugin>, super::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
+    let id: Option<PluginId> = sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1 AND developer_id = $2")
         .bind(slug)
-        .bind(scope.developer().0)
+        .bind(scope.developer())
         .fetch_optional(db.pool())
         .await?;
     Ok(id.map(|id| OwnedPlugin { id }))
@@ -497,7 +496,7 @@ pub async fn by_developer(db: &Db, scope: &DeveloperScope) -> Result<Vec<Develop
                 (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = p.id AND i.status = 'active') AS active_installs \
          FROM plugins p WHERE p.developer_id = $1 ORDER BY p.updated_at DESC, p.id DESC",
     )
-    .bind(scope.developer().0)
+    .bind(scope.developer())
     .fetch_all(db.pool())
     .await
 }

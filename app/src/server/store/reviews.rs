@@ -2,7 +2,7 @@
 //! plugin's rating (the mean) and review count are kept beside the plugin.
 
 use super::Conn;
-use crate::domain::{PluginSlug, UserId};
+use crate::domain::{PluginId, PluginSlug, TenantId, UserId};
 use crate::server::scope::{DeveloperScope, TenantScope};
 use crate::server::Db;
 
@@ -10,14 +10,14 @@ use crate::server::Db;
 /// (a developer's team may install its plugin to try it, but does not rate it). Locks the
 /// plugin row: on PostgreSQL a second review waits here, and its mean then counts the
 /// first one (a later statement sees what committed meanwhile).
-pub async fn lock_reviewable(conn: &mut Conn, scope: &TenantScope, slug: &PluginSlug) -> Result<Option<i64>, super::Error> {
-    let plugin_id: Option<i64> = sqlx::query_scalar(
+pub async fn lock_reviewable(conn: &mut Conn, scope: &TenantScope, slug: &PluginSlug) -> Result<Option<PluginId>, super::Error> {
+    let plugin_id: Option<PluginId> = sqlx::query_scalar(
         "SELECT p.id FROM plugins p JOIN installations i ON i.plugin_id = p.id \
          WHERE p.slug = $1 AND p.review_state = 'published' AND i.tenant_id = $2 AND i.status = 'active' \
            AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = p.developer_id AND d.tenant_id = $2)",
     )
     .bind(slug.as_str())
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(id) = plugin_id {
@@ -28,7 +28,7 @@ pub async fn lock_reviewable(conn: &mut Conn, scope: &TenantScope, slug: &Plugin
 
 /// Writes the scope's tenant's review of the plugin, replacing the one it had, and the
 /// plugin's rating and count with it.
-pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: i64, author: UserId, rating: i64, body: &str, now: i64) -> Result<(), super::Error> {
+pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: PluginId, author: UserId, rating: i64, body: &str, now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) \
@@ -36,8 +36,8 @@ pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: i64, author: 
              body = excluded.body, updated_at = excluded.updated_at",
     )
     .bind(plugin_id)
-    .bind(scope.tenant().0)
-    .bind(author.0)
+    .bind(scope.tenant())
+    .bind(author)
     .bind(rating)
     .bind(body)
     .bind(now)
@@ -47,7 +47,7 @@ pub async fn save(conn: &mut Conn, scope: &TenantScope, plugin_id: i64, author: 
 }
 
 /// Sets the plugin's rating (the mean of its reviews) and review count from its reviews.
-pub async fn refresh_rating(conn: &mut Conn, plugin_id: i64) -> Result<(), super::Error> {
+pub async fn refresh_rating(conn: &mut Conn, plugin_id: PluginId) -> Result<(), super::Error> {
     sqlx::query(
         "UPDATE plugins SET \
              rating = COALESCE((SELECT CAST(AVG(rating) AS DOUBLE PRECISION) FROM reviews WHERE plugin_id = $1), 0.0), \
@@ -70,7 +70,7 @@ pub async fn reply(db: &Db, scope: &DeveloperScope, review_id: i64, text: &str, 
     .bind(text)
     .bind(now)
     .bind(review_id)
-    .bind(scope.developer().0)
+    .bind(scope.developer())
     .execute(db.pool())
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -80,7 +80,7 @@ pub async fn reply(db: &Db, scope: &DeveloperScope, review_id: i64, text: &str, 
 #[derive(sqlx::FromRow)]
 pub struct ReviewRow {
     pub id: i64,
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     pub rating: i64,
     pub body: String,
     pub reply: Option<String>,
@@ -90,7 +90,7 @@ pub struct ReviewRow {
 }
 
 /// The plugin's latest reviews (at most `limit`), most recently written first.
-pub async fn latest(db: &Db, plugin_id: i64, limit: i64) -> Result<Vec<ReviewRow>, super::Error> {
+pub async fn latest(db: &Db, plugin_id: PluginId, limit: i64) -> Result<Vec<ReviewRow>, super::Error> {
     sqlx::query_as(
         "SELECT r.id, r.tenant_id, r.rating, r.body, r.reply, r.created_at, \
                 COALESCE(u.display_name, 'Former member') AS author_name, t.name AS tenant_name \

@@ -4,7 +4,7 @@
 //! event at a time.
 
 use super::Conn;
-use crate::domain::{Category, ScopeSet, TaskStatus, TenantId, UserId};
+use crate::domain::{Category, PluginId, ProjectId, ScopeSet, TaskStatus, TenantId, UserId};
 use crate::server::Db;
 
 /// Whether a user signs in with `email` (the demo seeds once).
@@ -41,7 +41,7 @@ pub struct DemoPluginRow<'a> {
     pub webhook_secret: &'a str,
 }
 
-pub async fn insert_plugin(conn: &mut Conn, plugin: &DemoPluginRow<'_>) -> Result<i64, super::Error> {
+pub async fn insert_plugin(conn: &mut Conn, plugin: &DemoPluginRow<'_>) -> Result<PluginId, super::Error> {
     sqlx::query_scalar(
         "INSERT INTO plugins (slug, name, description, author, author_url, category, install_count, \
              is_verified, is_published, client_id, client_secret_hash, permissions, redirect_uris, kind, \
@@ -64,7 +64,7 @@ pub async fn insert_plugin(conn: &mut Conn, plugin: &DemoPluginRow<'_>) -> Resul
         Kind::Server => "server",
         Kind::Client => "client",
     })
-    .bind(plugin.developer.0)
+    .bind(plugin.developer)
     .bind(plugin.created_at)
     .bind(plugin.webhook_secret)
     .fetch_one(conn)
@@ -72,15 +72,15 @@ pub async fn insert_plugin(conn: &mut Conn, plugin: &DemoPluginRow<'_>) -> Resul
 }
 
 /// An active installation granted `scopes`, installed by `by` at `at`.
-pub async fn insert_installation(conn: &mut Conn, plugin_id: i64, tenant: TenantId, scopes: &ScopeSet, by: UserId, at: i64) -> Result<(), super::Error> {
+pub async fn insert_installation(conn: &mut Conn, plugin_id: PluginId, tenant: TenantId, scopes: &ScopeSet, by: UserId, at: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO installations (plugin_id, tenant_id, granted_scopes, status, installed_by, installed_at, updated_at) \
          VALUES ($1, $2, $3, 'active', $4, $5, $5)",
     )
     .bind(plugin_id)
-    .bind(tenant.0)
+    .bind(tenant)
     .bind(scopes.to_json())
-    .bind(by.0)
+    .bind(by)
     .bind(at)
     .execute(conn)
     .await?;
@@ -88,13 +88,13 @@ pub async fn insert_installation(conn: &mut Conn, plugin_id: i64, tenant: Tenant
 }
 
 /// A tenant's review of a plugin; the plugin's rating follows with `reviews::refresh_rating`.
-pub async fn insert_review(conn: &mut Conn, plugin_id: i64, tenant: TenantId, author: UserId, rating: i64, body: &str, at: i64) -> Result<(), super::Error> {
+pub async fn insert_review(conn: &mut Conn, plugin_id: PluginId, tenant: TenantId, author: UserId, rating: i64, body: &str, at: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO reviews (plugin_id, tenant_id, user_id, rating, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(plugin_id)
-    .bind(tenant.0)
-    .bind(author.0)
+    .bind(tenant)
+    .bind(author)
     .bind(rating)
     .bind(body)
     .bind(at)
@@ -112,24 +112,24 @@ pub async fn record_install_history(conn: &mut Conn) -> Result<(), super::Error>
 }
 
 /// A project of the tenant's; its id.
-pub async fn insert_project(conn: &mut Conn, tenant: TenantId, name: &str, at: i64) -> Result<i64, super::Error> {
+pub async fn insert_project(conn: &mut Conn, tenant: TenantId, name: &str, at: i64) -> Result<ProjectId, super::Error> {
     sqlx::query_scalar("INSERT INTO projects (tenant_id, name, description, created_at, updated_at) VALUES ($1, $2, '', $3, $3) RETURNING id")
-        .bind(tenant.0)
+        .bind(tenant)
         .bind(name)
         .bind(at)
         .fetch_one(conn)
         .await
 }
 
-pub async fn insert_task(conn: &mut Conn, tenant: TenantId, project_id: i64, title: &str, status: TaskStatus, assignee: UserId, at: i64) -> Result<(), super::Error> {
+pub async fn insert_task(conn: &mut Conn, tenant: TenantId, project_id: ProjectId, title: &str, status: TaskStatus, assignee: UserId, at: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO tasks (tenant_id, project_id, title, status, assignee_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
-    .bind(tenant.0)
+    .bind(tenant)
     .bind(project_id)
     .bind(title)
     .bind(status.as_str())
-    .bind(assignee.0)
+    .bind(assignee)
     .bind(at)
     .execute(conn)
     .await?;
@@ -154,7 +154,7 @@ pub async fn mark_plugin_work(conn: &mut Conn, tenant: TenantId, slug: &str, wor
              WHERE p.slug = $1 AND i.tenant_id = tasks.tenant_id) WHERE tenant_id = $2 AND title = $3"
     ))
     .bind(slug)
-    .bind(tenant.0)
+    .bind(tenant)
     .bind(title)
     .execute(conn)
     .await?;

@@ -8,7 +8,7 @@ use crate::server::Db;
 pub async fn insert(db: &Db, token_hash: &str, user: UserId, now: i64) -> Result<(), super::Error> {
     sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(token_hash)
-        .bind(user.0)
+        .bind(user)
         .bind(now)
         .execute(db.pool())
         .await?;
@@ -36,8 +36,8 @@ pub struct StoredSession {
 struct SessionRow {
     created_at: i64,
     last_seen_at: i64,
-    id: i64,
-    tenant_id: i64,
+    id: UserId,
+    tenant_id: TenantId,
     email: String,
     display_name: String,
     #[sqlx(try_from = "String")]
@@ -64,8 +64,8 @@ pub async fn find(db: &Db, token_hash: &str) -> Result<Option<StoredSession>, su
         created_at: r.created_at,
         last_seen_at: r.last_seen_at,
         user: SessionUser {
-            id: UserId(r.id),
-            tenant_id: TenantId(r.tenant_id),
+            id: r.id,
+            tenant_id: r.tenant_id,
             tenant_name: r.tenant_name,
             email: r.email,
             display_name: r.display_name,

@@ -3,14 +3,14 @@
 
 use super::Conn;
 use super::plugins::OwnedPlugin;
-use crate::domain::WebhookEndpoint;
+use crate::domain::{InstallationId, PluginId, WebhookEndpoint};
 use crate::server::Db;
 
 /// An event to queue, with its payload already rendered.
 pub struct NewEvent<'a> {
     pub message_id: &'a str,
-    pub plugin_id: i64,
-    pub installation_id: i64,
+    pub plugin_id: PluginId,
+    pub installation_id: InstallationId,
     pub event_type: &'a str,
     pub payload: &'a str,
 }
@@ -39,7 +39,7 @@ pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<
 pub struct Leased {
     pub id: i64,
     pub message_id: String,
-    pub plugin_id: i64,
+    pub plugin_id: PluginId,
     pub payload: String,
     pub attempts: i64,
 }
@@ -73,7 +73,7 @@ pub struct Endpoint {
     pub webhook_disabled_at: Option<i64>,
 }
 
-pub async fn endpoint(db: &Db, plugin_id: i64) -> Result<Option<Endpoint>, super::Error> {
+pub async fn endpoint(db: &Db, plugin_id: PluginId) -> Result<Option<Endpoint>, super::Error> {
     sqlx::query_as("SELECT slug, webhook_url, webhook_secret, webhook_disabled_at FROM plugins WHERE id = $1")
         .bind(plugin_id)
         .fetch_optional(db.pool())
@@ -108,13 +108,13 @@ pub async fn record_attempt(conn: &mut Conn, attempt: &Attempt<'_>, now: i64) ->
 }
 
 /// The endpoint answered: it is no longer failing.
-pub async fn endpoint_recovered(conn: &mut Conn, plugin_id: i64) -> Result<(), super::Error> {
+pub async fn endpoint_recovered(conn: &mut Conn, plugin_id: PluginId) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET webhook_failing_since = NULL WHERE id = $1").bind(plugin_id).execute(conn).await?;
     Ok(())
 }
 
 /// The endpoint failed: since when it has been failing (now, if it was not before).
-pub async fn endpoint_failing_since(conn: &mut Conn, plugin_id: i64, now: i64) -> Result<Option<i64>, super::Error> {
+pub async fn endpoint_failing_since(conn: &mut Conn, plugin_id: PluginId, now: i64) -> Result<Option<i64>, super::Error> {
     let since: Option<Option<i64>> = sqlx::query_scalar(
         "UPDATE plugins SET webhook_failing_since = COALESCE(webhook_failing_since, $1) WHERE id = $2 RETURNING webhook_failing_since",
     )
@@ -127,7 +127,7 @@ pub async fn endpoint_failing_since(conn: &mut Conn, plugin_id: i64, now: i64) -
 
 /// Stops deliveries to a plugin's endpoint (its developer sees `reason`); the events not
 /// leased are skipped.
-pub async fn disable_endpoint(conn: &mut Conn, plugin_id: i64, reason: &str, now: i64) -> Result<(), super::Error> {
+pub async fn disable_endpoint(conn: &mut Conn, plugin_id: PluginId, reason: &str, now: i64) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET webhook_disabled_at = $1, webhook_disabled_reason = $2 WHERE id = $3")
         .bind(now)
         .bind(reason)

@@ -2,7 +2,7 @@
 //! what a plugin creates or changes carries its installation's mark.
 
 use super::{Flag, Known};
-use crate::domain::{PluginActivity, Project, ProjectBoard, Task, TaskCard, TaskStatus, WorkOverview};
+use crate::domain::{InstallationId, PluginActivity, Project, ProjectId, TaskId, UserId, ProjectBoard, Task, TaskCard, TaskStatus, WorkOverview};
 use crate::server::scope::TenantScope;
 use crate::server::{now, Db};
 use sqlx::AnyConnection;
@@ -12,7 +12,7 @@ const TASK_COLUMNS: &str = "id, project_id, title, status, assignee_id, due_date
 
 #[derive(sqlx::FromRow)]
 struct ProjectRow {
-    id: i64,
+    id: ProjectId,
     name: String,
     description: String,
     #[sqlx(try_from = "i64")]
@@ -29,12 +29,12 @@ impl From<ProjectRow> for Project {
 
 #[derive(sqlx::FromRow)]
 struct TaskRow {
-    id: i64,
-    project_id: i64,
+    id: TaskId,
+    project_id: ProjectId,
     title: String,
     #[sqlx(try_from = "String")]
     status: Known<TaskStatus>,
-    assignee_id: Option<i64>,
+    assignee_id: Option<UserId>,
     due_date: Option<String>,
     created_at: i64,
     updated_at: i64,
@@ -85,8 +85,8 @@ struct CardRow {
     activity: ActivityRow,
 }
 
-fn mark(scope: &TenantScope) -> Option<i64> {
-    scope.acting_plugin().map(|i| i.0)
+fn mark(scope: &TenantScope) -> Option<InstallationId> {
+    scope.acting_plugin()
 }
 
 /// Up to `limit` projects after id `after`, by id.
@@ -94,7 +94,7 @@ pub async fn projects(db: &Db, scope: &TenantScope, archived: Option<bool>, afte
     let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant_id = $1 AND id > $2 AND ($3 < 0 OR archived = $3) ORDER BY id LIMIT $4"
     ))
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(after)
     .bind(archived.map(i64::from).unwrap_or(-1))
     .bind(limit)
@@ -103,9 +103,9 @@ pub async fn projects(db: &Db, scope: &TenantScope, archived: Option<bool>, afte
     Ok(rows.into_iter().map(Project::from).collect())
 }
 
-pub async fn project(db: &Db, scope: &TenantScope, id: i64) -> Result<Option<Project>, sqlx::Error> {
+pub async fn project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
     let row: Option<ProjectRow> = sqlx::query_as(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant_id = $1 AND id = $2"))
-        .bind(scope.tenant().0)
+        .bind(scope.tenant())
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
@@ -117,7 +117,7 @@ pub async fn insert_project(db: &Db, scope: &TenantScope, name: &str, descriptio
         "INSERT INTO projects (tenant_id, name, description, archived, created_at, updated_at, created_by_installation, updated_by_installation) \
          VALUES ($1, $2, $3, $4, $5, $5, $6, $6) RETURNING {PROJECT_COLUMNS}"
     ))
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(name)
     .bind(description)
     .bind(i64::from(archived))
@@ -132,7 +132,7 @@ pub async fn insert_project(db: &Db, scope: &TenantScope, name: &str, descriptio
 pub async fn update_project(
     db: &Db,
     scope: &TenantScope,
-    id: i64,
+    id: ProjectId,
     name: Option<&str>,
     description: Option<&str>,
     archived: Option<bool>,
@@ -147,7 +147,7 @@ pub async fn update_project(
     .bind(archived.map(i64::from))
     .bind(now())
     .bind(mark(scope))
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
@@ -155,8 +155,8 @@ pub async fn update_project(
 }
 
 /// Deletes a project and its tasks; false when the tenant has no such project.
-pub async fn delete_project(db: &Db, scope: &TenantScope, id: i64) -> Result<bool, sqlx::Error> {
-    let tenant = scope.tenant().0;
+pub async fn delete_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<bool, sqlx::Error> {
+    let tenant = scope.tenant();
     let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2").bind(tenant).bind(id).execute(&mut *tx).await?;
     let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id).execute(&mut *tx).await?;
@@ -172,7 +172,7 @@ pub async fn tasks(
     db: &Db,
     scope: &TenantScope,
     status: Option<TaskStatus>,
-    project_id: Option<i64>,
+    project_id: Option<ProjectId>,
     after: i64,
     limit: i64,
 ) -> Result<Vec<Task>, sqlx::Error> {
@@ -180,19 +180,19 @@ pub async fn tasks(
         "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id > $2 AND ($3 = '' OR status = $3) \
              AND ($4 = 0 OR project_id = $4) ORDER BY id LIMIT $5"
     ))
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(after)
     .bind(status.map(TaskStatus::as_str).unwrap_or(""))
-    .bind(project_id.unwrap_or(0))
+    .bind(project_id.map_or(0, ProjectId::get))
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(Task::from).collect())
 }
 
-pub async fn task(db: &Db, scope: &TenantScope, id: i64) -> Result<Option<Task>, sqlx::Error> {
+pub async fn task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
     let row: Option<TaskRow> = sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2"))
-        .bind(scope.tenant().0)
+        .bind(scope.tenant())
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
@@ -212,7 +212,7 @@ pub enum Missing {
 /// concurrent delete waits instead of leaving a write that refers to a row now gone.
 async fn lock_tenant_row(conn: &mut AnyConnection, table: &'static str, scope: &TenantScope, id: i64) -> Result<bool, sqlx::Error> {
     let locked = sqlx::query(&format!("UPDATE {table} SET id = id WHERE tenant_id = $1 AND id = $2"))
-        .bind(scope.tenant().0)
+        .bind(scope.tenant())
         .bind(id)
         .execute(conn)
         .await?;
@@ -221,14 +221,14 @@ async fn lock_tenant_row(conn: &mut AnyConnection, table: &'static str, scope: &
 
 /// The project and assignee must belong to the tenant (another tenant's ids are never
 /// confirmed). Both stay locked until the caller's transaction ends.
-async fn lock_references(conn: &mut AnyConnection, scope: &TenantScope, project_id: Option<i64>, assignee_id: Option<i64>) -> Result<Option<Missing>, sqlx::Error> {
+async fn lock_references(conn: &mut AnyConnection, scope: &TenantScope, project_id: Option<ProjectId>, assignee_id: Option<UserId>) -> Result<Option<Missing>, sqlx::Error> {
     if let Some(project) = project_id {
-        if !lock_tenant_row(&mut *conn, "projects", scope, project).await? {
+        if !lock_tenant_row(&mut *conn, "projects", scope, project.get()).await? {
             return Ok(Some(Missing::Project));
         }
     }
     if let Some(user) = assignee_id {
-        if !lock_tenant_row(&mut *conn, "users", scope, user).await? {
+        if !lock_tenant_row(&mut *conn, "users", scope, user.get()).await? {
             return Ok(Some(Missing::Assignee));
         }
     }
@@ -237,10 +237,10 @@ async fn lock_references(conn: &mut AnyConnection, scope: &TenantScope, project_
 
 /// A task's fields, valid.
 pub struct NewTaskRow<'a> {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub title: &'a str,
     pub status: TaskStatus,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     pub due_date: Option<&'a str>,
 }
 
@@ -253,7 +253,7 @@ pub async fn insert_task(db: &Db, scope: &TenantScope, new: &NewTaskRow<'_>) -> 
         "INSERT INTO tasks (tenant_id, project_id, title, status, assignee_id, due_date, created_at, updated_at, created_by_installation, updated_by_installation) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $8) RETURNING {TASK_COLUMNS}"
     ))
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(new.project_id)
     .bind(new.title)
     .bind(new.status.as_str())
@@ -270,10 +270,10 @@ pub async fn insert_task(db: &Db, scope: &TenantScope, new: &NewTaskRow<'_>) -> 
 /// The fields a task patch changes, valid; `Some(None)` clears a nullable one.
 #[derive(Default)]
 pub struct TaskChanges<'a> {
-    pub project_id: Option<i64>,
+    pub project_id: Option<ProjectId>,
     pub title: Option<&'a str>,
     pub status: Option<TaskStatus>,
-    pub assignee_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<UserId>>,
     pub due_date: Option<Option<&'a str>>,
 }
 
@@ -281,9 +281,9 @@ pub struct TaskChanges<'a> {
 /// patches of different fields both take effect). Locks the task, then the project and
 /// assignee it refers to: the order `delete_project` takes them in, so the two never
 /// wait on each other.
-pub async fn update_task(db: &Db, scope: &TenantScope, id: i64, changes: &TaskChanges<'_>) -> Result<Result<Task, Missing>, sqlx::Error> {
+pub async fn update_task(db: &Db, scope: &TenantScope, id: TaskId, changes: &TaskChanges<'_>) -> Result<Result<Task, Missing>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    if !lock_tenant_row(&mut tx, "tasks", scope, id).await? {
+    if !lock_tenant_row(&mut tx, "tasks", scope, id.get()).await? {
         return Ok(Err(Missing::Task));
     }
     if let Some(missing) = lock_references(&mut tx, scope, changes.project_id, changes.assignee_id.flatten()).await? {
@@ -304,7 +304,7 @@ pub async fn update_task(db: &Db, scope: &TenantScope, id: i64, changes: &TaskCh
     .bind(changes.due_date.flatten())
     .bind(now())
     .bind(mark(scope))
-    .bind(scope.tenant().0)
+    .bind(scope.tenant())
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
@@ -313,8 +313,8 @@ pub async fn update_task(db: &Db, scope: &TenantScope, id: i64, changes: &TaskCh
 }
 
 /// False when the tenant has no such task.
-pub async fn delete_task(db: &Db, scope: &TenantScope, id: i64) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND id = $2").bind(scope.tenant().0).bind(id).execute(db.pool()).await?;
+pub async fn delete_task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND id = $2").bind(scope.tenant()).bind(id).execute(db.pool()).await?;
     Ok(deleted.rows_affected() == 1)
 }
 
@@ -328,7 +328,7 @@ const ACTIVITY_JOINS: &str = "LEFT JOIN installations ci ON ci.id = x.created_by
 /// changed first, each with its tasks (in progress, to do, done; at most `max_tasks` in
 /// all) and the plugins that touched them.
 pub async fn overview(db: &Db, scope: &TenantScope, max_projects: i64, max_tasks: i64) -> Result<WorkOverview, sqlx::Error> {
-    let tenant = scope.tenant().0;
+    let tenant = scope.tenant();
     let project_columns = PROJECT_COLUMNS.split(", ").map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", ");
     let projects_sql = format!(
         "SELECT {project_columns}, cp.name AS created_by, up.name AS updated_by FROM projects x {ACTIVITY_JOINS} \

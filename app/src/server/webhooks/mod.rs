@@ -6,6 +6,7 @@ pub mod signature;
 pub mod worker;
 
 use super::secrets;
+use crate::domain::{InstallationId, PluginId, TenantId};
 use crate::server::store::webhooks::NewEvent;
 use crate::server::store::Conn;
 
@@ -31,18 +32,18 @@ impl EventType {
 /// What happened to which installation; `extra` adds fields to `data`.
 pub struct Event {
     pub kind: EventType,
-    pub plugin_id: i64,
-    pub installation_id: i64,
-    pub tenant_id: i64,
+    pub plugin_id: PluginId,
+    pub installation_id: InstallationId,
+    pub tenant_id: TenantId,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The body every attempt sends, fixed when the event is queued.
 pub fn payload(event: &Event, now: i64) -> String {
     let mut data = serde_json::Map::new();
-    data.insert("installation_id".into(), event.installation_id.into());
-    data.insert("tenant_id".into(), event.tenant_id.into());
-    data.insert("plugin_id".into(), event.plugin_id.into());
+    data.insert("installation_id".into(), event.installation_id.get().into());
+    data.insert("tenant_id".into(), event.tenant_id.get().into());
+    data.insert("plugin_id".into(), event.plugin_id.get().into());
     data.extend(event.extra.clone());
     serde_json::json!({
         "type": event.kind.as_str(),

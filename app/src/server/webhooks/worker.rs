@@ -231,9 +231,9 @@ impl Worker {
 }
 
 /// Stops deliveries to a plugin's endpoint; its developer sees `reason`.
-async fn disable_endpoint(conn: &mut stores::Conn, plugin_id: i64, reason: &str, now: i64) -> Result<(), stores::Error> {
+async fn disable_endpoint(conn: &mut stores::Conn, plugin_id: crate::domain::PluginId, reason: &str, now: i64) -> Result<(), stores::Error> {
     store::disable_endpoint(conn, plugin_id, reason, now).await?;
-    tracing::warn!(plugin_id, reason, "webhook endpoint disabled");
+    tracing::warn!(plugin_id = plugin_id.get(), reason, "webhook endpoint disabled");
     Ok(())
 }
 

@@ -195,7 +195,7 @@ async fn process(State(plugin): State<Plugin>, headers: HeaderMap, Json(body): J
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 if let Some((base, token)) = plugboard {
-                    let _ = crate::common::http()
+                    let _ = crate::support::http()
                         .post(format!("{base}/api/v1/jobs/{job_id}"))
                         .bearer_auth(token)
                         .json(&serde_json::json!({ "status": "done", "result": { "message": format!("Reviewed {title:?} later.") } }))

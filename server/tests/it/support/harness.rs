@@ -19,11 +19,11 @@ macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })*
+            async fn $name() { super::$name($crate::support::Backend::Sqlite).await })*
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Postgres).await })*
+            async fn $name() { super::$name($crate::support::Backend::Postgres).await })*
         }
     };
 }
@@ -75,17 +75,43 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// The id of `tenant`'s installation of the plugin `slug`.
-    pub async fn installation_id(&self, slug: &str, tenant: &str) -> i64 {
-        sqlx::query_scalar(
-            "SELECT i.id FROM installations i JOIN plugins p ON p.id = i.plugin_id JOIN tenants t ON t.id = i.tenant_id \
-             WHERE p.slug = $1 AND t.name = $2",
-        )
-        .bind(slug)
-        .bind(tenant)
-        .fetch_one(self.db.pool())
-        .await
-        .expect("the tenant has installed the plugin")
+    /// The id of the active installation of the plugin `slug` in the tenant of `member`
+    /// (a seeded user), found through the member's scope as the server finds it.
+    pub async fn installation_id(&self, slug: &str, member: &str) -> app::domain::InstallationId {
+        let member = self.member_of(member).await;
+        let found = app::server::plugin_servers::PluginInstall::find(&self.db, &member.scope(), app::server::plugin_servers::Which::Slug(slug)).await;
+        found.expect("lookup").expect("the tenant has installed the plugin").installation
+    }
+
+    /// The first project (lowest id) of the tenant of `member` (a seeded user).
+    pub async fn first_project(&self, member: &str) -> app::domain::ProjectId {
+        let scope = self.member_of(member).await.scope();
+        let page = app::server::work::list_projects(&self.db, &scope, None, None, 1).await.expect("projects");
+        page.items.first().expect("the tenant has projects").id
+    }
+
+    /// The first task (lowest id) of the tenant of `member` (a seeded user).
+    pub async fn first_task(&self, member: &str) -> app::domain::TaskId {
+        let scope = self.member_of(member).await.scope();
+        let page = app::server::work::list_tasks(&self.db, &scope, Default::default(), None, 1).await.expect("tasks");
+        page.items.first().expect("the tenant has tasks").id
+    }
+
+    /// The tenant of `member` (a seeded user).
+    pub async fn tenant_of(&self, member: &str) -> app::domain::TenantId {
+        self.member_of(member).await.tenant_id
+    }
+
+    /// A published plugin as the catalog reads it: its card's figures (installs, rating,
+    /// review count).
+    pub async fn listing(&self, slug: &str) -> app::server::store::catalog::CardRow {
+        app::server::store::catalog::detail(&self.db, slug, None).await.expect("detail").expect("a published plugin").card
+    }
+
+    /// A published plugin's reviews, newest first.
+    pub async fn reviews_of(&self, slug: &str) -> Vec<app::server::store::reviews::ReviewRow> {
+        let plugin = self.listing(slug).await.id;
+        app::server::store::reviews::latest(&self.db, plugin, 10_000).await.expect("reviews")
     }
 
     pub async fn spawn(backend: Backend) -> Self {
@@ -285,23 +311,4 @@ pub async fn error_of(res: reqwest::Response) -> (u16, app::error::AppError) {
     let status = res.status().as_u16();
     let body = res.text().await.expect("body");
     (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({status}): {body}: {e}")))
-}
-
-/// The `data-plugin-slug` values of the grid's cards, in page order.
-pub fn card_slugs(html: &str) -> Vec<String> {
-    html.split("<article data-plugin-slug=\"")
-        .skip(1)
-        .filter(|rest| rest.split('>').next().is_some_and(|tag| tag.contains("class=\"plugin-card\"")))
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The HTML of one card.
-pub fn card_html<'a>(html: &'a str, slug: &str) -> &'a str {
-    let start = html
-        .find(&format!("data-plugin-slug=\"{slug}\""))
-        .unwrap_or_else(|| panic!("no card for {slug}"));
-    let rest = &html[start..];
-    &rest[..rest.find("</article>").unwrap_or(rest.len())]
 }

@@ -1,11 +1,15 @@
-//! A registered test plugin and the steps of an install, driven the way a browser and
-//! a plugin server would: consent screen, Allow, code, token endpoint.
+//! The one way tests register a plugin, `PluginSpec` (shared with the benchmarks and
+//! fixtures), through either door a real plugin comes in by: the registry
+//! (`TestApp::register`, as the `plugin create` command does) or the developer console
+//! with staff's review (`published_and_installed`). Then the steps of an install, driven
+//! the way a browser and a plugin server would: consent screen, Allow, code, token
+//! endpoint.
 
-use crate::common::TestApp;
-use app::domain::{Category, PluginSlug, ScopeSet};
+use super::harness::TestApp;
+use super::reference_plugin::Reference;
 use app::server::oauth::pkce;
-use app::server::oauth::redirect_uri::RedirectUri;
-use app::server::registry::{self, Credentials, NewPlugin};
+use app::server::registry::Credentials;
+pub use server::fixtures::PluginSpec;
 use std::collections::HashMap;
 
 pub const VERIFIER: &str = "a-perfectly-fine-pkce-code-verifier-of-fifty-characters";
@@ -16,36 +20,62 @@ pub struct TestPlugin {
     pub other_redirect_uri: String,
 }
 
+impl TestApp {
+    /// Registers a published, verified plugin as `spec` says.
+    pub async fn register(&self, spec: PluginSpec) -> TestPlugin {
+        let plugin = spec.verified().register(&self.db, &self.state().vault).await.expect("register plugin");
+        TestPlugin { creds: plugin.creds, redirect_uri: plugin.redirect_uri, other_redirect_uri: plugin.other_redirect_uri }
+    }
+}
+
+/// A plugin registered by a developer through the console with `fields` besides its
+/// listing (server URL, flags, OAuth client), published by staff and installed by Acme's
+/// admin with the spec's scopes. The reference server learns its secret and client id,
+/// and the access token it got; the answer is the token response.
+pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec: PluginSpec, fields: &[(&str, &str)]) -> serde_json::Value {
+    let (slug, scope) = (spec.slug(), spec.scope_list());
+    let developer = app.sign_in("developer@partners.test").await;
+    let redirect_uri = spec.redirect_uri();
+    let scope_fields: Vec<(String, String)> =
+        scope.split(' ').enumerate().map(|(i, s)| (format!("form[scopes][{i}]"), s.to_owned())).collect();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("form[slug]", slug),
+        ("form[name]", slug),
+        ("form[description]", "A plugin with a server."),
+        ("form[author]", "Robot Works"),
+        ("form[category]", "automation"),
+        ("form[redirect_uris]", &redirect_uri),
+    ];
+    form.extend(scope_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    form.extend_from_slice(fields);
+    let res = app.rpc(&developer, "create_plugin", &form).await;
+    assert_eq!(res.status(), 200, "create {slug}");
+    let secrets: app::domain::ShownSecrets = res.json().await.unwrap();
+    reference.configure(secrets.webhook_secret.as_deref().unwrap(), &secrets.client_id);
+    app.rpc(&developer, "submit_plugin", &[("slug", slug)]).await;
+    let staff = app.sign_in("staff@plugboard.test").await;
+    assert_eq!(app.rpc(&staff, "decide", &[("slug", slug), ("decision", "published"), ("reason", "")]).await.status(), 200);
+    let plugin = TestPlugin::from_console(&secrets, &redirect_uri);
+    let admin = app.sign_in("admin@acme.test").await;
+    let tokens = plugin.install_and_exchange(app, &admin, scope).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    *reference.memory.plugboard.lock().unwrap() = Some((app.base.clone(), access));
+    tokens
+}
+
 impl TestPlugin {
-    /// Registers a published plugin asking for `scopes`, with two redirect URIs and an
-    /// optional webhook URL.
-    pub async fn register(app: &TestApp, slug: &str, scopes: &str, webhook_url: Option<String>) -> Self {
-        let redirect_uri = format!("https://{slug}.example.com/oauth/callback");
-        let other_redirect_uri = format!("https://{slug}.example.com/other/callback");
-        let plugin = NewPlugin {
-            slug: PluginSlug::parse(slug).unwrap(),
-            name: format!("Plugin {slug}"),
-            description: "A test plugin.".into(),
-            author: "Test Author".into(),
-            author_url: None,
-            icon_url: None,
-            category: Category::Productivity,
-            redirect_uris: vec![RedirectUri::parse(&redirect_uri).unwrap(), RedirectUri::parse(&other_redirect_uri).unwrap()],
-            scopes: ScopeSet::parse_oauth(scopes).unwrap(),
-            webhook_url,
-            server_url: None,
-            show_authorization_button: false,
-            monetized: false,
-            processes_content: false,
-            oauth: None,
-            oauth_client_secret: None,
-            client_origins: Vec::new(),
-            publish: true,
-            verified: true,
-            developer_id: None,
-        };
-        let creds = registry::create_plugin(&app.db, &app.state().vault, &plugin).await.expect("register plugin");
-        Self { creds, redirect_uri, other_redirect_uri }
+    /// The plugin a developer registered through the console, from the secrets it showed.
+    pub fn from_console(secrets: &app::domain::ShownSecrets, redirect_uri: &str) -> Self {
+        TestPlugin {
+            creds: Credentials {
+                slug: secrets.slug.clone(),
+                client_id: secrets.client_id.clone(),
+                client_secret: secrets.client_secret.clone().expect("a new plugin's client secret"),
+                webhook_secret: secrets.webhook_secret.clone(),
+            },
+            redirect_uri: redirect_uri.to_owned(),
+            other_redirect_uri: redirect_uri.to_owned(),
+        }
     }
 
     /// The authorization request a well-behaved plugin makes.
@@ -70,7 +100,7 @@ impl TestPlugin {
 
     /// The token endpoint with this plugin's credentials (HTTP Basic) and a form body.
     pub async fn token(&self, app: &TestApp, form: &[(&str, &str)]) -> reqwest::Response {
-        crate::common::http()
+        crate::support::http()
             .post(app.url("/oauth/token"))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
             .form(form)
@@ -98,7 +128,7 @@ impl TestPlugin {
 
     /// RFC 7662 as this plugin.
     pub async fn introspect(&self, app: &TestApp, token: &str) -> serde_json::Value {
-        let res = crate::common::http()
+        let res = crate::support::http()
             .post(app.url("/oauth/introspect"))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
             .form(&[("token", token)])
