@@ -13,8 +13,8 @@ mod support;
 /// An access token of a fresh installation, issued as the token endpoint would.
 async fn access_token(db: &app::server::Db) -> String {
     let plugin = fixtures::PluginSpec::new("bench-api").register(db, &app::server::vault::Vault::ephemeral()).await.expect("plugin");
-    let (tenant, user) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
-    fixtures::install(db, &plugin, tenant, user, &plugin.scopes).await.expect("install").1.access_token
+    let (_, owner) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
+    fixtures::install(db, &plugin, owner, &plugin.scopes).await.expect("install").1.access_token
 }
 
 #[tokio::main]

@@ -2,13 +2,14 @@
 //! tests and benchmarks that need many of them quickly. Everything goes through the same
 //! functions the consent screen and the token endpoint use; only the browser is skipped.
 
-use app::domain::{Category, Email, InstallationId, Password, PluginId, PluginSlug, Role, ScopeSet, TenantId, TenantName, UserId};
+use app::domain::{Category, Email, InstallationId, Password, PluginId, PluginSlug, Role, ScopeSet, TenantId, TenantName};
 use app::server::oauth::grants::{self, Client, GrantError, IssuedTokens};
 use app::server::store::grants::CodeRequest;
 use app::server::oauth::pkce;
 use app::server::oauth::redirect_uri::RedirectUri;
 use app::server::registry::{self, Credentials, NewPlugin, RegistryError};
-use app::server::{accounts, installations, now, session, store, Db, Settings};
+use app::server::accounts::{self, Authenticated};
+use app::server::{installations, now, session, store, Db, Settings};
 
 /// The PKCE verifier behind every fixture code.
 pub const VERIFIER: &str = "fixture-pkce-verifier-0123456789-abcdefghijklmnopq";
@@ -119,8 +120,9 @@ impl PluginSpec {
     }
 }
 
-/// A new tenant named `name` with its owner `owner@{name}.test`.
-pub async fn tenant_with_owner(db: &Db, name: &str) -> Result<(TenantId, UserId), FixtureError> {
+/// A new tenant named `name` with its owner `owner@{name}.test`, signed up (so a session
+/// may open for them).
+pub async fn tenant_with_owner(db: &Db, name: &str) -> Result<(TenantId, Authenticated), FixtureError> {
     let email = Email::parse(&format!("owner@{}.test", name.to_lowercase().replace(' ', "-"))).map_err(FixtureError::Invalid)?;
     let owner = accounts::NewUser {
         email: &email,
@@ -131,23 +133,15 @@ pub async fn tenant_with_owner(db: &Db, name: &str) -> Result<(TenantId, UserId)
     Ok(accounts::create_tenant_with_owner(db, &TenantName::parse(name).map_err(FixtureError::Invalid)?, &owner).await?)
 }
 
-/// Records the owner's consent to `scopes` and issues `n` codes for it, as Allow does.
-pub async fn consent_codes(
-    db: &Db,
-    plugin: &FixturePlugin,
-    tenant: TenantId,
-    user: UserId,
-    scopes: &ScopeSet,
-    n: usize,
-) -> Result<(InstallationId, Vec<String>), FixtureError> {
+/// Records the owner's consent to `scopes` in their tenant and issues `n` codes for it,
+/// as Allow does.
+pub async fn consent_codes(db: &Db, plugin: &FixturePlugin, owner: Authenticated, scopes: &ScopeSet, n: usize) -> Result<(InstallationId, Vec<String>), FixtureError> {
     let challenge = pkce::s256(VERIFIER);
     // The owner consents from a session, as on the consent screen.
-    let token = session::create(db, user).await?;
+    let token = session::create(db, owner).await?;
     let member = session::resolve(db, &Settings::default(), &token).await?.ok_or(FixtureError::Invalid("the session did not resolve"))?;
     session::delete(db, &token).await?;
-    if member.scope().tenant() != tenant {
-        return Err(FixtureError::Invalid("the user is not in that tenant"));
-    }
+    let (tenant, user) = (member.scope().tenant(), member.id);
     let mut tx = db.begin_write().await?;
     let installation = installations::record_consent(&mut tx, &member.scope(), plugin.id, user, scopes, now()).await?;
     let mut codes = Vec::with_capacity(n);
@@ -161,8 +155,8 @@ pub async fn consent_codes(
 
 /// Installs `plugin` in `tenant` with `scopes` and exchanges the code: an active
 /// installation and its tokens.
-pub async fn install(db: &Db, plugin: &FixturePlugin, tenant: TenantId, user: UserId, scopes: &ScopeSet) -> Result<(InstallationId, IssuedTokens), FixtureError> {
-    let (installation, codes) = consent_codes(db, plugin, tenant, user, scopes, 1).await?;
+pub async fn install(db: &Db, plugin: &FixturePlugin, owner: Authenticated, scopes: &ScopeSet) -> Result<(InstallationId, IssuedTokens), FixtureError> {
+    let (installation, codes) = consent_codes(db, plugin, owner, scopes, 1).await?;
     let client = Client { plugin_id: plugin.id, client_id: plugin.creds.client_id.clone() };
     let code = codes.first().ok_or(FixtureError::Invalid("no code"))?;
     let tokens = installations::exchange_code(db, &client, code, &plugin.redirect_uri, VERIFIER, now()).await?;

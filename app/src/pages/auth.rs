@@ -101,10 +101,10 @@ async fn sign_out_inner() -> Result<(), AppError> {
 
 /// Signs `user` in: a fresh session id every time (no fixation), replacing any presented one.
 #[cfg(feature = "ssr")]
-async fn start_session(state: &crate::server::AppState, user: crate::domain::UserId, then: &str) -> Result<(), AppError> {
+async fn start_session(state: &crate::server::AppState, person: crate::server::accounts::Authenticated, then: &str) -> Result<(), AppError> {
     use crate::server::{internal, session};
     end_presented_session(state).await?;
-    let token = session::create(&state.db, user).await.map_err(internal("creating a session failed"))?;
+    let token = session::create(&state.db, person).await.map_err(internal("creating a session failed"))?;
     session::send_cookie(session::set_cookie_header(&state.settings, &token));
     leptos_axum::redirect(then);
     Ok(())

@@ -144,18 +144,31 @@ pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUser<'_>, 
     store::insert_user(conn, tenant, &row, now()).await?.map_err(|EmailTaken| AccountError::EmailTaken)
 }
 
-/// Sign-up: a new tenant and its owner, both or neither.
+/// A person whose password was just checked (a sign-in) or just chosen (a sign-up): what
+/// a session opens for (`session::create`). Only this module makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authenticated {
+    user: UserId,
+}
+
+impl Authenticated {
+    pub fn user(self) -> UserId {
+        self.user
+    }
+}
+
+/// Sign-up: a new tenant and its owner, both or neither; the owner is signed in.
 pub async fn create_tenant_with_owner(
     db: &Db,
     tenant_name: &TenantName,
     owner: &NewUser<'_>,
-) -> Result<(TenantId, UserId), AccountError> {
+) -> Result<(TenantId, Authenticated), AccountError> {
     let hash = hash_password(owner.password).await?;
     let mut tx = db.pool().begin().await?;
     let tenant = insert_tenant(&mut tx, tenant_name).await?;
     let user = insert_user(&mut tx, tenant, owner, &hash).await?;
     tx.commit().await?;
-    Ok((tenant, user))
+    Ok((tenant, Authenticated { user }))
 }
 
 /// Adds a user to the tenant of that name, creating the tenant when there is none.
@@ -196,7 +209,7 @@ pub async fn authenticate(
     email: &str,
     password: &str,
     client_ip: Option<std::net::IpAddr>,
-) -> Result<UserId, AccountError> {
+) -> Result<Authenticated, AccountError> {
     let email = email.trim().to_lowercase();
     let email_key = format!("email:{email}");
     let ip_key = client_ip.map(|ip| format!("ip:{}", super::client_addr::throttle_key(ip)));
@@ -231,7 +244,7 @@ pub async fn authenticate(
         Some(id) if password_ok => {
             store::release_attempts(db, &reserved).await?;
             store::clear_failures(db, &email_key).await?;
-            Ok(id)
+            Ok(Authenticated { user: id })
         }
         _ => {
             // Old rows are of no further use.

@@ -102,11 +102,9 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     let t = now();
     let mut tx = db.begin_write().await?;
     let Some((plugin_id, status)) = store::current(&mut tx, scope, installation).await? else { return Err(InstallError::NotInstalled) };
-    if !store::mark_uninstalled(&mut tx, scope, installation, t).await? {
-        return Err(InstallError::NotInstalled);
-    }
-    grants::revoke_installation(&mut tx, installation, t).await?;
-    store::cut_off(&mut tx, installation, t).await?;
+    let Some(uninstalled) = store::mark_uninstalled(&mut tx, scope, installation, t).await? else { return Err(InstallError::NotInstalled) };
+    grants::revoke_installation(&mut tx, &uninstalled, t).await?;
+    store::cut_off(&mut tx, &uninstalled, t).await?;
     // Only an active installation was counted and announced; a pending one never was.
     if status == InstallStatus::Active {
         let tenant_id = scope.tenant();

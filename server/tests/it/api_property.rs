@@ -12,7 +12,8 @@
 //! show the tenant's data (the Projects page).
 
 use crate::support::{Backend, TestApp};
-use app::domain::{Scope, ScopeSet, TenantId, UserId};
+use app::domain::{Scope, ScopeSet, TenantId};
+use app::server::accounts::Authenticated;
 use app::server::work;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -104,7 +105,7 @@ fn cases() -> impl Strategy<Value = Case> {
 
 struct Tenant {
     id: TenantId,
-    owner: UserId,
+    owner: Authenticated,
     projects: Vec<i64>,
     tasks: Vec<i64>,
 }
@@ -140,7 +141,7 @@ async fn build_world(app: &TestApp) -> Model {
                     project_id: project.id,
                     title: format!("Task {p}.{k} {}", marker(t)),
                     status: app::domain::TaskStatus::Todo,
-                    assignee_id: Some(tenant.owner),
+                    assignee_id: Some(tenant.owner.user()),
                     due_date: None,
                 };
                 let task = work::create_task(&app.db, &scope, &new).await.unwrap();
@@ -232,7 +233,7 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
     let spec = PluginSpec::new(&format!("property-{}", serial.fetch_add(1, Ordering::Relaxed))).scopes(&ALL_SCOPES.join(" "));
     let plugin = spec.register(&app.db, &app.state().vault).await.unwrap();
     let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));
-    let (_, tokens) = fixtures::install(&app.db, &plugin, tenant_id, owner, &scopes).await.unwrap();
+    let (_, tokens) = fixtures::install(&app.db, &plugin, owner, &scopes).await.unwrap();
     let http = crate::support::http();
     let foreign: Vec<String> = (0..TENANTS).filter(|t| *t != case.tenant).map(marker).collect();
     for op in &case.ops {
@@ -334,13 +335,13 @@ fn bridge_request(op: &Op, model: &Model, caller: usize) -> (&'static str, Value
 }
 
 /// A client-side plugin (a bundle stored) granted `scopes` in `tenant`: its installation.
-async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (tenant, owner): (TenantId, UserId), scopes: &ScopeSet) -> String {
+async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (_, owner): (TenantId, Authenticated), scopes: &ScopeSet) -> String {
     let slug = format!("bridge-{}", serial.fetch_add(1, Ordering::Relaxed));
     let plugin = PluginSpec::new(&slug).scopes(&ALL_SCOPES.join(" ")).register(&app.db, &app.state().vault).await.unwrap();
     let mut tx = app.db.begin_write().await.unwrap();
     app::server::client_plugins::bundles::store(&mut tx, plugin.id, b"plugboard.ui.notify('hi');", app::server::now()).await.unwrap();
     tx.commit().await.unwrap();
-    let (installation, _) = fixtures::install(&app.db, &plugin, tenant, owner, scopes).await.unwrap();
+    let (installation, _) = fixtures::install(&app.db, &plugin, owner, scopes).await.unwrap();
     installation.to_string()
 }
 

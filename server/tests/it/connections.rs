@@ -172,9 +172,8 @@ async fn plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed(backend:
     // …which opens, with the configured key, to the token the service issued.
     let state = app.state();
     let member = app.member_of("admin@acme.test").await;
-    let user = member.id;
     let install = PluginInstall::find(&app.db, &member.scope(), Which::Slug("svc")).await.unwrap().unwrap();
-    let token = connections::service_token(&state, &install, user, app::server::now()).await.unwrap();
+    let token = connections::service_token(&state, &install, &member, app::server::now()).await.unwrap();
     assert!(token.as_ref().is_some_and(|t| t.starts_with("svc_at_")));
     // A Run hands the plugin's server the person's token for its service.
     let task = app.first_task("admin@acme.test").await;
@@ -217,15 +216,15 @@ async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
     let admin = app.sign_in("admin@acme.test").await;
     connect_via_provider(&app, &admin, &admin, "svc").await;
     let state = app.state();
-    let (_, user) = user_id(&app, "admin@acme.test").await;
-    let install = PluginInstall::find(&app.db, &app.member(user).await.scope(), Which::Slug("svc")).await.unwrap().unwrap();
+    let member = app.member_of("admin@acme.test").await;
+    let install = PluginInstall::find(&app.db, &member.scope(), Which::Slug("svc")).await.unwrap().unwrap();
     let expires_at = || async {
         sqlx::query_scalar::<_, i64>("SELECT expires_at FROM service_connections").fetch_one(app.db.pool()).await.unwrap()
     };
     let first_expiry = expires_at().await;
     let token_at = |now: i64| {
-        let (state, install) = (state.clone(), install.clone());
-        async move { connections::service_token(&state, &install, user, now).await.unwrap() }
+        let (state, install, member) = (state.clone(), install.clone(), member.clone());
+        async move { connections::service_token(&state, &install, &member, now).await.unwrap() }
     };
 
     // Well before expiry: the stored token, no refresh.

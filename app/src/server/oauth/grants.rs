@@ -244,8 +244,8 @@ pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<Li
 }
 
 /// Uninstall: every grant, token and unused code of the installation dies.
-pub async fn revoke_installation(conn: &mut Conn, installation: InstallationId, now: i64) -> Result<(), stores::Error> {
-    store::revoke_installation(conn, installation, now).await
+pub async fn revoke_installation(conn: &mut Conn, uninstalled: &crate::server::store::installations::Uninstalled, now: i64) -> Result<(), stores::Error> {
+    store::revoke_installation(conn, uninstalled, now).await
 }
 
 async fn revoke_grant(conn: &mut Conn, grant: i64, now: i64) -> Result<(), stores::Error> {

@@ -228,11 +228,12 @@ const REFRESH_WAIT_STEPS: u32 = 200;
 /// instead of presenting the same refresh token again, which a service that rotates
 /// refresh tokens would refuse. Storing is still compare-and-swap on the refresh token,
 /// so a Logout or uninstall meanwhile is not undone.
-pub async fn service_token(state: &AppState, install: &PluginInstall, user: UserId, now: i64) -> Result<Option<String>, ConnectError> {
+pub async fn service_token(state: &AppState, install: &PluginInstall, member: &Member, now: i64) -> Result<Option<String>, ConnectError> {
     let Some(config) = &install.oauth else { return Ok(None) };
+    let (scope, user) = (&member.scope(), member.id);
     let (db, vault) = (&state.db, &state.vault);
     let open_access = |row: &Stored| vault.open(&access_context(install.installation, user), &row.access_token).ok();
-    let Some(row) = store::find(db, install.installation, user).await? else { return Ok(None) };
+    let Some(row) = store::find(db, scope, install.installation, user).await? else { return Ok(None) };
     let Some(access) = open_access(&row) else {
         // Sealed under another key: kept (the right key may come back), but unusable here.
         tracing::error!(plugin = %install.slug, "a service token cannot be opened (another PLUGBOARD_TOKEN_KEY?)");
@@ -249,7 +250,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
     let Ok(refresh_token) = vault.open(&refresh_context(install.installation, user), &sealed_refresh) else {
         return Ok(still_valid.then_some(access));
     };
-    let claimed = store::claim_refresh(db, install.installation, user, &sealed_refresh, now + REFRESH_CLAIM_SECS, now).await?;
+    let claimed = store::claim_refresh(db, scope, install.installation, user, &sealed_refresh, now + REFRESH_CLAIM_SECS, now).await?;
     if !claimed {
         // Another caller is refreshing (or just did): use what it stores. If it gives up
         // (the service is down), the current token serves while it is valid.
@@ -261,7 +262,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
             }
         };
         for _ in 0..REFRESH_WAIT_STEPS {
-            match store::find(db, install.installation, user).await? {
+            match store::find(db, scope, install.installation, user).await? {
                 None => return Ok(None),
                 Some(row) if row.refresh_token.as_deref() != Some(sealed_refresh.as_str()) => return Ok(open_access(&row)),
                 Some(row) if row.refreshing_until.is_none_or(|until| until < now) => return gave_up(),
@@ -278,12 +279,12 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
             let access = vault.seal(&access_context(install.installation, user), &tokens.access_token);
             let refresh = tokens.refresh_token.as_deref().map(|r| vault.seal(&refresh_context(install.installation, user), r));
             let sealed = SealedTokens { access_token: &access, refresh_token: refresh.as_deref(), expires_at: tokens.expires_at, scopes: &tokens.scopes };
-            store::swap_refreshed(db, install.installation, user, &sealed_refresh, &sealed, now).await?
+            store::swap_refreshed(db, scope, install.installation, user, &sealed_refresh, &sealed, now).await?
         }
-        Err(TokenError::Refused) => store::drop_refused(db, install.installation, user, &sealed_refresh).await?,
+        Err(TokenError::Refused) => store::drop_refused(db, scope, install.installation, user, &sealed_refresh).await?,
         Err(_) => {
             // The service is down: the claim goes, so that the next use tries again.
-            store::release_refresh(db, install.installation, user, &sealed_refresh).await?;
+            store::release_refresh(db, scope, install.installation, user, &sealed_refresh).await?;
             false
         }
     };
@@ -296,7 +297,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
             if still_valid { Ok(Some(access)) } else { Err(TokenError::Failed(e).into()) }
         }
         // Another refresh, a Logout or an uninstall came first: what is stored now stands.
-        _ => Ok(store::find(db, install.installation, user).await?.as_ref().and_then(open_access)),
+        _ => Ok(store::find(db, scope, install.installation, user).await?.as_ref().and_then(open_access)),
     }
 }
 
@@ -304,7 +305,7 @@ pub async fn service_token(state: &AppState, install: &PluginInstall, user: User
 pub async fn logout(state: &AppState, user: &Member, installation: InstallationId, now: i64) -> Result<(), ConnectError> {
     let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation)).await?.ok_or(ConnectError::NotInstalled)?;
     if install.oauth.is_some() {
-        store::forget(&state.db, install.installation, user.id).await?;
+        store::forget(&state.db, &user.scope(), install.installation, user.id).await?;
         return Ok(());
     }
     match install.target(&state.vault, user).filter(|_| install.show_authorization_button) {

@@ -157,7 +157,7 @@ pub async fn run_on_task(state: &AppState, user: &Member, installation: Installa
         Err(work::WorkError::Db(e)) => return Err(e.into()),
     };
     // A plugin that is also the OAuth client's service gets the user's token for it.
-    let service_token = match connections::service_token(state, &install, user.id, now).await {
+    let service_token = match connections::service_token(state, &install, user, now).await {
         Ok(token) => token,
         Err(e) => {
             tracing::warn!(plugin = %install.slug, error = %e, "no service token for a Run");

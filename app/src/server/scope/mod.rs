@@ -14,11 +14,14 @@
 //! staff flag gives one ([`Member::as_developer`], [`Member::as_staff`]).
 //!
 //! The fields are private and the constructor lives here, so no other module can make a
-//! scope up from a tenant id out of a request, a row or a URL. Two doors are still wider
-//! than they should be: `session::create` opens a session for any user id (sign-in and
-//! sign-up call it after checking the password; tests and fixtures call it directly),
-//! and the steps that follow a scoped lookup (a connection's tokens, an installation's
-//! activation) take the installation's id.
+//! scope up from a tenant id out of a request, a row or a URL. A session opens only for
+//! an [`Authenticated`](crate::server::accounts::Authenticated) person, whom only a
+//! checked password (sign-in) or a new account (sign-up) gives. The steps that end an
+//! uninstalled installation take the proof that the scoped Uninstall marked it
+//! (`store::installations::Uninstalled`). One path takes an installation by id without
+//! a scope, because no person is in it: the code exchange, where the plugin's own
+//! credentials and the one-time code (which names its installation and tenant) are the
+//! authority.
 //!
 //! What other code can do with a scope is read it:
 //!
@@ -73,6 +76,23 @@
 //! // Nor can a signed-in member be made up around another scope.
 //! fn forge(user: app::domain::SessionUser, scope: TenantScope) -> Member {
 //!     Member { user, scope }
+//! }
+//! ```
+//!
+//! A session, the source of a member's scope, opens only for a person whose password was
+//! checked, never for a bare user id,
+//!
+//! ```compile_fail,E0308
+//! async fn open(db: &app::server::Db, user: app::domain::UserId) {
+//!     let _ = app::server::session::create(db, user).await;
+//! }
+//! ```
+//!
+//! and that proof cannot be made up either:
+//!
+//! ```compile_fail,E0451
+//! fn forge(user: app::domain::UserId) -> app::server::accounts::Authenticated {
+//!     app::server::accounts::Authenticated { user }
 //! }
 //! ```
 //!

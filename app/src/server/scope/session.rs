@@ -2,7 +2,7 @@
 //! their SHA-256, so a leaked database does not leak live sessions.
 
 use super::Member;
-use crate::domain::UserId;
+use crate::server::accounts::Authenticated;
 use crate::server::store::{self, sessions};
 use crate::server::{now, AppState, Db, Settings};
 use crate::error::AppError;
@@ -17,10 +17,10 @@ fn hash_token(token: &str) -> String {
     crate::server::secrets::sha256_hex(token)
 }
 
-/// Starts a session for the user and returns the cookie value.
-pub async fn create(db: &Db, user: UserId) -> Result<String, store::Error> {
+/// Starts a session for a person who just signed in or up, and returns the cookie value.
+pub async fn create(db: &Db, person: Authenticated) -> Result<String, store::Error> {
     let token = crate::server::secrets::random_hex(32);
-    sessions::insert(db, &hash_token(&token), user, now()).await?;
+    sessions::insert(db, &hash_token(&token), person.user(), now()).await?;
     Ok(token)
 }
 

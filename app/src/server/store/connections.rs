@@ -101,18 +101,24 @@ pub struct Stored {
     pub refreshing_until: Option<i64>,
 }
 
-pub async fn find(db: &Db, installation: InstallationId, user: UserId) -> Result<Option<Stored>, super::Error> {
-    sqlx::query_as("SELECT access_token, refresh_token, expires_at, refreshing_until FROM service_connections WHERE installation_id = $1 AND user_id = $2")
-        .bind(installation)
-        .bind(user)
-        .fetch_optional(db.pool())
+/// The connection of `user` (in the scope's tenant) to the installation's service.
+pub async fn find(db: &Db, scope: &TenantScope, installation: InstallationId, user: UserId) -> Result<Option<Stored>, super::Error> {
+    sqlx::query_as(
+        "SELECT access_token, refresh_token, expires_at, refreshing_until FROM service_connections \
+         WHERE installation_id = $1 AND user_id = $2 AND tenant_id = $3",
+    )
+    .bind(installation)
+    .bind(user)
+    .bind(scope.tenant())
+    .fetch_optional(db.pool())
         .await
 }
 
-pub async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Result<(), super::Error> {
-    sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2")
+pub async fn forget(db: &Db, scope: &TenantScope, installation: InstallationId, user: UserId) -> Result<(), super::Error> {
+    sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2 AND tenant_id = $3")
         .bind(installation)
         .bind(user)
+        .bind(scope.tenant())
         .execute(db.pool())
         .await?;
     Ok(())
@@ -120,16 +126,18 @@ pub async fn forget(db: &Db, installation: InstallationId, user: UserId) -> Resu
 
 /// Claims the refresh of the connection that holds `sealed_refresh` until `until`, unless
 /// another caller holds an unexpired claim; true when this caller has it.
-pub async fn claim_refresh(db: &Db, installation: InstallationId, user: UserId, sealed_refresh: &str, until: i64, now: i64) -> Result<bool, super::Error> {
+#[allow(clippy::too_many_arguments)]
+pub async fn claim_refresh(db: &Db, scope: &TenantScope, installation: InstallationId, user: UserId, sealed_refresh: &str, until: i64, now: i64) -> Result<bool, super::Error> {
     let claimed = sqlx::query(
         "UPDATE service_connections SET refreshing_until = $1 \
-         WHERE installation_id = $2 AND user_id = $3 AND refresh_token = $4 AND (refreshing_until IS NULL OR refreshing_until < $5)",
+         WHERE installation_id = $2 AND user_id = $3 AND refresh_token = $4 AND (refreshing_until IS NULL OR refreshing_until < $5) AND tenant_id = $6",
     )
     .bind(until)
     .bind(installation)
     .bind(user)
     .bind(sealed_refresh)
     .bind(now)
+    .bind(scope.tenant())
     .execute(db.pool())
     .await?;
     Ok(claimed.rows_affected() == 1)
@@ -137,11 +145,12 @@ pub async fn claim_refresh(db: &Db, installation: InstallationId, user: UserId, 
 
 /// Swaps in refreshed tokens if the connection still holds `sealed_refresh` (an empty
 /// `scopes` keeps the old ones); false when a Logout or another refresh came first.
-pub async fn swap_refreshed(db: &Db, installation: InstallationId, user: UserId, sealed_refresh: &str, tokens: &SealedTokens<'_>, now: i64) -> Result<bool, super::Error> {
+#[allow(clippy::too_many_arguments)]
+pub async fn swap_refreshed(db: &Db, scope: &TenantScope, installation: InstallationId, user: UserId, sealed_refresh: &str, tokens: &SealedTokens<'_>, now: i64) -> Result<bool, super::Error> {
     let swapped = sqlx::query(
         "UPDATE service_connections SET access_token = $1, refresh_token = $2, expires_at = $3, \
              scopes = CASE WHEN $4 = '' THEN scopes ELSE $4 END, updated_at = $5, refreshing_until = NULL \
-         WHERE installation_id = $6 AND user_id = $7 AND refresh_token = $8",
+         WHERE installation_id = $6 AND user_id = $7 AND refresh_token = $8 AND tenant_id = $9",
     )
     .bind(tokens.access_token)
     .bind(tokens.refresh_token)
@@ -151,28 +160,31 @@ pub async fn swap_refreshed(db: &Db, installation: InstallationId, user: UserId,
     .bind(installation)
     .bind(user)
     .bind(sealed_refresh)
+    .bind(scope.tenant())
     .execute(db.pool())
     .await?;
     Ok(swapped.rows_affected() == 1)
 }
 
 /// The service refused the refresh: the connection that holds `sealed_refresh` goes.
-pub async fn drop_refused(db: &Db, installation: InstallationId, user: UserId, sealed_refresh: &str) -> Result<bool, super::Error> {
-    let dropped = sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
+pub async fn drop_refused(db: &Db, scope: &TenantScope, installation: InstallationId, user: UserId, sealed_refresh: &str) -> Result<bool, super::Error> {
+    let dropped = sqlx::query("DELETE FROM service_connections WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3 AND tenant_id = $4")
         .bind(installation)
         .bind(user)
         .bind(sealed_refresh)
+        .bind(scope.tenant())
         .execute(db.pool())
         .await?;
     Ok(dropped.rows_affected() == 1)
 }
 
 /// Gives up the refresh claim on the connection that holds `sealed_refresh`.
-pub async fn release_refresh(db: &Db, installation: InstallationId, user: UserId, sealed_refresh: &str) -> Result<(), super::Error> {
-    sqlx::query("UPDATE service_connections SET refreshing_until = NULL WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3")
+pub async fn release_refresh(db: &Db, scope: &TenantScope, installation: InstallationId, user: UserId, sealed_refresh: &str) -> Result<(), super::Error> {
+    sqlx::query("UPDATE service_connections SET refreshing_until = NULL WHERE installation_id = $1 AND user_id = $2 AND refresh_token = $3 AND tenant_id = $4")
         .bind(installation)
         .bind(user)
         .bind(sealed_refresh)
+        .bind(scope.tenant())
         .execute(db.pool())
         .await?;
     Ok(())

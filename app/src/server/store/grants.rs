@@ -230,7 +230,8 @@ pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<Li
 }
 
 /// Every grant, token and unused code of the installation dies.
-pub async fn revoke_installation(conn: &mut Conn, installation: InstallationId, now: i64) -> Result<(), super::Error> {
+pub async fn revoke_installation(conn: &mut Conn, uninstalled: &super::installations::Uninstalled, now: i64) -> Result<(), super::Error> {
+    let installation = uninstalled.id();
     for sql in [
         "UPDATE oauth_grants SET revoked_at = $1 WHERE installation_id = $2 AND revoked_at IS NULL",
         "UPDATE oauth_tokens SET revoked_at = $1 WHERE installation_id = $2 AND revoked_at IS NULL",

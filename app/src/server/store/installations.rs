@@ -108,20 +108,35 @@ pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: Install
     Ok(row.map(|r| (r.plugin_id, r.status.0)))
 }
 
-/// Marks the scope's installation uninstalled; false when it was uninstalled already (a
+/// An installation of the scope's tenant that this transaction just marked uninstalled:
+/// the steps that end what it held (`grants::revoke_installation`, `cut_off`) take it, so
+/// they only ever reach an installation found through a scope.
+#[derive(Debug)]
+pub struct Uninstalled {
+    installation: InstallationId,
+}
+
+impl Uninstalled {
+    pub(super) fn id(&self) -> InstallationId {
+        self.installation
+    }
+}
+
+/// Marks the scope's installation uninstalled; `None` when it was uninstalled already (a
 /// concurrent Uninstall).
-pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<bool, super::Error> {
+pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<Option<Uninstalled>, super::Error> {
     let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
         .bind(now)
         .bind(installation)
         .bind(scope.tenant())
         .execute(&mut *conn)
         .await?;
-    Ok(changed.rows_affected() == 1)
+    Ok((changed.rows_affected() == 1).then_some(Uninstalled { installation }))
 }
 
 /// An uninstalled installation's service connections go, and its pending Runs fail.
-pub async fn cut_off(conn: &mut Conn, installation: InstallationId, now: i64) -> Result<(), super::Error> {
+pub async fn cut_off(conn: &mut Conn, uninstalled: &Uninstalled, now: i64) -> Result<(), super::Error> {
+    let installation = uninstalled.id();
     // Tokens Plugboard held for the plugin's service go too, and the plugin can no
     // longer finish the Runs it accepted.
     for sql in [

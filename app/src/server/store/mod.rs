@@ -6,8 +6,9 @@
 //!
 //! Functions that find a tenant's data take a
 //! [`TenantScope`](crate::server::scope::TenantScope) and add the tenant condition
-//! themselves; the steps inside a transaction that follow such a lookup (a connection's
-//! refresh, an installation's activation) take the ids it found. A developer's plugin is
+//! themselves; the steps that end an uninstalled installation take the `Uninstalled`
+//! proof of the scoped step before them, and the code exchange (a plugin with its
+//! credentials and a one-time code, no person) takes the installation the code names. A developer's plugin is
 //! found through a [`DeveloperScope`](crate::server::scope::DeveloperScope)
 //! (`plugins::owned_by`), which gives an `OwnedPlugin` that the steps on it take; the
 //! review queue's functions take a [`StaffScope`](crate::server::scope::StaffScope) as

@@ -242,9 +242,9 @@ impl TestApp {
 
     /// A signed-in member, authenticated as a page request is: a session opened for the
     /// user and resolved from its token. Its scope is how a test reaches tenant data.
-    pub async fn member(&self, user: app::domain::UserId) -> app::server::scope::Member {
+    pub async fn member(&self, person: app::server::accounts::Authenticated) -> app::server::scope::Member {
         let state = self.state();
-        let token = app::server::session::create(&self.db, user).await.expect("session");
+        let token = app::server::session::create(&self.db, person).await.expect("session");
         app::server::session::resolve(&self.db, &state.settings, &token).await.expect("resolve").expect("a live session")
     }
 
