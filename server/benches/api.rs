@@ -13,8 +13,9 @@ mod support;
 /// An access token of a fresh installation, issued as the token endpoint would.
 async fn access_token(db: &app::server::Db) -> String {
     let plugin = fixtures::PluginSpec::new("bench-api").register(db, &app::server::vault::Vault::ephemeral()).await.expect("plugin");
-    let (_, owner) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
-    fixtures::install(db, &plugin, owner, &plugin.scopes).await.expect("install").1.access_token
+    let (_, person) = fixtures::tenant_with_owner(db, "Bench").await.expect("tenant");
+    let owner = fixtures::member(db, person).await.expect("sign in");
+    fixtures::install(db, &plugin, &owner, &plugin.scopes).await.expect("install").1.access_token
 }
 
 #[tokio::main]

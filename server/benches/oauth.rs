@@ -39,9 +39,10 @@ const EXCHANGE_INSTALLATIONS: usize = 64;
 async fn issue_codes_spread(db: &Db, plugin: &FixturePlugin, n: usize, installations: usize) -> Vec<String> {
     let mut per_installation = Vec::with_capacity(installations);
     for i in 0..installations {
-        let (_, owner) = fixtures::tenant_with_owner(db, &format!("Bench {} {i}", plugin.creds.slug)).await.expect("tenant");
+        let (_, person) = fixtures::tenant_with_owner(db, &format!("Bench {} {i}", plugin.creds.slug)).await.expect("tenant");
+        let owner = fixtures::member(db, person).await.expect("sign in");
         let count = n / installations + usize::from(i < n % installations);
-        per_installation.push(fixtures::consent_codes(db, plugin, owner, &plugin.scopes, count).await.expect("codes").1);
+        per_installation.push(fixtures::consent_codes(db, plugin, &owner, &plugin.scopes, count).await.expect("codes").1);
     }
     let mut codes = Vec::with_capacity(n);
     for round in 0.. {
@@ -142,8 +143,9 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     let hook_url = format!("http://{}/hook", hook_listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(hook_listener, receiver).await });
     let hooked = register(&db, "bench-webhooks", Some(hook_url)).await;
-    let (tenant_id, owner) = fixtures::tenant_with_owner(&db, "Bench webhooks").await.expect("tenant");
-    let (installation_id, _) = fixtures::consent_codes(&db, &hooked, owner, &hooked.scopes, 0).await.expect("installation");
+    let (tenant_id, person) = fixtures::tenant_with_owner(&db, "Bench webhooks").await.expect("tenant");
+    let owner = fixtures::member(&db, person).await.expect("sign in");
+    let (installation_id, _) = fixtures::consent_codes(&db, &hooked, &owner, &hooked.scopes, 0).await.expect("installation");
     let plugin_id = hooked.id;
     let mut tx = db.begin_write().await.unwrap();
     for _ in 0..webhooks_n {

@@ -9,6 +9,7 @@ use app::server::oauth::pkce;
 use app::server::oauth::redirect_uri::RedirectUri;
 use app::server::registry::{self, Credentials, NewPlugin, RegistryError};
 use app::server::accounts::{self, Authenticated};
+use app::server::scope::Member;
 use app::server::{installations, now, session, store, Db, Settings};
 
 /// The PKCE verifier behind every fixture code.
@@ -88,6 +89,14 @@ impl PluginSpec {
         &self.scopes
     }
 
+    pub fn webhook_url(&self) -> Option<&str> {
+        self.webhook_url.as_deref()
+    }
+
+    pub fn is_verified(&self) -> bool {
+        self.verified
+    }
+
     /// Registers it through the registry, as the `plugin create` command does.
     pub async fn register(&self, db: &Db, vault: &app::server::vault::Vault) -> Result<FixturePlugin, FixtureError> {
         let (redirect_uri, other_redirect_uri) = (self.redirect_uri(), self.other_redirect_uri());
@@ -133,17 +142,22 @@ pub async fn tenant_with_owner(db: &Db, name: &str) -> Result<(TenantId, Authent
     Ok(accounts::create_tenant_with_owner(db, &TenantName::parse(name).map_err(FixtureError::Invalid)?, &owner).await?)
 }
 
-/// Records the owner's consent to `scopes` in their tenant and issues `n` codes for it,
-/// as Allow does.
-pub async fn consent_codes(db: &Db, plugin: &FixturePlugin, owner: Authenticated, scopes: &ScopeSet, n: usize) -> Result<(InstallationId, Vec<String>), FixtureError> {
-    let challenge = pkce::s256(VERIFIER);
-    // The owner consents from a session, as on the consent screen.
-    let token = session::create(db, owner).await?;
+/// The person signed in, as a page request sees them: a session opened, resolved and
+/// ended (the member stays as a value, for the steps a test or bench takes as them).
+pub async fn member(db: &Db, person: Authenticated) -> Result<Member, FixtureError> {
+    let token = session::create(db, person).await?;
     let member = session::resolve(db, &Settings::default(), &token).await?.ok_or(FixtureError::Invalid("the session did not resolve"))?;
     session::delete(db, &token).await?;
-    let (tenant, user) = (member.scope().tenant(), member.id);
+    Ok(member)
+}
+
+/// Records `owner`'s consent to `scopes` in their tenant and issues `n` codes for it, as
+/// Allow does.
+pub async fn consent_codes(db: &Db, plugin: &FixturePlugin, owner: &Member, scopes: &ScopeSet, n: usize) -> Result<(InstallationId, Vec<String>), FixtureError> {
+    let challenge = pkce::s256(VERIFIER);
+    let (tenant, user) = (owner.scope().tenant(), owner.id);
     let mut tx = db.begin_write().await?;
-    let installation = installations::record_consent(&mut tx, &member.scope(), plugin.id, user, scopes, now()).await?;
+    let installation = installations::record_consent(&mut tx, &owner.scope(), plugin.id, user, scopes, now()).await?;
     let mut codes = Vec::with_capacity(n);
     for _ in 0..n {
         let request = CodeRequest { plugin: plugin.id, installation, tenant, user, redirect_uri: &plugin.redirect_uri, scopes, code_challenge: &challenge };
@@ -155,7 +169,7 @@ pub async fn consent_codes(db: &Db, plugin: &FixturePlugin, owner: Authenticated
 
 /// Installs `plugin` in `tenant` with `scopes` and exchanges the code: an active
 /// installation and its tokens.
-pub async fn install(db: &Db, plugin: &FixturePlugin, owner: Authenticated, scopes: &ScopeSet) -> Result<(InstallationId, IssuedTokens), FixtureError> {
+pub async fn install(db: &Db, plugin: &FixturePlugin, owner: &Member, scopes: &ScopeSet) -> Result<(InstallationId, IssuedTokens), FixtureError> {
     let (installation, codes) = consent_codes(db, plugin, owner, scopes, 1).await?;
     let client = Client { plugin_id: plugin.id, client_id: plugin.creds.client_id.clone() };
     let code = codes.first().ok_or(FixtureError::Invalid("no code"))?;

@@ -1,11 +1,11 @@
 //! The ids of tenant objects and of the people and plugins around them: a newtype each,
 //! so that one kind cannot be passed where another is expected, with a private field, so
-//! that code cannot invent one from a number. An id comes into being in three ways only:
-//! read from a row by the store (`server::store::StoredId` is the key, and only the store
-//! makes one), parsed from a request (`Deserialize` for JSON and server-function
-//! arguments, `FromStr` for a path segment), or in a test through the same two doors.
-//! Parsing an id proves nothing about whose it is: the store functions that take one also
-//! take the scope, and add its condition themselves.
+//! that code does not make one up from a number it holds. An id comes from a row the
+//! store read (`server::store::StoredId` is the key, and only the store makes one), or
+//! from a request: `Deserialize` for JSON and server-function arguments, `FromStr` for
+//! the ids that paths and pages carry (installations, projects, tasks). A request may name any number; whether
+//! the tenant has such an object is the store's question, which it answers through the
+//! scope (a number no row has names nothing, as before ids were typed).
 
 use serde::{Deserialize, Serialize};
 
@@ -29,15 +29,6 @@ macro_rules! id_type {
             }
         }
 
-        /// A path segment or form value: a positive integer, nothing else.
-        impl std::str::FromStr for $name {
-            type Err = BadId;
-
-            fn from_str(raw: &str) -> Result<Self, BadId> {
-                positive(raw).map($name)
-            }
-        }
-
         #[cfg(feature = "ssr")]
         impl From<crate::server::store::StoredId> for $name {
             fn from(stored: crate::server::store::StoredId) -> Self {
@@ -47,18 +38,23 @@ macro_rules! id_type {
     };
 }
 
+/// `FromStr` for an id that a path carries: an integer (as `i64` reads it), nothing else.
+macro_rules! in_paths {
+    ($($name:ident),*) => {$(
+        impl std::str::FromStr for $name {
+            type Err = BadId;
+
+            fn from_str(raw: &str) -> Result<Self, BadId> {
+                raw.parse::<i64>().map($name).map_err(|_| BadId)
+            }
+        }
+    )*};
+}
+
 /// Text that is not an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not an id")]
 pub struct BadId;
-
-fn positive(raw: &str) -> Result<i64, BadId> {
-    // Digits only: `i64::from_str` would also take "+7".
-    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(BadId);
-    }
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(BadId)
-}
 
 id_type!(
     /// One customer organisation; every row of tenant data carries it.
@@ -84,6 +80,8 @@ id_type!(
     /// A task in one of a tenant's projects.
     TaskId
 );
+
+in_paths!(InstallationId, ProjectId, TaskId);
 
 /// A run of a plugin on a task: random text that Plugboard makes and sends the plugin,
 /// which answers with it.
@@ -123,9 +121,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_id_in_a_path_is_a_positive_integer_and_nothing_else() {
+    fn an_id_in_a_path_is_an_integer_and_nothing_else() {
         assert_eq!("42".parse::<TaskId>().map(TaskId::get), Ok(42));
-        for bad in ["", "0", "-1", "+7", "4.0", "1e3", " 4", "99999999999999999999", "abc"] {
+        assert_eq!("0".parse::<ProjectId>().map(ProjectId::get), Ok(0), "no row has it; the store says so");
+        for bad in ["", "4.0", "1e3", " 4", "99999999999999999999", "abc"] {
             assert_eq!(bad.parse::<TaskId>(), Err(BadId), "{bad:?}");
         }
     }
@@ -135,6 +134,7 @@ mod tests {
         let id: ProjectId = serde_json::from_str("17").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "17");
         assert_eq!(id.to_string(), "17");
+        assert!(serde_json::from_str::<ProjectId>("\"17\"").is_err());
         let job: JobId = serde_json::from_str("\"abc\"").unwrap();
         assert_eq!(serde_json::to_string(&job).unwrap(), "\"abc\"");
     }

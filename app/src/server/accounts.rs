@@ -145,14 +145,14 @@ pub async fn insert_user(conn: &mut Conn, tenant: TenantId, user: &NewUser<'_>, 
 }
 
 /// A person whose password was just checked (a sign-in) or just chosen (a sign-up): what
-/// a session opens for (`session::create`). Only this module makes one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// a session opens for (`session::create`, which uses it up). Only this module makes one.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Authenticated {
     user: UserId,
 }
 
 impl Authenticated {
-    pub fn user(self) -> UserId {
+    pub fn user(&self) -> UserId {
         self.user
     }
 }

@@ -39,15 +39,15 @@ async fn pending_job(app: &TestApp, member: &str) -> JobId {
     let installation = app.installation_id("api-user", &member.email).await;
     let (id, t) = (JobId::generate(), app::server::now());
     let task = app.first_task(&member.email).await;
-    store::jobs::insert(&app.db, &member.scope(), &id, installation, member.id, task, t, t + 600).await.unwrap();
+    assert!(store::jobs::insert(&app.db, &member.scope(), &id, installation, member.id, task, t, t + 600).await.unwrap());
     id
 }
 
 impl World {
-    /// How many of Acme's tasks are in `project`.
-    async fn tasks_in(&self, project: ProjectId) -> usize {
-        let filter = work::TaskFilter { status: None, project_id: Some(project) };
-        work::list_tasks(&self.app.db, &self.acme_scope, filter, None, 100).await.unwrap().items.len()
+    /// How many tasks, of any tenant, the database holds in `project`: counted in SQL, not
+    /// through the code under test.
+    async fn tasks_in(&self, project: ProjectId) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE project_id = $1").bind(project).fetch_one(self.app.db.pool()).await.unwrap()
     }
 
     async fn new(backend: Backend) -> Self {
@@ -535,7 +535,37 @@ async fn the_projects_page_shows_what_plugins_did(backend: Backend) {
     assert!(html.contains("Sign in to see"));
 }
 
+/// A number that no object has (zero, negative) names nothing, and is found so where any
+/// unknown id is: after the body's other fields, and after the task itself.
+async fn ids_that_name_nothing_answer_like_unknown_ones(backend: Backend) {
+    let w = World::new(backend).await;
+    let token = Some(w.full.as_str());
+    for bad in [0, -1] {
+        let (s, _, b) = w.call(token, Method::POST, "/tasks", Some(json!({"project_id": bad, "title": "x"}))).await;
+        assert_error(s, &b, 422, "validation_failed", "a project id no project has");
+        assert_eq!(b["error"]["field"], "project_id");
+        let (s, _, b) = w.call(token, Method::POST, "/tasks", Some(json!({"project_id": w.acme_project, "title": "x", "assignee_id": bad}))).await;
+        assert_error(s, &b, 422, "validation_failed", "an assignee id nobody has");
+        assert_eq!(b["error"]["field"], "assignee_id");
+        // The title is checked before the project is looked up.
+        let (s, _, b) = w.call(token, Method::POST, "/tasks", Some(json!({"project_id": bad, "title": "  "}))).await;
+        assert_eq!((s, b["error"]["field"].as_str()), (422, Some("title")), "{b}");
+        // A task that is not there is not found, whatever the patch says.
+        let (s, _, b) = w.call(token, Method::PATCH, "/tasks/999999", Some(json!({"project_id": bad}))).await;
+        assert_error(s, &b, 404, "not_found", "patching a missing task");
+        let (s, _, b) = w.call(token, Method::GET, &format!("/tasks/{bad}"), None).await;
+        assert_error(s, &b, 404, "not_found", "a path id no task has");
+    }
+    // `project_id=0` filters nothing, as it always has.
+    let (_, _, all) = w.call(token, Method::GET, "/tasks?limit=100", None).await;
+    let (_, _, zero) = w.call(token, Method::GET, "/tasks?limit=100&project_id=0", None).await;
+    assert_eq!(zero["data"], all["data"]);
+    let (_, _, negative) = w.call(token, Method::GET, "/tasks?project_id=-1", None).await;
+    assert_eq!(negative["data"], json!([]));
+}
+
 crate::on_both_databases!(
+    ids_that_name_nothing_answer_like_unknown_ones,
     the_projects_page_shows_what_plugins_did,
     every_route_refuses_bad_tokens,
     every_route_enforces_its_scope,

@@ -13,7 +13,7 @@
 
 use crate::support::{Backend, TestApp};
 use app::domain::{Scope, ScopeSet, TenantId};
-use app::server::accounts::Authenticated;
+use app::server::scope::Member;
 use app::server::work;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -105,7 +105,7 @@ fn cases() -> impl Strategy<Value = Case> {
 
 struct Tenant {
     id: TenantId,
-    owner: Authenticated,
+    owner: Member,
     projects: Vec<i64>,
     tasks: Vec<i64>,
 }
@@ -126,12 +126,13 @@ struct Model {
 async fn build_world(app: &TestApp) -> Model {
     let mut tenants = Vec::new();
     for t in 0..TENANTS {
-        let (id, owner) = fixtures::tenant_with_owner(&app.db, &format!("Property {t}")).await.unwrap();
+        let (id, person) = fixtures::tenant_with_owner(&app.db, &format!("Property {t}")).await.unwrap();
+        let owner = app.member(person).await;
         tenants.push(Tenant { id, owner, projects: Vec::new(), tasks: Vec::new() });
     }
     let mut task_project = HashMap::new();
     for (t, tenant) in tenants.iter_mut().enumerate() {
-        let scope = app.member(tenant.owner).await.scope();
+        let scope = tenant.owner.scope();
         for p in 0..PROJECTS_PER_TENANT {
             let new = work::NewProject { name: format!("Project {p} {}", marker(t)), description: marker(t), archived: false };
             let project = work::create_project(&app.db, &scope, &new).await.unwrap();
@@ -141,7 +142,7 @@ async fn build_world(app: &TestApp) -> Model {
                     project_id: project.id,
                     title: format!("Task {p}.{k} {}", marker(t)),
                     status: app::domain::TaskStatus::Todo,
-                    assignee_id: Some(tenant.owner.user()),
+                    assignee_id: Some(tenant.owner.id),
                     due_date: None,
                 };
                 let task = work::create_task(&app.db, &scope, &new).await.unwrap();
@@ -228,12 +229,12 @@ async fn run_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsize, cas
     let granted: Vec<&str> = ALL_SCOPES.iter().enumerate().filter(|(i, _)| case.grant & (1 << i) != 0).map(|(_, s)| *s).collect();
     let (tenant_id, owner) = {
         let m = model.lock().unwrap();
-        (m.tenants[case.tenant].id, m.tenants[case.tenant].owner)
+        (m.tenants[case.tenant].id, m.tenants[case.tenant].owner.clone())
     };
     let spec = PluginSpec::new(&format!("property-{}", serial.fetch_add(1, Ordering::Relaxed))).scopes(&ALL_SCOPES.join(" "));
     let plugin = spec.register(&app.db, &app.state().vault).await.unwrap();
     let scopes = ScopeSet::new(granted.iter().filter_map(|s| Scope::parse(s)));
-    let (_, tokens) = fixtures::install(&app.db, &plugin, owner, &scopes).await.unwrap();
+    let (_, tokens) = fixtures::install(&app.db, &plugin, &owner, &scopes).await.unwrap();
     let http = crate::support::http();
     let foreign: Vec<String> = (0..TENANTS).filter(|t| *t != case.tenant).map(marker).collect();
     for op in &case.ops {
@@ -335,13 +336,13 @@ fn bridge_request(op: &Op, model: &Model, caller: usize) -> (&'static str, Value
 }
 
 /// A client-side plugin (a bundle stored) granted `scopes` in `tenant`: its installation.
-async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (_, owner): (TenantId, Authenticated), scopes: &ScopeSet) -> String {
+async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (_, owner): (TenantId, Member), scopes: &ScopeSet) -> String {
     let slug = format!("bridge-{}", serial.fetch_add(1, Ordering::Relaxed));
     let plugin = PluginSpec::new(&slug).scopes(&ALL_SCOPES.join(" ")).register(&app.db, &app.state().vault).await.unwrap();
     let mut tx = app.db.begin_write().await.unwrap();
     app::server::client_plugins::bundles::store(&mut tx, plugin.id, b"plugboard.ui.notify('hi');", app::server::now()).await.unwrap();
     tx.commit().await.unwrap();
-    let (installation, _) = fixtures::install(&app.db, &plugin, owner, scopes).await.unwrap();
+    let (installation, _) = fixtures::install(&app.db, &plugin, &owner, scopes).await.unwrap();
     installation.to_string()
 }
 
@@ -359,7 +360,7 @@ async fn run_bridge_case(app: &TestApp, model: &Mutex<Model>, serial: &AtomicUsi
     let other = (case.tenant + 1) % TENANTS;
     let (mine, theirs) = {
         let m = model.lock().unwrap();
-        ((m.tenants[case.tenant].id, m.tenants[case.tenant].owner), (m.tenants[other].id, m.tenants[other].owner))
+        ((m.tenants[case.tenant].id, m.tenants[case.tenant].owner.clone()), (m.tenants[other].id, m.tenants[other].owner.clone()))
     };
     let installation = install_client_plugin(app, serial, mine, &scopes).await;
     let foreign = install_client_plugin(app, serial, theirs, &scopes).await;

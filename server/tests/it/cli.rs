@@ -41,10 +41,14 @@ async fn plugins_create_and_rotate_secret_print_working_credentials(backend: Bac
     assert!(client_id.starts_with("pbc_") && first_secret.starts_with("pbs_"));
     assert!(created["webhook_secret"].as_str().unwrap().starts_with("whsec_"));
     assert_eq!(token_status(&app, &client_id, &first_secret).await, 200);
-    let stored = app::server::store::plugins::client(&app.db, &client_id).await.unwrap().expect("the plugin");
-    let uris: Vec<&str> = stored.redirect_uris.iter().map(|u| u.as_str()).collect();
-    assert_eq!(uris, ["https://ops.example.com/cb", "https://ops.example.com/cb2"]);
-    assert_eq!((stored.is_published, stored.is_verified), (true, true));
+    // As stored: the JSON the registry writes, and the flags.
+    let (uris, published, verified): (String, i64, i64) =
+        sqlx::query_as("SELECT redirect_uris, is_published, is_verified FROM plugins WHERE slug = 'ops-plugin'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(uris, r#"["https://ops.example.com/cb","https://ops.example.com/cb2"]"#);
+    assert_eq!((published, verified), (1, 1));
 
     let out = server_command(&app, &["plugins", "rotate-secret", "--slug", "ops-plugin"]);
     assert!(out.status.success());

@@ -7,7 +7,7 @@
 use crate::support::{Backend, Options, TestApp};
 use app::domain::{TenantId, UserId};
 use crate::support::query_of;
-use crate::plugin_servers::closed_port;
+use crate::support::closed_port;
 use crate::support::{published_and_installed, PluginSpec};
 use crate::support::reference_plugin::{Reference, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET};
 use app::server::plugin_servers::connections::{self, REFRESH_MARGIN_SECS};
@@ -260,7 +260,34 @@ async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
     assert!(connection_of(&app, &admin, "svc").await.contains("Not connected"));
 }
 
+/// A person's connection is reached through their tenant's scope only: another tenant's
+/// scope, with the right installation and user ids, finds nothing and changes nothing.
+async fn a_connection_is_reached_through_its_tenants_scope_only(backend: Backend) {
+    use app::server::store::connections as stored;
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    oauth_plugin(&app, &reference, "svc", "tasks").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    connect_via_provider(&app, &admin, &admin, "svc").await;
+    let acme = app.member_of("admin@acme.test").await;
+    let install = PluginInstall::find(&app.db, &acme.scope(), Which::Slug("svc")).await.unwrap().unwrap();
+    let globex = app.member_of("owner@globex.test").await.scope();
+    let (installation, user) = (install.installation, acme.id);
+
+    assert!(stored::find(&app.db, &globex, installation, user).await.unwrap().is_none());
+    let held = stored::find(&app.db, &acme.scope(), installation, user).await.unwrap().expect("Acme's connection");
+    let refresh = held.refresh_token.clone().expect("a refresh token");
+    let now = app::server::now();
+    assert!(!stored::claim_refresh(&app.db, &globex, installation, user, &refresh, now + 60, now).await.unwrap());
+    assert!(!stored::drop_refused(&app.db, &globex, installation, user, &refresh).await.unwrap());
+    stored::forget(&app.db, &globex, installation, user).await.unwrap();
+    let still = stored::find(&app.db, &acme.scope(), installation, user).await.unwrap().expect("still connected");
+    assert_eq!((still.access_token, still.refreshing_until), (held.access_token, None));
+}
+
 crate::on_both_databases!(
+    a_connection_is_reached_through_its_tenants_scope_only,
     connect_and_log_out_through_the_plugin_server,
     a_plugin_server_that_is_down_is_said_so,
     plugboard_connects_as_the_oauth_client_and_keeps_tokens_sealed,

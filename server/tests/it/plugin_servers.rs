@@ -3,20 +3,12 @@
 
 use app::server::outbound::{parse_allowlist, OutboundPolicy};
 use app::server::plugin_servers::client::{CallError, PluginServers, Target};
-use crate::support::{Backend, Options, TestApp};
+use crate::support::{closed_port, Backend, Options, TestApp};
 use crate::support::{published_and_installed, PluginSpec};
 use crate::support::reference_plugin::{Reference, CLIENT_ID, SECRET};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The address of a port nothing listens on: a plugin server that is down.
-pub fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
 
 fn servers(timeout: Duration) -> PluginServers {
     PluginServers::new(Arc::new(OutboundPolicy { allowlist: parse_allowlist("127.0.0.1").unwrap() }), timeout)

@@ -4,7 +4,7 @@
 //! Against the reference plugin server, through the real server, on both databases.
 
 use crate::support::{error_of, Backend, Options, TestApp};
-use crate::plugin_servers::closed_port;
+use crate::support::closed_port;
 use crate::support::{published_and_installed, PluginSpec};
 use crate::support::reference_plugin::Reference;
 use app::domain::{JobStatus, JobView};
@@ -56,7 +56,8 @@ async fn a_run_answered_at_once_is_done(backend: Backend) {
     assert_eq!(res.status(), 200);
     let job: JobView = res.json().await.unwrap();
     assert_eq!(job.status, JobStatus::Done);
-    let title: String = sqlx::query_scalar("SELECT title FROM tasks WHERE id = $1").bind(task.parse::<i64>().unwrap()).fetch_one(app.db.pool()).await.unwrap();
+    let acme = app.member_of("admin@acme.test").await.scope();
+    let title = app::server::work::get_task(&app.db, &acme, task.parse().unwrap()).await.unwrap().title;
     assert_eq!(job.summary, Some(format!("Estimated {title:?}: 2 hours.")));
     // The plugin got the task, the job id and who asked, signed for it (the reference checks the JWT).
     let received = reference.memory.received.lock().unwrap()[0].clone();

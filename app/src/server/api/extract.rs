@@ -98,10 +98,11 @@ impl<S: Send + Sync, T: std::str::FromStr> FromRequestParts<S> for ApiId<T> {
 pub struct JsonInt(pub i64);
 
 impl JsonInt {
-    /// The id this integer names, if it can name one (ids are positive): parsed through
-    /// the id's own door (`FromStr`), like an id in a path.
-    pub fn id<T: std::str::FromStr>(self) -> Option<T> {
-        self.0.to_string().parse().ok()
+    /// The id this integer names, read through the id's own door (`Deserialize`), as a
+    /// JSON body with a plain integer would give it. Whether the tenant has such an object
+    /// is the store's question.
+    pub fn id<T: de::DeserializeOwned>(self) -> Option<T> {
+        T::deserialize(de::value::I64Deserializer::<de::value::Error>::new(self.0)).ok()
     }
 }
 

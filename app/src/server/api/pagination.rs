@@ -39,13 +39,6 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
-impl<T> List<T> {
-    /// The only page of a list with nothing in it.
-    pub fn empty() -> Self {
-        Self { data: Vec::new(), next_cursor: None }
-    }
-}
-
 impl<T> From<crate::server::work::Page<T>> for List<T> {
     fn from(page: crate::server::work::Page<T>) -> Self {
         Self { data: page.items, next_cursor: page.next_after.map(encode_cursor) }

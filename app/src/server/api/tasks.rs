@@ -59,12 +59,13 @@ pub struct UpdateTask {
     due_date: Option<Option<String>>,
 }
 
-/// A project id in a body; a number that cannot be one names no project of the tenant's.
+/// A project id in a body (any integer reads as one; the store says whether the tenant
+/// has it, after the other fields' checks, as for an id that no row has).
 fn project(raw: JsonInt) -> Result<ProjectId, work::WorkError> {
     raw.id().ok_or_else(work::WorkError::no_such_project)
 }
 
-/// An assignee's id in a body; a number that cannot be one names nobody in the tenant.
+/// An assignee's id in a body, read the same way.
 fn assignee(raw: JsonInt) -> Result<UserId, work::WorkError> {
     raw.id().ok_or_else(work::WorkError::no_such_assignee)
 }
@@ -86,12 +87,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> Res
     caller.require(Scope::ReadTasks)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
-    // A number that cannot be a project's id is no project's: no task matches it.
-    let project_id = match q.project_id.map(|raw| JsonInt(raw).id::<ProjectId>()) {
-        None => None,
-        Some(Some(project)) => Some(project),
-        Some(None) => return Ok(List::empty()),
-    };
+    let project_id = q.project_id.map(|raw| JsonInt(raw).id::<ProjectId>().ok_or_else(work::WorkError::no_such_project)).transpose()?;
     let filter = work::TaskFilter { status: q.status, project_id };
     Ok(work::list_tasks(&state.db, &caller.scope, filter, after, limit).await?.into())
 }

@@ -48,7 +48,6 @@ async fn run(state: &AppState, caller: &Caller, user: &Member, method: BridgeMet
                 return Err(ApiError::bad_request(None, "params must be an object"));
             };
             let id = fields.remove("id").and_then(|id| id.as_i64()).ok_or_else(|| ApiError::bad_request(Some("id".into()), "id: the task's id is required"))?;
-            // A number that cannot be a task's id is no task of the tenant's.
             let id = api::extract::JsonInt(id).id().ok_or(ApiError::NotFound)?;
             json!(api::tasks::update(state, caller, id, api::from_json_value(Value::Object(fields))?).await?)
         }

@@ -166,7 +166,10 @@ pub async fn run_on_task(state: &AppState, user: &Member, installation: Installa
     };
     let id = JobId::generate();
     let scope = user.scope();
-    store::insert(&state.db, &scope, &id, install.installation, user.id, task.id, now, now + state.settings.job_timeout_secs).await?;
+    if !store::insert(&state.db, &scope, &id, install.installation, user.id, task.id, now, now + state.settings.job_timeout_secs).await? {
+        // Uninstalled, or the task deleted, since they were read.
+        return Err(RunError::NotRunnable);
+    }
     let mut body = serde_json::json!({
         "jobId": id,
         "content": { "type": "task", "task": task },

@@ -88,7 +88,7 @@ pub async fn update(
     let back_in_review = state == ReviewState::Published && reach_changed;
     store::save_edit(&mut tx, id, &plugin, oauth_client_secret.as_deref(), back_in_review, t).await?;
     if oauth_changed {
-        stores::connections::end_all_for_plugin(&mut tx, id.id()).await?;
+        stores::connections::end_all_for_plugin(&mut tx, id).await?;
     }
     if back_in_review {
         let reason = "Changed its permissions, redirect URIs, plugin server or OAuth settings while published.";

@@ -108,9 +108,10 @@ pub async fn current(conn: &mut Conn, scope: &TenantScope, installation: Install
     Ok(row.map(|r| (r.plugin_id, r.status.0)))
 }
 
-/// An installation of the scope's tenant that this transaction just marked uninstalled:
-/// the steps that end what it held (`grants::revoke_installation`, `cut_off`) take it, so
-/// they only ever reach an installation found through a scope.
+/// An installation that a scoped Uninstall marked uninstalled (`mark_uninstalled`): the
+/// steps that end what it held (`grants::revoke_installation`, `cut_off`) take it, so
+/// they only ever reach an installation found through a scope. Neither `Clone` nor
+/// `Copy`; the caller runs those steps in the transaction that marked it.
 #[derive(Debug)]
 pub struct Uninstalled {
     installation: InstallationId,

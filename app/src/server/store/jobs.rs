@@ -25,12 +25,16 @@ pub struct JobRow {
 const JOB_COLUMNS: &str = "j.id, p.name, j.task_id, j.status, j.result, j.error, j.created_at, j.deadline_at, j.finished_at";
 const JOB_FROM: &str = "FROM plugin_jobs j JOIN installations i ON i.id = j.installation_id JOIN plugins p ON p.id = i.plugin_id";
 
-/// A new pending job of `installation` (one of the scope's) on `user`'s behalf.
+/// A new pending job of `installation` on `user`'s behalf, on `task_id`: false (nothing
+/// written) unless the installation is active and the task exists, both in the scope's
+/// tenant.
 #[allow(clippy::too_many_arguments)]
-pub async fn insert(db: &Db, scope: &TenantScope, id: &JobId, installation: InstallationId, user: UserId, task_id: TaskId, now: i64, deadline_at: i64) -> Result<(), super::Error> {
-    sqlx::query(
+pub async fn insert(db: &Db, scope: &TenantScope, id: &JobId, installation: InstallationId, user: UserId, task_id: TaskId, now: i64, deadline_at: i64) -> Result<bool, super::Error> {
+    let inserted = sqlx::query(
         "INSERT INTO plugin_jobs (id, installation_id, tenant_id, user_id, task_id, status, created_at, deadline_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+         SELECT $1, $2, $3, $4, $5, 'pending', $6, $7 \
+         WHERE EXISTS (SELECT 1 FROM installations WHERE id = $2 AND tenant_id = $3 AND status = 'active') \
+           AND EXISTS (SELECT 1 FROM tasks WHERE id = $5 AND tenant_id = $3)",
     )
     .bind(id)
     .bind(installation)
@@ -41,7 +45,7 @@ pub async fn insert(db: &Db, scope: &TenantScope, id: &JobId, installation: Inst
     .bind(deadline_at)
     .execute(db.pool())
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// The scope's job `id`.

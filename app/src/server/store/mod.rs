@@ -13,6 +13,13 @@
 //! (`plugins::owned_by`), which gives an `OwnedPlugin` that the steps on it take; the
 //! review queue's functions take a [`StaffScope`](crate::server::scope::StaffScope) as
 //! proof that staff ask.
+//!
+//! Three statements are put together at run time: the cards of a page of ids
+//! (`catalog::cards`), the staff queue's search (`plugins::queue`) and the installation
+//! loader (`installations::plugin_installs`). Each numbers its few placeholders next to
+//! its binds in one function; a query builder (sea-query with its sqlx binder) was
+//! weighed and not taken, as it would bring a second way of writing SQL, and a
+//! dependency, for three statements.
 
 pub mod accounts;
 pub mod catalog;

@@ -345,12 +345,12 @@ pub async fn signing_secret(db: &Db, slug: &str) -> Result<Option<String>, super
 }
 
 /// Signing secrets stored as they are (starting with `prefix`), as (id, slug, secret).
-pub async fn plain_signing_secrets(db: &Db, prefix: &str) -> Result<Vec<(i64, String, String)>, super::Error> {
+pub async fn plain_signing_secrets(db: &Db, prefix: &str) -> Result<Vec<(PluginId, String, String)>, super::Error> {
     sqlx::query_as("SELECT id, slug, webhook_secret FROM plugins WHERE substr(webhook_secret, 1, 6) = $1").bind(prefix).fetch_all(db.pool()).await
 }
 
 /// Replaces the plugin's signing secret with its sealed form, unless it changed meanwhile.
-pub async fn seal_signing_secret(db: &Db, id: i64, plain: &str, sealed: &str) -> Result<(), super::Error> {
+pub async fn seal_signing_secret(db: &Db, id: PluginId, plain: &str, sealed: &str) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET webhook_secret = $1 WHERE id = $2 AND webhook_secret = $3").bind(sealed).bind(id).bind(plain).execute(db.pool()).await?;
     Ok(())
 }

@@ -241,14 +241,14 @@ impl TestApp {
     }
 
     /// A signed-in member, authenticated as a page request is: a session opened for the
-    /// user and resolved from its token. Its scope is how a test reaches tenant data.
+    /// person, resolved from its token and ended (`fixtures::member`). Its scope is how a
+    /// test reaches tenant data.
     pub async fn member(&self, person: app::server::accounts::Authenticated) -> app::server::scope::Member {
-        let state = self.state();
-        let token = app::server::session::create(&self.db, person).await.expect("session");
-        app::server::session::resolve(&self.db, &state.settings, &token).await.expect("resolve").expect("a live session")
+        server::fixtures::member(&self.db, person).await.expect("a live session")
     }
 
-    /// A seeded user signed in with the demo password, as a member.
+    /// A seeded user signed in with the demo password, as a member: a real sign-in (a
+    /// password check that clears the email's failed attempts), then `member`.
     pub async fn member_of(&self, email: &str) -> app::server::scope::Member {
         let state = self.state();
         let user = app::server::accounts::authenticate(&self.db, &state.settings, email, server::seed::DEMO_PASSWORD, None)
@@ -285,6 +285,14 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// The address of a port nothing listens on: a plugin server that is down.
+pub fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
 }
 
 /// How long a test waits for any one answer: a server that never answers fails the

@@ -12,7 +12,7 @@ use app::server::registry::Credentials;
 pub use server::fixtures::PluginSpec;
 use std::collections::HashMap;
 
-pub const VERIFIER: &str = "a-perfectly-fine-pkce-code-verifier-of-fifty-characters";
+pub use server::fixtures::VERIFIER;
 
 pub struct TestPlugin {
     pub creds: Credentials,
@@ -28,11 +28,13 @@ impl TestApp {
     }
 }
 
-/// A plugin registered by a developer through the console with `fields` besides its
-/// listing (server URL, flags, OAuth client), published by staff and installed by Acme's
-/// admin with the spec's scopes. The reference server learns its secret and client id,
-/// and the access token it got; the answer is the token response.
+/// A plugin registered by a developer through the console with the spec's slug, scopes
+/// and webhook URL and `fields` besides (server URL, flags, OAuth client), published by
+/// staff and installed by Acme's admin with the spec's scopes. The reference server
+/// learns its secret and client id, and the access token it got; the answer is the token
+/// response. (Staff mark plugins verified, not the console: a verified spec is refused.)
 pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec: PluginSpec, fields: &[(&str, &str)]) -> serde_json::Value {
+    assert!(!spec.is_verified(), "the console cannot register a plugin verified");
     let (slug, scope) = (spec.slug(), spec.scope_list());
     let developer = app.sign_in("developer@partners.test").await;
     let redirect_uri = spec.redirect_uri();
@@ -47,6 +49,9 @@ pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec:
         ("form[redirect_uris]", &redirect_uri),
     ];
     form.extend(scope_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Some(url) = spec.webhook_url() {
+        form.push(("form[webhook_url]", url));
+    }
     form.extend_from_slice(fields);
     let res = app.rpc(&developer, "create_plugin", &form).await;
     assert_eq!(res.status(), 200, "create {slug}");
