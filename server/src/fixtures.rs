@@ -7,7 +7,7 @@ use app::server::oauth::grants::{self, Client, GrantError, IssuedTokens};
 use app::server::store::grants::CodeRequest;
 use app::server::oauth::pkce;
 use app::server::oauth::redirect_uri::RedirectUri;
-use app::server::registry::{self, Credentials, NewPlugin, RegistryError};
+use app::server::registry::{self, Credentials, Listing, NewPlugin, RegistryError};
 use app::server::accounts::{self, Authenticated};
 use app::server::scope::Member;
 use app::server::{installations, now, session, store, Db, Settings};
@@ -101,28 +101,16 @@ impl PluginSpec {
     pub async fn register(&self, db: &Db, vault: &app::server::vault::Vault) -> Result<FixturePlugin, FixtureError> {
         let (redirect_uri, other_redirect_uri) = (self.redirect_uri(), self.other_redirect_uri());
         let uri = |raw: &str| RedirectUri::parse(raw).map_err(|_| FixtureError::Invalid("redirect URI"));
-        let plugin = NewPlugin {
+        let listing = Listing {
             slug: PluginSlug::parse(&self.slug).map_err(|_| FixtureError::Invalid("slug"))?,
             name: format!("Plugin {}", self.slug),
             description: "A test plugin.".into(),
             author: "Test Author".into(),
-            author_url: None,
-            icon_url: None,
             category: Category::Productivity,
             redirect_uris: vec![uri(&redirect_uri)?, uri(&other_redirect_uri)?],
             scopes: ScopeSet::parse_oauth(&self.scopes).map_err(|_| FixtureError::Invalid("scopes"))?,
-            webhook_url: self.webhook_url.clone(),
-            server_url: None,
-            show_authorization_button: false,
-            monetized: false,
-            processes_content: false,
-            oauth: None,
-            oauth_client_secret: None,
-            client_origins: Vec::new(),
-            publish: true,
-            verified: self.verified,
-            developer_id: None,
         };
+        let plugin = NewPlugin { webhook_url: self.webhook_url.clone(), publish: true, verified: self.verified, ..NewPlugin::api_only(listing) };
         let creds = registry::create_plugin(db, vault, &plugin).await?;
         let id = store::plugins::client(db, &creds.client_id).await?.ok_or(FixtureError::Invalid("the plugin was not stored"))?.id;
         Ok(FixturePlugin { id, creds, scopes: plugin.scopes, redirect_uri, other_redirect_uri })

@@ -196,7 +196,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand) -> Result<(), String> {
     use app::domain::{Category, PluginSlug, ScopeSet};
     use app::server::oauth::redirect_uri::RedirectUri;
-    use app::server::registry::{self, NewPlugin};
+    use app::server::registry::{self, Listing, NewPlugin};
 
     let credentials = match command {
         PluginsCommand::Create {
@@ -215,28 +215,8 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
                 .map(|u| app::server::outbound::parse_endpoint_url(&u, &config.outbound_policy()))
                 .transpose()
                 .map_err(|e| format!("--webhook-url: {e}"))?;
-            let plugin = NewPlugin {
-                author: author.unwrap_or_else(|| name.clone()),
-                slug,
-                name,
-                description,
-                author_url: None,
-                icon_url: None,
-                category,
-                redirect_uris,
-                scopes,
-                webhook_url,
-                server_url: None,
-                show_authorization_button: false,
-                monetized: false,
-                processes_content: false,
-                oauth: None,
-                oauth_client_secret: None,
-                client_origins: Vec::new(),
-                publish,
-                verified,
-                developer_id: None,
-            };
+            let listing = Listing { author: author.unwrap_or_else(|| name.clone()), slug, name, description, category, redirect_uris, scopes };
+            let plugin = NewPlugin { webhook_url, publish, verified, ..NewPlugin::api_only(listing) };
             registry::create_plugin(db, &config.vault, &plugin).await.map_err(|e| e.to_string())?
         }
         PluginsCommand::RotateSecret { slug } => {

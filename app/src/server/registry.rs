@@ -43,6 +43,48 @@ pub struct NewPlugin {
     pub developer_id: Option<crate::domain::UserId>,
 }
 
+/// What an operator's plugin is named and may ask for.
+pub struct Listing {
+    pub slug: PluginSlug,
+    pub name: String,
+    pub description: String,
+    pub author: String,
+    pub category: Category,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub scopes: ScopeSet,
+}
+
+impl NewPlugin {
+    /// A plugin that talks OAuth and the REST API only, as the `plugins create` command
+    /// and the fixtures register it: no plugin server, no client-side code, no owner in
+    /// the console, a draft until `publish` says otherwise.
+    pub fn api_only(listing: Listing) -> Self {
+        let Listing { slug, name, description, author, category, redirect_uris, scopes } = listing;
+        NewPlugin {
+            slug,
+            name,
+            description,
+            author,
+            author_url: None,
+            icon_url: None,
+            category,
+            redirect_uris,
+            scopes,
+            webhook_url: None,
+            server_url: None,
+            show_authorization_button: false,
+            monetized: false,
+            processes_content: false,
+            oauth: None,
+            oauth_client_secret: None,
+            client_origins: Vec::new(),
+            publish: false,
+            verified: false,
+            developer_id: None,
+        }
+    }
+}
+
 /// The secrets of a new or rotated plugin: shown once, then only their hashes remain
 /// (the webhook secret stays readable because signing needs it).
 #[derive(Debug, Clone, Serialize)]

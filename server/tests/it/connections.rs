@@ -6,6 +6,7 @@
 
 use crate::support::{Backend, Options, TestApp};
 use app::domain::{TenantId, UserId};
+use app::server::scope::Member;
 use crate::support::query_of;
 use crate::support::closed_port;
 use crate::support::{published_and_installed, PluginSpec};
@@ -208,16 +209,23 @@ async fn a_declined_authorization_comes_back_as_a_message(backend: Backend) {
     assert!(connection_html(&html, "svc").contains("Not connected"));
 }
 
-async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
+/// Acme's admin connected to the service of the OAuth plugin "svc": the app, the
+/// reference server (the provider), the admin as a member, and the installation.
+async fn connected_to_svc(backend: Backend) -> (TestApp, Reference, Member, PluginInstall) {
     let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
     app.seed_demo().await;
     let reference = Reference::start().await;
     oauth_plugin(&app, &reference, "svc", "tasks").await;
     let admin = app.sign_in("admin@acme.test").await;
     connect_via_provider(&app, &admin, &admin, "svc").await;
-    let state = app.state();
     let member = app.member_of("admin@acme.test").await;
     let install = PluginInstall::find(&app.db, &member.scope(), Which::Slug("svc")).await.unwrap().unwrap();
+    (app, reference, member, install)
+}
+
+async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
+    let (app, reference, member, install) = connected_to_svc(backend).await;
+    let state = app.state();
     let expires_at = || async {
         sqlx::query_scalar::<_, i64>("SELECT expires_at FROM service_connections").fetch_one(app.db.pool()).await.unwrap()
     };
@@ -257,6 +265,7 @@ async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
     reference.memory.forget_refresh_tokens();
     assert_eq!(token_at(later + 5).await, None);
     assert_ne!(third, second);
+    let admin = app.sign_in("admin@acme.test").await;
     assert!(connection_of(&app, &admin, "svc").await.contains("Not connected"));
 }
 
@@ -264,14 +273,7 @@ async fn tokens_are_refreshed_shortly_before_they_expire(backend: Backend) {
 /// scope, with the right installation and user ids, finds nothing and changes nothing.
 async fn a_connection_is_reached_through_its_tenants_scope_only(backend: Backend) {
     use app::server::store::connections as stored;
-    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
-    app.seed_demo().await;
-    let reference = Reference::start().await;
-    oauth_plugin(&app, &reference, "svc", "tasks").await;
-    let admin = app.sign_in("admin@acme.test").await;
-    connect_via_provider(&app, &admin, &admin, "svc").await;
-    let acme = app.member_of("admin@acme.test").await;
-    let install = PluginInstall::find(&app.db, &acme.scope(), Which::Slug("svc")).await.unwrap().unwrap();
+    let (app, _reference, acme, install) = connected_to_svc(backend).await;
     let globex = app.member_of("owner@globex.test").await.scope();
     let (installation, user) = (install.installation, acme.id);
 
