@@ -3,7 +3,7 @@
 use crate::support::{Backend, Options, TestApp};
 use crate::support::{PluginSpec, TestPlugin};
 use app::domain::{JobId, JobStatus, ProjectId, TaskId};
-use app::server::scope::TenantScope;
+use app::server::scope::{Member, TenantScope};
 use app::server::{store, work};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -32,14 +32,14 @@ struct World {
 
 const ALL: &str = "read:projects write:projects read:tasks write:tasks read:users";
 
-/// A pending job of the plugin "api-user" in the tenant of `member` (a seeded admin), on
-/// its first task, as a Run the plugin accepted leaves it.
-async fn pending_job(app: &TestApp, member: &str) -> JobId {
-    let member = app.member_of(member).await;
-    let installation = app.installation_id("api-user", &member.email).await;
+/// A pending job of the plugin "api-user" in `member`'s tenant, on its first task, as a
+/// Run the plugin accepted leaves it.
+async fn pending_job(app: &TestApp, member: &Member) -> JobId {
+    let scope = member.scope();
+    let installation = app.installation_in(&scope, "api-user").await;
     let (id, t) = (JobId::generate(), app::server::now());
-    let task = app.first_task(&member.email).await;
-    assert!(store::jobs::insert(&app.db, &member.scope(), &id, installation, member.id, task, t, t + 600).await.unwrap());
+    let task = app.first_task_in(&scope).await;
+    assert!(store::jobs::insert(&app.db, &scope, &id, installation, member.id, task, t, t + 600).await.unwrap());
     id
 }
 
@@ -67,14 +67,14 @@ impl World {
         let projects_only = token(narrow_p.install_and_exchange(&app, &acme, "read:projects write:projects").await);
         let tasks_only = token(narrow_t.install_and_exchange(&app, &acme, "read:tasks write:tasks").await);
         let globex_token = token(plugin.install_and_exchange(&app, &globex, ALL).await);
-        let (matrix_job, globex_job) = (pending_job(&app, "admin@acme.test").await, pending_job(&app, "owner@globex.test").await);
-        let acme_scope = app.member_of("admin@acme.test").await.scope();
-        let globex_scope = app.member_of("owner@globex.test").await.scope();
+        let (acme_admin, globex_owner) = (app.member_of("admin@acme.test").await, app.member_of("owner@globex.test").await);
+        let (matrix_job, globex_job) = (pending_job(&app, &acme_admin).await, pending_job(&app, &globex_owner).await);
+        let (acme_scope, globex_scope) = (acme_admin.scope(), globex_owner.scope());
         Self {
-            acme_project: app.first_project("admin@acme.test").await,
-            acme_task: app.first_task("admin@acme.test").await,
-            globex_project: app.first_project("owner@globex.test").await,
-            globex_task: app.first_task("owner@globex.test").await,
+            acme_project: app.first_project_in(&acme_scope).await,
+            acme_task: app.first_task_in(&acme_scope).await,
+            globex_project: app.first_project_in(&globex_scope).await,
+            globex_task: app.first_task_in(&globex_scope).await,
             acme_scope,
             globex_scope,
             matrix_job,

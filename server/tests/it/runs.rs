@@ -18,8 +18,8 @@ async fn runnable(app: &TestApp, reference: &Reference, slug: &str, mode: &str, 
 
 /// Acme's installation of `slug` and Acme's first task.
 async fn ids(app: &TestApp, slug: &str) -> (String, String) {
-    let installation = app.installation_id(slug, "admin@acme.test").await;
-    (installation.to_string(), app.first_task("admin@acme.test").await.to_string())
+    let acme = app.member_of("admin@acme.test").await.scope();
+    (app.installation_in(&acme, slug).await.to_string(), app.first_task_in(&acme).await.to_string())
 }
 
 async fn run(app: &TestApp, browser: &reqwest::Client, installation: &str, task: &str) -> reqwest::Response {

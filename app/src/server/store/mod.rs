@@ -148,7 +148,7 @@ impl StoredText {
 /// Ids bind and decode as the integer (or text) they wrap, so records and statements
 /// carry the typed id, never a bare number.
 macro_rules! sql_id {
-    ($($id:ty => $raw:ty, $key:ident, $bind:expr);* $(;)?) => {$(
+    ($id:ty, $raw:ty, $key:ident, |$this:ident| $bind:expr) => {
         impl sqlx::Type<sqlx::Any> for $id {
             fn type_info() -> sqlx::any::AnyTypeInfo {
                 <$raw as sqlx::Type<sqlx::Any>>::type_info()
@@ -161,8 +161,8 @@ macro_rules! sql_id {
 
         impl<'q> sqlx::Encode<'q, sqlx::Any> for $id {
             fn encode_by_ref(&self, buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                let raw: $raw = $bind(self);
-                <$raw as sqlx::Encode<'q, sqlx::Any>>::encode(raw, buf)
+                let $this = self;
+                <$raw as sqlx::Encode<'q, sqlx::Any>>::encode($bind, buf)
             }
         }
 
@@ -171,18 +171,14 @@ macro_rules! sql_id {
                 Ok(<$id>::from($key(<$raw as sqlx::Decode<'r, sqlx::Any>>::decode(value)?)))
             }
         }
+    };
+    ($($id:ty),* $(,)?) => {$(
+        sql_id!($id, i64, StoredId, |id| id.get());
     )*};
 }
 
-sql_id! {
-    crate::domain::TenantId => i64, StoredId, |id: &crate::domain::TenantId| id.get();
-    crate::domain::UserId => i64, StoredId, |id: &crate::domain::UserId| id.get();
-    crate::domain::PluginId => i64, StoredId, |id: &crate::domain::PluginId| id.get();
-    crate::domain::InstallationId => i64, StoredId, |id: &crate::domain::InstallationId| id.get();
-    crate::domain::ProjectId => i64, StoredId, |id: &crate::domain::ProjectId| id.get();
-    crate::domain::TaskId => i64, StoredId, |id: &crate::domain::TaskId| id.get();
-    crate::domain::JobId => String, StoredText, |id: &crate::domain::JobId| id.as_str().to_owned();
-}
+sql_id!(crate::domain::TenantId, crate::domain::UserId, crate::domain::PluginId, crate::domain::InstallationId, crate::domain::ProjectId, crate::domain::TaskId);
+sql_id!(crate::domain::JobId, String, StoredText, |id| id.as_str().to_owned());
 
 /// A flag column: both engines store flags as the integers 0 and 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! A real Plugboard server on 127.0.0.1:0 over a fresh database of its own,
 //! SQLite (a temporary file) or PostgreSQL (a new database, dropped afterwards).
 
+use app::server::scope::TenantScope;
 use app::server::Db;
 use app::server::outbound::parse_allowlist;
 use server::scratch::{Engine, Scratch};
@@ -78,22 +79,34 @@ impl TestApp {
     /// The id of the active installation of the plugin `slug` in the tenant of `member`
     /// (a seeded user), found through the member's scope as the server finds it.
     pub async fn installation_id(&self, slug: &str, member: &str) -> app::domain::InstallationId {
-        let member = self.member_of(member).await;
-        let found = app::server::plugin_servers::PluginInstall::find(&self.db, &member.scope(), app::server::plugin_servers::Which::Slug(slug)).await;
+        self.installation_in(&self.member_of(member).await.scope(), slug).await
+    }
+
+    /// The same, for a scope a test already holds (no second sign-in).
+    pub async fn installation_in(&self, scope: &TenantScope, slug: &str) -> app::domain::InstallationId {
+        let found = app::server::plugin_servers::PluginInstall::find(&self.db, scope, app::server::plugin_servers::Which::Slug(slug)).await;
         found.expect("lookup").expect("the tenant has installed the plugin").installation
     }
 
     /// The first project (lowest id) of the tenant of `member` (a seeded user).
     pub async fn first_project(&self, member: &str) -> app::domain::ProjectId {
-        let scope = self.member_of(member).await.scope();
-        let page = app::server::work::list_projects(&self.db, &scope, None, None, 1).await.expect("projects");
+        self.first_project_in(&self.member_of(member).await.scope()).await
+    }
+
+    /// The first project (lowest id) of the scope's tenant.
+    pub async fn first_project_in(&self, scope: &TenantScope) -> app::domain::ProjectId {
+        let page = app::server::work::list_projects(&self.db, scope, None, None, 1).await.expect("projects");
         page.items.first().expect("the tenant has projects").id
     }
 
     /// The first task (lowest id) of the tenant of `member` (a seeded user).
     pub async fn first_task(&self, member: &str) -> app::domain::TaskId {
-        let scope = self.member_of(member).await.scope();
-        let page = app::server::work::list_tasks(&self.db, &scope, Default::default(), None, 1).await.expect("tasks");
+        self.first_task_in(&self.member_of(member).await.scope()).await
+    }
+
+    /// The first task (lowest id) of the scope's tenant.
+    pub async fn first_task_in(&self, scope: &TenantScope) -> app::domain::TaskId {
+        let page = app::server::work::list_tasks(&self.db, scope, Default::default(), None, 1).await.expect("tasks");
         page.items.first().expect("the tenant has tasks").id
     }
 
