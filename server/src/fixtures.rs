@@ -164,3 +164,13 @@ pub async fn install(db: &Db, plugin: &FixturePlugin, owner: &Member, scopes: &S
     let tokens = installations::exchange_code(db, &client, code, &plugin.redirect_uri, VERIFIER, now()).await?;
     Ok((installation, tokens))
 }
+
+/// Ships `bytes` as the client-side code of `plugin`'s live version, as if staff had
+/// published it (the seed's way, for tests of what runs rather than of review).
+pub async fn ship_bundle(db: &Db, plugin: &FixturePlugin, bytes: &[u8]) -> Result<String, FixtureError> {
+    let mut tx = db.begin_write().await?;
+    let sha256 = app::server::client_plugins::bundles::store(&mut tx, bytes, now()).await?;
+    store::seed::ship_bundle(&mut tx, plugin.id, &sha256).await?;
+    tx.commit().await?;
+    Ok(sha256)
+}

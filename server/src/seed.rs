@@ -311,7 +311,8 @@ pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountErro
             created_at: created,
         };
         let plugin_id = insert_demo_plugin(&mut tx, vault, developer, &listing).await?;
-        app::server::client_plugins::bundles::store(&mut tx, plugin_id, demo.bundle.as_bytes(), created).await?;
+        let bundle = app::server::client_plugins::bundles::store(&mut tx, demo.bundle.as_bytes(), created).await?;
+        rows::ship_bundle(&mut tx, plugin_id, &bundle).await?;
         rows::insert_installation(&mut tx, plugin_id, acme.0, &scopes, acme.1[0], created + 86_400).await?;
         report.plugins += 1;
         report.installations += 1;
@@ -355,6 +356,8 @@ pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountErro
     for (slug, work, title) in PLUGIN_WORK {
         rows::mark_plugin_work(&mut tx, tenants[0].0, slug, *work, title).await?;
     }
+    // Each demo plugin's one version, live.
+    app::server::store::versions::first_for_unversioned(&mut tx, started).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -400,6 +403,7 @@ pub async fn seed_synthetic(db: &Db, count: usize) -> Result<usize, store::Error
         rows::insert_synthetic(&mut tx, &batch).await?;
         done += n;
     }
+    app::server::store::versions::first_for_unversioned(&mut tx, started).await?;
     tx.commit().await?;
     Ok(done)
 }

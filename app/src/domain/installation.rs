@@ -18,6 +18,26 @@ pub struct InstalledPlugin {
     pub license: Option<LicenseView>,
     /// For a plugin with Connect/Logout: whether the viewer is connected to its service.
     pub connection: Option<ConnectionView>,
+    /// The live version asks for other scopes than the tenant granted.
+    pub update: Option<ScopeUpdate>,
+    /// Staff suspended the plugin: nothing of it runs.
+    pub suspended: Option<String>,
+    /// Its plugin's suspension stopped it, and the suspension is lifted: it runs again
+    /// after a consent.
+    pub needs_reactivation: bool,
+}
+
+/// A live version that asks for more than an installation granted: only the difference,
+/// for the owners and admins who approve or decline it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeUpdate {
+    pub version: i64,
+    pub added: Vec<super::Scope>,
+    pub removed: Vec<super::Scope>,
+    /// The version's "What's new", rendered and sanitised on the server.
+    pub notes_html: String,
+    /// The tenant declined this version's request (it can still approve it).
+    pub declined: bool,
 }
 
 /// The viewer's connection to a plugin's own service (DESIGN.md §6): asked of the plugin

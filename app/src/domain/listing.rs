@@ -232,6 +232,13 @@ pub struct PluginDetail {
     pub can_reply: bool,
     /// Published, or (for its developer and staff) where it stands.
     pub state: super::ReviewState,
+    /// The published versions, newest first, with their release notes.
+    pub releases: Vec<super::ReleaseNote>,
+    /// For an owner or admin of a tenant that installed it: the live version asks for
+    /// more (or other) scopes than the tenant granted.
+    pub update: Option<super::ScopeUpdate>,
+    /// The installation the update would apply to.
+    pub installation_id: Option<super::InstallationId>,
 }
 
 #[cfg(test)]

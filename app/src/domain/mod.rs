@@ -15,14 +15,15 @@ mod work;
 pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use bridge::{BridgeError, BridgeMethod, ClientPlugin};
 pub use category::Category;
-pub use installation::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, JobStatus, JobView, LicenseView, RunnablePlugin};
+pub use installation::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, JobStatus, JobView, LicenseView, RunnablePlugin, ScopeUpdate};
 pub use ids::{BadId, InstallationId, JobId, PluginId, ProjectId, TaskId, TenantId, UserId};
 pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,
 };
 pub use publishing::{
-    ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryLog, DeveloperOverview, DeveloperPlugin,
-    InstallStats, PluginForm, QueueItem, ReviewState, ShownSecrets, StaffPlugin, WebhookEndpoint,
+    BundleRef, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryLog, DeveloperOverview, DeveloperPlugin,
+    FieldChange, InstallStats, PluginForm, QueueItem, ReleaseNote, ReviewState, ShownSecrets, StaffPlugin, Suspension, VersionDiff,
+    VersionState, VersionSummary, WebhookEndpoint,
 };
 pub use scope::{Scope, ScopeSet};
 pub use slug::PluginSlug;

@@ -59,16 +59,22 @@ pub enum DecisionKind {
     Verified,
     Unverified,
     Unpublished,
+    /// Staff stopped a published plugin everywhere (every token revoked, nothing runs).
+    Suspended,
+    /// Staff lifted a suspension.
+    Reinstated,
 }
 
 impl DecisionKind {
-    pub const ALL: [DecisionKind; 6] = [
+    pub const ALL: [DecisionKind; 8] = [
         DecisionKind::Submitted,
         DecisionKind::Published,
         DecisionKind::Rejected,
         DecisionKind::Verified,
         DecisionKind::Unverified,
         DecisionKind::Unpublished,
+        DecisionKind::Suspended,
+        DecisionKind::Reinstated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +85,8 @@ impl DecisionKind {
             DecisionKind::Verified => "verified",
             DecisionKind::Unverified => "unverified",
             DecisionKind::Unpublished => "unpublished",
+            DecisionKind::Suspended => "suspended",
+            DecisionKind::Reinstated => "reinstated",
         }
     }
 
@@ -88,7 +96,7 @@ impl DecisionKind {
 
     /// The decisions that need a reason the developer will read.
     pub fn needs_reason(self) -> bool {
-        matches!(self, DecisionKind::Rejected | DecisionKind::Unpublished)
+        matches!(self, DecisionKind::Rejected | DecisionKind::Unpublished | DecisionKind::Suspended)
     }
 }
 
@@ -99,6 +107,113 @@ pub struct Decision {
     pub actor: String,
     pub reason: Option<String>,
     pub at: i64,
+    /// The version a submission, publication or rejection was about.
+    pub version: Option<i64>,
+}
+
+/// Where a version stands. Published versions never change; the last one published is
+/// the plugin's live version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    Draft,
+    InReview,
+    Published,
+    Rejected,
+}
+
+impl VersionState {
+    pub const ALL: [VersionState; 4] = [VersionState::Draft, VersionState::InReview, VersionState::Published, VersionState::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Draft => "draft",
+            VersionState::InReview => "in_review",
+            VersionState::Published => "published",
+            VersionState::Rejected => "rejected",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VersionState::Draft => "Draft",
+            VersionState::InReview => "In review",
+            VersionState::Published => "Published",
+            VersionState::Rejected => "Rejected",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// One version in a plugin's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub number: i64,
+    pub state: VersionState,
+    /// The version tenants run.
+    pub live: bool,
+    /// "What's new", as the developer wrote it when submitting.
+    pub release_notes: Option<String>,
+    /// Why staff rejected it.
+    pub review_reason: Option<String>,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+    /// When staff published or rejected it.
+    pub decided_at: Option<i64>,
+}
+
+/// A published version as the plugin's public page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseNote {
+    pub number: i64,
+    pub published_at: i64,
+    /// Safe markdown, rendered and sanitised on the server.
+    pub notes_html: String,
+}
+
+/// A reviewed field whose value differs between two versions, as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A client-side bundle as a version names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleRef {
+    pub sha256: String,
+    pub bytes: i64,
+}
+
+/// What staff compare before they decide: a version against the live one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionDiff {
+    pub number: i64,
+    pub state: VersionState,
+    /// The live version it is compared with; `None` for a plugin's first version.
+    pub live_number: Option<i64>,
+    pub release_notes: Option<String>,
+    /// Every other reviewed field that differs.
+    pub changes: Vec<FieldChange>,
+    pub scopes_added: Vec<Scope>,
+    pub scopes_removed: Vec<Scope>,
+    pub origins_added: Vec<String>,
+    pub origins_removed: Vec<String>,
+    /// Whether the client-side code differs, and from what to what.
+    pub bundle_changed: bool,
+    pub bundle_before: Option<BundleRef>,
+    pub bundle_after: Option<BundleRef>,
+}
+
+/// Staff suspended the plugin: why and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suspension {
+    pub at: i64,
+    pub reason: String,
 }
 
 /// The plugin form as typed: every field a string, checked on the server, which
@@ -197,6 +312,15 @@ pub struct ConsolePlugin {
     pub oauth_callback_url: String,
     /// The uploaded client-side bundle: its SHA-256 and size in bytes.
     pub bundle: Option<(String, i64)>,
+    /// The version the form shows: the draft, or else the latest one (in review, live or
+    /// rejected), which an edit copies into a new draft.
+    pub version: Option<VersionSummary>,
+    /// Newest first.
+    pub versions: Vec<VersionSummary>,
+    /// What the form's version changes against the live one (none when there is no
+    /// live version or nothing differs).
+    pub pending: Option<VersionDiff>,
+    pub suspension: Option<Suspension>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,6 +410,11 @@ pub struct StaffPlugin {
     pub description_html: String,
     pub review_reason: Option<String>,
     pub decisions: Vec<Decision>,
+    /// The version in review against the live one.
+    pub candidate: Option<VersionDiff>,
+    /// Newest first.
+    pub versions: Vec<VersionSummary>,
+    pub suspension: Option<Suspension>,
 }
 
 /// One line of the review queue.
@@ -298,6 +427,8 @@ pub struct QueueItem {
     pub is_verified: bool,
     pub submitted_at: Option<i64>,
     pub updated_at: i64,
+    /// The version in review, for the queue of submissions.
+    pub version: Option<i64>,
 }
 
 #[cfg(test)]
@@ -311,6 +442,9 @@ mod tests {
         }
         for d in DecisionKind::ALL {
             assert_eq!(DecisionKind::parse(d.as_str()), Some(d));
+        }
+        for v in VersionState::ALL {
+            assert_eq!(VersionState::parse(v.as_str()), Some(v));
         }
         assert!(ReviewState::Rejected.can_submit());
         assert!(!ReviewState::InReview.can_submit());

@@ -120,6 +120,16 @@ impl ScopeSet {
     pub fn allows(&self, needed: Scope) -> bool {
         self.0.iter().any(|s| s.covers(needed))
     }
+
+    /// The scopes of `self` that `other` lacks (by name, as [`Self::is_subset_of`]).
+    pub fn without(&self, other: &ScopeSet) -> ScopeSet {
+        ScopeSet::new(self.0.iter().copied().filter(|s| !other.0.contains(s)))
+    }
+
+    /// The scopes in both.
+    pub fn intersect(&self, other: &ScopeSet) -> ScopeSet {
+        ScopeSet::new(self.0.iter().copied().filter(|s| other.0.contains(s)))
+    }
 }
 
 #[cfg(test)]
@@ -154,5 +164,10 @@ mod tests {
         assert!(asked.allows(Scope::ReadTasks));
         assert_eq!(ScopeSet::parse_oauth("read:tasks admin").unwrap_err(), "unknown scope \"admin\"");
         assert!(ScopeSet::parse_oauth("").unwrap().is_empty());
+        let granted = ScopeSet::parse_oauth("read:tasks read:users").unwrap();
+        let live = ScopeSet::parse_oauth("read:tasks write:tasks").unwrap();
+        assert_eq!(live.without(&granted), ScopeSet::parse_oauth("write:tasks").unwrap());
+        assert_eq!(granted.without(&live), ScopeSet::parse_oauth("read:users").unwrap());
+        assert_eq!(granted.intersect(&live), ScopeSet::parse_oauth("read:tasks").unwrap());
     }
 }

@@ -1,9 +1,11 @@
 //! Staff (`/admin`): the review queue, and each plugin as tenants will see it with what it
-//! may reach, and the decisions: publish, reject with a reason, verify, unpublish.
+//! may reach, the version in review against the live one, and the decisions: publish,
+//! reject with a reason, verify, unpublish, suspend and lift a suspension.
 
 use crate::components::format::format_time;
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::PluginIcon;
+use crate::components::versions::{VersionDiffView, VersionHistory};
 use crate::domain::{DecisionKind, QueueItem, ReviewState, StaffPlugin};
 use crate::error::AppError;
 use crate::pages::developer::{DecisionHistory, StateBadge};
@@ -93,6 +95,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
                                         <h3><A href=format!("/admin/plugins/{}", item.slug)>{item.name.clone()}</A></h3>
                                         <p class="muted">
                                             {format!("by {}", item.author)}
+                                            {item.version.map(|n| format!(" · version {n}"))}
                                             {item.submitted_at.map(|t| format!(" · submitted {}", format_time(t)))}
                                         </p>
                                     </div>
@@ -127,9 +130,13 @@ pub fn StaffPluginPage() -> impl IntoView {
 }
 
 #[component]
-fn StaffPluginView(plugin: StaffPlugin, decide: ServerAction<Decide>) -> impl IntoView {
+fn StaffPluginView(plugin: StaffPlugin, decide: ServerAction<Decide>) -> AnyView {
     let slug = plugin.slug.clone();
     let state = plugin.state;
+    let in_review = plugin.candidate.is_some();
+    let suspended = plugin.suspension.is_some();
+    let candidate = plugin.candidate.clone();
+    let versions = plugin.versions.clone();
     // One small form per decision; the ones that need a reason carry a text box.
     let decision_form = move |kind: DecisionKind, label: &'static str, class: &'static str| {
         let slug = slug.clone();
@@ -166,13 +173,19 @@ fn StaffPluginView(plugin: StaffPlugin, decide: ServerAction<Decide>) -> impl In
         </p>
         <p><a href=format!("/marketplace/{}", plugin.slug) rel="external">"See its page as tenants will"</a></p>
         {move || decide.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        {plugin.suspension.clone().map(|s| view! {
+            <p class="form-error" role="alert" data-testid="suspension">{format!("Suspended {}: {}", format_time(s.at), s.reason)}</p>
+        })}
+        {candidate.map(|diff| view! { <section class="panel"><h2>"What changes"</h2><VersionDiffView diff/></section> })}
         <section class="panel decisions-panel" data-testid="decisions">
             <h2>"Decision"</h2>
-            {(state == ReviewState::InReview).then(|| view! {
+            {in_review.then(|| view! {
                 {decision_form(DecisionKind::Published, "Publish", "primary")}
                 {decision_form(DecisionKind::Rejected, "Reject", "danger")}
             })}
             {(state == ReviewState::Published).then(|| decision_form(DecisionKind::Unpublished, "Unpublish", "danger"))}
+            {(state == ReviewState::Published && !suspended).then(|| decision_form(DecisionKind::Suspended, "Suspend", "danger"))}
+            {suspended.then(|| decision_form(DecisionKind::Reinstated, "Lift the suspension", ""))}
             {if plugin.is_verified {
                 decision_form(DecisionKind::Unverified, "Remove verified badge", "").into_any()
             } else {
@@ -202,6 +215,8 @@ fn StaffPluginView(plugin: StaffPlugin, decide: ServerAction<Decide>) -> impl In
                 </section>
             </aside>
         </div>
+        <VersionHistory versions/>
         <DecisionHistory decisions=plugin.decisions.clone()/>
     }
+    .into_any()
 }

@@ -4,7 +4,8 @@
 use crate::components::format::format_date;
 use crate::components::layout::SignInPrompt;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::{connect_problem, ConnectionView, InstallationId, InstalledOverview, InstalledPlugin, LicenseView};
+use crate::components::versions::ScopeItems;
+use crate::domain::{connect_problem, ConnectionView, InstallationId, InstalledOverview, InstalledPlugin, LicenseView, ScopeUpdate};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -68,11 +69,77 @@ async fn uninstall_plugin_inner(installation: InstallationId) -> Result<(), AppE
     Ok(())
 }
 
+/// An owner or admin answers a plugin's update request (`decision` is `approve` or
+/// `decline`): approving grants what its live version asks for, in place.
+#[server(prefix = "/rpc", endpoint = "answer_update")]
+pub async fn answer_update(installation_id: InstallationId, decision: String) -> Result<(), AppError> {
+    crate::server_fn::with_status(answer_update_inner(installation_id, decision).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn answer_update_inner(installation: InstallationId, decision: String) -> Result<(), AppError> {
+    use crate::server::{session, upgrades};
+    let (state, user) = session::signed_in().await?;
+    match decision.as_str() {
+        "approve" => {
+            upgrades::approve(&state.db, &user, installation).await?;
+            state.webhook_wakeup.notify_one();
+        }
+        "decline" => upgrades::decline(&state.db, &user, installation).await?,
+        _ => return Err(AppError::invalid("decision", "Approve or decline the update.")),
+    }
+    Ok(())
+}
+
+/// A plugin's live version asks for other scopes than the organisation granted: only the
+/// difference, each scope with its sentence, the release notes, and (for owners and
+/// admins) Approve and Decline.
+#[component]
+pub fn UpdateRequest(update: ScopeUpdate, installation_id: InstallationId, can_manage: bool, answer: ServerAction<AnswerUpdate>) -> impl IntoView {
+    let heading = if update.declined { "Update declined: it keeps the access you granted" } else { "Update requested" };
+    view! {
+        <section class="update-request" data-testid="update-request" data-version=update.version>
+            <h3>{heading}</h3>
+            <p>{format!("Version {} asks to also be able to:", update.version)}</p>
+            <ul class="scope-list" data-testid="update-added">
+                <ScopeItems scopes=update.added.clone() mark="added"/>
+            </ul>
+            {(!update.removed.is_empty()).then(|| view! {
+                <p>"It no longer asks to:"</p>
+                <ul class="scope-list" data-testid="update-removed"><ScopeItems scopes=update.removed.clone() mark="removed"/></ul>
+            })}
+            <div class="release-notes"><h4>"What's new"</h4><div inner_html=update.notes_html.clone()></div></div>
+            {can_manage.then(|| view! {
+                <div class="actions">
+                    <ActionForm action=answer attr:class="inline-form">
+                        <input type="hidden" name="installation_id" value=installation_id.get()/>
+                        <input type="hidden" name="decision" value="approve"/>
+                        <button type="submit" class="button primary" data-testid="approve-update" disabled=move || answer.pending().get()>"Approve"</button>
+                    </ActionForm>
+                    {(!update.declined).then(|| view! {
+                        <ActionForm action=answer attr:class="inline-form">
+                            <input type="hidden" name="installation_id" value=installation_id.get()/>
+                            <input type="hidden" name="decision" value="decline"/>
+                            <button type="submit" class="button" data-testid="decline-update" disabled=move || answer.pending().get()>"Decline"</button>
+                        </ActionForm>
+                    })}
+                </div>
+            })}
+            {move || answer.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn InstalledPage() -> impl IntoView {
     let uninstall = ServerAction::<UninstallPlugin>::new();
     let disconnect = ServerAction::<DisconnectPlugin>::new();
-    let installed = Resource::new(move || (uninstall.version().get(), disconnect.version().get()), |_| installed_plugins());
+    let answer = ServerAction::<AnswerUpdate>::new();
+    let installed = Resource::new(
+        move || (uninstall.version().get(), disconnect.version().get(), answer.version().get()),
+        |_| installed_plugins(),
+    );
     // Where Connect came back from: a code, shown as its fixed message.
     let query = use_query_map();
     let connect_notice = move || {
@@ -109,7 +176,7 @@ pub fn InstalledPage() -> impl IntoView {
                     }.into_any(),
                     Ok(o) => view! {
                         <ul class="installed-list">
-                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage uninstall disconnect/> }).collect_view()}
+                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage uninstall disconnect answer/> }).collect_view()}
                         </ul>
                     }.into_any(),
                 }
@@ -174,6 +241,7 @@ fn InstalledRow(
     can_manage: bool,
     uninstall: ServerAction<UninstallPlugin>,
     disconnect: ServerAction<DisconnectPlugin>,
+    answer: ServerAction<AnswerUpdate>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let id = plugin.installation_id;
@@ -196,6 +264,16 @@ fn InstalledRow(
                     {scopes.iter().map(|s| view! { <li title=s.sentence()><code>{s.as_str()}</code></li> }).collect_view()}
                     {scopes.is_empty().then(|| view! { <li class="muted">"No access to your data"</li> })}
                 </ul>
+                {plugin.suspended.clone().map(|reason| view! {
+                    <p class="form-error" role="alert" data-testid="suspended">{format!("Suspended by Plugboard: {reason}")}</p>
+                })}
+                {(plugin.needs_reactivation).then(|| view! {
+                    <p class="notice" data-testid="needs-reactivation">
+                        "Plugboard lifted this plugin's suspension. It runs again once an owner or admin reactivates it. "
+                        {can_manage.then(|| view! { <a class="button primary" href=format!("/marketplace/{}/install", plugin.slug.as_str())>"Reactivate"</a> })}
+                    </p>
+                })}
+                {plugin.update.clone().map(|update| view! { <UpdateRequest update installation_id=id can_manage answer/> })}
                 {plugin.license.clone().map(|license| view! { <License license/> })}
                 {plugin.connection.clone().map(|connection| view! {
                     <Connection slug=plugin.slug.as_str().to_owned() installation_id=id connection disconnect/>

@@ -5,6 +5,7 @@ use crate::components::plugin_card::{format_count, PluginBadges, PluginCardView,
 use crate::components::format::format_date;
 use crate::domain::{Category, MarketplaceQuery, PluginDetail, PluginPage, ReviewState, Sort};
 use crate::error::AppError;
+use crate::pages::installed::{AnswerUpdate, UpdateRequest};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -223,15 +224,16 @@ pub fn PluginDetailPage() -> impl IntoView {
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
     let save = ServerAction::<SaveReview>::new();
     let reply = ServerAction::<ReplyToReview>::new();
+    let answer = ServerAction::<AnswerUpdate>::new();
     let detail = Resource::new(
-        move || (slug.get(), save.version().get(), reply.version().get()),
-        |(slug, _, _)| get_plugin_detail(slug),
+        move || (slug.get(), save.version().get(), reply.version().get(), answer.version().get()),
+        |(slug, _, _, _)| get_plugin_detail(slug),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(plugin) => view! { <PluginDetailView plugin save reply/> }.into_any(),
+                    Ok(plugin) => view! { <PluginDetailView plugin save reply answer/> }.into_any(),
                     Err(AppError::NotFound(message)) => {
                         set_http_status(404);
                         view! {
@@ -252,9 +254,13 @@ pub fn PluginDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply: ServerAction<ReplyToReview>) -> impl IntoView {
+fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply: ServerAction<ReplyToReview>, answer: ServerAction<AnswerUpdate>) -> impl IntoView {
     let card = plugin.card.clone();
     let install_href = format!("/marketplace/{}/install", card.slug);
+    let update = plugin.update.clone().zip(plugin.installation_id).map(|(update, installation_id)| {
+        view! { <UpdateRequest update installation_id can_manage=true answer/> }
+    });
+    let releases = plugin.releases.clone();
     view! {
         <Title text=card.name.clone()/>
         {(plugin.state != ReviewState::Published).then(|| view! {
@@ -297,6 +303,7 @@ fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply:
                     }}
                 </div>
             </header>
+            {update}
             <div class="detail-body">
                 <section class="description" inner_html=plugin.description_html.clone()></section>
                 <aside class="side">
@@ -312,6 +319,20 @@ fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply:
                             }).collect_view()}
                         </ul>
                     </section>
+                    {(!releases.is_empty()).then(|| view! {
+                        <section class="releases" data-testid="releases">
+                            <h2>"Version history"</h2>
+                            <ol class="release-list">
+                                {releases.into_iter().map(|r| view! {
+                                    <li data-version=r.number>
+                                        <strong>{format!("Version {}", r.number)}</strong>
+                                        <span class="muted">{format!(" · {}", format_date(r.published_at))}</span>
+                                        <div class="release-notes" inner_html=r.notes_html></div>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        </section>
+                    }.into_any())}
                 </aside>
             </div>
             <Reviews plugin=plugin.clone() save reply/>

@@ -1,12 +1,12 @@
 //! Uploaded plugin icons: what an upload may be, the developer console's upload form (a
 //! plain multipart POST, so it needs no script) and the route that serves them.
 
-use super::publishing::{owned, PublishingError};
+use super::publishing::{owned, versions, PublishingError};
 use super::scope::Member;
-use super::store::{catalog::Viewer, icons};
+use super::store::{catalog::Viewer, icons, versions as store_versions};
 use super::{now, session, AppState, Db};
 use crate::domain::PluginSlug;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -48,7 +48,12 @@ pub async fn upload_icon(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u
     let content_type = sniff_icon(bytes).ok_or(IconError::NotAnImage)?;
     let t = now();
     let url = slug.uploaded_icon_url(t);
-    icons::save(db, id, content_type, bytes, &url, t).await.map_err(PublishingError::from)?;
+    let mut tx = db.begin_write().await.map_err(PublishingError::from)?;
+    let draft = versions::open_draft(&mut tx, id, t, "Staff are reviewing this plugin as submitted: upload a new icon once they decide.").await?;
+    icons::store(&mut tx, id, t, content_type, bytes, t).await.map_err(PublishingError::from)?;
+    store_versions::set_draft_icon(&mut tx, id, draft.id, &url, t).await.map_err(PublishingError::from)?;
+    draft.saved(&mut tx, id, t).await.map_err(PublishingError::from)?;
+    tx.commit().await.map_err(PublishingError::from)?;
     Ok(url)
 }
 
@@ -82,6 +87,7 @@ async fn upload(State(state): State<AppState>, Path(slug): Path<String>, headers
         Ok(_) => Redirect::to(&page).into_response(),
         Err(IconError::TooLarge) => back_with("too-large"),
         Err(IconError::NotAnImage) => back_with("type"),
+        Err(IconError::Console(PublishingError::Conflict(_))) => back_with("in-review"),
         Err(IconError::Console(PublishingError::NotFound | PublishingError::NotDeveloper)) => StatusCode::NOT_FOUND.into_response(),
         Err(IconError::Console(PublishingError::Db(e))) => server_error(e),
         Err(IconError::Console(other)) => {
@@ -103,15 +109,25 @@ pub(crate) async fn file_field(form: &mut Multipart, name: &str) -> Result<Optio
     Ok(bytes.filter(|b| !b.is_empty()))
 }
 
-/// `GET /icons/{slug}`: the uploaded image, with its sniffed type, in a sandbox. An
-/// unpublished plugin's icon is only for its developer and staff, like its page.
-async fn serve(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+/// Which upload `/icons/{slug}?v=` names (any text: a bad one is a 404, not a 400).
+#[derive(serde::Deserialize)]
+struct IconQuery {
+    v: Option<String>,
+}
+
+/// `GET /icons/{slug}?v=…`: the uploaded image, with its sniffed type, in a sandbox. An
+/// unpublished plugin's icon, and a draft's, is only for its developer and staff, like
+/// its page.
+async fn serve(State(state): State<AppState>, Path(slug): Path<String>, Query(query): Query<IconQuery>, headers: HeaderMap) -> Response {
+    let (Ok(plugin), Some(v)) = (PluginSlug::parse(&slug), query.v.as_deref().and_then(|v| v.parse::<i64>().ok())) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let viewer = match session::user_of_request(&state, &headers).await {
         Ok(viewer) => viewer,
         Err(e) => return server_error(e),
     };
-    // Everybody sees a published plugin's icon; before that its developer and staff.
-    match icons::visible(&state.db, &slug, viewer.as_ref().map(Viewer::of)).await {
+    // Everybody sees a published plugin's live icon; its developer and staff every upload.
+    match icons::visible(&state.db, &slug, v, &plugin.uploaded_icon_url(v), viewer.as_ref().map(Viewer::of)).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),

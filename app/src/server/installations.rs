@@ -57,7 +57,12 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
         InstallStatus::Active => Activation::Unchanged,
         InstallStatus::Uninstalled => return Ok(Activation::Gone),
     };
+    // A consent after its plugin's suspension was lifted reactivates the installation,
+    // whatever it grants.
     if outcome == Activation::Unchanged {
+        if current.suspended_at.is_some() {
+            store::make_active(&mut *conn, installation, scopes, now).await?;
+        }
         return Ok(outcome);
     }
     store::make_active(&mut *conn, installation, scopes, now).await?;
@@ -116,7 +121,8 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     Ok(())
 }
 
-/// The tenant's active installations, newest first.
+/// The tenant's active installations, newest first, with their update requests and
+/// suspensions.
 pub async fn list_for_tenant(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, stores::Error> {
-    store::active(db, scope).await
+    super::upgrades::installed(db, scope).await
 }

@@ -24,6 +24,7 @@ pub mod scope;
 pub mod staff;
 pub mod state;
 pub mod store;
+pub mod upgrades;
 pub mod vault;
 pub mod webhooks;
 pub mod work;

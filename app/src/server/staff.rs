@@ -3,10 +3,13 @@
 //! who made it and when, in the transaction that applies it.
 
 use super::publishing::submission::{decisions, Audience};
-use super::store::{self as stores, plugins as store};
+use super::store::versions::{self, Version};
+use super::store::{self as stores, plugins as store, Conn};
+use super::publishing::versions as version_views;
+use super::upgrades;
 use super::{markdown, now, Db};
 use super::scope::{Member, StaffScope};
-use crate::domain::{DecisionKind, MarketplaceQuery, PluginSlug, QueueItem, ReviewState, StaffPlugin};
+use crate::domain::{DecisionKind, MarketplaceQuery, PluginId, PluginSlug, QueueItem, ReviewState, StaffPlugin, Suspension, VersionState};
 
 const MAX_REASON_CHARS: usize = 2000;
 
@@ -65,6 +68,7 @@ pub async fn queue(db: &Db, staff: &Member, state: ReviewState, search: &str) ->
             is_verified: r.is_verified.0,
             submitted_at: r.submitted_at,
             updated_at: r.updated_at,
+            version: r.version,
         })
         .collect())
 }
@@ -73,6 +77,13 @@ pub async fn queue(db: &Db, staff: &Member, state: ReviewState, search: &str) ->
 pub async fn plugin(db: &Db, staff: &Member, slug: &PluginSlug) -> Result<StaffPlugin, StaffError> {
     let staff = staff_scope(staff)?;
     let r = store::reviewed(db, &staff, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
+    let mut conn = db.pool().acquire().await?;
+    let standing = versions::standing(&mut conn, r.id).await?;
+    drop(conn);
+    let candidate = match &standing.in_review {
+        Some(version) => Some(version_views::diff(db, version, standing.live.as_ref()).await?),
+        None => None,
+    };
     Ok(StaffPlugin {
         slug: r.slug,
         name: r.name,
@@ -90,11 +101,18 @@ pub async fn plugin(db: &Db, staff: &Member, slug: &PluginSlug) -> Result<StaffP
         description_html: markdown::render(&r.description),
         review_reason: r.review_reason,
         decisions: decisions(db, r.id, Audience::Staff).await?,
+        candidate,
+        versions: version_views::history(db, r.id).await?,
+        suspension: r.suspended_at.zip(r.suspension_reason).map(|(at, reason)| Suspension { at, reason }),
     })
 }
 
-/// Applies a decision. Publish and reject answer a submission; unpublish takes a
-/// published plugin off the marketplace; verify and unverify apply in any state.
+/// Applies a decision. Publish and reject answer the version in review: publishing makes
+/// it live (its fields onto the plugin's row, narrowed grants applied, wider ones asked
+/// for), rejecting leaves the live version as it is. Unpublish takes a published plugin
+/// off the marketplace; suspend stops it everywhere at once (every token revoked, its
+/// installations stopped, its queued webhooks held) and reinstate lifts that; verify
+/// and unverify apply in any state.
 pub async fn decide(
     db: &Db,
     staff: &Member,
@@ -123,13 +141,51 @@ pub async fn decide(
         DecisionKind::Unpublished => "Only a published plugin can be unpublished.",
         DecisionKind::Verified => "This plugin is verified already.",
         DecisionKind::Unverified => "This plugin is not verified.",
+        DecisionKind::Suspended => "Only a published plugin that is not suspended can be suspended.",
+        DecisionKind::Reinstated => "This plugin is not suspended.",
         DecisionKind::Submitted => return Err(StaffError::NotADecision),
     };
-    // Each change names the state it starts from, so two staff deciding at once cannot both win.
+    // The version a publication or rejection answers; each change names the state it
+    // starts from, so two staff deciding at once cannot both win.
+    let mut version = None;
+    if matches!(kind, DecisionKind::Published | DecisionKind::Rejected) {
+        let standing = versions::standing(&mut tx, id).await?;
+        let Some(candidate) = standing.in_review else { return Err(StaffError::Conflict(conflict)) };
+        let to = if kind == DecisionKind::Published { VersionState::Published } else { VersionState::Rejected };
+        if !versions::decide(&mut tx, &staff, candidate.id, to, reason, t).await? {
+            return Err(StaffError::Conflict(conflict));
+        }
+        if kind == DecisionKind::Published {
+            go_live(&mut tx, &staff, id, &candidate, standing.live.as_ref(), t).await?;
+        }
+        version = Some(candidate.number);
+    }
     if !store::apply_decision(&mut tx, &staff, id, kind, reason, t).await? {
         return Err(StaffError::Conflict(conflict));
     }
-    store::record_decision(&mut tx, id, staff.staff(), kind, reason, t).await?;
+    match kind {
+        DecisionKind::Suspended => {
+            stores::grants::revoke_plugin(&mut tx, &staff, id, t).await?;
+            stores::installations::suspend_all(&mut tx, &staff, id, t).await?;
+            stores::webhooks::hold(&mut tx, &staff, id, t).await?;
+        }
+        DecisionKind::Reinstated => stores::webhooks::release(&mut tx, &staff, id, t).await?,
+        _ => {}
+    }
+    store::record_decision(&mut tx, id, staff.staff(), kind, reason, version, t).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The version staff just published becomes what tenants run: its fields go onto the
+/// plugin's row; installations it asks less of are narrowed; connections made with
+/// another service's OAuth client end (their tokens must not go to the new one).
+async fn go_live(conn: &mut Conn, staff: &StaffScope, plugin: PluginId, version: &Version, before: Option<&Version>, now: i64) -> Result<(), stores::Error> {
+    let previous_oauth = store::live_oauth(&mut *conn, plugin).await?;
+    versions::make_live(&mut *conn, staff, plugin, version.id, now).await?;
+    upgrades::version_went_live(&mut *conn, staff, plugin, &version.fields.scopes, now).await?;
+    if before.is_some() && previous_oauth != version.fields.oauth {
+        stores::connections::end_all_for_plugin_by_staff(conn, staff, plugin).await?;
+    }
     Ok(())
 }

@@ -339,9 +339,7 @@ fn bridge_request(op: &Op, model: &Model, caller: usize) -> (&'static str, Value
 async fn install_client_plugin(app: &TestApp, serial: &AtomicUsize, (_, owner): (TenantId, Member), scopes: &ScopeSet) -> String {
     let slug = format!("bridge-{}", serial.fetch_add(1, Ordering::Relaxed));
     let plugin = PluginSpec::new(&slug).scopes(&ALL_SCOPES.join(" ")).register(&app.db, &app.state().vault).await.unwrap();
-    let mut tx = app.db.begin_write().await.unwrap();
-    app::server::client_plugins::bundles::store(&mut tx, plugin.id, b"plugboard.ui.notify('hi');", app::server::now()).await.unwrap();
-    tx.commit().await.unwrap();
+    fixtures::ship_bundle(&app.db, &plugin, b"plugboard.ui.notify('hi');").await.unwrap();
     let (installation, _) = fixtures::install(&app.db, &plugin, &owner, scopes).await.unwrap();
     installation.to_string()
 }

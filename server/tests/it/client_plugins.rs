@@ -179,14 +179,16 @@ async fn developers_upload_bundles_that_are_checked(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 404);
 
-    // New code for a published plugin goes back to review; in review, none is taken.
-    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "board-widget")]).await.status(), 200);
+    // In review, no code is taken; a published plugin's new code goes into its next
+    // draft version, and the plugin stays published (what tenants run is `versions.rs`'s).
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "board-widget"), ("release_notes", "First release.")]).await.status(), 200);
     assert_eq!(upload(&app, &developer, "board-widget", b"void 0;".to_vec()).await, format!("{page}?bundle_error=in-review"));
     let staff = app.sign_in("staff@plugboard.test").await;
     assert_eq!(app.rpc(&staff, "decide", &[("slug", "board-widget"), ("decision", "published"), ("reason", "")]).await.status(), 200);
-    assert_eq!(upload(&app, &developer, "board-widget", b"void 1;".to_vec()).await, format!("{page}?bundle=in-review"));
-    let state: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE slug = 'board-widget'").fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!(state, "in_review");
+    assert_eq!(upload(&app, &developer, "board-widget", b"void 1;".to_vec()).await, format!("{page}?bundle=draft-2"));
+    let plugin: app::domain::ConsolePlugin = app.rpc(&developer, "developer_plugin", &[("slug", "board-widget")]).await.json().await.unwrap();
+    assert_eq!(plugin.state, app::domain::ReviewState::Published);
+    assert_eq!(plugin.bundle, Some((hex_sha256(b"void 1;"), 7)), "the console shows the draft's code");
 }
 
 crate::on_both_databases!(

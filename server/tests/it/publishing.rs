@@ -158,7 +158,7 @@ async fn developers_register_edit_and_submit_their_own_plugins(backend: Backend)
     edit.push(("slug".into(), "invoice-robot".into()));
     assert_eq!(error_of(app.rpc(&other, "update_plugin", &as_pairs(&edit)).await).await.0, 404);
     assert_eq!(error_of(app.rpc(&other, "rotate_secret", &[("slug", "invoice-robot"), ("secret", "client")]).await).await.0, 404);
-    assert_eq!(error_of(app.rpc(&other, "submit_plugin", &[("slug", "invoice-robot")]).await).await.0, 404);
+    assert_eq!(error_of(app.rpc(&other, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "Mine now.")]).await).await.0, 404);
 
     // Edits keep the address, whatever the form says.
     let mut edit = plugin_form("renamed-robot", "");
@@ -181,10 +181,13 @@ async fn developers_register_edit_and_submit_their_own_plugins(backend: Backend)
     assert!(webhook.client_secret.is_none(), "rotating the webhook secret leaves the client secret alone");
     assert!(client_secret_works(&app, &secrets.client_id, &new).await);
 
-    // Submit once; a second submit is refused while it waits.
-    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
+    // A submission says what is new; submit once; a second submit is refused while it waits.
+    let (status, err) = error_of(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "  ")]).await).await;
+    assert_eq!(status, 422);
+    assert!(err.field_message("release_notes").is_some(), "{err:?}");
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "First release.")]).await.status(), 200);
     assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::InReview);
-    assert_eq!(error_of(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await).await.0, 409);
+    assert_eq!(error_of(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "Again.")]).await).await.0, 409);
     // What staff review stays as submitted.
     let (status, err) = error_of(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await;
     assert_eq!(status, 409);
@@ -196,7 +199,7 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     app.seed_demo().await;
     let developer = app.sign_in(DEVELOPER).await;
     register(&app, &developer, "").await;
-    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "First release.")]).await.status(), 200);
 
     // Only staff decide.
     for who in [&developer, &app.sign_in("owner@acme.test").await] {
@@ -222,7 +225,7 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(status, 422);
     assert!(err.field_message("decision").is_some(), "{err:?}");
 
-    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "First release.")]).await.status(), 200);
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
     assert_eq!(decide(&app, &staff, "verified", "").await.status(), 200);
     assert_eq!(error_of(decide(&app, &staff, "verified", "").await).await.0, 409, "verified already");
@@ -241,17 +244,24 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(crate::support::card_slugs(&html), ["invoice-robot"]);
     assert!(crate::support::card_html(&html, "invoice-robot").contains("Verified"));
 
-    // Listing text changes stay published; asking for more sends it back to review, delisted.
+    // Saving what is live starts no version; asking for more goes into the next draft
+    // (version 3: the rejected version 1 was resubmitted as version 2),
+    // and the live plugin stays in the marketplace as it was while staff review it.
     let mut edit = plugin_form("invoice-robot", "");
     edit.push(("slug".into(), "invoice-robot".into()));
-    assert_eq!(ok_json::<bool>(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await, false);
+    assert_eq!(ok_json::<Option<i64>>(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await, None);
     assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 200);
     edit.push(("form[scopes][4]".into(), "read:users".into()));
-    assert_eq!(ok_json::<bool>(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await, true);
-    assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::InReview);
-    assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 404);
+    assert_eq!(ok_json::<Option<i64>>(app.rpc(&developer, "update_plugin", &as_pairs(&edit)).await).await, Some(3));
+    assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::Published);
+    assert_eq!(error_of(decide(&app, &staff, "published", "").await).await.0, 409, "nothing is in review yet");
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "Now lists your team.")]).await.status(), 200);
+    let (_, html) = app.get_html(&anonymous, "/marketplace/invoice-robot").await;
+    assert!(!html.contains("data-scope=\"read:users\""), "the live version's permissions until staff publish");
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
-    assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 200);
+    let (status, html) = app.get_html(&anonymous, "/marketplace/invoice-robot").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-scope=\"read:users\"") && html.contains("Now lists your team."), "version 2 is live, with its notes");
 
     // Unpublishing takes it out of the marketplace, with a reason.
     assert_eq!(error_of(decide(&app, &staff, "unpublished", "").await).await.0, 422);
@@ -283,7 +293,8 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
         actors,
         ["Dana Developer", "Plugboard review", "Dana Developer", "Plugboard review", "Plugboard review", "Dana Developer", "Plugboard review", "Plugboard review"]
     );
-    assert_eq!(plugin.decisions[5].reason.as_deref(), Some("Changed its permissions, redirect URIs, plugin server or OAuth settings while published."));
+    let versions: Vec<Option<i64>> = plugin.decisions.iter().map(|d| d.version).collect();
+    assert_eq!(versions, [Some(1), Some(1), Some(2), Some(2), None, Some(3), Some(3), None], "a rejected version is resubmitted as the next");
     assert_eq!(plugin.review_reason.as_deref(), Some("Its webhook endpoint leaks tokens."));
 }
 
@@ -441,7 +452,7 @@ async fn statistics_count_installs_and_uninstalls_by_day(backend: Backend) {
     plugin.install_and_exchange(&app, &developer, "read:projects").await;
     assert_eq!(error_of(review(&app, &developer, "invoice-robot", "5", "Great, if I say so myself.").await).await.0, 403, "a draft");
     let staff = app.sign_in(STAFF).await;
-    app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await;
+    app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "First release.")]).await;
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
     assert_eq!(error_of(review(&app, &developer, "invoice-robot", "5", "Great, if I say so myself.").await).await.0, 403, "its own");
     let admin = app.sign_in("admin@acme.test").await;
@@ -546,7 +557,7 @@ async fn developers_upload_icons_that_are_sniffed_and_served_safely(backend: Bac
     assert!(err.field_message("icon_url").is_some());
 
     // Published, the icon is everybody's.
-    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot")]).await.status(), 200);
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "First release.")]).await.status(), 200);
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
     assert_eq!(app.client().get(app.url(&plugin.form.icon_url)).send().await.unwrap().status(), 200);
 }

@@ -83,6 +83,7 @@ pub fn DecisionHistory(decisions: Vec<Decision>) -> impl IntoView {
                 {decisions.into_iter().map(|d| view! {
                     <li data-decision=d.kind.as_str()>
                         <strong>{d.kind.as_str().to_owned()}</strong>
+                        {d.version.map(|n| format!(" version {n}"))}
                         {format!(" by {} on {}", d.actor, format_time(d.at))}
                         {d.reason.map(|r| view! { <blockquote>{r}</blockquote> })}
                     </li>

@@ -3,7 +3,8 @@
 
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::PluginIcon;
-use crate::domain::{ConsolePlugin, PluginForm, ReviewState, ShownSecrets};
+use crate::components::versions::{VersionDiffView, VersionHistory};
+use crate::domain::{ConsolePlugin, PluginForm, ReviewState, ShownSecrets, VersionState};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,11 +21,15 @@ pub async fn load_developer_plugin(slug: String) -> Result<ConsolePlugin, AppErr
 }
 
 #[server(prefix = "/rpc", endpoint = "update_plugin")]
-/// Saves the settings; `true` when the change sent a published plugin back to review.
-pub async fn update_plugin(slug: String, form: PluginForm) -> Result<bool, AppError> {
+/// Saves the settings; the number of the draft version the change went into when the
+/// plugin has a live version (which tenants keep running until staff publish the draft).
+pub async fn update_plugin(slug: String, form: PluginForm) -> Result<Option<i64>, AppError> {
     with_my_plugin(&slug, |state, user, slug| async move {
-        use crate::server::publishing;
-        Ok(publishing::plugins::update(&state.db, &state.vault, &user, &slug, &form, &state.settings.outbound).await? == publishing::plugins::Saved::BackInReview)
+        use crate::server::publishing::plugins::{update, Saved};
+        Ok(match update(&state.db, &state.vault, &user, &slug, &form, &state.settings.outbound).await? {
+            Saved::Draft(n) => Some(n),
+            Saved::Saved => None,
+        })
     })
     .await
 }
@@ -43,9 +48,13 @@ pub async fn rotate_secret(slug: String, secret: String) -> Result<ShownSecrets,
     .await
 }
 
+/// Submits the plugin's next version with its release notes; the version's number.
 #[server(prefix = "/rpc", endpoint = "submit_plugin")]
-pub async fn submit_plugin(slug: String) -> Result<(), AppError> {
-    with_my_plugin(&slug, |state, user, slug| async move { Ok(crate::server::publishing::submission::submit(&state.db, &user, &slug).await?) }).await
+pub async fn submit_plugin(slug: String, release_notes: String) -> Result<i64, AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move {
+        Ok(crate::server::publishing::submission::submit(&state.db, &user, &slug, &release_notes).await?)
+    })
+    .await
 }
 
 /// What the console says about a refused icon upload (`?icon_error=`).
@@ -54,6 +63,7 @@ fn icon_problem(code: &str) -> &'static str {
         "too-large" => "The icon must be at most 256 KiB.",
         "type" => "Upload a PNG, JPEG or WebP image (SVG is not accepted).",
         "missing" => "Choose an image file first.",
+        "in-review" => "Staff are reviewing this plugin as submitted: upload a new icon once they decide.",
         _ => "The upload could not be read. Please try again.",
     }
 }
@@ -69,8 +79,8 @@ fn bundle_notice(query: &leptos_router::params::ParamsMap) -> Option<(bool, &'st
             _ => "The upload could not be read. Please try again.",
         }));
     }
-    query.get("bundle").map(|done| (false, if done == "in-review" {
-        "Uploaded. The published plugin's new code is back in review, out of the marketplace until staff publish it again."
+    query.get("bundle").map(|done| (false, if done.starts_with("draft-") {
+        "Uploaded into the draft version. Organisations keep running the live version's code until staff publish the draft: submit it for review."
     } else {
         "Uploaded. Organisations that install the plugin see it on their Projects page."
     }))
@@ -107,6 +117,26 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
     let icon_error = move || query.with(|q| q.get("icon_error"));
     let state = plugin.state;
     let reason = plugin.review_reason.clone().filter(|_| matches!(state, ReviewState::Rejected | ReviewState::Unpublished));
+    let shown = plugin.version.clone();
+    let live = plugin.versions.iter().find(|v| v.live).map(|v| v.number);
+    // What the server's submit takes: the draft, a rejected version again, or the live
+    // version of a plugin staff unpublished.
+    let can_submit = shown.as_ref().is_some_and(|v| match v.state {
+        VersionState::Draft | VersionState::Rejected => true,
+        VersionState::Published => state == ReviewState::Unpublished,
+        VersionState::InReview => false,
+    });
+    let version_line = shown.as_ref().map(|v| match (v.state, live) {
+        (VersionState::Draft, Some(live)) => format!("Draft version {} (live: version {live}). Tenants keep running version {live} until staff publish this one.", v.number),
+        (VersionState::InReview, Some(live)) => format!("Version {} is in review; tenants run version {live} until staff publish it.", v.number),
+        (VersionState::Rejected, Some(live)) => format!("Version {} was rejected; tenants run version {live}. Edit the plugin to start the next version.", v.number),
+        (VersionState::Published, _) => format!("Version {} is live. Edit the plugin to start the next version.", v.number),
+        (_, None) => format!("Version {}.", v.number),
+    });
+    let rejected_reason = shown.as_ref().filter(|v| v.state == VersionState::Rejected && live.is_some()).and_then(|v| v.review_reason.clone());
+    let pending = plugin.pending.clone();
+    let versions = plugin.versions.clone();
+    let suspension = plugin.suspension.clone();
     view! {
         <Title text=format!("{} · Developer console", plugin.form.name)/>
         <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {plugin.form.name.clone()}</p>
@@ -124,15 +154,23 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                 ReviewState::Rejected => "Rejected: change what the reviewer asks, then submit it again.",
                 ReviewState::Unpublished => "Unpublished by staff: it is out of the marketplace until it passes review again.",
             }}
-            {reason.map(|r| view! { <blockquote class="review-reason" data-testid="review-reason"><strong>"Reviewer: "</strong>{r}</blockquote> })}
-            {state.can_submit().then(|| view! {
-                <ActionForm action=submit attr:class="inline-form">
+            {reason.or(rejected_reason).map(|r| view! { <blockquote class="review-reason" data-testid="review-reason"><strong>"Reviewer: "</strong>{r}</blockquote> })}
+            {suspension.map(|s| view! {
+                <p class="form-error" role="alert" data-testid="suspension">{format!("Suspended by Plugboard: {}", s.reason)}</p>
+            })}
+            {version_line.map(|line| view! { <p data-testid="version-line">{line}</p> })}
+            {pending.map(|diff| view! { <VersionDiffView diff/> })}
+            {can_submit.then(|| view! {
+                <ActionForm action=submit attr:class="stacked-form submit-form">
                     <input type="hidden" name="slug" value=slug_submit/>
+                    <label for="release-notes">"What's new in this version (tenants read it before they update)"</label>
+                    <textarea id="release-notes" name="release_notes" rows="3" required></textarea>
                     <button type="submit" class="button primary">"Submit for review"</button>
                 </ActionForm>
             })}
             {move || submit.value().get().and_then(Result::err).map(|e| error_view(&e))}
         </section>
+        <VersionHistory versions/>
 
         <section class="panel credentials">
             <h2>"Credentials"</h2>
@@ -197,10 +235,10 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
                     oauth_secret_set=plugin.oauth_client_secret_set oauth_callback_url=plugin.oauth_callback_url.clone()/>
                 {move || update_error.get().map(|e| error_view(&e))}
                 {move || match update.value().get() {
-                    Some(Ok(false)) => Some(view! { <p class="notice" role="status">"Saved."</p> }.into_any()),
-                    Some(Ok(true)) => Some(view! {
-                        <p class="notice" role="status" data-testid="back-in-review">
-                            "Saved. Its permissions or redirect URIs changed, so it is back in review and out of the marketplace until staff publish it again."
+                    Some(Ok(None)) => Some(view! { <p class="notice" role="status">"Saved."</p> }.into_any()),
+                    Some(Ok(Some(n))) => Some(view! {
+                        <p class="notice" role="status" data-testid="saved-draft">
+                            {format!("Saved in draft version {n}. Organisations keep running the live version until staff publish this one: submit it for review.")}
                         </p>
                     }.into_any()),
                     _ => None,

@@ -4,11 +4,12 @@ pub mod index;
 
 use super::scope::Member;
 use super::store::catalog::{self as store, CardRow, Viewer};
-use super::store::reviews;
+use super::store::{reviews, versions};
+use super::upgrades;
 use super::{markdown, Db};
 use index::{CatalogIndex, Change, Listed};
 use crate::domain::{
-    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewState, ReviewView,
+    Category, MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReleaseNote, ReviewState, ReviewView,
     TenantId, PAGE_SIZE,
 };
 
@@ -125,7 +126,20 @@ pub async fn plugin_detail(
     let manages = viewer.is_some_and(|u| u.role.can_manage_plugins());
     let state = row.review_state.0;
     let is_developer = viewer.is_some_and(|u| row.developer_id == Some(u.id));
+    let releases = versions::releases(db, card.id)
+        .await?
+        .into_iter()
+        .map(|r| ReleaseNote { number: r.number, published_at: r.decided_at.unwrap_or(0), notes_html: markdown::render(r.release_notes.as_deref().unwrap_or("")) })
+        .collect();
+    // Owners and admins of a tenant that installed it answer its update requests here too.
+    let (installation_id, update) = match viewer.filter(|_| manages && card.is_installed) {
+        Some(member) => upgrades::of_plugin(db, &member.scope(), card.id).await?.map_or((None, None), |(id, update)| (Some(id), update)),
+        None => (None, None),
+    };
     Ok(Some(PluginDetail {
+        releases,
+        update,
+        installation_id,
         description_html,
         author_url: row.author_url,
         permissions: row.permissions.0.iter().collect(),

@@ -1,12 +1,13 @@
 //! A plugin's client-side bundle: uploaded by its developer (a plain multipart form in the
 //! console), checked, stored with its hashes, and served at `/bundles/{sha256}.js`. The
 //! address is the content's hash, so a bundle is cached for good and a draft's code is
-//! not found by guessing; the frame loads it with Subresource Integrity.
+//! not found by guessing; the frame loads it with Subresource Integrity. A bundle belongs
+//! to a version: an upload goes into the draft, and tenants run the live version's.
 
-use crate::domain::{DecisionKind, PluginSlug, ReviewState};
+use crate::domain::PluginSlug;
 use crate::server::scope::Member;
 use crate::server::publishing::{self, PublishingError};
-use crate::server::store::{self as stores, plugins, Conn};
+use crate::server::store::{self as stores, versions, Conn};
 use crate::server::{session, AppState, Db};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -42,10 +43,20 @@ impl From<stores::Error> for BundleError {
     }
 }
 
-/// Stores the developer's bundle for their plugin and makes it a client-side plugin. A
-/// published plugin's new code goes back to review (it would run in tenants' browsers at
-/// once); a plugin in review keeps the code it was submitted with.
-pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<ReviewState, BundleError> {
+/// What an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploaded {
+    /// The plugin has no live version: its developer's own installations run it now.
+    Running,
+    /// In the draft version `n`: tenants run the live version's code until staff
+    /// publish this one.
+    InDraft(i64),
+}
+
+/// Stores the developer's bundle and puts it in their plugin's draft version (started
+/// from the newest version when there is none). A plugin in review keeps the code it was
+/// submitted with; a live plugin's tenants keep the reviewed code until staff publish.
+pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<Uploaded, BundleError> {
     let plugin = publishing::owned(db, member, slug).await?;
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge);
@@ -56,25 +67,24 @@ pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], n
         return Err(BundleError::NotJavaScript);
     }
     let mut tx = db.begin_write().await?;
-    let state = plugins::review_state(&mut tx, plugin).await?;
-    if state == ReviewState::InReview {
-        return Err(PublishingError::Conflict("Staff are reviewing this plugin as submitted: upload new code once they decide.").into());
-    }
-    store(&mut tx, plugin.id(), bytes, now).await?;
-    let back_in_review = state == ReviewState::Published;
-    plugins::mark_client_side(&mut tx, plugin, back_in_review, now).await?;
-    if back_in_review {
-        plugins::record_decision(&mut tx, plugin.id(), member.id, DecisionKind::Submitted, Some("Uploaded new client-side code while published."), now).await?;
-    }
+    let draft = publishing::versions::open_draft(&mut tx, plugin, now, "Staff are reviewing this plugin as submitted: upload new code once they decide.").await?;
+    let sha256 = store(&mut tx, bytes, now).await?;
+    versions::set_draft_bundle(&mut tx, plugin, draft.id, &sha256, now).await?;
+    let uploaded = match draft.saved(&mut tx, plugin, now).await? {
+        Some(number) => Uploaded::InDraft(number),
+        None => Uploaded::Running,
+    };
     tx.commit().await?;
-    Ok(if back_in_review { ReviewState::InReview } else { state })
+    Ok(uploaded)
 }
 
-/// Stores (or replaces) plugin `plugin_id`'s bundle with its address and integrity hashes.
-pub async fn store(conn: &mut Conn, plugin_id: crate::domain::PluginId, bytes: &[u8], now: i64) -> Result<(), stores::Error> {
+/// Stores the bundle by its address with its integrity hash (once: the same bytes are
+/// the same bundle); its address, the lower-case hex SHA-256.
+pub async fn store(conn: &mut Conn, bytes: &[u8], now: i64) -> Result<String, stores::Error> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)));
-    plugins::store_bundle(conn, plugin_id, &sha256, &integrity, bytes, now).await
+    versions::store_bundle(conn, &sha256, &integrity, bytes, now).await?;
+    Ok(sha256)
 }
 
 /// `POST /developer/plugins/{slug}/bundle` (multipart, field `bundle`): back to the
@@ -94,8 +104,8 @@ async fn upload_form(state: &AppState, slug: &str, headers: &HeaderMap, form: &m
         Err(()) => return back_with("unreadable"),
     };
     match upload(&state.db, &user, &slug, &bytes, crate::server::now()).await {
-        Ok(ReviewState::InReview) => Redirect::to(&format!("{page}?bundle=in-review")).into_response(),
-        Ok(_) => Redirect::to(&format!("{page}?bundle=uploaded")).into_response(),
+        Ok(Uploaded::InDraft(n)) => Redirect::to(&format!("{page}?bundle=draft-{n}")).into_response(),
+        Ok(Uploaded::Running) => Redirect::to(&format!("{page}?bundle=uploaded")).into_response(),
         Err(BundleError::TooLarge) => back_with("too-large"),
         Err(BundleError::NotJavaScript) => back_with("type"),
         Err(BundleError::Console(PublishingError::Conflict(_))) => back_with("in-review"),
@@ -119,7 +129,7 @@ async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Respo
     let Some(sha256) = file.strip_suffix(".js").filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match plugins::bundle(&state.db, &sha256.to_ascii_lowercase()).await {
+    match versions::bundle(&state.db, &sha256.to_ascii_lowercase()).await {
         Ok(Some(bytes)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),

@@ -90,6 +90,15 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     };
     let client_state = get("state");
 
+    // A suspended plugin gets no consent from anybody, its developer included.
+    if plugin.suspended {
+        return pages::error_page(
+            StatusCode::BAD_REQUEST,
+            "This plugin is suspended",
+            &format!("Plugboard suspended {}, so it cannot be installed or reactivated for now.", plugin.name),
+        );
+    }
+
     // An unpublished plugin's redirect URI is only its developer's word: nobody reviewed
     // it, so Plugboard sends nobody there but the developer until it is published.
     // Anyone else (staff included) sees an error page, signed in or not.
@@ -164,7 +173,12 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     if let Err(e) = consents::insert(&state.db, &request).await {
         return server_error(e);
     }
-    pages::consent_page(&plugin, &user, &scopes, &uri, &consent)
+    // An installation the tenant has already: the screen shows only what changes.
+    let granted = match stores::installations::of_plugin(&state.db, &user.scope(), plugin.id).await {
+        Ok(found) => found.map(|(_, granted, _)| granted),
+        Err(e) => return server_error(e),
+    };
+    pages::consent_page(&plugin, &user, &scopes, granted.as_ref(), &uri, &consent)
 }
 
 #[derive(Deserialize)]
@@ -265,7 +279,7 @@ pub async fn launch_install(
     };
     let (client_id, visible) = match store_plugins::install_gate(&state.db, &slug).await {
         Ok(Some(gate)) => {
-            let visible = gate.is_published.0 || gate.developer_id == Some(user.id);
+            let visible = gate.suspended_at.is_none() && (gate.is_published.0 || gate.developer_id == Some(user.id));
             (gate.client_id, visible)
         }
         Ok(None) => (String::new(), false),

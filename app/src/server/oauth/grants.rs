@@ -156,11 +156,13 @@ pub async fn refresh(
     if row.expires_at <= now {
         return Err(GrantError::InvalidGrant);
     }
+    // The grant's scopes as they stand now: an approved update widened them, a narrower
+    // live version narrowed them (RFC 6749 §6: no `scope` means all the grant has).
     let granted = row.grant_scopes.0;
     let scopes = match requested {
         Some(asked) if !asked.is_subset_of(&granted) => return Err(GrantError::InvalidScope),
         Some(asked) => asked.clone(),
-        None => row.scopes.0,
+        None => granted,
     };
     // Counted in this transaction: a refused refresh rolls its own count back, so the
     // window's count stays at the budget and the grant keeps what it had.

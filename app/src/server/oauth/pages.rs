@@ -84,19 +84,29 @@ pub fn not_allowed_page(plugin: &PluginClient, user: &SessionUser) -> Response {
     )
 }
 
-pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet, uri: &RedirectUri, consent: &str) -> Response {
-    let name = plugin.name.clone();
+/// The consent screen. For a tenant that has the plugin installed already (`granted`),
+/// it shows only the difference: what the plugin would gain, and what it would lose.
+pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet, granted: Option<&ScopeSet>, uri: &RedirectUri, consent: &str) -> Response {
     let icon = view! { <PluginIcon name=plugin.name.clone() slug=plugin.slug.clone() icon_url=plugin.icon_url.clone() size="large"/> };
     let author = plugin.author.clone();
     let verified = plugin.is_verified;
-    let tenant = user.tenant_name.clone();
     let who = format!("Signed in as {} · {}", user.email, user.role.label());
     let host = url::Url::parse(uri.as_str()).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-    let items: Vec<_> = scopes
+    let added = granted.map_or_else(|| scopes.clone(), |g| scopes.without(g));
+    let removed = granted.map(|g| g.without(scopes)).unwrap_or_default();
+    let items: Vec<_> = added
         .iter()
         .map(|s| view! { <li data-scope=s.as_str()><strong>{s.as_str()}</strong><span>{s.sentence()}</span></li> })
         .collect();
-    let nothing = scopes.is_empty();
+    let removed_items: Vec<_> = removed
+        .iter()
+        .map(|s| view! { <li data-scope=s.as_str() data-change="removed"><strong>{s.as_str()}</strong><span>{s.sentence()}</span></li> })
+        .collect();
+    let nothing = added.is_empty();
+    let installed = granted.is_some();
+    let kept = granted.map(|g| g.intersect(scopes).iter().count()).unwrap_or(0);
+    let title = if installed { format!("Update {name}'s access for {tenant}?", name = plugin.name, tenant = user.tenant_name) } else { format!("Install {} for {}?", plugin.name, user.tenant_name) };
+    let lead = if installed { format!("{} already has what you granted; it now asks to also be able to:", plugin.name) } else { format!("{} will be able to:", plugin.name) };
     let consent = consent.to_owned();
     document(
         StatusCode::OK,
@@ -105,14 +115,19 @@ pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet
             <section class="auth-card consent" data-testid="consent">
                 <p class="muted">{who}</p>
                 <div class="consent-plugin">{icon}</div>
-                <h1>{format!("Install {name} for {tenant}?")}</h1>
+                <h1>{title}</h1>
                 <p class="badges">
                     {verified.then(|| view! { <span class="badge verified" title="Reviewed by Plugboard">"✓ Verified"</span> })}
                     <span class="badge">{format!("by {author}")}</span>
                 </p>
-                <h2>{format!("{name} will be able to:")}</h2>
-                <ul class="scope-list">{items}</ul>
-                {nothing.then(|| view! { <p class="muted">"It asks for no access to your data."</p> })}
+                <h2>{lead}</h2>
+                <ul class="scope-list" data-testid="consent-added">{items}</ul>
+                {nothing.then(|| view! { <p class="muted">{if installed { "Nothing more than you granted." } else { "It asks for no access to your data." }}</p> })}
+                {(!removed_items.is_empty()).then(|| view! {
+                    <h2>"It will no longer be able to:"</h2>
+                    <ul class="scope-list" data-testid="consent-removed">{removed_items}</ul>
+                })}
+                {installed.then(|| view! { <p class="muted" data-testid="consent-kept">{format!("It keeps {kept} permission(s) you granted before.")}</p> })}
                 <p class="hint">{format!("You will then be sent to {host}. An admin can uninstall it at any time from Installed plugins.")}</p>
                 <form method="post" action="/oauth/authorize" class="consent-actions">
                     <input type="hidden" name="consent" value=consent/>

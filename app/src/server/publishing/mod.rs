@@ -11,6 +11,7 @@ pub mod form;
 pub mod plugins;
 pub mod stats;
 pub mod submission;
+pub mod versions;
 
 use super::registry::RegistryError;
 use super::scope::{DeveloperScope, Member};

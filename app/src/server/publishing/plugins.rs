@@ -5,13 +5,14 @@ use crate::server::outbound::OutboundPolicy;
 use crate::server::plugin_servers::connections;
 use crate::server::plugin_servers::service_oauth;
 use crate::server::registry::{self, NewPlugin};
-use crate::server::store::{self as stores, plugins as store};
+use crate::server::store::{self as stores, plugins as store, versions};
+use super::versions as version_views;
 use crate::server::vault::Vault;
 use crate::server::{now, Db};
 use super::form::validate;
 use super::submission::{decisions, Audience};
 use super::{developer, owned, PublishingError};
-use crate::domain::{ConsolePlugin, DecisionKind, DeveloperPlugin, PluginForm, PluginSlug, ReviewState, ShownSecrets};
+use crate::domain::{ConsolePlugin, DeveloperPlugin, PluginForm, PluginSlug, ShownSecrets, Suspension};
 use crate::server::scope::Member;
 
 /// Registers a draft plugin; its secrets are in the answer and nowhere else.
@@ -40,16 +41,19 @@ fn seal_service_secret(vault: &Vault, plugin: &NewPlugin, form: &PluginForm) -> 
 /// What saving an edit did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
+    /// Saved, and (for a plugin with no live version yet) what its developer's own
+    /// installations run.
     Saved,
-    /// A published plugin asked for other permissions or redirect URIs: it is back in
-    /// review, and out of the marketplace until staff publish it again.
-    BackInReview,
+    /// Saved in draft version `n`: tenants keep running the live version until staff
+    /// publish this one.
+    Draft(i64),
 }
 
-/// Saves an edit of the listing and OAuth settings (not the review state, nor who owns
-/// it). The slug is the plugin's address and client identity: it never changes. While
-/// staff review a plugin it stays as submitted; a published plugin that changes what it
-/// may reach (scopes, redirect URIs) goes back to review.
+/// Saves an edit. The slug is the plugin's address and client identity: it never
+/// changes. Redirect URIs (like the credentials) are the plugin's and apply at once;
+/// everything staff review goes into the plugin's draft version, started from the
+/// newest version when there is none, and reaches tenants only when staff publish it.
+/// While staff review a version, the plugin stays as submitted.
 pub async fn update(
     db: &Db,
     vault: &Vault,
@@ -58,44 +62,53 @@ pub async fn update(
     form: &PluginForm,
     policy: &OutboundPolicy,
 ) -> Result<Saved, PublishingError> {
-    let id = owned(db, member, slug).await?;
+    let plugin = owned(db, member, slug).await?;
     // The form's copy of the slug is only shown.
     let form = PluginForm { slug: slug.as_str().to_owned(), ..form.clone() };
-    let plugin = validate(&form, policy).map_err(PublishingError::Invalid)?;
+    let edit = validate(&form, policy).map_err(PublishingError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let current = store::reach(&mut tx, id).await?;
-    let state = current.review_state.0;
-    if state == ReviewState::InReview {
+    let versions = versions::standing(&mut tx, plugin.id()).await?;
+    if versions.in_review.is_some() {
         return Err(PublishingError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
     }
-    // Another service (or another client at it): the tokens held for the old one must not
-    // be sent there, so those connections end.
-    let oauth_changed = current.oauth_config.0 != plugin.oauth;
-    // What the plugin may reach, and where tenants' content and tokens go.
-    let reach_changed = current.permissions.0 != plugin.scopes
-        || current.redirect_uris.0 != plugin.redirect_uris
-        || current.server_url != plugin.server_url
-        || current.processes_content.0 != plugin.processes_content
-        || oauth_changed
-        || current.client_origins.0 != plugin.client_origins;
+    store::set_redirect_uris(&mut tx, plugin, &edit.redirect_uris, t).await?;
+    let Some(base) = versions.draft.as_ref().or(versions.latest.as_ref()) else {
+        return Err(PublishingError::Db(stores::Error::RowNotFound));
+    };
     // An empty secret field keeps the stored secret; no OAuth client, no secret.
-    let oauth_client_secret = match seal_service_secret(vault, &plugin, &form) {
+    let oauth_client_secret = match seal_service_secret(vault, &edit, &form) {
         Some(sealed) => Some(sealed),
-        None if plugin.oauth.is_some() => current.oauth_client_secret,
+        None if edit.oauth.is_some() => base.fields.oauth_client_secret.clone(),
         None => None,
     };
-    let back_in_review = state == ReviewState::Published && reach_changed;
-    store::save_edit(&mut tx, id, &plugin, oauth_client_secret.as_deref(), back_in_review, t).await?;
-    if oauth_changed {
-        stores::connections::end_all_for_plugin(&mut tx, id).await?;
-    }
-    if back_in_review {
-        let reason = "Changed its permissions, redirect URIs, plugin server or OAuth settings while published.";
-        store::record_decision(&mut tx, id.id(), member.id, DecisionKind::Submitted, Some(reason), t).await?;
-    }
+    let proposed = versions::Reviewed::edited(&edit, oauth_client_secret.clone(), base.fields.bundle_sha256.clone());
+    let draft = match &versions.draft {
+        Some(draft) => draft.id,
+        // Nothing changed that staff review: no new version.
+        None if proposed == base.fields => {
+            tx.commit().await?;
+            return Ok(Saved::Saved);
+        }
+        None => versions::start_draft(&mut tx, plugin, base, t).await?,
+    };
+    versions::save_draft(&mut tx, plugin, draft, &edit, oauth_client_secret.as_deref(), t).await?;
+    let saved = match &versions.live {
+        Some(_) => Saved::Draft(versions.draft.as_ref().map_or_else(|| versions.latest.as_ref().map_or(1, |l| l.number + 1), |d| d.number)),
+        None => {
+            // Nothing is live: the developer's own installations run what they save. Another
+            // service (or another client at it): the tokens held for the old one must
+            // not be sent there, so those connections end.
+            let oauth_changed = store::live_oauth(&mut tx, plugin.id()).await? != edit.oauth;
+            versions::mirror_unpublished(&mut tx, plugin, draft, t).await?;
+            if oauth_changed {
+                stores::connections::end_all_for_plugin(&mut tx, plugin).await?;
+            }
+            Saved::Saved
+        }
+    };
     tx.commit().await?;
-    Ok(if back_in_review { Saved::BackInReview } else { Saved::Saved })
+    Ok(saved)
 }
 
 /// The developer's plugins, most recently changed first.
@@ -117,37 +130,54 @@ pub async fn list_mine(db: &Db, member: &Member) -> Result<Vec<DeveloperPlugin>,
         .collect())
 }
 
-/// One of the developer's plugins, as its console page shows it.
+/// One of the developer's plugins, as its console page shows it: the form holds its
+/// draft (or, without one, its newest version, which an edit copies into a new draft).
 pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_url: &str) -> Result<ConsolePlugin, PublishingError> {
     let id = owned(db, member, slug).await?;
     let r = store::console(db, id).await?;
-    let oauth = r.oauth_config.0;
+    let mut conn = db.pool().acquire().await?;
+    let standing = versions::standing(&mut conn, id.id()).await?;
+    drop(conn);
+    let Some(shown) = standing.draft.clone().or(standing.latest.clone()) else {
+        return Err(PublishingError::Db(stores::Error::RowNotFound));
+    };
+    let live_number = standing.live.as_ref().map(|l| l.number);
+    let pending = match &standing.live {
+        Some(live) if shown.number != live.number => Some(version_views::diff(db, &shown, Some(live)).await?),
+        _ => None,
+    };
+    let f = &shown.fields;
+    let oauth = f.oauth.clone();
     let form = PluginForm {
         slug: r.slug,
-        name: r.name,
-        description: r.description,
-        author: r.author,
-        author_url: r.author_url.unwrap_or_default(),
-        icon_url: r.icon_url.unwrap_or_default(),
-        category: r.category.0.as_str().to_owned(),
-        scopes: r.permissions.0.iter().map(|s| s.as_str().to_owned()).collect(),
+        name: f.name.clone(),
+        description: f.description.clone(),
+        author: f.author.clone(),
+        author_url: f.author_url.clone().unwrap_or_default(),
+        icon_url: f.icon_url.clone().unwrap_or_default(),
+        category: f.category.as_str().to_owned(),
+        scopes: f.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         redirect_uris: r.redirect_uris.0.iter().map(RedirectUri::as_str).collect::<Vec<_>>().join("\n"),
-        webhook_url: r.endpoint.webhook_url.clone().unwrap_or_default(),
-        server_url: r.server_url.unwrap_or_default(),
-        show_authorization_button: r.show_authorization_button.0,
-        monetized: r.monetized.0,
-        processes_content: r.processes_content.0,
+        webhook_url: f.webhook_url.clone().unwrap_or_default(),
+        server_url: f.server_url.clone().unwrap_or_default(),
+        show_authorization_button: f.show_authorization_button,
+        monetized: f.monetized,
+        processes_content: f.processes_content,
         oauth_authorization_url: oauth.as_ref().map(|o| o.authorization_url.clone()).unwrap_or_default(),
         oauth_token_url: oauth.as_ref().map(|o| o.token_url.clone()).unwrap_or_default(),
         oauth_client_id: oauth.as_ref().map(|o| o.client_id.clone()).unwrap_or_default(),
         oauth_client_secret: String::new(),
         oauth_scopes: oauth.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
-        client_origins: r.client_origins.0.join("\n"),
+        client_origins: f.client_origins.join("\n"),
+    };
+    let bundle = match &f.bundle_sha256 {
+        Some(sha) => Some((sha.clone(), versions::bundle_size(db, sha).await?.unwrap_or(0))),
+        None => None,
     };
     Ok(ConsolePlugin {
-        oauth_client_secret_set: r.oauth_client_secret.0,
+        oauth_client_secret_set: f.oauth_client_secret.is_some(),
         oauth_callback_url: service_oauth::callback_url(public_url, slug.as_str()),
-        bundle: r.bundle_sha256.zip(r.bundle_bytes),
+        bundle,
         form,
         client_id: r.client_id,
         state: r.review_state.0,
@@ -155,5 +185,9 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         is_verified: r.is_verified.0,
         webhook: r.endpoint.into(),
         decisions: decisions(db, id.id(), Audience::Developer).await?,
+        version: Some(version_views::summary(&shown, live_number)),
+        versions: version_views::history(db, id.id()).await?,
+        pending,
+        suspension: r.suspended_at.zip(r.suspension_reason).map(|(at, reason)| Suspension { at, reason }),
     })
 }

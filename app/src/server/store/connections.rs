@@ -2,7 +2,7 @@
 //! pending authorization requests (bound to the browser session that started them) and
 //! each person's tokens, sealed by the caller before they get here.
 
-use crate::domain::{InstallationId, UserId};
+use crate::domain::{InstallationId, PluginId, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
@@ -203,7 +203,15 @@ pub async fn connected_installations(db: &Db, scope: &TenantScope, user: UserId)
 /// (inside the caller's transaction): its OAuth client changed, so the tokens held must
 /// not be sent to the new one.
 pub async fn end_all_for_plugin(conn: &mut super::Conn, plugin: super::plugins::OwnedPlugin) -> Result<(), super::Error> {
-    let plugin_id = plugin.id();
+    end_all(conn, plugin.id()).await
+}
+
+/// The same, as staff make a version with another OAuth client live.
+pub async fn end_all_for_plugin_by_staff(conn: &mut super::Conn, _staff: &crate::server::scope::StaffScope, plugin: PluginId) -> Result<(), super::Error> {
+    end_all(conn, plugin).await
+}
+
+async fn end_all(conn: &mut super::Conn, plugin_id: PluginId) -> Result<(), super::Error> {
     for sql in [
         "DELETE FROM service_connections WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",
         "DELETE FROM service_connect_requests WHERE installation_id IN (SELECT id FROM installations WHERE plugin_id = $1)",

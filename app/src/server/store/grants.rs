@@ -221,7 +221,7 @@ pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<Li
               JOIN installations i ON i.id = t.installation_id AND i.tenant_id = t.tenant_id \
               JOIN plugins p ON p.id = t.plugin_id JOIN tenants tn ON tn.id = i.tenant_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.used_at IS NULL AND g.revoked_at IS NULL \
-           AND t.expires_at > $2 AND i.status = 'active'",
+           AND t.expires_at > $2 AND i.status = 'active' AND i.suspended_at IS NULL AND p.suspended_at IS NULL",
     )
     .bind(token_hash)
     .bind(now)
@@ -238,6 +238,19 @@ pub async fn revoke_installation(conn: &mut Conn, uninstalled: &super::installat
         "UPDATE oauth_codes SET used_at = $1 WHERE installation_id = $2 AND used_at IS NULL",
     ] {
         sqlx::query(sql).bind(now).bind(installation).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Staff suspended the plugin: every grant, token and unused code of every installation
+/// of it dies.
+pub async fn revoke_plugin(conn: &mut Conn, _staff: &crate::server::scope::StaffScope, plugin: PluginId, now: i64) -> Result<(), super::Error> {
+    for sql in [
+        "UPDATE oauth_grants SET revoked_at = $1 WHERE plugin_id = $2 AND revoked_at IS NULL",
+        "UPDATE oauth_tokens SET revoked_at = $1 WHERE plugin_id = $2 AND revoked_at IS NULL",
+        "UPDATE oauth_codes SET used_at = $1 WHERE plugin_id = $2 AND used_at IS NULL",
+    ] {
+        sqlx::query(sql).bind(now).bind(plugin).execute(&mut *conn).await?;
     }
     Ok(())
 }

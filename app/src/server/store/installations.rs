@@ -5,7 +5,7 @@
 use super::{Conn, Flag, Known, Named, StoredOrigins, StoredScopes, StoredServiceOAuth};
 use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, ScopeSet, TenantId, UserId};
 use crate::server::plugin_servers::{Bundle, PluginInstall, Which};
-use crate::server::scope::TenantScope;
+use crate::server::scope::{StaffScope, TenantScope};
 use crate::server::Db;
 
 /// Where an installation is in its life.
@@ -61,20 +61,23 @@ pub struct InstallationState {
     pub status: Known<InstallStatus>,
     #[sqlx(try_from = "String")]
     pub granted_scopes: StoredScopes,
+    /// Stopped by its plugin's suspension, until this consent.
+    pub suspended_at: Option<i64>,
 }
 
 /// The installation a code was issued for (the code itself names the tenant).
 pub async fn state(conn: &mut Conn, installation: InstallationId) -> Result<Option<InstallationState>, super::Error> {
-    sqlx::query_as("SELECT plugin_id, tenant_id, status, granted_scopes FROM installations WHERE id = $1")
+    sqlx::query_as("SELECT plugin_id, tenant_id, status, granted_scopes, suspended_at FROM installations WHERE id = $1")
         .bind(installation)
         .fetch_optional(conn)
         .await
 }
 
-/// Active with `scopes`; `installed_at` is now unless it was active already.
+/// Active with `scopes` (running again if a suspension stopped it; a declined update
+/// request is answered by the consent); `installed_at` is now unless it was active already.
 pub async fn make_active(conn: &mut Conn, installation: InstallationId, scopes: &ScopeSet, now: i64) -> Result<(), super::Error> {
     sqlx::query(
-        "UPDATE installations SET status = 'active', granted_scopes = $1, updated_at = $2, \
+        "UPDATE installations SET status = 'active', granted_scopes = $1, updated_at = $2, suspended_at = NULL, declined_version = NULL, \
              installed_at = CASE WHEN status = 'active' THEN installed_at ELSE $2 END \
          WHERE id = $3",
     )
@@ -194,22 +197,44 @@ struct InstalledRow {
     is_verified: Flag,
     display_name: Option<String>,
     email: Option<String>,
+    #[sqlx(flatten)]
+    standing: UpdateFacts,
 }
 
-/// The tenant's active installations, newest first.
-pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, super::Error> {
-    let rows: Vec<InstalledRow> = sqlx::query_as(
+/// What an installation's update request and suspension are worked out from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UpdateFacts {
+    pub installation_suspended_at: Option<i64>,
+    pub declined_version: Option<i64>,
+    /// The live version's scopes.
+    #[sqlx(try_from = "String")]
+    pub permissions: StoredScopes,
+    pub suspended_at: Option<i64>,
+    pub suspension_reason: Option<String>,
+    pub live_version: Option<i64>,
+    pub release_notes: Option<String>,
+}
+
+/// The columns of [`UpdateFacts`], for installations `i` of plugins `p`.
+const UPDATE_FACTS: &str = "i.suspended_at AS installation_suspended_at, i.declined_version, p.permissions, p.suspended_at, p.suspension_reason, \
+     (SELECT MAX(v.number) FROM plugin_versions v WHERE v.plugin_id = p.id AND v.state = 'published') AS live_version, \
+     (SELECT v.release_notes FROM plugin_versions v WHERE v.plugin_id = p.id AND v.state = 'published' ORDER BY v.number DESC LIMIT 1) AS release_notes";
+
+/// The tenant's active installations, newest first, each with what its update request
+/// and suspension are worked out from.
+pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin, UpdateFacts)>, super::Error> {
+    let rows: Vec<InstalledRow> = sqlx::query_as(&format!(
         "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
-                u.display_name, u.email \
+                u.display_name, u.email, {UPDATE_FACTS} \
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
-         WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
-    )
+         WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC"
+    ))
     .bind(scope.tenant())
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| InstalledPlugin {
+        .map(|r| (InstalledPlugin {
             installation_id: r.id,
             slug: r.slug,
             name: r.name,
@@ -221,8 +246,139 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>
             installed_by: r.display_name.filter(|n| !n.is_empty()).or(r.email),
             license: None,
             connection: None,
-        })
+            update: None,
+            suspended: None,
+            needs_reactivation: false,
+        }, r.standing))
         .collect())
+}
+
+/// The scope's active installation of `plugin`: its id, grant and update facts.
+pub async fn of_plugin(db: &Db, scope: &TenantScope, plugin: PluginId) -> Result<Option<(InstallationId, ScopeSet, UpdateFacts)>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: InstallationId,
+        #[sqlx(try_from = "String")]
+        granted_scopes: StoredScopes,
+        #[sqlx(flatten)]
+        standing: UpdateFacts,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT i.id, i.granted_scopes, {UPDATE_FACTS} FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE i.tenant_id = $1 AND i.plugin_id = $2 AND i.status = 'active'"
+    ))
+    .bind(scope.tenant())
+    .bind(plugin)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| (r.id, r.granted_scopes.0, r.standing)))
+}
+
+/// The scope's active installation `installation`, read in the caller's transaction for
+/// an update decision: its plugin, grant and update facts.
+pub async fn for_update(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<(PluginId, ScopeSet, UpdateFacts)>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        plugin_id: PluginId,
+        #[sqlx(try_from = "String")]
+        granted_scopes: StoredScopes,
+        #[sqlx(flatten)]
+        standing: UpdateFacts,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT i.plugin_id, i.granted_scopes, {UPDATE_FACTS} FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE i.id = $1 AND i.tenant_id = $2 AND i.status = 'active'"
+    ))
+    .bind(installation)
+    .bind(scope.tenant())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.plugin_id, r.granted_scopes.0, r.standing)))
+}
+
+/// The scope's installation is granted `scopes` now, and so are its live grants (a
+/// refresh gives tokens for them); a declined request is answered.
+pub async fn regrant(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, scopes: &ScopeSet, now: i64) -> Result<(), super::Error> {
+    let changed = sqlx::query("UPDATE installations SET granted_scopes = $1, declined_version = NULL, updated_at = $2 WHERE id = $3 AND tenant_id = $4")
+        .bind(scopes.to_json())
+        .bind(now)
+        .bind(installation)
+        .bind(scope.tenant())
+        .execute(&mut *conn)
+        .await?;
+    if changed.rows_affected() == 1 {
+        regrant_grants(conn, installation, scopes).await?;
+    }
+    Ok(())
+}
+
+async fn regrant_grants(conn: &mut Conn, installation: InstallationId, scopes: &ScopeSet) -> Result<(), super::Error> {
+    sqlx::query("UPDATE oauth_grants SET scopes = $1 WHERE installation_id = $2 AND revoked_at IS NULL")
+        .bind(scopes.to_json())
+        .bind(installation)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The scope's tenant declined the wider scopes of the plugin's live version `version`.
+pub async fn decline(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, version: i64, now: i64) -> Result<bool, super::Error> {
+    let changed = sqlx::query("UPDATE installations SET declined_version = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND status = 'active'")
+        .bind(version)
+        .bind(now)
+        .bind(installation)
+        .bind(scope.tenant())
+        .execute(conn)
+        .await?;
+    Ok(changed.rows_affected() == 1)
+}
+
+/// Every active installation of the plugin with its tenant and grant, for staff
+/// publishing a version that narrows what the plugin asks for.
+pub async fn active_grants(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId) -> Result<Vec<(InstallationId, TenantId, ScopeSet)>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: InstallationId,
+        tenant_id: TenantId,
+        #[sqlx(try_from = "String")]
+        granted_scopes: StoredScopes,
+    }
+    let rows: Vec<Row> = sqlx::query_as("SELECT id, tenant_id, granted_scopes FROM installations WHERE plugin_id = $1 AND status = 'active' ORDER BY id")
+        .bind(plugin)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.tenant_id, r.granted_scopes.0)).collect())
+}
+
+/// Staff published a version that asks for less: the installation keeps only `scopes`.
+pub async fn narrow(conn: &mut Conn, _staff: &StaffScope, installation: InstallationId, scopes: &ScopeSet, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE installations SET granted_scopes = $1, updated_at = $2 WHERE id = $3")
+        .bind(scopes.to_json())
+        .bind(now)
+        .bind(installation)
+        .execute(&mut *conn)
+        .await?;
+    regrant_grants(conn, installation, scopes).await
+}
+
+/// Staff suspended the plugin: each of its active installations stops until its
+/// tenant consents again; their pending Runs fail.
+pub async fn suspend_all(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE installations SET suspended_at = $1, updated_at = $1 WHERE plugin_id = $2 AND status = 'active' AND suspended_at IS NULL")
+        .bind(now)
+        .bind(plugin)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE plugin_jobs SET status = CASE WHEN deadline_at <= $1 THEN 'timed_out' ELSE 'failed' END, \
+             error = 'The plugin was suspended by Plugboard.', finished_at = $1 \
+         WHERE status = 'pending' AND installation_id IN (SELECT id FROM installations WHERE plugin_id = $2)",
+    )
+    .bind(now)
+    .bind(plugin)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -289,8 +445,8 @@ pub async fn plugin_installs(db: &Db, scope: &TenantScope, which: Which<'_>) -> 
         "SELECT i.id, i.granted_scopes, p.id AS plugin_id, p.slug, p.name, p.client_id, p.server_url, p.webhook_secret, \
                 p.show_authorization_button, p.monetized, p.processes_content, p.oauth_config, p.oauth_client_secret, \
                 p.client_origins, b.sha256, b.integrity \
-         FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN plugin_bundles b ON b.plugin_id = p.id \
-         WHERE i.tenant_id = $1 AND i.status = 'active'{filter} ORDER BY i.id"
+         FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN bundles b ON b.sha256 = p.bundle_sha256 \
+         WHERE i.tenant_id = $1 AND i.status = 'active' AND i.suspended_at IS NULL AND p.suspended_at IS NULL{filter} ORDER BY i.id"
     );
     let mut query = sqlx::query_as::<_, PluginInstallRow>(&sql).bind(scope.tenant());
     if let Some(slug) = slug {

@@ -35,6 +35,7 @@ pub mod reviews;
 pub mod search;
 pub mod seed;
 pub mod sessions;
+pub mod versions;
 pub mod webhooks;
 pub mod work;
 
@@ -249,6 +250,7 @@ named_by_parse! {
     crate::domain::JobStatus => "job status",
     crate::domain::ReviewState => "review state",
     crate::domain::DecisionKind => "review decision",
+    crate::domain::VersionState => "version state",
     crate::domain::Category => "category",
 }
 

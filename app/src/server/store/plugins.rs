@@ -3,7 +3,7 @@
 //! bundles, their review by staff with its history, and as their developer edits,
 //! submits and follows them.
 
-use super::{decode_error, Conn, Flag, Known, StoredOrigins, StoredRedirectUris, StoredScopes, StoredServiceOAuth};
+use super::{decode_error, Conn, Flag, Known, StoredRedirectUris, StoredScopes, StoredServiceOAuth};
 use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet, UserId};
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
 use crate::server::plugin_servers::service_oauth::ServiceOAuth;
@@ -23,6 +23,8 @@ pub struct PluginClient {
     pub developer_id: Option<UserId>,
     pub redirect_uris: Vec<RedirectUri>,
     pub permissions: ScopeSet,
+    /// Staff suspended it: nobody may install or re-consent.
+    pub suspended: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,11 +43,12 @@ struct ClientRow {
     redirect_uris: StoredRedirectUris,
     #[sqlx(try_from = "String")]
     permissions: StoredScopes,
+    suspended_at: Option<i64>,
 }
 
 pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, super::Error> {
     let row: Option<ClientRow> = sqlx::query_as(
-        "SELECT id, slug, name, author, icon_url, is_verified, is_published, developer_id, redirect_uris, permissions \
+        "SELECT id, slug, name, author, icon_url, is_verified, is_published, developer_id, redirect_uris, permissions, suspended_at \
          FROM plugins WHERE client_id = $1",
     )
     .bind(client_id)
@@ -62,6 +65,7 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, su
         developer_id: r.developer_id,
         redirect_uris: r.redirect_uris.0,
         permissions: r.permissions.0,
+        suspended: r.suspended_at.is_some(),
     }))
 }
 
@@ -77,19 +81,30 @@ pub struct InstallGate {
     #[sqlx(try_from = "i64")]
     pub is_published: Flag,
     pub developer_id: Option<UserId>,
+    pub suspended_at: Option<i64>,
 }
 
 pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, super::Error> {
-    sqlx::query_as("SELECT client_id, is_published, developer_id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
+    sqlx::query_as("SELECT client_id, is_published, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
 }
 
-/// Records a step of a plugin's review (a submission or a staff decision), by `actor`.
-pub async fn record_decision(conn: &mut Conn, plugin_id: PluginId, actor: UserId, kind: DecisionKind, reason: Option<&str>, at: i64) -> Result<(), super::Error> {
-    sqlx::query("INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
+/// Records a step of a plugin's review (a submission or a staff decision), by `actor`,
+/// with the number of the version it was about.
+pub async fn record_decision(
+    conn: &mut Conn,
+    plugin_id: PluginId,
+    actor: UserId,
+    kind: DecisionKind,
+    reason: Option<&str>,
+    version: Option<i64>,
+    at: i64,
+) -> Result<(), super::Error> {
+    sqlx::query("INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, version, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(plugin_id)
         .bind(actor)
         .bind(kind.as_str())
         .bind(reason)
+        .bind(version)
         .bind(at)
         .execute(conn)
         .await?;
@@ -102,6 +117,7 @@ pub struct DecisionRow {
     #[sqlx(try_from = "String")]
     pub action: Known<DecisionKind>,
     pub reason: Option<String>,
+    pub version: Option<i64>,
     pub created_at: i64,
     pub actor: String,
 }
@@ -109,7 +125,7 @@ pub struct DecisionRow {
 /// The plugin's review history, oldest first.
 pub async fn decisions(db: &Db, plugin_id: PluginId) -> Result<Vec<DecisionRow>, super::Error> {
     sqlx::query_as(
-        "SELECT d.action, d.reason, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
+        "SELECT d.action, d.reason, d.version, d.created_at, COALESCE(u.display_name, 'A former user') AS actor \
          FROM plugin_decisions d LEFT JOIN users u ON u.id = d.actor_id WHERE d.plugin_id = $1 ORDER BY d.id",
     )
     .bind(plugin_id)
@@ -117,44 +133,10 @@ pub async fn decisions(db: &Db, plugin_id: PluginId) -> Result<Vec<DecisionRow>,
     .await
 }
 
-/// The plugin's review state, read inside the caller's transaction.
+/// Where the plugin stands, read inside the caller's transaction.
 pub async fn review_state(conn: &mut Conn, plugin: OwnedPlugin) -> Result<ReviewState, super::Error> {
     let raw: String = sqlx::query_scalar("SELECT review_state FROM plugins WHERE id = $1").bind(plugin.id).fetch_one(conn).await?;
     ReviewState::parse(&raw).ok_or_else(|| decode_error("review_state", &raw))
-}
-
-/// Stores (or replaces) the plugin's client-side bundle with its address and integrity.
-pub async fn store_bundle(conn: &mut Conn, plugin_id: PluginId, sha256: &str, integrity: &str, bytes: &[u8], now: i64) -> Result<(), super::Error> {
-    sqlx::query(
-        "INSERT INTO plugin_bundles (plugin_id, sha256, integrity, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (plugin_id) DO UPDATE SET sha256 = excluded.sha256, integrity = excluded.integrity, bytes = excluded.bytes, updated_at = excluded.updated_at",
-    )
-    .bind(plugin_id)
-    .bind(sha256)
-    .bind(integrity)
-    .bind(bytes)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The plugin ships client-side code now; `back_in_review` takes a published one off the
-/// marketplace until staff review the new code.
-pub async fn mark_client_side(conn: &mut Conn, plugin: OwnedPlugin, back_in_review: bool, now: i64) -> Result<(), super::Error> {
-    sqlx::query(
-        "UPDATE plugins SET kind = CASE WHEN server_url IS NULL THEN 'client' ELSE 'both' END, updated_at = $1, \
-             review_state = CASE WHEN $2 = 1 THEN 'in_review' ELSE review_state END, \
-             is_published = CASE WHEN $2 = 1 THEN 0 ELSE is_published END, \
-             submitted_at = CASE WHEN $2 = 1 THEN $1 ELSE submitted_at END \
-         WHERE id = $3",
-    )
-    .bind(now)
-    .bind(i64::from(back_in_review))
-    .bind(plugin.id)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// One line of the staff queue.
@@ -169,10 +151,13 @@ pub struct QueueRow {
     pub is_verified: Flag,
     pub submitted_at: Option<i64>,
     pub updated_at: i64,
+    /// The version in review (the queue of submissions).
+    pub version: Option<i64>,
 }
 
 /// Up to `limit` plugins in `state`, oldest submission first, those matching `terms`
-/// (through the full-text index) when there are any.
+/// (through the full-text index) when there are any. "In review" lists the plugins with
+/// a version in review, live ones included.
 pub async fn queue(db: &Db, _staff: &StaffScope, state: ReviewState, terms: &[String], limit: i64) -> Result<Vec<QueueRow>, super::Error> {
     let (condition, value) = if terms.is_empty() {
         ("1 = 1".to_owned(), None)
@@ -180,10 +165,18 @@ pub async fn queue(db: &Db, _staff: &StaffScope, state: ReviewState, terms: &[St
         let (sql, value) = super::search::search_condition(db.dialect(), terms, 3);
         (sql, Some(value))
     };
-    let sql = format!(
-        "SELECT p.slug, p.name, p.author, p.review_state, p.is_verified, p.submitted_at, p.updated_at FROM plugins p \
-         WHERE p.review_state = $1 AND {condition} ORDER BY COALESCE(p.submitted_at, 0), p.id LIMIT $2"
-    );
+    let sql = if state == ReviewState::InReview {
+        format!(
+            "SELECT p.slug, p.name, p.author, p.review_state, p.is_verified, v.submitted_at, p.updated_at, v.number AS version \
+             FROM plugins p JOIN plugin_versions v ON v.plugin_id = p.id AND v.state = $1 \
+             WHERE {condition} ORDER BY COALESCE(v.submitted_at, 0), p.id LIMIT $2"
+        )
+    } else {
+        format!(
+            "SELECT p.slug, p.name, p.author, p.review_state, p.is_verified, p.submitted_at, p.updated_at, CAST(NULL AS BIGINT) AS version \
+             FROM plugins p WHERE p.review_state = $1 AND {condition} ORDER BY COALESCE(p.submitted_at, 0), p.id LIMIT $2"
+        )
+    };
     let mut query = sqlx::query_as(&sql).bind(state.as_str()).bind(limit);
     if let Some(value) = value {
         query = query.bind(value);
@@ -216,13 +209,16 @@ pub struct ReviewedPlugin {
     pub submitted_at: Option<i64>,
     /// The developer's.
     pub email: Option<String>,
+    pub suspended_at: Option<i64>,
+    pub suspension_reason: Option<String>,
 }
 
 /// Any developer's plugin, as staff review it.
 pub async fn reviewed(db: &Db, _staff: &StaffScope, slug: &str) -> Result<Option<ReviewedPlugin>, super::Error> {
     sqlx::query_as(
         "SELECT p.id, p.slug, p.name, p.author, p.author_url, p.icon_url, p.category, p.description, p.permissions, \
-                p.redirect_uris, p.webhook_url, p.review_state, p.review_reason, p.is_verified, p.submitted_at, u.email \
+                p.redirect_uris, p.webhook_url, p.review_state, p.review_reason, p.is_verified, p.submitted_at, u.email, \
+                p.suspended_at, p.suspension_reason \
          FROM plugins p LEFT JOIN users u ON u.id = p.developer_id WHERE p.slug = $1",
     )
     .bind(slug)
@@ -236,17 +232,29 @@ pub async fn id_for_staff(conn: &mut Conn, _staff: &StaffScope, slug: &str) -> R
     sqlx::query_scalar("SELECT id FROM plugins WHERE slug = $1").bind(slug).fetch_optional(conn).await
 }
 
-/// Applies a staff decision if the plugin is in the state it starts from (so two staff
-/// deciding at once cannot both win); false when it is not.
+/// Applies a staff decision to the plugin if it is in the state it starts from (so two
+/// staff deciding at once cannot both win); false when it is not. Publishing and
+/// rejecting are decided on the version in review first (`versions::decide`): here they
+/// only set where the plugin stands (a live plugin stays published when its next
+/// version is rejected).
 pub async fn apply_decision(conn: &mut Conn, _staff: &StaffScope, plugin_id: PluginId, kind: DecisionKind, reason: Option<&str>, now: i64) -> Result<bool, super::Error> {
     let sql = match kind {
         DecisionKind::Published => {
-            "UPDATE plugins SET review_state = 'published', is_published = 1, review_reason = NULL, updated_at = $1 \
-             WHERE id = $2 AND review_state = 'in_review'"
+            "UPDATE plugins SET review_state = 'published', is_published = CASE WHEN suspended_at IS NULL THEN 1 ELSE 0 END, \
+                 review_reason = NULL, updated_at = $1 WHERE id = $2"
         }
         DecisionKind::Rejected => {
-            "UPDATE plugins SET review_state = 'rejected', is_published = 0, review_reason = $3, updated_at = $1 \
-             WHERE id = $2 AND review_state = 'in_review'"
+            "UPDATE plugins SET review_state = CASE WHEN review_state = 'published' THEN 'published' ELSE 'rejected' END, \
+                 review_reason = CASE WHEN review_state = 'published' THEN review_reason ELSE $3 END, updated_at = $1 WHERE id = $2"
+        }
+        DecisionKind::Suspended => {
+            "UPDATE plugins SET suspended_at = $1, suspension_reason = $3, is_published = 0, updated_at = $1 \
+             WHERE id = $2 AND suspended_at IS NULL AND review_state = 'published'"
+        }
+        DecisionKind::Reinstated => {
+            "UPDATE plugins SET suspended_at = NULL, suspension_reason = NULL, updated_at = $1, \
+                 is_published = CASE WHEN review_state = 'published' THEN 1 ELSE 0 END \
+             WHERE id = $2 AND suspended_at IS NOT NULL"
         }
         DecisionKind::Unpublished => {
             "UPDATE plugins SET review_state = 'unpublished', is_published = 0, review_reason = $3, updated_at = $1 \
@@ -257,15 +265,10 @@ pub async fn apply_decision(conn: &mut Conn, _staff: &StaffScope, plugin_id: Plu
         DecisionKind::Submitted => return Ok(false),
     };
     let mut query = sqlx::query(sql).bind(now).bind(plugin_id);
-    if matches!(kind, DecisionKind::Rejected | DecisionKind::Unpublished) {
+    if matches!(kind, DecisionKind::Rejected | DecisionKind::Unpublished | DecisionKind::Suspended) {
         query = query.bind(reason);
     }
     Ok(query.execute(conn).await?.rows_affected() == 1)
-}
-
-/// The bundle stored at this address (lower-case hex SHA-256).
-pub async fn bundle(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, super::Error> {
-    sqlx::query_scalar("SELECT bytes FROM plugin_bundles WHERE sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(db.pool()).await
 }
 
 /// The slug is another plugin's already.
@@ -279,13 +282,16 @@ pub struct StoredCredentials<'a> {
     pub webhook_secret: &'a str,
 }
 
-/// Registers a plugin: published (and in the marketplace) at once, or a draft.
+/// Registers a plugin with its version 1: published (and in the marketplace) at once, or
+/// a draft.
 pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials<'_>, now: i64) -> Result<Result<(), SlugTaken>, super::Error> {
-    let inserted = sqlx::query(
+    let mut tx = db.begin_write().await?;
+    let inserted: Result<PluginId, _> = sqlx::query_scalar(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
              review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+         RETURNING id",
     )
     .bind(plugin.slug.as_str())
     .bind(plugin.name.trim())
@@ -312,10 +318,15 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
     .bind(plugin.oauth_client_secret.as_deref())
     .bind(origins_json(&plugin.client_origins))
-    .execute(db.pool())
-    .await
-    .map(|_| ());
-    super::unless_taken(inserted, SlugTaken)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match super::unless_taken(inserted, SlugTaken)? {
+        Ok(id) => id,
+        Err(taken) => return Ok(Err(taken)),
+    };
+    super::versions::first(&mut tx, id, plugin.publish, now).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
 /// A new client secret's hash; the plugin's client id, `None` when no plugin has the slug.
@@ -380,97 +391,41 @@ pub async fn owned_by(db: &Db, scope: &DeveloperScope, slug: &str) -> Result<Opt
     Ok(id.map(|id| OwnedPlugin { id }))
 }
 
-/// What an edit is compared with: where the plugin stands and what it may reach.
-#[derive(sqlx::FromRow)]
-pub struct Reach {
-    #[sqlx(try_from = "String")]
-    pub review_state: Known<ReviewState>,
-    #[sqlx(try_from = "String")]
-    pub permissions: StoredScopes,
-    #[sqlx(try_from = "String")]
-    pub redirect_uris: StoredRedirectUris,
-    pub server_url: Option<String>,
-    #[sqlx(try_from = "i64")]
-    pub processes_content: Flag,
-    #[sqlx(try_from = "Option<String>")]
-    pub oauth_config: StoredServiceOAuth,
-    /// Sealed.
-    pub oauth_client_secret: Option<String>,
-    #[sqlx(try_from = "String")]
-    pub client_origins: StoredOrigins,
-}
-
-/// The plugin's reach, read inside the caller's transaction.
-pub async fn reach(conn: &mut Conn, plugin: OwnedPlugin) -> Result<Reach, super::Error> {
-    sqlx::query_as(
-        "SELECT review_state, permissions, redirect_uris, server_url, processes_content, oauth_config, oauth_client_secret, client_origins \
-         FROM plugins WHERE id = $1",
-    )
-    .bind(plugin.id)
-    .fetch_one(conn)
-    .await
-}
-
-/// Saves an edit of the plugin's listing and settings (not its slug, owner or credentials),
-/// with `oauth_client_secret` (sealed) as its service's secret. `back_in_review` takes it
-/// off the marketplace into review.
-pub async fn save_edit(
-    conn: &mut Conn,
-    plugin: OwnedPlugin,
-    edit: &NewPlugin,
-    oauth_client_secret: Option<&str>,
-    back_in_review: bool,
-    now: i64,
-) -> Result<(), super::Error> {
-    sqlx::query(
-        "UPDATE plugins SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
-             permissions = $7, redirect_uris = $8, webhook_url = $9, updated_at = $10, \
-             server_url = $13, show_authorization_button = $14, monetized = $15, \
-             processes_content = $16, oauth_config = $17, oauth_client_secret = $18, client_origins = $19, \
-             review_state = CASE WHEN $11 = 1 THEN 'in_review' ELSE review_state END, \
-             is_published = CASE WHEN $11 = 1 THEN 0 ELSE is_published END, \
-             submitted_at = CASE WHEN $11 = 1 THEN $10 ELSE submitted_at END \
-         WHERE id = $12",
-    )
-    .bind(&edit.name)
-    .bind(&edit.description)
-    .bind(&edit.author)
-    .bind(edit.author_url.as_deref())
-    .bind(edit.icon_url.as_deref())
-    .bind(edit.category.as_str())
-    .bind(edit.scopes.to_json())
-    .bind(redirect_uri::to_json(&edit.redirect_uris))
-    .bind(edit.webhook_url.as_deref())
-    .bind(now)
-    .bind(i64::from(back_in_review))
-    .bind(plugin.id)
-    .bind(edit.server_url.as_deref())
-    .bind(i64::from(edit.show_authorization_button))
-    .bind(i64::from(edit.monetized))
-    .bind(i64::from(edit.processes_content))
-    .bind(edit.oauth.as_ref().map(ServiceOAuth::to_json))
-    .bind(oauth_client_secret)
-    .bind(origins_json(&edit.client_origins))
-    .execute(conn)
-    .await?;
+/// The plugin's redirect URIs (credentials, like its client id: not versioned; an
+/// edit applies at once).
+pub async fn set_redirect_uris(conn: &mut Conn, plugin: OwnedPlugin, uris: &[RedirectUri], now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET redirect_uris = $1, updated_at = $2 WHERE id = $3")
+        .bind(redirect_uri::to_json(uris))
+        .bind(now)
+        .bind(plugin.id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-fn origins_json(origins: &[String]) -> String {
+/// The plugin's row holds the live version's fields; the connections its service's
+/// OAuth client made are the row's.
+pub async fn live_oauth(conn: &mut Conn, plugin: PluginId) -> Result<Option<ServiceOAuth>, super::Error> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT oauth_config FROM plugins WHERE id = $1").bind(plugin).fetch_one(conn).await?;
+    Ok(StoredServiceOAuth::try_from(stored).map_err(|e| super::decode_error("oauth_config", &e.to_string()))?.0)
+}
+
+pub(super) fn origins_json(origins: &[String]) -> String {
     serde_json::to_string(origins).unwrap_or_else(|_| "[]".into())
 }
 
-/// Draft, rejected or unpublished → in review; false when the plugin is in none of those.
-pub async fn submit(conn: &mut Conn, plugin: OwnedPlugin, now: i64) -> Result<bool, super::Error> {
-    let moved = sqlx::query(
-        "UPDATE plugins SET review_state = 'in_review', submitted_at = $1, updated_at = $1 \
-         WHERE id = $2 AND review_state IN ('draft', 'rejected', 'unpublished')",
+/// A version of the plugin was submitted: a plugin in the marketplace stays there while
+/// staff review it; any other is in review now.
+pub async fn submitted(conn: &mut Conn, plugin: OwnedPlugin, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "UPDATE plugins SET review_state = CASE WHEN review_state = 'published' THEN 'published' ELSE 'in_review' END, \
+             submitted_at = $1, updated_at = $1 WHERE id = $2",
     )
     .bind(now)
     .bind(plugin.id)
     .execute(conn)
     .await?;
-    Ok(moved.rows_affected() == 1)
+    Ok(())
 }
 
 /// One of a developer's plugins, as their list shows it.
@@ -505,15 +460,6 @@ pub async fn by_developer(db: &Db, scope: &DeveloperScope) -> Result<Vec<Develop
 #[derive(sqlx::FromRow)]
 pub struct ConsoleRow {
     pub slug: String,
-    pub name: String,
-    pub description: String,
-    pub author: String,
-    pub author_url: Option<String>,
-    pub icon_url: Option<String>,
-    #[sqlx(try_from = "String")]
-    pub category: Known<Category>,
-    #[sqlx(try_from = "String")]
-    pub permissions: StoredScopes,
     #[sqlx(try_from = "String")]
     pub redirect_uris: StoredRedirectUris,
     pub client_id: String,
@@ -522,42 +468,17 @@ pub struct ConsoleRow {
     pub review_reason: Option<String>,
     #[sqlx(try_from = "i64")]
     pub is_verified: Flag,
+    /// The live version's endpoint and its health.
     #[sqlx(flatten)]
     pub endpoint: super::webhooks::EndpointHealth,
-    pub server_url: Option<String>,
-    #[sqlx(try_from = "i64")]
-    pub show_authorization_button: Flag,
-    #[sqlx(try_from = "i64")]
-    pub monetized: Flag,
-    #[sqlx(try_from = "i64")]
-    pub processes_content: Flag,
-    #[sqlx(try_from = "Option<String>")]
-    pub oauth_config: StoredServiceOAuth,
-    #[sqlx(try_from = "Option<String>")]
-    pub oauth_client_secret: SecretSet,
-    #[sqlx(try_from = "String")]
-    pub client_origins: StoredOrigins,
-    pub bundle_sha256: Option<String>,
-    pub bundle_bytes: Option<i64>,
-}
-
-/// Whether a sealed secret is stored; the secret itself is never read out for a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecretSet(pub bool);
-
-impl From<Option<String>> for SecretSet {
-    fn from(sealed: Option<String>) -> Self {
-        SecretSet(sealed.is_some())
-    }
+    pub suspended_at: Option<i64>,
+    pub suspension_reason: Option<String>,
 }
 
 pub async fn console(db: &Db, plugin: OwnedPlugin) -> Result<ConsoleRow, super::Error> {
     sqlx::query_as(
-        "SELECT slug, name, description, author, author_url, icon_url, category, permissions, redirect_uris, webhook_url, \
-                client_id, review_state, review_reason, is_verified, webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, \
-                server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, \
-                (SELECT sha256 FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_sha256, \
-                (SELECT CAST(LENGTH(bytes) AS BIGINT) FROM plugin_bundles WHERE plugin_id = plugins.id) AS bundle_bytes \
+        "SELECT slug, redirect_uris, webhook_url, client_id, review_state, review_reason, is_verified, \
+                webhook_disabled_at, webhook_disabled_reason, webhook_failing_since, suspended_at, suspension_reason \
          FROM plugins WHERE id = $1",
     )
     .bind(plugin.id)

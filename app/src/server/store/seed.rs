@@ -71,6 +71,25 @@ pub async fn insert_plugin(conn: &mut Conn, plugin: &DemoPluginRow<'_>) -> Resul
     .await
 }
 
+/// The plugin (and its live version, if it has one yet) ships the bundle stored at
+/// `sha256`: a client-side plugin, for the demo and the fixtures.
+pub async fn ship_bundle(conn: &mut Conn, plugin_id: PluginId, sha256: &str) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugins SET bundle_sha256 = $1, kind = CASE WHEN server_url IS NULL THEN 'client' ELSE 'both' END WHERE id = $2")
+        .bind(sha256)
+        .bind(plugin_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE plugin_versions SET bundle_sha256 = $1 WHERE plugin_id = $2 \
+           AND number = (SELECT MAX(number) FROM plugin_versions WHERE plugin_id = $2 AND state = 'published')",
+    )
+    .bind(sha256)
+    .bind(plugin_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// An active installation granted `scopes`, installed by `by` at `at`.
 pub async fn insert_installation(conn: &mut Conn, plugin_id: PluginId, tenant: TenantId, scopes: &ScopeSet, by: UserId, at: i64) -> Result<(), super::Error> {
     sqlx::query(

@@ -4,6 +4,7 @@
 use super::Conn;
 use super::plugins::OwnedPlugin;
 use crate::domain::{InstallationId, PluginId, WebhookEndpoint};
+use crate::server::scope::StaffScope;
 use crate::server::Db;
 
 /// An event to queue, with its payload already rendered.
@@ -16,11 +17,11 @@ pub struct NewEvent<'a> {
 }
 
 /// Queues the event inside the caller's transaction, unless the plugin has no webhook
-/// URL or its endpoint is disabled.
+/// URL or its endpoint is disabled; held while the plugin is suspended.
 pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<(), super::Error> {
     sqlx::query(
-        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at) \
-         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5 FROM plugins \
+        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at, held_at) \
+         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5, CASE WHEN suspended_at IS NULL THEN NULL ELSE $5 END FROM plugins \
          WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> '' AND webhook_disabled_at IS NULL",
     )
     .bind(event.message_id)
@@ -50,9 +51,9 @@ pub async fn lease(db: &Db, now: i64, locked_until: i64, lock_token: &str, batch
     // re-checks them after waiting for the row, so it cannot take a leased event.
     sqlx::query_as(
         "UPDATE webhook_events SET locked_until = $1, lock_token = $2 \
-         WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $3 \
+         WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $3 AND held_at IS NULL \
                           AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at, id LIMIT $4) \
-           AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $3) \
+           AND status = 'pending' AND held_at IS NULL AND (locked_until IS NULL OR locked_until <= $3) \
          RETURNING id, message_id, plugin_id, payload, attempts",
     )
     .bind(locked_until)
@@ -224,7 +225,8 @@ pub struct EventRow {
 /// The plugin's latest `limit` events, newest first.
 pub async fn recent_events(db: &Db, plugin: OwnedPlugin, limit: i64) -> Result<Vec<EventRow>, super::Error> {
     sqlx::query_as(
-        "SELECT id, message_id, event_type, status, next_attempt_at, created_at FROM webhook_events \
+        "SELECT id, message_id, event_type, CASE WHEN status = 'pending' AND held_at IS NOT NULL THEN 'held' ELSE status END AS status, \
+                next_attempt_at, created_at FROM webhook_events \
          WHERE plugin_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(plugin.id())
@@ -295,6 +297,27 @@ pub async fn reenable_endpoint(db: &Db, plugin: OwnedPlugin) -> Result<(), super
     sqlx::query("UPDATE plugins SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL WHERE id = $1")
         .bind(plugin.id())
         .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Staff suspended the plugin: its queued events are kept, held until the suspension is
+/// lifted.
+pub async fn hold(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE webhook_events SET held_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND held_at IS NULL")
+        .bind(now)
+        .bind(plugin)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Staff lifted the suspension: the held events are due now.
+pub async fn release(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE webhook_events SET held_at = NULL, next_attempt_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND held_at IS NOT NULL")
+        .bind(now)
+        .bind(plugin)
+        .execute(conn)
         .await?;
     Ok(())
 }

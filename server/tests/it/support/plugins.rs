@@ -57,7 +57,7 @@ pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec:
     assert_eq!(res.status(), 200, "create {slug}");
     let secrets: app::domain::ShownSecrets = res.json().await.unwrap();
     reference.configure(secrets.webhook_secret.as_deref().unwrap(), &secrets.client_id);
-    app.rpc(&developer, "submit_plugin", &[("slug", slug)]).await;
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", slug), ("release_notes", "First release.")]).await.status(), 200, "submit {slug}");
     let staff = app.sign_in("staff@plugboard.test").await;
     assert_eq!(app.rpc(&staff, "decide", &[("slug", slug), ("decision", "published"), ("reason", "")]).await.status(), 200);
     let plugin = TestPlugin::from_console(&secrets, &redirect_uri);

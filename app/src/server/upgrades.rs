@@ -1,0 +1,149 @@
+//! Upgrades: what happens to installations when a plugin's version goes live. A version
+//! that keeps or narrows what the plugin asks for applies at once (each installation
+//! keeps only what the live version asks for); one that asks for more leaves every
+//! installation with its grant (tokens keep their scopes; calls needing the new ones
+//! get `403 insufficient_scope`) and shows its owners and admins an update request with
+//! only the difference. Approving widens the grant in place (the plugin's next refresh
+//! gets the wider scope, `installation.scopes_updated` tells it); declining keeps the
+//! grant and hides the request until a later version asks.
+
+use super::markdown;
+use super::scope::{Member, StaffScope, TenantScope};
+use super::store::installations::{self as store, UpdateFacts};
+use super::store::{self as stores, Conn};
+use super::webhooks::{self, Event, EventType};
+use super::{now, Db};
+use crate::domain::{InstallationId, InstalledPlugin, PluginId, ScopeSet, ScopeUpdate};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    #[error("only owners and admins answer update requests")]
+    NotAllowed,
+    #[error("that plugin is not installed")]
+    NotInstalled,
+    #[error("the plugin asks for nothing more")]
+    NothingRequested,
+    #[error(transparent)]
+    Db(#[from] stores::Error),
+}
+
+impl From<UpgradeError> for crate::error::AppError {
+    fn from(err: UpgradeError) -> Self {
+        use crate::error::AppError;
+        match err {
+            UpgradeError::NotAllowed => AppError::Forbidden("Only owners and admins can answer a plugin's update request.".into()),
+            UpgradeError::NotInstalled => AppError::NotFound("That plugin is not installed.".into()),
+            UpgradeError::NothingRequested => AppError::Conflict("This plugin asks for nothing more than you granted.".into()),
+            UpgradeError::Db(e) => super::internal("answering an update request failed")(e),
+        }
+    }
+}
+
+/// The update request an installation shows, if its plugin's live version asks for
+/// scopes it was not granted: the difference, with the version's release notes.
+pub fn request(granted: &ScopeSet, facts: &UpdateFacts) -> Option<ScopeUpdate> {
+    let live = &facts.permissions.0;
+    let added = live.without(granted);
+    if added.is_empty() || facts.suspended_at.is_some() {
+        return None;
+    }
+    let version = facts.live_version.unwrap_or(1);
+    Some(ScopeUpdate {
+        version,
+        added: added.iter().collect(),
+        removed: granted.without(live).iter().collect(),
+        notes_html: markdown::render(facts.release_notes.as_deref().unwrap_or("")),
+        declined: facts.declined_version == Some(version),
+    })
+}
+
+/// An installation as the Installed plugins page shows it, with its update request and
+/// suspension worked out.
+pub fn installed_view(mut plugin: InstalledPlugin, facts: &UpdateFacts) -> InstalledPlugin {
+    plugin.update = request(&plugin.scopes, facts);
+    plugin.suspended = facts.suspended_at.map(|_| facts.suspension_reason.clone().unwrap_or_default());
+    plugin.needs_reactivation = facts.suspended_at.is_none() && facts.installation_suspended_at.is_some();
+    plugin
+}
+
+/// The tenant's active installations, newest first, as the Installed plugins page shows them.
+pub async fn installed(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, stores::Error> {
+    Ok(store::active(db, scope).await?.into_iter().map(|(plugin, facts)| installed_view(plugin, &facts)).collect())
+}
+
+/// The scope's installation of `plugin`, with its update request (for the plugin's page).
+pub async fn of_plugin(db: &Db, scope: &TenantScope, plugin: PluginId) -> Result<Option<(InstallationId, Option<ScopeUpdate>)>, stores::Error> {
+    Ok(store::of_plugin(db, scope, plugin).await?.map(|(id, granted, facts)| (id, request(&granted, &facts))))
+}
+
+/// Staff made a version live that asks for `live` scopes: every installation that was
+/// granted more keeps only what the version asks for, at once, and its plugin hears of it
+/// (`installation.scopes_updated`). Installations it asks more of keep their grant.
+pub async fn version_went_live(conn: &mut Conn, staff: &StaffScope, plugin: PluginId, live: &ScopeSet, now: i64) -> Result<(), stores::Error> {
+    for (installation, tenant, granted) in store::active_grants(&mut *conn, staff, plugin).await? {
+        if !live.without(&granted).is_empty() || granted.is_subset_of(live) {
+            continue;
+        }
+        let narrowed = granted.intersect(live);
+        store::narrow(&mut *conn, staff, installation, &narrowed, now).await?;
+        scopes_updated(conn, plugin, installation, tenant, &granted, &narrowed, now).await?;
+    }
+    Ok(())
+}
+
+async fn scopes_updated(
+    conn: &mut Conn,
+    plugin: PluginId,
+    installation: InstallationId,
+    tenant: crate::domain::TenantId,
+    before: &ScopeSet,
+    after: &ScopeSet,
+    now: i64,
+) -> Result<(), stores::Error> {
+    let mut extra = serde_json::Map::new();
+    extra.insert("scopes".into(), serde_json::to_value(after).unwrap_or_default());
+    extra.insert("previous_scopes".into(), serde_json::to_value(before).unwrap_or_default());
+    let event = Event { kind: EventType::ScopesUpdated, plugin_id: plugin, installation_id: installation, tenant_id: tenant, extra };
+    webhooks::enqueue(conn, &event, now).await
+}
+
+/// An owner or admin approves the update request: the installation is granted what the
+/// live version asks for, in place (its tokens' next refresh carries it), and the plugin
+/// hears of it. The new grant.
+pub async fn approve(db: &Db, by: &Member, installation: InstallationId) -> Result<ScopeSet, UpgradeError> {
+    if !by.role.can_manage_plugins() {
+        return Err(UpgradeError::NotAllowed);
+    }
+    let scope = by.scope();
+    let t = now();
+    let mut tx = db.begin_write().await?;
+    let Some((plugin, granted, facts)) = store::for_update(&mut tx, &scope, installation).await? else {
+        return Err(UpgradeError::NotInstalled);
+    };
+    if request(&granted, &facts).is_none() {
+        return Err(UpgradeError::NothingRequested);
+    }
+    let live = facts.permissions.0;
+    store::regrant(&mut tx, &scope, installation, &live, t).await?;
+    scopes_updated(&mut tx, plugin, installation, scope.tenant(), &granted, &live, t).await?;
+    tx.commit().await?;
+    Ok(live)
+}
+
+/// An owner or admin declines the update request: the grant stays as it is, and the
+/// request is not shown again until a later version asks.
+pub async fn decline(db: &Db, by: &Member, installation: InstallationId) -> Result<(), UpgradeError> {
+    if !by.role.can_manage_plugins() {
+        return Err(UpgradeError::NotAllowed);
+    }
+    let scope = by.scope();
+    let t = now();
+    let mut tx = db.begin_write().await?;
+    let Some((_, granted, facts)) = store::for_update(&mut tx, &scope, installation).await? else {
+        return Err(UpgradeError::NotInstalled);
+    };
+    let Some(update) = request(&granted, &facts) else { return Err(UpgradeError::NothingRequested) };
+    store::decline(&mut tx, &scope, installation, update.version, t).await?;
+    tx.commit().await?;
+    Ok(())
+}
