@@ -4,7 +4,7 @@
 //! API's code, and bundle uploads in the developer console. What the browser enforces
 //! (the sandbox, the CSP, the host's checks) is tested in Playwright (`sandbox.spec.ts`).
 
-use crate::support::{Backend, Options, TestApp};
+use crate::support::{hex_sha256, upload_bundle, Backend, Options, TestApp};
 use app::domain::BridgeError;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -61,9 +61,6 @@ async fn demo_plugins_are_framed_with_a_strict_policy(backend: Backend) {
     assert_eq!(crate::support::get(app.url(&format!("/bundles/{}.js", "0".repeat(64)))).await.unwrap().status(), 404);
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 async fn bridge_calls_follow_the_api_rules(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -123,20 +120,6 @@ async fn bridge_calls_count_on_the_installations_rate_limit(backend: Backend) {
     assert!(refused >= 1, "{codes:?}");
 }
 
-/// Uploads `bytes` as `slug`'s bundle; the console page it sends the developer back to.
-async fn upload(app: &TestApp, developer: &reqwest::Client, slug: &str, bytes: Vec<u8>) -> String {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name("bundle.js").mime_str("text/javascript").unwrap();
-    let res = developer
-        .post(app.url(&format!("/developer/plugins/{slug}/bundle")))
-        .header("origin", app.base.clone())
-        .multipart(reqwest::multipart::Form::new().part("bundle", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
-
 async fn developers_upload_bundles_that_are_checked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
@@ -159,11 +142,11 @@ async fn developers_upload_bundles_that_are_checked(backend: Backend) {
     assert_eq!(app.rpc(&developer, "create_plugin", &form).await.status(), 200);
 
     let page = "/developer/plugins/board-widget";
-    assert_eq!(upload(&app, &developer, "board-widget", vec![b'x'; 512 * 1024 + 1]).await, format!("{page}?bundle_error=too-large"));
-    assert_eq!(upload(&app, &developer, "board-widget", b"<html><script>1</script></html>".to_vec()).await, format!("{page}?bundle_error=type"));
-    assert_eq!(upload(&app, &developer, "board-widget", vec![0xff, 0xfe, 0x00]).await, format!("{page}?bundle_error=type"));
+    assert_eq!(upload_bundle(&app, &developer, "board-widget", vec![b'x'; 512 * 1024 + 1]).await, format!("{page}?bundle_error=too-large"));
+    assert_eq!(upload_bundle(&app, &developer, "board-widget", b"<html><script>1</script></html>".to_vec()).await, format!("{page}?bundle_error=type"));
+    assert_eq!(upload_bundle(&app, &developer, "board-widget", vec![0xff, 0xfe, 0x00]).await, format!("{page}?bundle_error=type"));
     let code = b"plugboard.ui.notify('hello');".to_vec();
-    assert_eq!(upload(&app, &developer, "board-widget", code.clone()).await, format!("{page}?bundle=uploaded"));
+    assert_eq!(upload_bundle(&app, &developer, "board-widget", code.clone()).await, format!("{page}?bundle=uploaded"));
     let (kind, origins): (String, String) = sqlx::query_as("SELECT kind, client_origins FROM plugins WHERE slug = 'board-widget'").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!((kind.as_str(), origins.as_str()), ("client", "[\"https://api.widget.example\"]"));
     let plugin: app::domain::ConsolePlugin = app.rpc(&developer, "developer_plugin", &[("slug", "board-widget")]).await.json().await.unwrap();
@@ -182,10 +165,10 @@ async fn developers_upload_bundles_that_are_checked(backend: Backend) {
     // In review, no code is taken; a published plugin's new code goes into its next
     // draft version, and the plugin stays published (what tenants run is `versions.rs`'s).
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "board-widget"), ("release_notes", "First release.")]).await.status(), 200);
-    assert_eq!(upload(&app, &developer, "board-widget", b"void 0;".to_vec()).await, format!("{page}?bundle_error=in-review"));
+    assert_eq!(upload_bundle(&app, &developer, "board-widget", b"void 0;".to_vec()).await, format!("{page}?bundle_error=in-review"));
     let staff = app.sign_in("staff@plugboard.test").await;
     assert_eq!(app.rpc(&staff, "decide", &[("slug", "board-widget"), ("decision", "published"), ("reason", "")]).await.status(), 200);
-    assert_eq!(upload(&app, &developer, "board-widget", b"void 1;".to_vec()).await, format!("{page}?bundle=draft-2"));
+    assert_eq!(upload_bundle(&app, &developer, "board-widget", b"void 1;".to_vec()).await, format!("{page}?bundle=draft-2"));
     let plugin: app::domain::ConsolePlugin = app.rpc(&developer, "developer_plugin", &[("slug", "board-widget")]).await.json().await.unwrap();
     assert_eq!(plugin.state, app::domain::ReviewState::Published);
     assert_eq!(plugin.bundle, Some((hex_sha256(b"void 1;"), 7)), "the console shows the draft's code");

@@ -137,6 +137,12 @@ impl TestApp {
             Backend::Postgres => Engine::Postgres,
         };
         let scratch = Scratch::create(engine).await.expect("scratch database");
+        Self::spawn_on(scratch, options).await
+    }
+
+    /// Serves a scratch database a test filled already (migrating it first, as the
+    /// server does on start).
+    pub async fn spawn_on(scratch: Scratch, options: Options) -> Self {
         let db = Self::open(&scratch.url, &options).await;
         let mut app = Self { base: String::new(), db, shutdown: None, server: None, scratch };
         app.start(options).await;

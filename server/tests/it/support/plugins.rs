@@ -29,11 +29,10 @@ impl TestApp {
 }
 
 /// A plugin registered by a developer through the console with the spec's slug, scopes
-/// and webhook URL and `fields` besides (server URL, flags, OAuth client), published by
-/// staff and installed by Acme's admin with the spec's scopes. The reference server
-/// learns its secret and client id, and the access token it got; the answer is the token
-/// response. (Staff mark plugins verified, not the console: a verified spec is refused.)
-pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec: PluginSpec, fields: &[(&str, &str)]) -> serde_json::Value {
+/// and webhook URL and `fields` besides (server URL, flags, OAuth client), submitted and
+/// published by staff. The reference server learns its secret and client id.
+/// (Staff mark plugins verified, not the console: a verified spec is refused.)
+pub async fn published(app: &TestApp, reference: &Reference, spec: PluginSpec, fields: &[(&str, &str)]) -> TestPlugin {
     assert!(!spec.is_verified(), "the console cannot register a plugin verified");
     let (slug, scope) = (spec.slug(), spec.scope_list());
     let developer = app.sign_in("developer@partners.test").await;
@@ -57,15 +56,47 @@ pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec:
     assert_eq!(res.status(), 200, "create {slug}");
     let secrets: app::domain::ShownSecrets = res.json().await.unwrap();
     reference.configure(secrets.webhook_secret.as_deref().unwrap(), &secrets.client_id);
-    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", slug), ("release_notes", "First release.")]).await.status(), 200, "submit {slug}");
+    release(app, &developer, slug, "First release.").await;
+    TestPlugin::from_console(&secrets, &redirect_uri)
+}
+
+/// The developer submits the plugin's next version with `notes`, and staff publish it.
+pub async fn release(app: &TestApp, developer: &reqwest::Client, slug: &str, notes: &str) {
+    assert_eq!(app.rpc(developer, "submit_plugin", &[("slug", slug), ("release_notes", notes)]).await.status(), 200, "submit {slug}");
     let staff = app.sign_in("staff@plugboard.test").await;
-    assert_eq!(app.rpc(&staff, "decide", &[("slug", slug), ("decision", "published"), ("reason", "")]).await.status(), 200);
-    let plugin = TestPlugin::from_console(&secrets, &redirect_uri);
+    assert_eq!(app.rpc(&staff, "decide", &[("slug", slug), ("decision", "published"), ("reason", "")]).await.status(), 200, "publish {slug}");
+}
+
+/// [`published`], then installed by Acme's admin with the spec's scopes; the reference
+/// server learns the access token it got; the answer is the token response.
+pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec: PluginSpec, fields: &[(&str, &str)]) -> serde_json::Value {
+    let scope = spec.scope_list().to_owned();
+    let plugin = published(app, reference, spec, fields).await;
     let admin = app.sign_in("admin@acme.test").await;
-    let tokens = plugin.install_and_exchange(app, &admin, scope).await;
+    let tokens = plugin.install_and_exchange(app, &admin, &scope).await;
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     *reference.memory.plugboard.lock().unwrap() = Some((app.base.clone(), access));
     tokens
+}
+
+/// Uploads `bytes` as `slug`'s bundle; the console page it sends the developer back to.
+pub async fn upload_bundle(app: &TestApp, developer: &reqwest::Client, slug: &str, bytes: Vec<u8>) -> String {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("bundle.js").mime_str("text/javascript").unwrap();
+    let res = developer
+        .post(app.url(&format!("/developer/plugins/{slug}/bundle")))
+        .header("origin", app.base.clone())
+        .multipart(reqwest::multipart::Form::new().part("bundle", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Lower-case hex SHA-256: a bundle's address.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl TestPlugin {
