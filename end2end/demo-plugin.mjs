@@ -33,6 +33,8 @@ const newClient = ({ client_id, client_secret, webhook_secret, scope }) => ({
   webhookSecret: webhook_secret,
   scope: scope ?? DEFAULT_SCOPE,
   accessTokens: new Map(), // tenant id (string, as in the JWT's tid) -> Plugboard access token
+  refreshTokens: new Map(), // tenant id -> Plugboard refresh token (single use: rotated at each refresh)
+  lastTenant: null, // the tenant it was installed in last
   connected: new Set(), // userKey(claims) of the users connected to their Demo account
 });
 // callback path -> client
@@ -356,6 +358,8 @@ async function installCallback(req, res, url, client) {
   const installation = await api("/installation");
   if (installation.status !== 200) return apiFailed(installation);
   client.accessTokens.set(String(installation.body.tenant_id), tokens.access_token);
+  client.refreshTokens.set(String(installation.body.tenant_id), tokens.refresh_token);
+  client.lastTenant = String(installation.body.tenant_id);
   // Straight away, the plugin does its job through the REST API: a task in the first
   // project, if it was granted what that takes (a plugin that only reads tasks, such as a
   // client-side one, adds nothing and says so).
@@ -378,6 +382,31 @@ async function installCallback(req, res, url, client) {
     "Connected to Plugboard",
     `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(outcome)}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
   );
+}
+
+// The plugin counts the tasks of the tenant it was installed in last, as a plugin would
+// on a schedule: it refreshes its token first (a refresh carries what the tenant grants
+// now, an approved update included), then calls the API. The page says what came back.
+async function countTasks(req, res, url, name) {
+  const client = clientOf(name);
+  const tenant = client?.lastTenant;
+  if (!tenant) return notFound(res);
+  const answer = await fetch(`${plugboard}/oauth/token`, {
+    method: "POST",
+    headers: {
+      authorization: "Basic " + Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64"),
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: client.refreshTokens.get(tenant) }),
+  });
+  const tokens = await answer.json();
+  if (!answer.ok) return page(res, 502, "Refresh failed", `<p id="error">${escapeHtml(tokens.error)}</p>`);
+  client.accessTokens.set(tenant, tokens.access_token);
+  client.refreshTokens.set(tenant, tokens.refresh_token);
+  const tasks = await fetch(`${plugboard}/api/v1/tasks?limit=100`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  const body = await tasks.json();
+  const outcome = tasks.ok ? `${body.data.length} tasks` : body.error?.code;
+  page(res, 200, "Task count", `<p id="status">${tasks.status}</p><p id="scope">${escapeHtml(tokens.scope)}</p><p id="outcome">${escapeHtml(outcome)}</p>`);
 }
 
 // --- Routing: [method ("*" for any), path pattern, handler(req, res, url, ...captures)]. ---
@@ -408,6 +437,7 @@ const routes = [
     new RegExp(`^/p/${NAME}/callback$`),
     (req, res, url, name) => (clientOf(name) ? installCallback(req, res, url, clientOf(name)) : notFound(res)),
   ],
+  ["GET", new RegExp(`^/p/${NAME}/count-tasks$`), countTasks],
   ["GET", new RegExp(`^/p/${NAME}/plugins/licenseStatus/${NAME}$`), licenseStatus],
   ["GET", new RegExp(`^/p/${NAME}/plugins/checkAuth/${NAME}$`), checkAuth],
   ["GET", new RegExp(`^/p/${NAME}/plugins/generateAuthUrl/${NAME}$`), generateAuthUrl],

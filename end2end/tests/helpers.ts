@@ -121,6 +121,7 @@ export async function registerAndInstall(page: Page, request: APIRequestContext,
   if (plugin.installIn === "acme") {
     await page.goto(`/developer/plugins/${slug}`);
     await hydrated(page);
+    await page.locator("#release-notes").fill("First release.");
     await page.getByRole("button", { name: "Submit for review" }).click();
     await expect(page.locator(".console-head [data-state]")).toHaveText("In review");
     await signIn(page, "staff@plugboard.test");

@@ -53,6 +53,7 @@ test("a plugin goes from registration through review to installs, a review and a
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(page.getByTestId("client-id")).toHaveText(clientId);
   await expect(page.getByText(clientSecret)).toHaveCount(0);
+  await page.locator("#release-notes").fill("A **daily digest** for your standup.");
   await page.getByRole("button", { name: "Submit for review" }).click();
   await expect(page.locator(".console-head [data-state]")).toHaveText("In review");
 

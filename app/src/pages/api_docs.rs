@@ -175,7 +175,12 @@ pub fn ApiDocsPage() -> impl IntoView {
             <section id="scopes">
                 <h2>"Scopes"</h2>
                 <p>"The admin sees each sentence on the consent screen. " <code>"write:X"</code> " also allows " <code>"read:X"</code>
-                   ". A refresh may narrow the scope, never widen it; a plugin that needs more asks the admin to consent again."</p>
+                   ". A refresh may narrow the scope, never widen it beyond the grant. A plugin that needs more publishes a "
+                   "version that asks for it: each installation keeps its grant (calls needing the new scope get "
+                   <code>"403 insufficient_scope"</code> ") until an owner or admin approves the update; the grant then widens "
+                   "in place, " <code>"installation.scopes_updated"</code> " tells you (with " <code>"scopes"</code> " and "
+                   <code>"previous_scopes"</code> "), and your next refresh without " <code>"scope"</code> " carries it. "
+                   "A version that asks for less applies at once."</p>
                 <table class="docs-table">
                     <thead><tr><th>"Scope"</th><th>"What the admin grants"</th></tr></thead>
                     <tbody>

@@ -224,17 +224,23 @@ pub async fn live_release(db: &Db, plugin: PluginId) -> Result<Option<Release>, 
     .await
 }
 
+/// The release notes of a plugin's first version when it is registered published (by an
+/// operator, the seeds or the fixtures), with nobody to write them.
+pub const FIRST_RELEASE: &str = "First release.";
+
 /// Version 1 of a plugin just registered, from its row: live when it was registered
 /// published, else its draft.
 pub async fn first(conn: &mut Conn, plugin: PluginId, published: bool, now: i64) -> Result<(), super::Error> {
     let state = if published { VersionState::Published } else { VersionState::Draft };
     sqlx::query(&format!(
-        "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, created_at, updated_at, decided_at) \
-         SELECT id, 1, $2, {REVIEWED}, $3, $3, CASE WHEN $2 = 'published' THEN $3 END FROM plugins WHERE id = $1"
+        "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, release_notes, created_at, updated_at, decided_at) \
+         SELECT id, 1, $2, {REVIEWED}, CASE WHEN $2 = 'published' THEN $4 END, $3, $3, CASE WHEN $2 = 'published' THEN $3 END \
+         FROM plugins WHERE id = $1"
     ))
     .bind(plugin)
     .bind(state.as_str())
     .bind(now)
+    .bind(FIRST_RELEASE)
     .execute(conn)
     .await?;
     Ok(())
@@ -398,12 +404,14 @@ pub async fn bundle_size(db: &Db, sha256: &str) -> Result<Option<i64>, super::Er
 /// migration 0010: live when the plugin is published, else in the state it is in.
 pub async fn first_for_unversioned(conn: &mut Conn, now: i64) -> Result<u64, super::Error> {
     let done = sqlx::query(&format!(
-        "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, created_at, updated_at, submitted_at, decided_at) \
-         SELECT id, 1, CASE review_state WHEN 'unpublished' THEN 'published' ELSE review_state END, {REVIEWED}, created_at, $1, submitted_at, \
+        "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, release_notes, created_at, updated_at, submitted_at, decided_at) \
+         SELECT id, 1, CASE review_state WHEN 'unpublished' THEN 'published' ELSE review_state END, {REVIEWED}, \
+                CASE WHEN review_state IN ('published', 'unpublished', 'in_review') THEN $2 END, created_at, $1, submitted_at, \
                 CASE WHEN review_state IN ('published', 'unpublished', 'rejected') THEN $1 END \
          FROM plugins p WHERE NOT EXISTS (SELECT 1 FROM plugin_versions v WHERE v.plugin_id = p.id)"
     ))
     .bind(now)
+    .bind(FIRST_RELEASE)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
