@@ -65,8 +65,11 @@ test("a plugin goes from registration through review to installs, a review and a
   await expect(queued).toContainText("by Dana Developer");
   await queued.getByRole("link", { name: "Standup Digest" }).click();
   await expect(page.getByText(callback)).toBeVisible();
-  await expect(page.locator('[data-scope="write:tasks"]')).toBeVisible();
-  await page.getByRole("button", { name: "Publish" }).click();
+  // A first version: everything it asks for is new.
+  await expect(page.getByTestId("version-diff").getByRole("heading", { level: 3 })).toHaveText("Version 1 (nothing is live yet)");
+  await expect(page.getByTestId("version-diff").locator('[data-scope="write:tasks"][data-change="added"]')).toBeVisible();
+  await expect(page.getByTestId("version-diff")).toContainText("A **daily digest** for your standup.");
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
   await expect(page.locator(".console-head [data-state]")).toHaveText("Published");
   await expect(page.locator('[data-decision="published"]')).toContainText("by Sam Staff");
 

@@ -55,7 +55,7 @@ test("version 2 asks for a new scope: staff see the diff, the admin approves onl
   const update = row.getByTestId("update-request");
   await expect(update).toContainText("Update requested");
   await expect(update.getByTestId("update-added").locator("[data-scope]")).toHaveCount(1);
-  await expect(update.locator('[data-scope="read:tasks"]')).toContainText("See tasks");
+  await expect(update.locator('[data-scope="read:tasks"]')).toContainText("See the tasks in your projects");
   await expect(update).toContainText("Counts your tasks every morning.");
   await update.getByRole("button", { name: "Approve" }).click();
   await expect(row.getByTestId("update-request")).toHaveCount(0);

@@ -59,7 +59,10 @@ CREATE UNIQUE INDEX plugin_versions_one_in_review ON plugin_versions (plugin_id)
 CREATE INDEX plugin_versions_by_state ON plugin_versions (state, submitted_at, id);
 
 -- Today's plugins become one version each: live when the plugin is (or was, until staff
--- unpublished it) published, else in the state it is in.
+-- unpublished it) published, else in the state it is in. A plugin in review or rejected
+-- may be one that went back to review while published: its installations keep running
+-- the row as it is, and a console edit no longer reaches the row while any organisation
+-- but its developer's has it installed (`store::versions::mirror_unpublished`).
 INSERT INTO plugin_versions (plugin_id, number, state, name, description, author, author_url, icon_url, category, permissions,
         webhook_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret,
         bundle_sha256, client_origins, release_notes, review_reason, created_at, updated_at, submitted_at, decided_at)
@@ -68,10 +71,14 @@ INSERT INTO plugin_versions (plugin_id, number, state, name, description, author
            name, description, author, author_url, icon_url, category, permissions,
            webhook_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret,
            bundle_sha256, client_origins,
-           CASE WHEN review_state IN ('published', 'unpublished', 'in_review') THEN 'The version published before Plugboard kept versions.' END,
+           CASE WHEN review_state IN ('published', 'unpublished') THEN 'The version published before Plugboard kept versions.' END,
            CASE WHEN review_state = 'rejected' THEN review_reason END,
            created_at, updated_at, submitted_at,
-           CASE WHEN review_state IN ('published', 'unpublished', 'rejected') THEN updated_at END
+           -- When staff last published (or rejected) it, as their decisions recorded.
+           CASE WHEN review_state IN ('published', 'unpublished', 'rejected') THEN
+               COALESCE((SELECT MAX(d.created_at) FROM plugin_decisions d WHERE d.plugin_id = plugins.id
+                          AND d.action = CASE WHEN plugins.review_state = 'rejected' THEN 'rejected' ELSE 'published' END), updated_at)
+           END
     FROM plugins;
 
 -- Uploaded icons are kept per upload (its address says which: /icons/{slug}?v=…), so a

@@ -32,12 +32,7 @@ pub fn VersionDiffView(diff: VersionDiff) -> AnyView {
         Some(live) => format!("Version {} against live version {live}", diff.number),
         None => format!("Version {} (nothing is live yet)", diff.number),
     };
-    let nothing = diff.changes.is_empty()
-        && diff.scopes_added.is_empty()
-        && diff.scopes_removed.is_empty()
-        && diff.origins_added.is_empty()
-        && diff.origins_removed.is_empty()
-        && !diff.bundle_changed;
+    let nothing = diff.is_empty();
     let bundle = diff.bundle_changed.then(|| {
         let after_link = diff.bundle_after.as_ref().map(|b| format!("/bundles/{}.js", b.sha256));
         view! {

@@ -43,10 +43,6 @@ impl ReviewState {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
-    /// The developer may (re)submit from here.
-    pub fn can_submit(self) -> bool {
-        matches!(self, ReviewState::Draft | ReviewState::Rejected | ReviewState::Unpublished)
-    }
 }
 
 /// A staff decision, as recorded and as the queue's buttons name it.
@@ -207,6 +203,18 @@ pub struct VersionDiff {
     pub bundle_changed: bool,
     pub bundle_before: Option<BundleRef>,
     pub bundle_after: Option<BundleRef>,
+}
+
+impl VersionDiff {
+    /// Nothing differs from the live version.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+            && self.scopes_added.is_empty()
+            && self.scopes_removed.is_empty()
+            && self.origins_added.is_empty()
+            && self.origins_removed.is_empty()
+            && !self.bundle_changed
+    }
 }
 
 /// Staff suspended the plugin: why and when.
@@ -446,8 +454,5 @@ mod tests {
         for v in VersionState::ALL {
             assert_eq!(VersionState::parse(v.as_str()), Some(v));
         }
-        assert!(ReviewState::Rejected.can_submit());
-        assert!(!ReviewState::InReview.can_submit());
-        assert!(!ReviewState::Published.can_submit());
     }
 }

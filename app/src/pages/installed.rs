@@ -33,11 +33,15 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
         connections::status_for(&state, &user, &servers, t),
     );
     let mut connections = connections.map_err(internal("reading connections failed"))?;
+    let can_manage = user.role.can_manage_plugins();
     for plugin in &mut plugins {
         plugin.license = licenses.remove(plugin.slug.as_str());
         plugin.connection = connections.remove(plugin.slug.as_str());
+        // Update requests are for owners and admins; a declined one is asked again only
+        // on the plugin's page (or by a later version).
+        plugin.update = plugin.update.take().filter(|u| can_manage && !u.declined);
     }
-    Ok(InstalledOverview { plugins, can_manage: user.role.can_manage_plugins() })
+    Ok(InstalledOverview { plugins, can_manage })
 }
 
 /// Logout from a plugin's service: Plugboard forgets the tokens it held for the user, or

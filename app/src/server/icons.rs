@@ -47,11 +47,17 @@ pub async fn upload_icon(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u
     }
     let content_type = sniff_icon(bytes).ok_or(IconError::NotAnImage)?;
     let t = now();
-    let url = slug.uploaded_icon_url(t);
+    // Each upload has its own address, which a version names: milliseconds, so two
+    // uploads never share one.
+    let v = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(t * 1000, |d| d.as_millis() as i64);
+    let url = slug.uploaded_icon_url(v);
+    let in_review = "Staff are reviewing this plugin as submitted: upload a new icon once they decide.";
     let mut tx = db.begin_write().await.map_err(PublishingError::from)?;
-    let draft = versions::open_draft(&mut tx, id, t, "Staff are reviewing this plugin as submitted: upload a new icon once they decide.").await?;
-    icons::store(&mut tx, id, t, content_type, bytes, t).await.map_err(PublishingError::from)?;
-    store_versions::set_draft_icon(&mut tx, id, draft.id, &url, t).await.map_err(PublishingError::from)?;
+    let draft = versions::open_draft(&mut tx, id, t, in_review).await?;
+    icons::store(&mut tx, id, v, content_type, bytes, t).await.map_err(PublishingError::from)?;
+    if !store_versions::set_draft_file(&mut tx, id, draft.id, store_versions::DraftFile::Icon(&url), t).await.map_err(PublishingError::from)? {
+        return Err(PublishingError::Conflict(in_review).into());
+    }
     draft.saved(&mut tx, id, t).await.map_err(PublishingError::from)?;
     tx.commit().await.map_err(PublishingError::from)?;
     Ok(url)

@@ -43,13 +43,17 @@ pub enum Activation {
     ScopesUpdated,
     /// Already active with the same scopes.
     Unchanged,
-    /// Uninstalled since the consent: nothing may be issued.
+    /// Uninstalled, or its plugin suspended, since the consent: nothing may be issued.
     Gone,
 }
 
 /// Makes the installation active with `scopes`, inside the exchange's transaction.
 pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &ScopeSet, now: i64) -> Result<Activation, stores::Error> {
     let Some(current) = store::state(&mut *conn, installation).await? else { return Ok(Activation::Gone) };
+    // Staff suspended the plugin since the consent: no token.
+    if current.plugin_suspended_at.is_some() {
+        return Ok(Activation::Gone);
+    }
     let granted = current.granted_scopes.0;
     let outcome = match current.status.0 {
         InstallStatus::Pending => Activation::Installed,

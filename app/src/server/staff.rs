@@ -141,7 +141,7 @@ pub async fn decide(
         DecisionKind::Unpublished => "Only a published plugin can be unpublished.",
         DecisionKind::Verified => "This plugin is verified already.",
         DecisionKind::Unverified => "This plugin is not verified.",
-        DecisionKind::Suspended => "Only a published plugin that is not suspended can be suspended.",
+        DecisionKind::Suspended => "Only a plugin with a published version, not suspended already, can be suspended.",
         DecisionKind::Reinstated => "This plugin is not suspended.",
         DecisionKind::Submitted => return Err(StaffError::NotADecision),
     };
@@ -166,6 +166,7 @@ pub async fn decide(
     match kind {
         DecisionKind::Suspended => {
             stores::grants::revoke_plugin(&mut tx, &staff, id, t).await?;
+            stores::consents::drop_for_plugin(&mut tx, &staff, id).await?;
             stores::installations::suspend_all(&mut tx, &staff, id, t).await?;
             stores::webhooks::hold(&mut tx, &staff, id, t).await?;
         }
@@ -182,8 +183,10 @@ pub async fn decide(
 /// another service's OAuth client end (their tokens must not go to the new one).
 async fn go_live(conn: &mut Conn, staff: &StaffScope, plugin: PluginId, version: &Version, before: Option<&Version>, now: i64) -> Result<(), stores::Error> {
     let previous_oauth = store::live_oauth(&mut *conn, plugin).await?;
-    versions::make_live(&mut *conn, staff, plugin, version.id, now).await?;
+    // Installations first, then the plugin's row: the order a code exchange takes them in
+    // (and an approval waits on the installation, then reads the new live scopes).
     upgrades::version_went_live(&mut *conn, staff, plugin, &version.fields.scopes, now).await?;
+    versions::make_live(&mut *conn, staff, plugin, version.id, now).await?;
     if before.is_some() && previous_oauth != version.fields.oauth {
         stores::connections::end_all_for_plugin_by_staff(conn, staff, plugin).await?;
     }

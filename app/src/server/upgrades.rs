@@ -1,11 +1,13 @@
-//! Upgrades: what happens to installations when a plugin's version goes live. A version
-//! that keeps or narrows what the plugin asks for applies at once (each installation
-//! keeps only what the live version asks for); one that asks for more leaves every
-//! installation with its grant (tokens keep their scopes; calls needing the new ones
-//! get `403 insufficient_scope`) and shows its owners and admins an update request with
-//! only the difference. Approving widens the grant in place (the plugin's next refresh
-//! gets the wider scope, `installation.scopes_updated` tells it); declining keeps the
-//! grant and hides the request until a later version asks.
+//! Upgrades: what happens to installations when a plugin's version goes live. What the
+//! live version no longer asks for is taken from every installation at once (each keeps
+//! only what the live version asks for, and the plugin hears of it); what it asks for
+//! beyond an installation's grant is not given: the installation keeps its grant (tokens
+//! keep their scopes; calls needing the new ones get `403 insufficient_scope`) and its
+//! owners and admins see an update request with only the difference. Approving widens
+//! the grant in place (the plugin's next refresh gets the wider scope,
+//! `installation.scopes_updated` tells it); declining keeps the grant and takes the
+//! request off Installed plugins until a later version asks (the plugin's page still
+//! offers it).
 
 use super::markdown;
 use super::scope::{Member, StaffScope, TenantScope};
@@ -76,12 +78,13 @@ pub async fn of_plugin(db: &Db, scope: &TenantScope, plugin: PluginId) -> Result
     Ok(store::of_plugin(db, scope, plugin).await?.map(|(id, granted, facts)| (id, request(&granted, &facts))))
 }
 
-/// Staff made a version live that asks for `live` scopes: every installation that was
-/// granted more keeps only what the version asks for, at once, and its plugin hears of it
-/// (`installation.scopes_updated`). Installations it asks more of keep their grant.
+/// Staff made a version live that asks for `live` scopes: every installation granted
+/// something the version no longer asks for keeps only what it asks for, at once, and
+/// its plugin hears of it (`installation.scopes_updated`). What the version asks for
+/// beyond a grant waits for the tenant's approval.
 pub async fn version_went_live(conn: &mut Conn, staff: &StaffScope, plugin: PluginId, live: &ScopeSet, now: i64) -> Result<(), stores::Error> {
     for (installation, tenant, granted) in store::active_grants(&mut *conn, staff, plugin).await? {
-        if !live.without(&granted).is_empty() || granted.is_subset_of(live) {
+        if granted.is_subset_of(live) {
             continue;
         }
         let narrowed = granted.intersect(live);
@@ -117,6 +120,10 @@ pub async fn approve(db: &Db, by: &Member, installation: InstallationId) -> Resu
     let scope = by.scope();
     let t = now();
     let mut tx = db.begin_write().await?;
+    // The installation's lock first: staff publishing a version narrow installations
+    // under theirs before the plugin's row changes, so the live scopes read next are
+    // those of the version that committed last.
+    store::lock(&mut tx, &scope, installation).await?;
     let Some((plugin, granted, facts)) = store::for_update(&mut tx, &scope, installation).await? else {
         return Err(UpgradeError::NotInstalled);
     };

@@ -33,9 +33,17 @@ async fn versions_migration_turns_each_plugin_into_one_version(backend: Backend)
         Backend::Postgres => include_str!("../fixtures/demo-0009.postgres.sql"),
     };
     let scratch = stored_at(backend, 9, fixture).await;
-    // The demo is all published; the other states as the console and staff left them.
+    // The demo is all published; the other states as the console and staff left them, an
+    // uploaded icon and a staff decision.
     let db = app::server::Db::connect(&scratch.url, 1).await.expect("connect");
+    let icon = match backend {
+        Backend::Sqlite => "INSERT INTO plugin_icons (plugin_id, content_type, bytes, updated_at) VALUES (9, 'image/png', X'89504E47', 1790000000)",
+        Backend::Postgres => "INSERT INTO plugin_icons (plugin_id, content_type, bytes, updated_at) VALUES (9, 'image/png', '\\x89504E47'::bytea, 1790000000)",
+    };
     for sql in [
+        icon,
+        "UPDATE plugins SET icon_url = '/icons/github-sync?v=1790000000' WHERE slug = 'github-sync'",
+        "INSERT INTO plugin_decisions (plugin_id, actor_id, action, reason, created_at) VALUES (9, NULL, 'published', NULL, 1795000000)",
         "UPDATE plugins SET review_state = 'draft', is_published = 0 WHERE slug = 'focus-timer'",
         "UPDATE plugins SET review_state = 'in_review', is_published = 0, submitted_at = 1796000000 WHERE slug = 'daily-planner'",
         "UPDATE plugins SET review_state = 'rejected', is_published = 0, review_reason = 'Say what it sends.' WHERE slug = 'gitlab-link'",
@@ -70,6 +78,13 @@ async fn versions_migration_turns_each_plugin_into_one_version(backend: Backend)
     .await
     .unwrap();
     assert_eq!(differing, 0);
+    let (decided, decision_version): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT v.decided_at, d.version FROM plugin_versions v JOIN plugin_decisions d ON d.plugin_id = v.plugin_id WHERE v.plugin_id = 9",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((decided, decision_version), (Some(1795000000), Some(1)), "published when staff decided; the decision is version 1's");
 
     // The server on the migrated data: the listed plugins, their history, the frames.
     let (status, html) = app.get_html(&app.client(), "/marketplace").await;
@@ -77,6 +92,9 @@ async fn versions_migration_turns_each_plugin_into_one_version(backend: Backend)
     assert!(html.contains("1–24 of 38 plugins"), "the draft, in-review, rejected and unpublished ones are not listed");
     let (_, page) = app.get_html(&app.client(), "/marketplace/github-sync").await;
     assert!(page.contains("data-testid=\"releases\"") && page.contains("The version published before Plugboard kept versions."));
+    let icon = app.client().get(app.url("/icons/github-sync?v=1790000000")).send().await.unwrap();
+    assert_eq!(icon.status(), 200, "the uploaded icon keeps its address");
+    assert_eq!(icon.bytes().await.unwrap().as_ref(), b"\x89PNG");
     let member = app.sign_in("member@acme.test").await;
     let frame = member.get(app.url("/plugins/task-counter/frame")).send().await.unwrap();
     assert_eq!(frame.status(), 200);
@@ -90,6 +108,22 @@ async fn versions_migration_turns_each_plugin_into_one_version(backend: Backend)
     let developer = app.sign_in("developer@partners.test").await;
     let draft: app::domain::ConsolePlugin = app.rpc(&developer, "developer_plugin", &[("slug", "focus-timer")]).await.json().await.unwrap();
     assert_eq!(draft.version.map(|v| (v.number, v.state)), Some((1, app::domain::VersionState::Draft)));
+    // A plugin that went back to review while published is still installed elsewhere:
+    // an edit goes into a draft, and those organisations keep running what they ran.
+    let mut form = app.rpc(&developer, "developer_plugin", &[("slug", "gitlab-link")]).await.json::<app::domain::ConsolePlugin>().await.unwrap().form;
+    form.name = "GitLab Link Unreviewed".into();
+    let mut pairs: Vec<(String, String)> = vec![("slug".into(), "gitlab-link".into())];
+    for (name, value) in [("name", &form.name), ("description", &form.description), ("author", &form.author), ("category", &form.category), ("redirect_uris", &form.redirect_uris)] {
+        pairs.push((format!("form[{name}]"), value.clone()));
+    }
+    pairs.extend(form.scopes.iter().enumerate().map(|(i, s)| (format!("form[scopes][{i}]"), s.clone())));
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = app.rpc(&developer, "update_plugin", &pairs).await;
+    assert_eq!(saved.status(), 200);
+    assert_eq!(saved.json::<Option<i64>>().await.unwrap(), Some(2));
+    let globex = app.sign_in("owner@globex.test").await;
+    let (_, installed) = app.get_html(&globex, "/installed").await;
+    assert!(installed.contains(">GitLab Link<") && !installed.contains("Unreviewed"), "Globex runs what it ran");
 }
 
 crate::on_both_databases!(versions_migration_turns_each_plugin_into_one_version);

@@ -256,7 +256,8 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     assert_eq!(console_plugin(&app, &developer, "invoice-robot").await.state, app::domain::ReviewState::Published);
     assert_eq!(error_of(decide(&app, &staff, "published", "").await).await.0, 409, "nothing is in review yet");
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "invoice-robot"), ("release_notes", "Now lists your team.")]).await.status(), 200);
-    let (_, html) = app.get_html(&anonymous, "/marketplace/invoice-robot").await;
+    let (status, html) = app.get_html(&anonymous, "/marketplace/invoice-robot").await;
+    assert_eq!(status, 200, "a live plugin stays in the marketplace while its next version is in review");
     assert!(!html.contains("data-scope=\"read:users\""), "the live version's permissions until staff publish");
     assert_eq!(decide(&app, &staff, "published", "").await.status(), 200);
     let (status, html) = app.get_html(&anonymous, "/marketplace/invoice-robot").await;

@@ -101,6 +101,7 @@ async fn what_tenants_run_changes_only_when_staff_publish(backend: Backend) {
     assert_eq!(upload_bundle(&app, &developer, "board-robot", code_b.clone()).await, "/developer/plugins/board-robot?bundle=draft-3");
     let mut form = console(&app, &developer, "board-robot").await.form;
     let new_server = closed_port();
+    form.name = "Board Robot Pro".into();
     form.client_origins = "https://api.two.example".into();
     form.server_url = new_server.clone();
     form.oauth_authorization_url = "http://127.0.0.1:9/authorize".into();
@@ -118,6 +119,9 @@ async fn what_tenants_run_changes_only_when_staff_publish(backend: Backend) {
         let res = run(&app, &member, &installation).await;
         assert_eq!(res.status(), 200, "{when}: Runs go to the live plugin server");
         assert_eq!(res.json::<app::domain::JobView>().await.unwrap().status, app::domain::JobStatus::Done, "{when}");
+        let (status, page) = app.get_html(&app.client(), "/marketplace/board-robot").await;
+        assert_eq!(status, 200, "{when}: the live plugin stays in the marketplace");
+        assert!(page.contains("<h1>board-robot</h1>") && !page.contains("Board Robot Pro"), "{when}: the live name");
     };
     check_unchanged("draft saved").await;
     assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "board-robot"), ("release_notes", "Talks to api.two.")]).await.status(), 200);
@@ -136,7 +140,7 @@ async fn what_tenants_run_changes_only_when_staff_publish(backend: Backend) {
     assert_eq!(diff.bundle_after.as_ref().map(|b| b.sha256.clone()), Some(hex_sha256(&code_b)));
     assert_eq!((diff.origins_added.as_slice(), diff.origins_removed.as_slice()), (["https://api.two.example".to_owned()].as_slice(), ["https://api.one.example".to_owned()].as_slice()));
     let changed: Vec<&str> = diff.changes.iter().map(|c| c.field.as_str()).collect();
-    assert_eq!(changed, ["Plugin server URL", "OAuth client of its service", "OAuth client secret"]);
+    assert_eq!(changed, ["Name", "Plugin server URL", "OAuth client of its service", "OAuth client secret"]);
     assert!(diff.scopes_added.is_empty() && diff.scopes_removed.is_empty());
     let (_, html) = app.get_html(&staff, "/admin/plugins/board-robot").await;
     assert!(html.contains("data-testid=\"version-diff\"") && html.contains(&format!("/bundles/{}.js", hex_sha256(&code_b))), "the page links the new code");
@@ -146,6 +150,7 @@ async fn what_tenants_run_changes_only_when_staff_publish(backend: Backend) {
     let (status, sha, csp) = frame(&app, &member, "board-robot").await;
     assert_eq!((status, sha.as_str()), (200, hex_sha256(&code_b).as_str()));
     assert!(csp.contains("connect-src https://api.two.example;"), "{csp}");
+    assert!(app.get_html(&app.client(), "/marketplace/board-robot").await.1.contains("<h1>Board Robot Pro</h1>"));
     let install = acme_install(&app, "board-robot").await.unwrap();
     assert_eq!(install.server_url, Some(new_server));
     assert_eq!(install.oauth.map(|o| o.client_id), Some("plugboard".into()));
@@ -168,6 +173,14 @@ async fn answer(app: &TestApp, admin: &reqwest::Client, installation: &str, deci
 
 async fn api(app: &TestApp, token: &str, path: &str) -> u16 {
     crate::support::http().get(app.url(path)).bearer_auth(token).send().await.unwrap().status().as_u16()
+}
+
+/// A call the token's grant does not cover: 403 `insufficient_scope`.
+async fn refused_for_scope(app: &TestApp, token: &str, path: &str) {
+    let res = crate::support::http().get(app.url(path)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 403, "{path}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "insufficient_scope", "{path}: {body}");
 }
 
 fn scopes_of(tokens: &Value) -> String {
@@ -203,7 +216,7 @@ async fn scope_upgrades_ask_before_they_widen(backend: Backend) {
     // Version 2 asks to read tasks too: every installation keeps its grant.
     let developer = app.sign_in(DEVELOPER).await;
     change_scopes(&app, &developer, "scope-robot", &["read:projects", "read:tasks"], "Counts your **tasks** too.").await;
-    assert_eq!(api(&app, acme["access_token"].as_str().unwrap(), "/api/v1/tasks").await, 403, "insufficient_scope until approved");
+    refused_for_scope(&app, acme["access_token"].as_str().unwrap(), "/api/v1/tasks").await;
     let acme = refreshed(&app, &plugin, &acme).await;
     assert_eq!(scopes_of(&acme), "read:projects", "a refresh keeps the grant");
 
@@ -228,15 +241,27 @@ async fn scope_upgrades_ask_before_they_widen(backend: Backend) {
     let added = &html[html.find("data-testid=\"consent-added\"").unwrap()..];
     let added = &added[..added.find("</ul>").unwrap()];
     assert!(added.contains("data-scope=\"read:tasks\"") && !added.contains("read:projects"), "{added}");
-    assert!(html.contains("data-testid=\"consent-kept\""));
+    assert!(html.contains("data-testid=\"consent-kept\"") && !html.contains("consent-removed"));
+    // Asking for other scopes than granted: what it gains, and what it would lose.
+    let html = authorize(&app, &globex_owner, &plugin.authorize_params("read:tasks", "other")).await.text().await.unwrap();
+    let removed = &html[html.find("data-testid=\"consent-removed\"").expect("a removed list")..];
+    assert!(removed[..removed.find("</ul>").unwrap()].contains("data-scope=\"read:projects\""));
 
-    // Globex declines: it keeps its grant, and the request says so.
+    // Globex declines: it keeps its grant; the request leaves Installed plugins, and the
+    // plugin's page still offers it.
     assert_eq!(answer(&app, &globex_owner, &globex_installation, "decline").await.status(), 200);
     let globex = refreshed(&app, &plugin, &globex).await;
     assert_eq!(scopes_of(&globex), "read:projects");
-    assert_eq!(api(&app, globex["access_token"].as_str().unwrap(), "/api/v1/tasks").await, 403);
+    refused_for_scope(&app, globex["access_token"].as_str().unwrap(), "/api/v1/tasks").await;
     let overview = installed(&app, &globex_owner).await;
-    assert!(overview.plugins.iter().find(|p| p.slug.as_str() == "scope-robot").unwrap().update.as_ref().unwrap().declined);
+    assert!(overview.plugins.iter().find(|p| p.slug.as_str() == "scope-robot").unwrap().update.is_none());
+    let (_, html) = app.get_html(&globex_owner, "/installed").await;
+    assert!(!html.contains("data-testid=\"update-request\""));
+    let (_, html) = app.get_html(&globex_owner, "/marketplace/scope-robot").await;
+    assert!(html.contains("data-testid=\"update-request\"") && html.contains("Update declined"), "approvable later from the plugin's page");
+    // Members see no request.
+    let overview = installed(&app, &member).await;
+    assert!(overview.plugins.iter().all(|p| p.update.is_none()));
 
     // Acme approves: the grant widens in place; the next refresh carries it; the plugin hears.
     assert_eq!(answer(&app, &acme_admin, &acme_installation, "approve").await.status(), 200);
@@ -251,17 +276,21 @@ async fn scope_upgrades_ask_before_they_widen(backend: Backend) {
     assert_eq!(updated[0]["data"]["scopes"], serde_json::json!(["read:projects", "read:tasks"]));
     assert_eq!(updated[0]["data"]["previous_scopes"], serde_json::json!(["read:projects"]));
 
-    // Version 3 asks for less: it applies at once where nothing is added.
+    // Version 3 no longer reads projects: that applies at once, everywhere.
     change_scopes(&app, &developer, "scope-robot", &["read:tasks"], "No longer reads projects.").await;
-    assert_eq!(api(&app, acme["access_token"].as_str().unwrap(), "/api/v1/projects").await, 403, "narrowed at once");
+    refused_for_scope(&app, acme["access_token"].as_str().unwrap(), "/api/v1/projects").await;
     assert_eq!(api(&app, acme["access_token"].as_str().unwrap(), "/api/v1/tasks").await, 200);
     assert_eq!(scopes_of(&refreshed(&app, &plugin, &acme).await), "read:tasks");
     assert!(installed(&app, &acme_admin).await.plugins.iter().all(|p| p.update.is_none()));
-    let narrowed = receiver.wait_for(4).await.last().unwrap().json();
-    assert_eq!((narrowed["type"].as_str(), narrowed["data"]["scopes"].clone()), (Some("installation.scopes_updated"), serde_json::json!(["read:tasks"])));
-    // Globex was asked for more: it keeps what it granted, and sees what would change.
+    refused_for_scope(&app, globex["access_token"].as_str().unwrap(), "/api/v1/projects").await;
+    let events: Vec<Value> = receiver.wait_for(5).await.iter().map(|e| e.json()).collect();
+    let narrowed: Vec<(i64, Value)> = events[3..].iter().map(|e| (e["data"]["installation_id"].as_i64().unwrap(), e["data"]["scopes"].clone())).collect();
+    assert!(events[3..].iter().all(|e| e["type"] == "installation.scopes_updated"));
+    assert!(narrowed.contains(&(acme_installation.parse().unwrap(), serde_json::json!(["read:tasks"]))), "{narrowed:?}");
+    assert!(narrowed.contains(&(globex_installation.parse().unwrap(), serde_json::json!([]))), "{narrowed:?}");
+    // Globex, which declined the tasks, is asked again by this version, for them alone.
     let update = installed(&app, &globex_owner).await.plugins.into_iter().find(|p| p.slug.as_str() == "scope-robot").unwrap().update.unwrap();
-    assert_eq!((update.added, update.removed, update.declined), (vec![Scope::ReadTasks], vec![Scope::ReadProjects], false));
+    assert_eq!((update.version, update.added, update.removed, update.declined), (3, vec![Scope::ReadTasks], vec![], false));
 }
 
 async fn a_suspended_plugin_stops_everywhere_until_tenants_reactivate(backend: Backend) {
@@ -304,8 +333,17 @@ async fn a_suspended_plugin_stops_everywhere_until_tenants_reactivate(backend: B
     let res = authorize(&app, &admin, &plugin.authorize_params("read:tasks", "s")).await;
     assert_eq!(res.status(), 400, "nobody consents to a suspended plugin");
     // Webhooks stop: queued events are kept, marked held.
+    let deliveries = async || -> Vec<String> {
+        let log: app::domain::DeliveryLog = app.rpc(&developer, "plugin_deliveries", &[("slug", "pulled-robot")]).await.json().await.unwrap();
+        log.deliveries.into_iter().map(|d| d.status).collect()
+    };
+    let held = deliveries().await;
+    assert!(!held.is_empty() && held.iter().all(|s| s == "held"), "{held:?}");
+    // Sending one again keeps it held.
     let log: app::domain::DeliveryLog = app.rpc(&developer, "plugin_deliveries", &[("slug", "pulled-robot")]).await.json().await.unwrap();
-    assert!(!log.deliveries.is_empty() && log.deliveries.iter().all(|d| d.status == "held"), "{:?}", log.deliveries);
+    let event = log.deliveries[0].event_id.to_string();
+    assert_eq!(app.rpc(&developer, "redeliver", &[("slug", "pulled-robot"), ("event_id", &event)]).await.status(), 200);
+    assert!(deliveries().await.iter().all(|s| s == "held"));
 
     // Lifted: each tenant reactivates with one consent, on the same installation.
     assert_eq!(app.rpc(&staff, "decide", &[("slug", "pulled-robot"), ("decision", "reinstated"), ("reason", "")]).await.status(), 200);
@@ -314,9 +352,11 @@ async fn a_suspended_plugin_stops_everywhere_until_tenants_reactivate(backend: B
     let overview = installed(&app, &admin).await;
     let row = overview.plugins.iter().find(|p| p.slug.as_str() == "pulled-robot").unwrap();
     assert!(row.needs_reactivation && row.suspended.is_none());
-    let log: app::domain::DeliveryLog = app.rpc(&developer, "plugin_deliveries", &[("slug", "pulled-robot")]).await.json().await.unwrap();
-    assert!(log.deliveries.iter().all(|d| d.status == "pending"), "held events are due again");
+    assert!(deliveries().await.iter().all(|s| s == "held"), "held until the tenant reactivates");
+    let res = authorize(&app, &admin, &plugin.authorize_params("read:tasks", "back")).await;
+    assert!(res.text().await.unwrap().contains("Reactivate pulled-robot for Acme Corp?"));
     let tokens = plugin.install_and_exchange(&app, &admin, "read:tasks").await;
+    assert!(deliveries().await.iter().all(|s| s == "pending"), "due again once reactivated");
     assert_eq!(app.installation_id("pulled-robot", "admin@acme.test").await, installation, "the same installation");
     assert_eq!(api(&app, tokens["access_token"].as_str().unwrap(), "/api/v1/tasks").await, 200);
     assert_eq!(frame(&app, &member, "pulled-robot").await.0, 200);

@@ -137,6 +137,7 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
     let pending = plugin.pending.clone();
     let versions = plugin.versions.clone();
     let suspension = plugin.suspension.clone();
+    let suspended = suspension.is_some();
     view! {
         <Title text=format!("{} · Developer console", plugin.form.name)/>
         <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {plugin.form.name.clone()}</p>
@@ -150,6 +151,7 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
             {match state {
                 ReviewState::Draft => "A draft: only you and staff can see it. Install it in your own organisation to try it.",
                 ReviewState::InReview => "Submitted: Plugboard staff will review it and publish it or tell you what to change.",
+                ReviewState::Published if suspended => "Suspended: out of the marketplace and stopped in every organisation until Plugboard lifts it.",
                 ReviewState::Published => "Published: organisations find it in the marketplace.",
                 ReviewState::Rejected => "Rejected: change what the reviewer asks, then submit it again.",
                 ReviewState::Unpublished => "Unpublished by staff: it is out of the marketplace until it passes review again.",

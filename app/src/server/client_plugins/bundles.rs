@@ -43,6 +43,8 @@ impl From<stores::Error> for BundleError {
     }
 }
 
+const IN_REVIEW: &str = "Staff are reviewing this plugin as submitted: upload new code once they decide.";
+
 /// What an upload did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uploaded {
@@ -67,9 +69,11 @@ pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], n
         return Err(BundleError::NotJavaScript);
     }
     let mut tx = db.begin_write().await?;
-    let draft = publishing::versions::open_draft(&mut tx, plugin, now, "Staff are reviewing this plugin as submitted: upload new code once they decide.").await?;
+    let draft = publishing::versions::open_draft(&mut tx, plugin, now, IN_REVIEW).await?;
     let sha256 = store(&mut tx, bytes, now).await?;
-    versions::set_draft_bundle(&mut tx, plugin, draft.id, &sha256, now).await?;
+    if !versions::set_draft_file(&mut tx, plugin, draft.id, versions::DraftFile::Bundle(&sha256), now).await? {
+        return Err(PublishingError::Conflict(IN_REVIEW).into());
+    }
     let uploaded = match draft.saved(&mut tx, plugin, now).await? {
         Some(number) => Uploaded::InDraft(number),
         None => Uploaded::Running,

@@ -174,11 +174,12 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
         return server_error(e);
     }
     // An installation the tenant has already: the screen shows only what changes.
-    let granted = match stores::installations::of_plugin(&state.db, &user.scope(), plugin.id).await {
-        Ok(found) => found.map(|(_, granted, _)| granted),
+    let installed = match stores::installations::of_plugin(&state.db, &user.scope(), plugin.id).await {
+        Ok(found) => found,
         Err(e) => return server_error(e),
     };
-    pages::consent_page(&plugin, &user, &scopes, granted.as_ref(), &uri, &consent)
+    let granted = installed.as_ref().map(|(_, scopes, facts)| pages::Granted { scopes, reactivating: facts.installation_suspended_at.is_some() });
+    pages::consent_page(&plugin, &user, &scopes, granted, &uri, &consent)
 }
 
 #[derive(Deserialize)]
@@ -225,7 +226,8 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
         "allow" => {
             let scopes = scopes.0;
             match issue(&state, &user, plugin_id, &uri, &scopes, &challenge, t).await {
-                Ok(code) => back_to_client(&state, &uri, &[("code", &code)], client_state.as_deref()),
+                Ok(Some(code)) => back_to_client(&state, &uri, &[("code", &code)], client_state.as_deref()),
+                Ok(None) => pages::error_page(StatusCode::BAD_REQUEST, "This plugin is suspended", "Plugboard suspended this plugin while you were deciding, so it cannot be installed or reactivated for now."),
                 Err(e) => server_error(e),
             }
         }
@@ -233,7 +235,9 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
     }
 }
 
-/// Records the consent (installation `pending`) and issues the code, atomically.
+/// Records the consent (installation `pending`) and issues the code, atomically; `None`
+/// when staff suspended the plugin since the screen was shown. A version that went live
+/// meanwhile and asks for less narrows what the consent grants.
 async fn issue(
     state: &AppState,
     user: &Member,
@@ -242,8 +246,13 @@ async fn issue(
     scopes: &ScopeSet,
     challenge: &str,
     t: i64,
-) -> Result<String, stores::Error> {
+) -> Result<Option<String>, stores::Error> {
     let mut tx = state.db.begin_write().await?;
+    let (live, suspended) = store_plugins::consent_gate(&mut tx, plugin).await?;
+    if suspended {
+        return Ok(None);
+    }
+    let scopes = &scopes.intersect(&live);
     let installation = installations::record_consent(&mut tx, &user.scope(), plugin, user.id, scopes, t).await?;
     let request = CodeRequest {
         plugin,
@@ -256,7 +265,7 @@ async fn issue(
     };
     let code = grants::issue_code(&mut tx, &request, t).await?;
     tx.commit().await?;
-    Ok(code)
+    Ok(Some(code))
 }
 
 /// `GET /marketplace/{slug}/install`: the Install button. Plugboard cannot start the

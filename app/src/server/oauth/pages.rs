@@ -6,6 +6,7 @@ use crate::server::store::plugins::PluginClient;
 use super::redirect_uri::RedirectUri;
 use crate::components::layout::Brand;
 use crate::components::plugin_card::PluginIcon;
+use crate::components::versions::ScopeItems;
 use crate::domain::{ScopeSet, SessionUser};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -84,29 +85,39 @@ pub fn not_allowed_page(plugin: &PluginClient, user: &SessionUser) -> Response {
     )
 }
 
+/// What the tenant has granted the plugin already, for a consent on an installation it
+/// has: the screen then shows only the difference.
+pub struct Granted<'a> {
+    pub scopes: &'a ScopeSet,
+    /// The installation was stopped by the plugin's suspension: this consent restarts it.
+    pub reactivating: bool,
+}
+
 /// The consent screen. For a tenant that has the plugin installed already (`granted`),
 /// it shows only the difference: what the plugin would gain, and what it would lose.
-pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet, granted: Option<&ScopeSet>, uri: &RedirectUri, consent: &str) -> Response {
+pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet, granted: Option<Granted<'_>>, uri: &RedirectUri, consent: &str) -> Response {
     let icon = view! { <PluginIcon name=plugin.name.clone() slug=plugin.slug.clone() icon_url=plugin.icon_url.clone() size="large"/> };
     let author = plugin.author.clone();
     let verified = plugin.is_verified;
     let who = format!("Signed in as {} · {}", user.email, user.role.label());
     let host = url::Url::parse(uri.as_str()).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-    let added = granted.map_or_else(|| scopes.clone(), |g| scopes.without(g));
-    let removed = granted.map(|g| g.without(scopes)).unwrap_or_default();
-    let items: Vec<_> = added
-        .iter()
-        .map(|s| view! { <li data-scope=s.as_str()><strong>{s.as_str()}</strong><span>{s.sentence()}</span></li> })
-        .collect();
-    let removed_items: Vec<_> = removed
-        .iter()
-        .map(|s| view! { <li data-scope=s.as_str() data-change="removed"><strong>{s.as_str()}</strong><span>{s.sentence()}</span></li> })
-        .collect();
+    let (name, tenant) = (&plugin.name, &user.tenant_name);
+    let added: Vec<_> = granted.as_ref().map_or_else(|| scopes.clone(), |g| scopes.without(g.scopes)).iter().collect();
+    let removed: Vec<_> = granted.as_ref().map(|g| g.scopes.without(scopes)).unwrap_or_default().iter().collect();
     let nothing = added.is_empty();
     let installed = granted.is_some();
-    let kept = granted.map(|g| g.intersect(scopes).iter().count()).unwrap_or(0);
-    let title = if installed { format!("Update {name}'s access for {tenant}?", name = plugin.name, tenant = user.tenant_name) } else { format!("Install {} for {}?", plugin.name, user.tenant_name) };
-    let lead = if installed { format!("{} already has what you granted; it now asks to also be able to:", plugin.name) } else { format!("{} will be able to:", plugin.name) };
+    let kept = granted.as_ref().map_or(0, |g| g.scopes.intersect(scopes).iter().count());
+    let title = match &granted {
+        Some(g) if g.reactivating => format!("Reactivate {name} for {tenant}?"),
+        Some(_) => format!("Update {name}'s access for {tenant}?"),
+        None => format!("Install {name} for {tenant}?"),
+    };
+    let lead = match (installed, nothing) {
+        (true, false) => format!("{name} keeps what you granted, and asks to also be able to:"),
+        (true, true) => format!("{name} asks for nothing more than you granted."),
+        (false, false) => format!("{name} will be able to:"),
+        (false, true) => format!("{name} asks for no access to your data."),
+    };
     let consent = consent.to_owned();
     document(
         StatusCode::OK,
@@ -121,11 +132,10 @@ pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet
                     <span class="badge">{format!("by {author}")}</span>
                 </p>
                 <h2>{lead}</h2>
-                <ul class="scope-list" data-testid="consent-added">{items}</ul>
-                {nothing.then(|| view! { <p class="muted">{if installed { "Nothing more than you granted." } else { "It asks for no access to your data." }}</p> })}
-                {(!removed_items.is_empty()).then(|| view! {
+                {(!nothing).then(|| view! { <ul class="scope-list" data-testid="consent-added"><ScopeItems scopes=added mark="added"/></ul> })}
+                {(!removed.is_empty()).then(|| view! {
                     <h2>"It will no longer be able to:"</h2>
-                    <ul class="scope-list" data-testid="consent-removed">{removed_items}</ul>
+                    <ul class="scope-list" data-testid="consent-removed"><ScopeItems scopes=removed mark="removed"/></ul>
                 })}
                 {installed.then(|| view! { <p class="muted" data-testid="consent-kept">{format!("It keeps {kept} permission(s) you granted before.")}</p> })}
                 <p class="hint">{format!("You will then be sent to {host}. An admin can uninstall it at any time from Installed plugins.")}</p>

@@ -68,12 +68,12 @@ pub async fn update(
     let edit = validate(&form, policy).map_err(PublishingError::Invalid)?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let versions = versions::standing(&mut tx, plugin.id()).await?;
-    if versions.in_review.is_some() {
-        return Err(PublishingError::Conflict("Staff are reviewing this plugin as submitted: edit it once they decide."));
+    let standing = versions::standing(&mut tx, plugin.id()).await?;
+    if standing.in_review.is_some() {
+        return Err(PublishingError::Conflict(IN_REVIEW));
     }
     store::set_redirect_uris(&mut tx, plugin, &edit.redirect_uris, t).await?;
-    let Some(base) = versions.draft.as_ref().or(versions.latest.as_ref()) else {
+    let Some(base) = standing.draft.as_ref().or(standing.latest.as_ref()) else {
         return Err(PublishingError::Db(stores::Error::RowNotFound));
     };
     // An empty secret field keeps the stored secret; no OAuth client, no secret.
@@ -82,26 +82,23 @@ pub async fn update(
         None if edit.oauth.is_some() => base.fields.oauth_client_secret.clone(),
         None => None,
     };
-    let proposed = versions::Reviewed::edited(&edit, oauth_client_secret.clone(), base.fields.bundle_sha256.clone());
-    let draft = match &versions.draft {
-        Some(draft) => draft.id,
-        // Nothing changed that staff review: no new version.
-        None if proposed == base.fields => {
-            tx.commit().await?;
-            return Ok(Saved::Saved);
-        }
-        None => versions::start_draft(&mut tx, plugin, base, t).await?,
-    };
-    versions::save_draft(&mut tx, plugin, draft, &edit, oauth_client_secret.as_deref(), t).await?;
-    let saved = match &versions.live {
-        Some(_) => Saved::Draft(versions.draft.as_ref().map_or_else(|| versions.latest.as_ref().map_or(1, |l| l.number + 1), |d| d.number)),
+    // Nothing changed that staff review: no new version.
+    if standing.draft.is_none() && versions::Reviewed::edited(&edit, oauth_client_secret.clone(), base.fields.bundle_sha256.clone()) == base.fields {
+        tx.commit().await?;
+        return Ok(Saved::Saved);
+    }
+    let running_oauth = store::live_oauth(&mut tx, plugin.id()).await?;
+    let draft = version_views::open_draft(&mut tx, plugin, t, IN_REVIEW).await?;
+    if !versions::save_draft(&mut tx, plugin, draft.id, &edit, oauth_client_secret.as_deref(), t).await? {
+        return Err(PublishingError::Conflict(IN_REVIEW));
+    }
+    let saved = match draft.saved(&mut tx, plugin, t).await? {
+        Some(number) => Saved::Draft(number),
         None => {
-            // Nothing is live: the developer's own installations run what they save. Another
-            // service (or another client at it): the tokens held for the old one must
-            // not be sent there, so those connections end.
-            let oauth_changed = store::live_oauth(&mut tx, plugin.id()).await? != edit.oauth;
-            versions::mirror_unpublished(&mut tx, plugin, draft, t).await?;
-            if oauth_changed {
+            // What the developer's own installations run changed. Another service (or
+            // another client at it): the tokens held for the old one must not be sent
+            // there, so those connections end.
+            if running_oauth != edit.oauth {
                 stores::connections::end_all_for_plugin(&mut tx, plugin).await?;
             }
             Saved::Saved
@@ -110,6 +107,8 @@ pub async fn update(
     tx.commit().await?;
     Ok(saved)
 }
+
+const IN_REVIEW: &str = "Staff are reviewing this plugin as submitted: edit it once they decide.";
 
 /// The developer's plugins, most recently changed first.
 pub async fn list_mine(db: &Db, member: &Member) -> Result<Vec<DeveloperPlugin>, PublishingError> {
@@ -143,7 +142,7 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
     };
     let live_number = standing.live.as_ref().map(|l| l.number);
     let pending = match &standing.live {
-        Some(live) if shown.number != live.number => Some(version_views::diff(db, &shown, Some(live)).await?),
+        Some(live) if shown.number != live.number => Some(version_views::diff(db, &shown, Some(live)).await?).filter(|d| !d.is_empty()),
         _ => None,
     };
     let f = &shown.fields;

@@ -113,11 +113,6 @@ async fn bundle_ref(db: &Db, sha256: Option<String>) -> Result<Option<BundleRef>
     Ok(Some(BundleRef { sha256, bytes }))
 }
 
-/// Whether a diff shows anything at all.
-pub fn is_empty(diff: &VersionDiff) -> bool {
-    diff.changes.is_empty() && diff.scopes_added.is_empty() && diff.scopes_removed.is_empty() && diff.origins_added.is_empty() && diff.origins_removed.is_empty() && !diff.bundle_changed
-}
-
 /// The draft a developer's change goes into, found or started inside their transaction.
 pub(crate) struct OpenDraft {
     pub id: i64,
@@ -146,10 +141,9 @@ impl OpenDraft {
     /// installations run the draft as saved. The draft's number when a live version
     /// stays what tenants run.
     pub(crate) async fn saved(&self, conn: &mut crate::server::store::Conn, plugin: OwnedPlugin, now: i64) -> Result<Option<i64>, stores::Error> {
-        if self.live {
-            return Ok(Some(self.number));
+        if !self.live && store::mirror_unpublished(conn, plugin, self.id, now).await? {
+            return Ok(None);
         }
-        store::mirror_unpublished(conn, plugin, self.id, now).await?;
-        Ok(None)
+        Ok(Some(self.number))
     }
 }

@@ -65,3 +65,9 @@ pub async fn take(db: &Db, id_hash: &str, user_id: UserId) -> Result<Option<Cons
     .fetch_optional(db.pool())
     .await
 }
+
+/// Staff suspended the plugin: consent screens shown for it can no longer be answered.
+pub async fn drop_for_plugin(conn: &mut super::Conn, _staff: &crate::server::scope::StaffScope, plugin: crate::domain::PluginId) -> Result<(), super::Error> {
+    sqlx::query("DELETE FROM consent_requests WHERE plugin_id = $1").bind(plugin).execute(conn).await?;
+    Ok(())
+}

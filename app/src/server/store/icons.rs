@@ -12,7 +12,7 @@ use crate::server::Db;
 pub async fn store(conn: &mut Conn, plugin: OwnedPlugin, v: i64, content_type: &str, bytes: &[u8], now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "INSERT INTO plugin_icons (plugin_id, v, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (plugin_id, v) DO UPDATE SET content_type = excluded.content_type, bytes = excluded.bytes, updated_at = excluded.updated_at",
+         ON CONFLICT (plugin_id, v) DO NOTHING",
     )
     .bind(plugin.id())
     .bind(v)

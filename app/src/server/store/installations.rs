@@ -63,11 +63,16 @@ pub struct InstallationState {
     pub granted_scopes: StoredScopes,
     /// Stopped by its plugin's suspension, until this consent.
     pub suspended_at: Option<i64>,
+    /// Staff suspended the plugin: nothing may be issued for it.
+    pub plugin_suspended_at: Option<i64>,
 }
 
 /// The installation a code was issued for (the code itself names the tenant).
 pub async fn state(conn: &mut Conn, installation: InstallationId) -> Result<Option<InstallationState>, super::Error> {
-    sqlx::query_as("SELECT plugin_id, tenant_id, status, granted_scopes, suspended_at FROM installations WHERE id = $1")
+    sqlx::query_as(
+        "SELECT i.plugin_id, i.tenant_id, i.status, i.granted_scopes, i.suspended_at, p.suspended_at AS plugin_suspended_at \
+         FROM installations i JOIN plugins p ON p.id = i.plugin_id WHERE i.id = $1",
+    )
         .bind(installation)
         .fetch_optional(conn)
         .await
@@ -84,8 +89,14 @@ pub async fn make_active(conn: &mut Conn, installation: InstallationId, scopes: 
     .bind(scopes.to_json())
     .bind(now)
     .bind(installation)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // Reactivated after a suspension: the webhooks held for it are due now.
+    sqlx::query("UPDATE webhook_events SET held_at = NULL, next_attempt_at = $1 WHERE installation_id = $2 AND status = 'pending' AND held_at IS NOT NULL")
+        .bind(now)
+        .bind(installation)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -294,6 +305,12 @@ pub async fn for_update(conn: &mut Conn, scope: &TenantScope, installation: Inst
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|r| (r.plugin_id, r.granted_scopes.0, r.standing)))
+}
+
+/// Takes the scope's installation's row lock (a no-op write, as SQLite has no `FOR UPDATE`).
+pub async fn lock(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<(), super::Error> {
+    sqlx::query("UPDATE installations SET updated_at = updated_at WHERE id = $1 AND tenant_id = $2").bind(installation).bind(scope.tenant()).execute(conn).await?;
+    Ok(())
 }
 
 /// The scope's installation is granted `scopes` now, and so are its live grants (a

@@ -88,6 +88,20 @@ pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, su
     sqlx::query_as("SELECT client_id, is_published, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
 }
 
+/// What a consent is checked against when the admin answers it: the scopes the live
+/// version asks for, and whether staff suspended the plugin meanwhile (read inside the
+/// consent's transaction).
+pub async fn consent_gate(conn: &mut Conn, plugin: PluginId) -> Result<(ScopeSet, bool), super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "String")]
+        permissions: StoredScopes,
+        suspended_at: Option<i64>,
+    }
+    let row: Row = sqlx::query_as("SELECT permissions, suspended_at FROM plugins WHERE id = $1").bind(plugin).fetch_one(conn).await?;
+    Ok((row.permissions.0, row.suspended_at.is_some()))
+}
+
 /// Records a step of a plugin's review (a submission or a staff decision), by `actor`,
 /// with the number of the version it was about.
 pub async fn record_decision(
@@ -249,7 +263,8 @@ pub async fn apply_decision(conn: &mut Conn, _staff: &StaffScope, plugin_id: Plu
         }
         DecisionKind::Suspended => {
             "UPDATE plugins SET suspended_at = $1, suspension_reason = $3, is_published = 0, updated_at = $1 \
-             WHERE id = $2 AND suspended_at IS NULL AND review_state = 'published'"
+             WHERE id = $2 AND suspended_at IS NULL \
+               AND EXISTS (SELECT 1 FROM plugin_versions v WHERE v.plugin_id = plugins.id AND v.state = 'published')"
         }
         DecisionKind::Reinstated => {
             "UPDATE plugins SET suspended_at = NULL, suspension_reason = NULL, updated_at = $1, \

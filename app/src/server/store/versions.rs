@@ -214,16 +214,6 @@ pub async fn releases(db: &Db, plugin: PluginId) -> Result<Vec<Release>, super::
         .await
 }
 
-/// The live version's number and release notes, for an update request.
-pub async fn live_release(db: &Db, plugin: PluginId) -> Result<Option<Release>, super::Error> {
-    sqlx::query_as(
-        "SELECT number, release_notes, decided_at FROM plugin_versions WHERE plugin_id = $1 AND state = 'published' ORDER BY number DESC LIMIT 1",
-    )
-    .bind(plugin)
-    .fetch_optional(db.pool())
-    .await
-}
-
 /// The release notes of a plugin's first version when it is registered published (by an
 /// operator, the seeds or the fixtures), with nobody to write them.
 pub const FIRST_RELEASE: &str = "First release.";
@@ -261,9 +251,10 @@ pub async fn start_draft(conn: &mut Conn, plugin: OwnedPlugin, base: &Version, n
     .await
 }
 
-/// Saves the developer's edit into their draft `version` (its bundle stays).
-pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit: &NewPlugin, oauth_client_secret: Option<&str>, now: i64) -> Result<(), super::Error> {
-    sqlx::query(
+/// Saves the developer's edit into their draft `version` (its bundle stays); false when
+/// it is no draft any more (submitted meanwhile).
+pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit: &NewPlugin, oauth_client_secret: Option<&str>, now: i64) -> Result<bool, super::Error> {
+    let saved = sqlx::query(
         "UPDATE plugin_versions SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, webhook_url = $8, server_url = $9, show_authorization_button = $10, monetized = $11, \
              processes_content = $12, oauth_config = $13, oauth_client_secret = $14, client_origins = $15, updated_at = $16 \
@@ -289,31 +280,27 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
     .bind(plugin.id())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(saved.rows_affected() == 1)
 }
 
-/// The draft `version` ships the bundle stored at `sha256` now.
-pub async fn set_draft_bundle(conn: &mut Conn, plugin: OwnedPlugin, version: i64, sha256: &str, now: i64) -> Result<(), super::Error> {
-    sqlx::query("UPDATE plugin_versions SET bundle_sha256 = $1, updated_at = $2 WHERE id = $3 AND plugin_id = $4 AND state = 'draft'")
-        .bind(sha256)
-        .bind(now)
-        .bind(version)
-        .bind(plugin.id())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// A file a draft names by its address.
+#[derive(Debug, Clone, Copy)]
+pub enum DraftFile<'a> {
+    /// The client-side bundle stored at this SHA-256.
+    Bundle(&'a str),
+    /// The uploaded icon at this address.
+    Icon(&'a str),
 }
 
-/// The draft `version` shows the icon at `url` now.
-pub async fn set_draft_icon(conn: &mut Conn, plugin: OwnedPlugin, version: i64, url: &str, now: i64) -> Result<(), super::Error> {
-    sqlx::query("UPDATE plugin_versions SET icon_url = $1, updated_at = $2 WHERE id = $3 AND plugin_id = $4 AND state = 'draft'")
-        .bind(url)
-        .bind(now)
-        .bind(version)
-        .bind(plugin.id())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// The draft `version` ships the bundle, or shows the icon, given; false when it is no
+/// draft any more (submitted meanwhile).
+pub async fn set_draft_file(conn: &mut Conn, plugin: OwnedPlugin, version: i64, file: DraftFile<'_>, now: i64) -> Result<bool, super::Error> {
+    let (sql, value) = match file {
+        DraftFile::Bundle(sha256) => ("UPDATE plugin_versions SET bundle_sha256 = $1, updated_at = $2 WHERE id = $3 AND plugin_id = $4 AND state = 'draft'", sha256),
+        DraftFile::Icon(url) => ("UPDATE plugin_versions SET icon_url = $1, updated_at = $2 WHERE id = $3 AND plugin_id = $4 AND state = 'draft'", url),
+    };
+    let set = sqlx::query(sql).bind(value).bind(now).bind(version).bind(plugin.id()).execute(conn).await?;
+    Ok(set.rows_affected() == 1)
 }
 
 /// Draft → in review, with its release notes; false when `version` is no draft.
@@ -349,25 +336,34 @@ pub async fn decide(conn: &mut Conn, _staff: &StaffScope, version: i64, to: Vers
 /// Version `version` (just published by staff) becomes what every tenant runs: its
 /// reviewed fields are copied onto the plugin's row.
 pub async fn make_live(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, version: i64, now: i64) -> Result<(), super::Error> {
-    copy_to_plugin(conn, plugin, version, now).await
+    copy_to_plugin(conn, plugin, version, "", now).await.map(|_| ())
 }
 
-/// A plugin with no live version runs its draft in its developer's own installations
-/// (nobody else can install it): the draft's fields go onto the row as they are saved.
-pub async fn mirror_unpublished(conn: &mut Conn, plugin: OwnedPlugin, version: i64, now: i64) -> Result<(), super::Error> {
-    copy_to_plugin(conn, plugin.id(), version, now).await
+/// A plugin that nobody but its developer runs (no version ever published, no
+/// installation outside the developer's organisation) runs its draft in its developer's
+/// own installations: the draft's fields go onto the row as they are saved. False when
+/// the plugin runs elsewhere (a plugin that went back to review before versions existed
+/// may still be installed by others): then nothing changes until staff publish.
+pub async fn mirror_unpublished(conn: &mut Conn, plugin: OwnedPlugin, version: i64, now: i64) -> Result<bool, super::Error> {
+    let guard = "AND NOT EXISTS (SELECT 1 FROM plugin_versions pv WHERE pv.plugin_id = plugins.id AND pv.state = 'published') \
+         AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.plugin_id = plugins.id AND i.status <> 'uninstalled' \
+                         AND i.tenant_id <> COALESCE((SELECT u.tenant_id FROM users u WHERE u.id = plugins.developer_id), -1))";
+    copy_to_plugin(conn, plugin.id(), version, guard, now).await
 }
 
-async fn copy_to_plugin(conn: &mut Conn, plugin: PluginId, version: i64, now: i64) -> Result<(), super::Error> {
-    sqlx::query(&format!(
+async fn copy_to_plugin(conn: &mut Conn, plugin: PluginId, version: i64, guard: &str, now: i64) -> Result<bool, super::Error> {
+    let copied = sqlx::query(&format!(
         "UPDATE plugins SET ({REVIEWED}) = (SELECT {REVIEWED} FROM plugin_versions WHERE id = $1 AND plugin_id = $2), updated_at = $3 \
-         WHERE id = $2"
+         WHERE id = $2 {guard}"
     ))
     .bind(version)
     .bind(plugin)
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    if copied.rows_affected() == 0 {
+        return Ok(false);
+    }
     sqlx::query(
         "UPDATE plugins SET kind = CASE WHEN bundle_sha256 IS NULL THEN 'server' WHEN server_url IS NULL THEN 'client' ELSE 'both' END \
          WHERE id = $1",
@@ -375,7 +371,7 @@ async fn copy_to_plugin(conn: &mut Conn, plugin: PluginId, version: i64, now: i6
     .bind(plugin)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Stores a bundle at its address (once: the same bytes are the same bundle).
@@ -406,7 +402,7 @@ pub async fn first_for_unversioned(conn: &mut Conn, now: i64) -> Result<u64, sup
     let done = sqlx::query(&format!(
         "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, release_notes, created_at, updated_at, submitted_at, decided_at) \
          SELECT id, 1, CASE review_state WHEN 'unpublished' THEN 'published' ELSE review_state END, {REVIEWED}, \
-                CASE WHEN review_state IN ('published', 'unpublished', 'in_review') THEN $2 END, created_at, $1, submitted_at, \
+                CASE WHEN review_state IN ('published', 'unpublished') THEN $2 END, created_at, $1, submitted_at, \
                 CASE WHEN review_state IN ('published', 'unpublished', 'rejected') THEN $1 END \
          FROM plugins p WHERE NOT EXISTS (SELECT 1 FROM plugin_versions v WHERE v.plugin_id = p.id)"
     ))

@@ -16,14 +16,26 @@ pub struct NewEvent<'a> {
     pub payload: &'a str,
 }
 
-/// Queues the event inside the caller's transaction, unless the plugin has no webhook
-/// URL or its endpoint is disabled; held while the plugin is suspended.
-pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<(), super::Error> {
-    sqlx::query(
-        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at, held_at) \
-         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5, CASE WHEN suspended_at IS NULL THEN NULL ELSE $5 END FROM plugins \
-         WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> '' AND webhook_disabled_at IS NULL",
+/// `held_at` for an event of plugin `plugin` (a column or placeholder) about installation
+/// `installation`, at `now`: held while the plugin is suspended, or the installation is
+/// still stopped by a suspension (until its tenant reactivates it).
+fn held_at(plugin: &str, installation: &str, now: &str) -> String {
+    format!(
+        "CASE WHEN EXISTS (SELECT 1 FROM plugins hp WHERE hp.id = {plugin} AND hp.suspended_at IS NOT NULL) \
+              OR EXISTS (SELECT 1 FROM installations hi WHERE hi.id = {installation} AND hi.suspended_at IS NOT NULL) THEN {now} END"
     )
+}
+
+/// Queues the event inside the caller's transaction, unless the plugin has no webhook
+/// URL or its endpoint is disabled; held while the plugin is suspended, or the
+/// installation is still stopped by a suspension.
+pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<(), super::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at, held_at) \
+         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5, {held} FROM plugins \
+         WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> '' AND webhook_disabled_at IS NULL",
+        held = held_at("$6", "$2", "$5")
+    ))
     .bind(event.message_id)
     .bind(event.installation_id)
     .bind(event.event_type)
@@ -270,12 +282,14 @@ pub enum Requeued {
     Unknown,
 }
 
-/// Queues one of the plugin's events again, due now, unless a worker holds it.
+/// Queues one of the plugin's events again, due now, unless a worker holds it (held, as
+/// any event, while the plugin or its installation is suspended).
 pub async fn requeue(db: &Db, plugin: OwnedPlugin, event_id: i64, now: i64) -> Result<Requeued, super::Error> {
-    let queued = sqlx::query(
-        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL \
+    let queued = sqlx::query(&format!(
+        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL, held_at = {held} \
          WHERE id = $2 AND plugin_id = $3 AND (locked_until IS NULL OR locked_until <= $1)",
-    )
+        held = held_at("webhook_events.plugin_id", "webhook_events.installation_id", "$1")
+    ))
     .bind(now)
     .bind(event_id)
     .bind(plugin.id())
@@ -312,9 +326,13 @@ pub async fn hold(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, now: i
     Ok(())
 }
 
-/// Staff lifted the suspension: the held events are due now.
+/// Staff lifted the suspension: the held events are due now, but those of installations
+/// still stopped (their tenants reactivate them with a consent, which releases theirs).
 pub async fn release(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, now: i64) -> Result<(), super::Error> {
-    sqlx::query("UPDATE webhook_events SET held_at = NULL, next_attempt_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND held_at IS NOT NULL")
+    sqlx::query(
+        "UPDATE webhook_events SET held_at = NULL, next_attempt_at = $1 WHERE plugin_id = $2 AND status = 'pending' AND held_at IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.id = webhook_events.installation_id AND i.suspended_at IS NOT NULL)",
+    )
         .bind(now)
         .bind(plugin)
         .execute(conn)
