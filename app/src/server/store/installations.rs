@@ -264,47 +264,48 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin
         .collect())
 }
 
-/// The scope's active installation of `plugin`: its id, grant and update facts.
-pub async fn of_plugin(db: &Db, scope: &TenantScope, plugin: PluginId) -> Result<Option<(InstallationId, ScopeSet, UpdateFacts)>, super::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: InstallationId,
-        #[sqlx(try_from = "String")]
-        granted_scopes: StoredScopes,
-        #[sqlx(flatten)]
-        standing: UpdateFacts,
-    }
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT i.id, i.granted_scopes, {UPDATE_FACTS} FROM installations i JOIN plugins p ON p.id = i.plugin_id \
-         WHERE i.tenant_id = $1 AND i.plugin_id = $2 AND i.status = 'active'"
+/// An active installation with its grant and update facts.
+#[derive(sqlx::FromRow)]
+struct FactsRow {
+    id: InstallationId,
+    plugin_id: PluginId,
+    #[sqlx(try_from = "String")]
+    granted_scopes: StoredScopes,
+    #[sqlx(flatten)]
+    standing: UpdateFacts,
+}
+
+/// Which of the scope's active installations [`facts`] reads.
+enum FactsOf {
+    Plugin(PluginId),
+    Installation(InstallationId),
+}
+
+async fn facts(conn: &mut Conn, scope: &TenantScope, of: FactsOf) -> Result<Option<FactsRow>, super::Error> {
+    let (column, id) = match of {
+        FactsOf::Plugin(plugin) => ("i.plugin_id", plugin.get()),
+        FactsOf::Installation(installation) => ("i.id", installation.get()),
+    };
+    sqlx::query_as(&format!(
+        "SELECT i.id, i.plugin_id, i.granted_scopes, {UPDATE_FACTS} FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE i.tenant_id = $1 AND {column} = $2 AND i.status = 'active'"
     ))
     .bind(scope.tenant())
-    .bind(plugin)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|r| (r.id, r.granted_scopes.0, r.standing)))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The scope's active installation of `plugin`: its id, grant and update facts.
+pub async fn of_plugin(db: &Db, scope: &TenantScope, plugin: PluginId) -> Result<Option<(InstallationId, ScopeSet, UpdateFacts)>, super::Error> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(facts(&mut conn, scope, FactsOf::Plugin(plugin)).await?.map(|r| (r.id, r.granted_scopes.0, r.standing)))
 }
 
 /// The scope's active installation `installation`, read in the caller's transaction for
 /// an update decision: its plugin, grant and update facts.
 pub async fn for_update(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<(PluginId, ScopeSet, UpdateFacts)>, super::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        plugin_id: PluginId,
-        #[sqlx(try_from = "String")]
-        granted_scopes: StoredScopes,
-        #[sqlx(flatten)]
-        standing: UpdateFacts,
-    }
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT i.plugin_id, i.granted_scopes, {UPDATE_FACTS} FROM installations i JOIN plugins p ON p.id = i.plugin_id \
-         WHERE i.id = $1 AND i.tenant_id = $2 AND i.status = 'active'"
-    ))
-    .bind(installation)
-    .bind(scope.tenant())
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| (r.plugin_id, r.granted_scopes.0, r.standing)))
+    Ok(facts(conn, scope, FactsOf::Installation(installation)).await?.map(|r| (r.plugin_id, r.granted_scopes.0, r.standing)))
 }
 
 /// Takes the scope's installation's row lock (a no-op write, as SQLite has no `FOR UPDATE`).
