@@ -135,6 +135,7 @@ fn StaffPluginView(plugin: StaffPlugin, decide: ServerAction<Decide>) -> AnyView
     let state = plugin.state;
     let in_review = plugin.candidate.is_some();
     let suspended = plugin.suspension.is_some();
+    let has_live = plugin.versions.iter().any(|v| v.live);
     let candidate = plugin.candidate.clone();
     let versions = plugin.versions.clone();
     // One small form per decision; the ones that need a reason carry a text box.
@@ -184,7 +185,8 @@ fn StaffPluginView(plugin: StaffPlugin, decide: ServerAction<Decide>) -> AnyView
                 {decision_form(DecisionKind::Rejected, "Reject", "danger")}
             })}
             {(state == ReviewState::Published).then(|| decision_form(DecisionKind::Unpublished, "Unpublish", "danger"))}
-            {(state == ReviewState::Published && !suspended).then(|| decision_form(DecisionKind::Suspended, "Suspend", "danger"))}
+            // Any plugin with a published version runs somewhere, listed or not.
+            {(has_live && !suspended).then(|| decision_form(DecisionKind::Suspended, "Suspend", "danger"))}
             {suspended.then(|| decision_form(DecisionKind::Reinstated, "Lift the suspension", ""))}
             {if plugin.is_verified {
                 decision_form(DecisionKind::Unverified, "Remove verified badge", "").into_any()

@@ -297,6 +297,15 @@ async fn staff_decide_and_every_decision_is_recorded(backend: Backend) {
     let versions: Vec<Option<i64>> = plugin.decisions.iter().map(|d| d.version).collect();
     assert_eq!(versions, [Some(1), Some(1), Some(2), Some(2), None, Some(3), Some(3), None], "a rejected version is resubmitted as the next");
     assert_eq!(plugin.review_reason.as_deref(), Some("Its webhook endpoint leaks tokens."));
+
+    // Unlisted, its installations still run the live version: staff can suspend it too,
+    // and lifting the suspension does not list it again.
+    let (_, html) = app.get_html(&staff, "/admin/plugins/invoice-robot").await;
+    assert!(html.contains(">Suspend<"), "offered for a plugin with a published version");
+    assert_eq!(decide(&app, &staff, "suspended", "Leaks tokens, we said.").await.status(), 200);
+    assert!(app.get_html(&staff, "/admin/plugins/invoice-robot").await.1.contains(">Lift the suspension<"));
+    assert_eq!(decide(&app, &staff, "reinstated", "").await.status(), 200);
+    assert_eq!(app.get_html(&anonymous, "/marketplace/invoice-robot").await.0, 404, "still unpublished");
 }
 
 async fn rating(app: &TestApp, slug: &str) -> (f64, i64) {
