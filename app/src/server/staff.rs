@@ -156,7 +156,7 @@ pub async fn decide(
             return Err(StaffError::Conflict(conflict));
         }
         if kind == DecisionKind::Published {
-            go_live(&mut tx, &staff, id, &candidate, standing.live.as_ref(), t).await?;
+            go_live(&mut tx, &staff, id, &candidate, t).await?;
         }
         version = Some(candidate.number);
     }
@@ -179,15 +179,16 @@ pub async fn decide(
 }
 
 /// The version staff just published becomes what tenants run: its fields go onto the
-/// plugin's row; installations it asks less of are narrowed; connections made with
-/// another service's OAuth client end (their tokens must not go to the new one).
-async fn go_live(conn: &mut Conn, staff: &StaffScope, plugin: PluginId, version: &Version, before: Option<&Version>, now: i64) -> Result<(), stores::Error> {
+/// plugin's row; installations it asks less of are narrowed; connections made with the
+/// OAuth client the row had (another service, or another client at it) end: their
+/// tokens must not go to the new one.
+async fn go_live(conn: &mut Conn, staff: &StaffScope, plugin: PluginId, version: &Version, now: i64) -> Result<(), stores::Error> {
     let previous_oauth = store::live_oauth(&mut *conn, plugin).await?;
     // Installations first, then the plugin's row: the order a code exchange takes them in
     // (and an approval waits on the installation, then reads the new live scopes).
     upgrades::version_went_live(&mut *conn, staff, plugin, &version.fields.scopes, now).await?;
     versions::make_live(&mut *conn, staff, plugin, version.id, now).await?;
-    if before.is_some() && previous_oauth != version.fields.oauth {
+    if previous_oauth != version.fields.oauth {
         stores::connections::end_all_for_plugin_by_staff(conn, staff, plugin).await?;
     }
     Ok(())

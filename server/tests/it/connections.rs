@@ -9,7 +9,7 @@ use app::domain::{TenantId, UserId};
 use app::server::scope::Member;
 use crate::support::query_of;
 use crate::support::closed_port;
-use crate::support::{published_and_installed, PluginSpec};
+use crate::support::{console, published_and_installed, save, PluginSpec};
 use crate::support::reference_plugin::{Reference, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET};
 use app::server::plugin_servers::connections::{self, REFRESH_MARGIN_SECS};
 use app::server::plugin_servers::{PluginInstall, Which};
@@ -288,7 +288,30 @@ async fn a_connection_is_reached_through_its_tenants_scope_only(backend: Backend
     assert_eq!((still.access_token, still.refreshing_until), (held.access_token, None));
 }
 
+/// Connections made with the service's OAuth client end when a version with another
+/// client goes live (its tokens must not be sent to the new one), not before.
+async fn another_oauth_client_ends_connections_when_its_version_goes_live(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = Reference::start().await;
+    oauth_plugin(&app, &reference, "svc", "tasks profile").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    assert_eq!(connect_via_provider(&app, &admin, &admin, "svc").await, "/installed?connected=1&plugin=svc");
+    assert!(connection_of(&app, &admin, "svc").await.contains("Connected"));
+    let developer = app.sign_in("developer@partners.test").await;
+    let mut form = console(&app, &developer, "svc").await.form;
+    form.oauth_client_id = "another-client".into();
+    assert_eq!(save(&app, &developer, &form).await, Some(2));
+    assert_eq!(app.rpc(&developer, "submit_plugin", &[("slug", "svc"), ("release_notes", "Another client.")]).await.status(), 200);
+    assert!(connection_of(&app, &admin, "svc").await.contains("Connected"), "a draft and a submission change nothing");
+    let staff = app.sign_in("staff@plugboard.test").await;
+    assert_eq!(app.rpc(&staff, "decide", &[("slug", "svc"), ("decision", "published"), ("reason", "")]).await.status(), 200);
+    let section = connection_of(&app, &admin, "svc").await;
+    assert!(section.contains("Not connected"), "{section}");
+}
+
 crate::on_both_databases!(
+    another_oauth_client_ends_connections_when_its_version_goes_live,
     a_connection_is_reached_through_its_tenants_scope_only,
     connect_and_log_out_through_the_plugin_server,
     a_plugin_server_that_is_down_is_said_so,

@@ -8,48 +8,15 @@
 use crate::support::reference_plugin::Reference;
 use crate::support::receiver::Receiver;
 use crate::support::{
-    authorize, closed_port, consent_token, error_of, hex_sha256, published, published_and_installed, release, upload_bundle, Backend,
-    Options, PluginSpec, TestApp, TestPlugin,
+    authorize, closed_port, console, consent_token, error_of, hex_sha256, published, published_and_installed, release, save, save_response,
+    upload_bundle, Backend, Options, PluginSpec, TestApp, TestPlugin,
 };
-use app::domain::{ConsolePlugin, InstalledOverview, PluginForm, Scope, StaffPlugin};
+use app::domain::{InstalledOverview, Scope, StaffPlugin};
 use app::server::plugin_servers::{PluginInstall, Which};
 use serde_json::Value;
 
 const DEVELOPER: &str = "developer@partners.test";
 const STAFF: &str = "staff@plugboard.test";
-
-async fn console(app: &TestApp, developer: &reqwest::Client, slug: &str) -> ConsolePlugin {
-    let res = app.rpc(developer, "developer_plugin", &[("slug", slug)]).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-/// Saves `form` (the console's form, changed) as the plugin's settings; the draft version
-/// the change went into, if the plugin has a live one.
-async fn save(app: &TestApp, developer: &reqwest::Client, form: &PluginForm) -> Option<i64> {
-    let res = save_response(app, developer, form).await;
-    assert_eq!(res.status(), 200, "save {}", form.slug);
-    res.json().await.unwrap()
-}
-
-async fn save_response(app: &TestApp, developer: &reqwest::Client, form: &PluginForm) -> reqwest::Response {
-    let mut pairs: Vec<(String, String)> = vec![("slug".into(), form.slug.clone())];
-    let Value::Object(fields) = serde_json::to_value(form).unwrap() else { unreachable!("a form is an object") };
-    for (name, value) in fields {
-        match value {
-            Value::String(text) => pairs.push((format!("form[{name}]"), text)),
-            Value::Bool(true) => pairs.push((format!("form[{name}]"), "true".into())),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    pairs.push((format!("form[{name}][{i}]"), item.as_str().unwrap().to_owned()));
-                }
-            }
-            _ => {}
-        }
-    }
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app.rpc(developer, "update_plugin", &borrowed).await
-}
 
 /// The bundle a member's frame loads (its hash) and the frame's policy.
 async fn frame(app: &TestApp, member: &reqwest::Client, slug: &str) -> (u16, String, String) {

@@ -79,6 +79,40 @@ pub async fn published_and_installed(app: &TestApp, reference: &Reference, spec:
     tokens
 }
 
+/// The developer's console view of their plugin `slug`.
+pub async fn console(app: &TestApp, developer: &reqwest::Client, slug: &str) -> app::domain::ConsolePlugin {
+    let res = app.rpc(developer, "developer_plugin", &[("slug", slug)]).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// Saves `form` (the console's form, changed) as the plugin's settings; the draft version
+/// the change went into, if the plugin has a live one.
+pub async fn save(app: &TestApp, developer: &reqwest::Client, form: &app::domain::PluginForm) -> Option<i64> {
+    let res = save_response(app, developer, form).await;
+    assert_eq!(res.status(), 200, "save {}", form.slug);
+    res.json().await.unwrap()
+}
+
+pub async fn save_response(app: &TestApp, developer: &reqwest::Client, form: &app::domain::PluginForm) -> reqwest::Response {
+    let mut pairs: Vec<(String, String)> = vec![("slug".into(), form.slug.clone())];
+    let serde_json::Value::Object(fields) = serde_json::to_value(form).unwrap() else { unreachable!("a form is an object") };
+    for (name, value) in fields {
+        match value {
+            serde_json::Value::String(text) => pairs.push((format!("form[{name}]"), text)),
+            serde_json::Value::Bool(true) => pairs.push((format!("form[{name}]"), "true".into())),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    pairs.push((format!("form[{name}][{i}]"), item.as_str().unwrap().to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.rpc(developer, "update_plugin", &borrowed).await
+}
+
 /// Uploads `bytes` as `slug`'s bundle; the console page it sends the developer back to.
 pub async fn upload_bundle(app: &TestApp, developer: &reqwest::Client, slug: &str, bytes: Vec<u8>) -> String {
     let part = reqwest::multipart::Part::bytes(bytes).file_name("bundle.js").mime_str("text/javascript").unwrap();
