@@ -96,8 +96,11 @@ async fn what_tenants_run_changes_only_when_staff_publish(backend: Backend) {
     let (status, _) = error_of(save_response(&app, &developer, &form).await).await;
     assert_eq!(status, 409, "what staff review stays as submitted");
 
-    // Staff see version 3 against version 2, field by field.
+    // Staff see version 3 against version 2, field by field, queued under its new name.
     let staff = app.sign_in(STAFF).await;
+    let queue: Vec<app::domain::QueueItem> = app.rpc(&staff, "review_queue", &[("state", "in_review")]).await.json().await.unwrap();
+    let queued = queue.iter().find(|q| q.slug == "board-robot").expect("queued");
+    assert_eq!((queued.name.as_str(), queued.version), ("Board Robot Pro", Some(3)));
     let reviewed: StaffPlugin = app.rpc(&staff, "staff_plugin", &[("slug", "board-robot")]).await.json().await.unwrap();
     let diff = reviewed.candidate.expect("a version in review");
     assert_eq!((diff.number, diff.live_number), (3, Some(2)));

@@ -171,7 +171,7 @@ pub struct QueueRow {
 
 /// Up to `limit` plugins in `state`, oldest submission first, those matching `terms`
 /// (through the full-text index) when there are any. "In review" lists the plugins with
-/// a version in review, live ones included.
+/// a version in review, live ones included, under the name and author submitted.
 pub async fn queue(db: &Db, _staff: &StaffScope, state: ReviewState, terms: &[String], limit: i64) -> Result<Vec<QueueRow>, super::Error> {
     let (condition, value) = if terms.is_empty() {
         ("1 = 1".to_owned(), None)
@@ -181,7 +181,7 @@ pub async fn queue(db: &Db, _staff: &StaffScope, state: ReviewState, terms: &[St
     };
     let sql = if state == ReviewState::InReview {
         format!(
-            "SELECT p.slug, p.name, p.author, p.review_state, p.is_verified, v.submitted_at, p.updated_at, v.number AS version \
+            "SELECT p.slug, v.name, v.author, p.review_state, p.is_verified, v.submitted_at, p.updated_at, v.number AS version \
              FROM plugins p JOIN plugin_versions v ON v.plugin_id = p.id AND v.state = $1 \
              WHERE {condition} ORDER BY COALESCE(v.submitted_at, 0), p.id LIMIT $2"
         )
