@@ -357,7 +357,7 @@ pub async fn seed_demo(db: &Db, vault: &Vault) -> Result<SeedReport, AccountErro
         rows::mark_plugin_work(&mut tx, tenants[0].0, slug, *work, title).await?;
     }
     // Each demo plugin's one version, live.
-    app::server::store::versions::first_for_unversioned(&mut tx, started).await?;
+    app::server::store::versions::first_versions(&mut tx, None, started).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -403,7 +403,7 @@ pub async fn seed_synthetic(db: &Db, count: usize) -> Result<usize, store::Error
         rows::insert_synthetic(&mut tx, &batch).await?;
         done += n;
     }
-    app::server::store::versions::first_for_unversioned(&mut tx, started).await?;
+    app::server::store::versions::first_versions(&mut tx, None, started).await?;
     tx.commit().await?;
     Ok(done)
 }

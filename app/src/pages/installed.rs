@@ -23,7 +23,7 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
     use crate::server::{installations, internal, now, session};
     let (state, user) = session::signed_in().await?;
     let t = now();
-    let mut plugins = installations::list_for_tenant(&state.db, &user.scope())
+    let mut plugins = installations::list_for_tenant(&state.db, &user)
         .await
         .map_err(internal("listing installations failed"))?;
     let servers = PluginInstall::load(&state.db, &user.scope(), Which::All).await.map_err(internal("loading plugin servers failed"))?;
@@ -33,15 +33,11 @@ async fn installed_plugins_inner() -> Result<InstalledOverview, AppError> {
         connections::status_for(&state, &user, &servers, t),
     );
     let mut connections = connections.map_err(internal("reading connections failed"))?;
-    let can_manage = user.role.can_manage_plugins();
     for plugin in &mut plugins {
         plugin.license = licenses.remove(plugin.slug.as_str());
         plugin.connection = connections.remove(plugin.slug.as_str());
-        // Update requests are for owners and admins; a declined one is asked again only
-        // on the plugin's page (or by a later version).
-        plugin.update = plugin.update.take().filter(|u| can_manage && !u.declined);
     }
-    Ok(InstalledOverview { plugins, can_manage })
+    Ok(InstalledOverview { plugins, can_manage: user.role.can_manage_plugins() })
 }
 
 /// Logout from a plugin's service: Plugboard forgets the tokens it held for the user, or

@@ -53,7 +53,8 @@ pub async fn upload_icon(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u
     let url = slug.uploaded_icon_url(v);
     let in_review = "Staff are reviewing this plugin as submitted: upload a new icon once they decide.";
     let mut tx = db.begin_write().await.map_err(PublishingError::from)?;
-    let draft = versions::open_draft(&mut tx, id, t, in_review).await?;
+    let standing = store_versions::standing(&mut tx, id.id()).await.map_err(PublishingError::from)?;
+    let draft = versions::open_draft(&mut tx, id, &standing, t, in_review).await?;
     icons::store(&mut tx, id, v, content_type, bytes, t).await.map_err(PublishingError::from)?;
     if !store_versions::set_draft_file(&mut tx, id, draft.id, store_versions::DraftFile::Icon(&url), t).await.map_err(PublishingError::from)? {
         return Err(PublishingError::Conflict(in_review).into());

@@ -4,7 +4,7 @@
 //! `store::installations`.
 
 use super::oauth::grants;
-use super::scope::{Member, TenantScope};
+use super::scope::Member;
 use super::store::installations::{self as store, InstallStatus};
 use super::store::{self as stores, Conn};
 use super::webhooks::{self, Event, EventType};
@@ -63,6 +63,10 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
     };
     // A consent after its plugin's suspension was lifted reactivates the installation,
     // whatever it grants.
+    if current.suspended_at.is_some() {
+        // Its plugin's suspension stopped it: the webhooks held for it are due again.
+        stores::webhooks::release_installation(&mut *conn, installation, now).await?;
+    }
     if outcome == Activation::Unchanged {
         if current.suspended_at.is_some() {
             store::make_active(&mut *conn, installation, scopes, now).await?;
@@ -70,18 +74,33 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
         return Ok(outcome);
     }
     store::make_active(&mut *conn, installation, scopes, now).await?;
-    let mut extra = serde_json::Map::new();
-    extra.insert("scopes".into(), serde_json::to_value(scopes).unwrap_or_default());
-    let kind = if outcome == Activation::Installed {
+    if outcome == Activation::Installed {
         store::count_install(&mut *conn, current.plugin_id, current.tenant_id, now).await?;
-        EventType::PluginInstalled
+        let mut extra = serde_json::Map::new();
+        extra.insert("scopes".into(), serde_json::to_value(scopes).unwrap_or_default());
+        let event = Event { kind: EventType::PluginInstalled, plugin_id: current.plugin_id, installation_id: installation, tenant_id: current.tenant_id, extra };
+        webhooks::enqueue(conn, &event, now).await?;
     } else {
-        extra.insert("previous_scopes".into(), serde_json::to_value(&granted).unwrap_or_default());
-        EventType::ScopesUpdated
-    };
-    let event = Event { kind, plugin_id: current.plugin_id, installation_id: installation, tenant_id: current.tenant_id, extra };
-    webhooks::enqueue(conn, &event, now).await?;
+        scopes_updated(conn, current.plugin_id, installation, current.tenant_id, &granted, scopes, now).await?;
+    }
     Ok(outcome)
+}
+
+/// Queues `installation.scopes_updated`: the installation is granted `after` now, was `before`.
+pub(crate) async fn scopes_updated(
+    conn: &mut Conn,
+    plugin: crate::domain::PluginId,
+    installation: InstallationId,
+    tenant: crate::domain::TenantId,
+    before: &ScopeSet,
+    after: &ScopeSet,
+    now: i64,
+) -> Result<(), stores::Error> {
+    let mut extra = serde_json::Map::new();
+    extra.insert("scopes".into(), serde_json::to_value(after).unwrap_or_default());
+    extra.insert("previous_scopes".into(), serde_json::to_value(before).unwrap_or_default());
+    let event = Event { kind: EventType::ScopesUpdated, plugin_id: plugin, installation_id: installation, tenant_id: tenant, extra };
+    webhooks::enqueue(conn, &event, now).await
 }
 
 /// A plugin exchanges the code of a consent: the code's installation becomes active
@@ -125,8 +144,8 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     Ok(())
 }
 
-/// The tenant's active installations, newest first, with their update requests and
-/// suspensions.
-pub async fn list_for_tenant(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, stores::Error> {
-    super::upgrades::installed(db, scope).await
+/// The member's tenant's active installations, newest first, with their suspensions and
+/// (for owners and admins) update requests.
+pub async fn list_for_tenant(db: &Db, member: &Member) -> Result<Vec<InstalledPlugin>, stores::Error> {
+    super::upgrades::installed(db, member).await
 }

@@ -77,11 +77,9 @@ pub async fn queue(db: &Db, staff: &Member, state: ReviewState, search: &str) ->
 pub async fn plugin(db: &Db, staff: &Member, slug: &PluginSlug) -> Result<StaffPlugin, StaffError> {
     let staff = staff_scope(staff)?;
     let r = store::reviewed(db, &staff, slug.as_str()).await?.ok_or(StaffError::NotFound)?;
-    let mut conn = db.pool().acquire().await?;
-    let standing = versions::standing(&mut conn, r.id).await?;
-    drop(conn);
-    let candidate = match &standing.in_review {
-        Some(version) => Some(version_views::diff(db, version, standing.live.as_ref()).await?),
+    let standing = versions::read(db, r.id).await?;
+    let candidate = match standing.in_review() {
+        Some(version) => Some(version_views::diff(db, version, standing.live()).await?),
         None => None,
     };
     Ok(StaffPlugin {
@@ -102,7 +100,7 @@ pub async fn plugin(db: &Db, staff: &Member, slug: &PluginSlug) -> Result<StaffP
         review_reason: r.review_reason,
         decisions: decisions(db, r.id, Audience::Staff).await?,
         candidate,
-        versions: version_views::history(db, r.id).await?,
+        versions: version_views::history(&standing),
         suspension: r.suspended_at.zip(r.suspension_reason).map(|(at, reason)| Suspension { at, reason }),
     })
 }
@@ -150,13 +148,13 @@ pub async fn decide(
     let mut version = None;
     if matches!(kind, DecisionKind::Published | DecisionKind::Rejected) {
         let standing = versions::standing(&mut tx, id).await?;
-        let Some(candidate) = standing.in_review else { return Err(StaffError::Conflict(conflict)) };
+        let Some(candidate) = standing.in_review() else { return Err(StaffError::Conflict(conflict)) };
         let to = if kind == DecisionKind::Published { VersionState::Published } else { VersionState::Rejected };
         if !versions::decide(&mut tx, &staff, candidate.id, to, reason, t).await? {
             return Err(StaffError::Conflict(conflict));
         }
         if kind == DecisionKind::Published {
-            go_live(&mut tx, &staff, id, &candidate, t).await?;
+            go_live(&mut tx, &staff, id, candidate, t).await?;
         }
         version = Some(candidate.number);
     }

@@ -13,7 +13,7 @@ use super::markdown;
 use super::scope::{Member, StaffScope, TenantScope};
 use super::store::installations::{self as store, UpdateFacts};
 use super::store::{self as stores, Conn};
-use super::webhooks::{self, Event, EventType};
+use super::installations::scopes_updated;
 use super::{now, Db};
 use crate::domain::{InstallationId, InstalledPlugin, PluginId, ScopeSet, ScopeUpdate};
 
@@ -59,18 +59,21 @@ pub fn request(granted: &ScopeSet, facts: &UpdateFacts) -> Option<ScopeUpdate> {
     })
 }
 
-/// An installation as the Installed plugins page shows it, with its update request and
-/// suspension worked out.
-pub fn installed_view(mut plugin: InstalledPlugin, facts: &UpdateFacts) -> InstalledPlugin {
-    plugin.update = request(&plugin.scopes, facts);
+/// An installation as the Installed plugins page shows it, with its suspension and, for
+/// owners and admins (`manages`), its update request unless they declined it (a
+/// declined one is asked again on the plugin's page, or by a later version).
+pub fn installed_view(mut plugin: InstalledPlugin, facts: &UpdateFacts, manages: bool) -> InstalledPlugin {
+    plugin.update = request(&plugin.scopes, facts).filter(|u| manages && !u.declined);
     plugin.suspended = facts.suspended_at.map(|_| facts.suspension_reason.clone().unwrap_or_default());
     plugin.needs_reactivation = facts.suspended_at.is_none() && facts.installation_suspended_at.is_some();
     plugin
 }
 
-/// The tenant's active installations, newest first, as the Installed plugins page shows them.
-pub async fn installed(db: &Db, scope: &TenantScope) -> Result<Vec<InstalledPlugin>, stores::Error> {
-    Ok(store::active(db, scope).await?.into_iter().map(|(plugin, facts)| installed_view(plugin, &facts)).collect())
+/// The member's tenant's active installations, newest first, as the Installed plugins
+/// page shows them to the member.
+pub async fn installed(db: &Db, member: &Member) -> Result<Vec<InstalledPlugin>, stores::Error> {
+    let manages = member.role.can_manage_plugins();
+    Ok(store::active(db, &member.scope()).await?.into_iter().map(|(plugin, facts)| installed_view(plugin, &facts, manages)).collect())
 }
 
 /// The scope's installation of `plugin`, with its update request (for the plugin's page).
@@ -92,22 +95,6 @@ pub async fn version_went_live(conn: &mut Conn, staff: &StaffScope, plugin: Plug
         scopes_updated(conn, plugin, installation, tenant, &granted, &narrowed, now).await?;
     }
     Ok(())
-}
-
-async fn scopes_updated(
-    conn: &mut Conn,
-    plugin: PluginId,
-    installation: InstallationId,
-    tenant: crate::domain::TenantId,
-    before: &ScopeSet,
-    after: &ScopeSet,
-    now: i64,
-) -> Result<(), stores::Error> {
-    let mut extra = serde_json::Map::new();
-    extra.insert("scopes".into(), serde_json::to_value(after).unwrap_or_default());
-    extra.insert("previous_scopes".into(), serde_json::to_value(before).unwrap_or_default());
-    let event = Event { kind: EventType::ScopesUpdated, plugin_id: plugin, installation_id: installation, tenant_id: tenant, extra };
-    webhooks::enqueue(conn, &event, now).await
 }
 
 /// An owner or admin approves the update request: the installation is granted what the

@@ -28,7 +28,7 @@ pub async fn update_plugin(slug: String, form: PluginForm) -> Result<Option<i64>
         use crate::server::publishing::plugins::{update, Saved};
         Ok(match update(&state.db, &state.vault, &user, &slug, &form, &state.settings.outbound).await? {
             Saved::Draft(n) => Some(n),
-            Saved::Saved => None,
+            Saved::Unchanged | Saved::Running => None,
         })
     })
     .await

@@ -6,7 +6,7 @@
 
 use crate::domain::PluginSlug;
 use crate::server::scope::Member;
-use crate::server::publishing::{self, PublishingError};
+use crate::server::publishing::{self, versions::Saved, PublishingError};
 use crate::server::store::{self as stores, versions, Conn};
 use crate::server::{session, AppState, Db};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -45,20 +45,10 @@ impl From<stores::Error> for BundleError {
 
 const IN_REVIEW: &str = "Staff are reviewing this plugin as submitted: upload new code once they decide.";
 
-/// What an upload did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Uploaded {
-    /// The plugin has no live version: its developer's own installations run it now.
-    Running,
-    /// In the draft version `n`: tenants run the live version's code until staff
-    /// publish this one.
-    InDraft(i64),
-}
-
 /// Stores the developer's bundle and puts it in their plugin's draft version (started
 /// from the newest version when there is none). A plugin in review keeps the code it was
 /// submitted with; a live plugin's tenants keep the reviewed code until staff publish.
-pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<Uploaded, BundleError> {
+pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], now: i64) -> Result<Saved, BundleError> {
     let plugin = publishing::owned(db, member, slug).await?;
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge);
@@ -69,15 +59,13 @@ pub async fn upload(db: &Db, member: &Member, slug: &PluginSlug, bytes: &[u8], n
         return Err(BundleError::NotJavaScript);
     }
     let mut tx = db.begin_write().await?;
-    let draft = publishing::versions::open_draft(&mut tx, plugin, now, IN_REVIEW).await?;
+    let standing = versions::standing(&mut tx, plugin.id()).await?;
+    let draft = publishing::versions::open_draft(&mut tx, plugin, &standing, now, IN_REVIEW).await?;
     let sha256 = store(&mut tx, bytes, now).await?;
     if !versions::set_draft_file(&mut tx, plugin, draft.id, versions::DraftFile::Bundle(&sha256), now).await? {
         return Err(PublishingError::Conflict(IN_REVIEW).into());
     }
-    let uploaded = match draft.saved(&mut tx, plugin, now).await? {
-        Some(number) => Uploaded::InDraft(number),
-        None => Uploaded::Running,
-    };
+    let uploaded = draft.saved(&mut tx, plugin, now).await?;
     tx.commit().await?;
     Ok(uploaded)
 }
@@ -108,8 +96,8 @@ async fn upload_form(state: &AppState, slug: &str, headers: &HeaderMap, form: &m
         Err(()) => return back_with("unreadable"),
     };
     match upload(&state.db, &user, &slug, &bytes, crate::server::now()).await {
-        Ok(Uploaded::InDraft(n)) => Redirect::to(&format!("{page}?bundle=draft-{n}")).into_response(),
-        Ok(Uploaded::Running) => Redirect::to(&format!("{page}?bundle=uploaded")).into_response(),
+        Ok(Saved::Draft(n)) => Redirect::to(&format!("{page}?bundle=draft-{n}")).into_response(),
+        Ok(Saved::Running | Saved::Unchanged) => Redirect::to(&format!("{page}?bundle=uploaded")).into_response(),
         Err(BundleError::TooLarge) => back_with("too-large"),
         Err(BundleError::NotJavaScript) => back_with("type"),
         Err(BundleError::Console(PublishingError::Conflict(_))) => back_with("in-review"),

@@ -38,16 +38,7 @@ fn seal_service_secret(vault: &Vault, plugin: &NewPlugin, form: &PluginForm) -> 
         .then(|| vault.seal(&connections::client_secret_context(plugin.slug.as_str()), secret))
 }
 
-/// What saving an edit did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Saved {
-    /// Saved, and (for a plugin with no live version yet) what its developer's own
-    /// installations run.
-    Saved,
-    /// Saved in draft version `n`: tenants keep running the live version until staff
-    /// publish this one.
-    Draft(i64),
-}
+pub use super::versions::Saved;
 
 /// Saves an edit. The slug is the plugin's address and client identity: it never
 /// changes. Redirect URIs (like the credentials) are the plugin's and apply at once;
@@ -69,11 +60,11 @@ pub async fn update(
     let t = now();
     let mut tx = db.begin_write().await?;
     let standing = versions::standing(&mut tx, plugin.id()).await?;
-    if standing.in_review.is_some() {
+    if standing.in_review().is_some() {
         return Err(PublishingError::Conflict(IN_REVIEW));
     }
     store::set_redirect_uris(&mut tx, plugin, &edit.redirect_uris, t).await?;
-    let Some(base) = standing.draft.as_ref().or(standing.latest.as_ref()) else {
+    let Some(base) = standing.draft().or(standing.latest()) else {
         return Err(PublishingError::Db(stores::Error::RowNotFound));
     };
     // An empty secret field keeps the stored secret; no OAuth client, no secret.
@@ -83,27 +74,21 @@ pub async fn update(
         None => None,
     };
     // Nothing changed that staff review: no new version.
-    if standing.draft.is_none() && versions::Reviewed::edited(&edit, oauth_client_secret.clone(), base.fields.bundle_sha256.clone()) == base.fields {
+    if standing.draft().is_none() && versions::Reviewed::edited(&edit, oauth_client_secret.clone(), base.fields.bundle_sha256.clone()) == base.fields {
         tx.commit().await?;
-        return Ok(Saved::Saved);
+        return Ok(Saved::Unchanged);
     }
     let running_oauth = store::live_oauth(&mut tx, plugin.id()).await?;
-    let draft = version_views::open_draft(&mut tx, plugin, t, IN_REVIEW).await?;
+    let draft = version_views::open_draft(&mut tx, plugin, &standing, t, IN_REVIEW).await?;
     if !versions::save_draft(&mut tx, plugin, draft.id, &edit, oauth_client_secret.as_deref(), t).await? {
         return Err(PublishingError::Conflict(IN_REVIEW));
     }
-    let saved = match draft.saved(&mut tx, plugin, t).await? {
-        Some(number) => Saved::Draft(number),
-        None => {
-            // What the developer's own installations run changed. Another service (or
-            // another client at it): the tokens held for the old one must not be sent
-            // there, so those connections end.
-            if running_oauth != edit.oauth {
-                stores::connections::end_all_for_plugin(&mut tx, plugin).await?;
-            }
-            Saved::Saved
-        }
-    };
+    let saved = draft.saved(&mut tx, plugin, t).await?;
+    // What the developer's own installations run changed. Another service (or another
+    // client at it): the tokens held for the old one must not be sent there.
+    if saved == Saved::Running && running_oauth != edit.oauth {
+        stores::connections::end_all_for_plugin(&mut tx, plugin).await?;
+    }
     tx.commit().await?;
     Ok(saved)
 }
@@ -134,15 +119,13 @@ pub async fn list_mine(db: &Db, member: &Member) -> Result<Vec<DeveloperPlugin>,
 pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_url: &str) -> Result<ConsolePlugin, PublishingError> {
     let id = owned(db, member, slug).await?;
     let r = store::console(db, id).await?;
-    let mut conn = db.pool().acquire().await?;
-    let standing = versions::standing(&mut conn, id.id()).await?;
-    drop(conn);
-    let Some(shown) = standing.draft.clone().or(standing.latest.clone()) else {
+    let standing = versions::read(db, id.id()).await?;
+    let Some(shown) = standing.draft().or(standing.latest()) else {
         return Err(PublishingError::Db(stores::Error::RowNotFound));
     };
-    let live_number = standing.live.as_ref().map(|l| l.number);
-    let pending = match &standing.live {
-        Some(live) if shown.number != live.number => Some(version_views::diff(db, &shown, Some(live)).await?).filter(|d| !d.is_empty()),
+    let live_number = standing.live().map(|l| l.number);
+    let pending = match standing.live() {
+        Some(live) if shown.number != live.number => Some(version_views::diff(db, shown, Some(live)).await?).filter(|d| !d.is_empty()),
         _ => None,
     };
     let f = &shown.fields;
@@ -184,8 +167,8 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         is_verified: r.is_verified.0,
         webhook: r.endpoint.into(),
         decisions: decisions(db, id.id(), Audience::Developer).await?,
-        version: Some(version_views::summary(&shown, live_number)),
-        versions: version_views::history(db, id.id()).await?,
+        version: Some(version_views::summary(shown, live_number)),
+        versions: version_views::history(&standing),
         pending,
         suspension: r.suspended_at.zip(r.suspension_reason).map(|(at, reason)| Suspension { at, reason }),
     })

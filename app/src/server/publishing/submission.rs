@@ -26,10 +26,10 @@ pub async fn submit(db: &Db, member: &Member, slug: &PluginSlug, notes: &str) ->
     let t = now();
     let mut tx = db.begin_write().await?;
     let standing = versions::standing(&mut tx, plugin.id()).await?;
-    if standing.in_review.is_some() {
+    if standing.in_review().is_some() {
         return Err(PublishingError::Conflict("This plugin is already in review."));
     }
-    let (id, number) = match (&standing.draft, &standing.latest) {
+    let (id, number) = match (standing.draft(), standing.latest()) {
         (Some(draft), _) => (draft.id, draft.number),
         (None, Some(latest)) if latest.state == VersionState::Rejected || store::review_state(&mut tx, plugin).await? == ReviewState::Unpublished => {
             (versions::start_draft(&mut tx, plugin, latest, t).await?, latest.number + 1)

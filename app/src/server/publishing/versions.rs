@@ -2,7 +2,7 @@
 //! compared with the live one, field by field (what staff review, and what a developer's
 //! draft would change).
 
-use crate::domain::{BundleRef, FieldChange, Scope, VersionDiff, VersionState, VersionSummary};
+use crate::domain::{BundleRef, FieldChange, Scope, VersionDiff, VersionSummary};
 use crate::server::store::versions::{self as store, Reviewed, Version};
 use crate::server::store::plugins::OwnedPlugin;
 use crate::server::store::{self as stores};
@@ -24,10 +24,9 @@ pub fn summary(version: &Version, live: Option<i64>) -> VersionSummary {
 }
 
 /// The plugin's versions, newest first, the live one marked.
-pub async fn history(db: &Db, plugin: crate::domain::PluginId) -> Result<Vec<VersionSummary>, stores::Error> {
-    let all = store::history(db, plugin).await?;
-    let live = all.iter().find(|v| v.state == VersionState::Published).map(|v| v.number);
-    Ok(all.iter().map(|v| summary(v, live)).collect())
+pub fn history(versions: &store::Versions) -> Vec<VersionSummary> {
+    let live = versions.live().map(|v| v.number);
+    versions.all.iter().map(|v| summary(v, live)).collect()
 }
 
 fn text(value: &Option<String>) -> String {
@@ -113,6 +112,19 @@ async fn bundle_ref(db: &Db, sha256: Option<String>) -> Result<Option<BundleRef>
     Ok(Some(BundleRef { sha256, bytes }))
 }
 
+/// What a developer's change to their plugin did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// Nothing staff review changed: no version was started.
+    Unchanged,
+    /// The plugin has nothing live and runs nowhere but in its developer's organisation:
+    /// those installations run the change now.
+    Running,
+    /// In draft version `n`: tenants keep running what staff published until they
+    /// publish this one.
+    Draft(i64),
+}
+
 /// The draft a developer's change goes into, found or started inside their transaction.
 pub(crate) struct OpenDraft {
     pub id: i64,
@@ -123,27 +135,31 @@ pub(crate) struct OpenDraft {
 
 /// The plugin's draft, started from its newest version when there is none; refused
 /// while staff review a version (it stays as submitted).
-pub(crate) async fn open_draft(conn: &mut crate::server::store::Conn, plugin: OwnedPlugin, now: i64, in_review: &'static str) -> Result<OpenDraft, PublishingError> {
-    let standing = store::standing(&mut *conn, plugin.id()).await?;
-    if standing.in_review.is_some() {
+pub(crate) async fn open_draft(
+    conn: &mut crate::server::store::Conn,
+    plugin: OwnedPlugin,
+    versions: &store::Versions,
+    now: i64,
+    in_review: &'static str,
+) -> Result<OpenDraft, PublishingError> {
+    if versions.in_review().is_some() {
         return Err(PublishingError::Conflict(in_review));
     }
-    let live = standing.live.is_some();
-    match (standing.draft, standing.latest) {
+    let live = versions.live().is_some();
+    match (versions.draft(), versions.latest()) {
         (Some(draft), _) => Ok(OpenDraft { id: draft.id, number: draft.number, live }),
-        (None, Some(latest)) => Ok(OpenDraft { id: store::start_draft(conn, plugin, &latest, now).await?, number: latest.number + 1, live }),
+        (None, Some(latest)) => Ok(OpenDraft { id: store::start_draft(conn, plugin, latest, now).await?, number: latest.number + 1, live }),
         (None, None) => Err(PublishingError::Db(stores::Error::RowNotFound)),
     }
 }
 
 impl OpenDraft {
-    /// After a change to the draft: with no live version, the developer's own
-    /// installations run the draft as saved. The draft's number when a live version
-    /// stays what tenants run.
-    pub(crate) async fn saved(&self, conn: &mut crate::server::store::Conn, plugin: OwnedPlugin, now: i64) -> Result<Option<i64>, stores::Error> {
+    /// After a change to the draft: a plugin nobody else runs runs it as saved
+    /// (`versions::mirror_unpublished`); otherwise it waits in the draft.
+    pub(crate) async fn saved(&self, conn: &mut crate::server::store::Conn, plugin: OwnedPlugin, now: i64) -> Result<Saved, stores::Error> {
         if !self.live && store::mirror_unpublished(conn, plugin, self.id, now).await? {
-            return Ok(None);
+            return Ok(Saved::Running);
         }
-        Ok(Some(self.number))
+        Ok(Saved::Draft(self.number))
     }
 }

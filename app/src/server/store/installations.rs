@@ -80,6 +80,7 @@ pub async fn state(conn: &mut Conn, installation: InstallationId) -> Result<Opti
 
 /// Active with `scopes` (running again if a suspension stopped it; a declined update
 /// request is answered by the consent); `installed_at` is now unless it was active already.
+/// The caller releases the webhooks a suspension held (`webhooks::release_installation`).
 pub async fn make_active(conn: &mut Conn, installation: InstallationId, scopes: &ScopeSet, now: i64) -> Result<(), super::Error> {
     sqlx::query(
         "UPDATE installations SET status = 'active', granted_scopes = $1, updated_at = $2, suspended_at = NULL, declined_version = NULL, \
@@ -89,14 +90,8 @@ pub async fn make_active(conn: &mut Conn, installation: InstallationId, scopes: 
     .bind(scopes.to_json())
     .bind(now)
     .bind(installation)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    // Reactivated after a suspension: the webhooks held for it are due now.
-    sqlx::query("UPDATE webhook_events SET held_at = NULL, next_attempt_at = $1 WHERE installation_id = $2 AND status = 'pending' AND held_at IS NOT NULL")
-        .bind(now)
-        .bind(installation)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 

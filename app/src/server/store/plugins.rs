@@ -339,7 +339,7 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
         Ok(id) => id,
         Err(taken) => return Ok(Err(taken)),
     };
-    super::versions::first(&mut tx, id, plugin.publish, now).await?;
+    super::versions::first_versions(&mut tx, Some(id), now).await?;
     tx.commit().await?;
     Ok(Ok(()))
 }
@@ -421,8 +421,13 @@ pub async fn set_redirect_uris(conn: &mut Conn, plugin: OwnedPlugin, uris: &[Red
 /// The plugin's row holds the live version's fields; the connections its service's
 /// OAuth client made are the row's.
 pub async fn live_oauth(conn: &mut Conn, plugin: PluginId) -> Result<Option<ServiceOAuth>, super::Error> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT oauth_config FROM plugins WHERE id = $1").bind(plugin).fetch_one(conn).await?;
-    Ok(StoredServiceOAuth::try_from(stored).map_err(|e| super::decode_error("oauth_config", &e.to_string()))?.0)
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "Option<String>")]
+        oauth_config: StoredServiceOAuth,
+    }
+    let row: Row = sqlx::query_as("SELECT oauth_config FROM plugins WHERE id = $1").bind(plugin).fetch_one(conn).await?;
+    Ok(row.oauth_config.0)
 }
 
 pub(super) fn origins_json(origins: &[String]) -> String {

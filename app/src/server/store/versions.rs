@@ -159,43 +159,52 @@ impl From<VersionRow> for Version {
     }
 }
 
-fn select_versions(condition: &str) -> String {
-    format!(
-        "SELECT id, number, state, {REVIEWED}, release_notes, review_reason, created_at, submitted_at, decided_at \
-         FROM plugin_versions WHERE plugin_id = $1 {condition}"
-    )
-}
-
-async fn one(conn: &mut Conn, plugin: PluginId, condition: &str) -> Result<Option<Version>, super::Error> {
-    let row: Option<VersionRow> = sqlx::query_as(&select_versions(condition)).bind(plugin).fetch_optional(conn).await?;
-    Ok(row.map(Version::from))
-}
-
-/// The plugin's versions as they stand now, read inside the caller's transaction.
+/// A plugin's versions as they stand, newest first (one read: a plugin has a handful).
 #[derive(Debug, Clone, Default)]
 pub struct Versions {
-    pub draft: Option<Version>,
-    pub in_review: Option<Version>,
+    pub all: Vec<Version>,
+}
+
+impl Versions {
+    fn first_in(&self, state: VersionState) -> Option<&Version> {
+        self.all.iter().find(|v| v.state == state)
+    }
+
+    pub fn draft(&self) -> Option<&Version> {
+        self.first_in(VersionState::Draft)
+    }
+
+    pub fn in_review(&self) -> Option<&Version> {
+        self.first_in(VersionState::InReview)
+    }
+
     /// The last one published.
-    pub live: Option<Version>,
+    pub fn live(&self) -> Option<&Version> {
+        self.first_in(VersionState::Published)
+    }
+
     /// The newest of all.
-    pub latest: Option<Version>,
+    pub fn latest(&self) -> Option<&Version> {
+        self.all.first()
+    }
 }
 
-/// Where a plugin's versions stand.
+/// Where a plugin's versions stand, read inside the caller's transaction.
 pub async fn standing(conn: &mut Conn, plugin: PluginId) -> Result<Versions, super::Error> {
-    Ok(Versions {
-        draft: one(conn, plugin, "AND state = 'draft'").await?,
-        in_review: one(conn, plugin, "AND state = 'in_review'").await?,
-        live: one(conn, plugin, "AND state = 'published' ORDER BY number DESC LIMIT 1").await?,
-        latest: one(conn, plugin, "ORDER BY number DESC LIMIT 1").await?,
-    })
+    let rows: Vec<VersionRow> = sqlx::query_as(&format!(
+        "SELECT id, number, state, {REVIEWED}, release_notes, review_reason, created_at, submitted_at, decided_at \
+         FROM plugin_versions WHERE plugin_id = $1 ORDER BY number DESC"
+    ))
+    .bind(plugin)
+    .fetch_all(conn)
+    .await?;
+    Ok(Versions { all: rows.into_iter().map(Version::from).collect() })
 }
 
-/// Every version of the plugin, newest first.
-pub async fn history(db: &Db, plugin: PluginId) -> Result<Vec<Version>, super::Error> {
-    let rows: Vec<VersionRow> = sqlx::query_as(&select_versions("ORDER BY number DESC")).bind(plugin).fetch_all(db.pool()).await?;
-    Ok(rows.into_iter().map(Version::from).collect())
+/// The same, outside a transaction (pages).
+pub async fn read(db: &Db, plugin: PluginId) -> Result<Versions, super::Error> {
+    let mut conn = db.pool().acquire().await?;
+    standing(&mut conn, plugin).await
 }
 
 /// A published version as the public page lists it.
@@ -217,24 +226,6 @@ pub async fn releases(db: &Db, plugin: PluginId) -> Result<Vec<Release>, super::
 /// The release notes of a plugin's first version when it is registered published (by an
 /// operator, the seeds or the fixtures), with nobody to write them.
 pub const FIRST_RELEASE: &str = "First release.";
-
-/// Version 1 of a plugin just registered, from its row: live when it was registered
-/// published, else its draft.
-pub async fn first(conn: &mut Conn, plugin: PluginId, published: bool, now: i64) -> Result<(), super::Error> {
-    let state = if published { VersionState::Published } else { VersionState::Draft };
-    sqlx::query(&format!(
-        "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, release_notes, created_at, updated_at, decided_at) \
-         SELECT id, 1, $2, {REVIEWED}, CASE WHEN $2 = 'published' THEN $4 END, $3, $3, CASE WHEN $2 = 'published' THEN $3 END \
-         FROM plugins WHERE id = $1"
-    ))
-    .bind(plugin)
-    .bind(state.as_str())
-    .bind(now)
-    .bind(FIRST_RELEASE)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
 
 /// A new draft, a copy of version `base` (the live one, or the last rejected), numbered
 /// after the plugin's newest; its id.
@@ -396,18 +387,20 @@ pub async fn bundle_size(db: &Db, sha256: &str) -> Result<Option<i64>, super::Er
     sqlx::query_scalar("SELECT CAST(LENGTH(bytes) AS BIGINT) FROM bundles WHERE sha256 = $1").bind(sha256).fetch_optional(db.pool()).await
 }
 
-/// Version 1 for every plugin that has none yet (the seeds write plugins in bulk), like
-/// migration 0010: live when the plugin is published, else in the state it is in.
-pub async fn first_for_unversioned(conn: &mut Conn, now: i64) -> Result<u64, super::Error> {
+/// Version 1, from its row, for the plugin `only` (just registered) or for every plugin
+/// that has none yet (the seeds write plugins in bulk), like migration 0010: live when
+/// the plugin is published, else in the state it is in. How many were made.
+pub async fn first_versions(conn: &mut Conn, only: Option<PluginId>, now: i64) -> Result<u64, super::Error> {
     let done = sqlx::query(&format!(
         "INSERT INTO plugin_versions (plugin_id, number, state, {REVIEWED}, release_notes, created_at, updated_at, submitted_at, decided_at) \
          SELECT id, 1, CASE review_state WHEN 'unpublished' THEN 'published' ELSE review_state END, {REVIEWED}, \
                 CASE WHEN review_state IN ('published', 'unpublished') THEN $2 END, created_at, $1, submitted_at, \
                 CASE WHEN review_state IN ('published', 'unpublished', 'rejected') THEN $1 END \
-         FROM plugins p WHERE NOT EXISTS (SELECT 1 FROM plugin_versions v WHERE v.plugin_id = p.id)"
+         FROM plugins p WHERE ($3 = -1 OR p.id = $3) AND NOT EXISTS (SELECT 1 FROM plugin_versions v WHERE v.plugin_id = p.id)"
     ))
     .bind(now)
     .bind(FIRST_RELEASE)
+    .bind(only.map_or(-1, PluginId::get))
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

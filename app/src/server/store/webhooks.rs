@@ -339,3 +339,13 @@ pub async fn release(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, now
         .await?;
     Ok(())
 }
+
+/// The installation runs again (its tenant reactivated it): its held events are due now.
+pub async fn release_installation(conn: &mut Conn, installation: InstallationId, now: i64) -> Result<(), super::Error> {
+    sqlx::query("UPDATE webhook_events SET held_at = NULL, next_attempt_at = $1 WHERE installation_id = $2 AND status = 'pending' AND held_at IS NOT NULL")
+        .bind(now)
+        .bind(installation)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
