@@ -20,10 +20,14 @@ pub enum BridgeMethod {
     ContextGet,
     #[serde(rename = "ui.notify")]
     UiNotify,
+    /// The installation's settings that are not secret.
+    #[serde(rename = "settings.get")]
+    SettingsGet,
 }
 
 impl BridgeMethod {
-    pub const ALL: [Self; 6] = [Self::ProjectsList, Self::TasksList, Self::TasksCreate, Self::TasksUpdate, Self::ContextGet, Self::UiNotify];
+    pub const ALL: [Self; 7] =
+        [Self::ProjectsList, Self::TasksList, Self::TasksCreate, Self::TasksUpdate, Self::ContextGet, Self::UiNotify, Self::SettingsGet];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +37,7 @@ impl BridgeMethod {
             Self::TasksUpdate => "tasks.update",
             Self::ContextGet => "context.get",
             Self::UiNotify => "ui.notify",
+            Self::SettingsGet => "settings.get",
         }
     }
 
@@ -46,7 +51,7 @@ impl BridgeMethod {
             Self::ProjectsList => Some(Scope::ReadProjects),
             Self::TasksList => Some(Scope::ReadTasks),
             Self::TasksCreate | Self::TasksUpdate => Some(Scope::WriteTasks),
-            Self::ContextGet | Self::UiNotify => None,
+            Self::ContextGet | Self::UiNotify | Self::SettingsGet => None,
         }
     }
 

@@ -25,6 +25,10 @@ pub struct InstalledPlugin {
     /// Its plugin's suspension stopped it, and the suspension is lifted: it runs again
     /// after a consent.
     pub needs_reactivation: bool,
+    /// Its live version declares settings (the Settings page exists).
+    pub has_settings: bool,
+    /// A required setting has no value: "Finish setting up".
+    pub setup_needed: bool,
 }
 
 /// A live version that asks for more than an installation granted: only the difference,

@@ -9,6 +9,7 @@ mod installation;
 mod listing;
 mod publishing;
 mod scope;
+mod settings;
 mod slug;
 mod work;
 
@@ -26,5 +27,6 @@ pub use publishing::{
     VersionState, VersionSummary, WebhookEndpoint,
 };
 pub use scope::{Scope, ScopeSet};
+pub use settings::{SettingField, SettingKind, SettingValue, SettingsPage, SettingsSchema, TextFormat};
 pub use slug::PluginSlug;
 pub use work::{parse_due_date, parse_long_text, parse_text, PluginActivity, Project, ProjectBoard, Task, TaskCard, TaskStatus, WorkOverview};

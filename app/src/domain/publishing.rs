@@ -278,6 +278,9 @@ pub struct PluginForm {
     /// Network origins the client-side code may reach, one per line.
     #[serde(default)]
     pub client_origins: String,
+    /// The settings schema (JSON; empty: no settings).
+    #[serde(default)]
+    pub settings_schema: String,
 }
 
 /// The console's front page: the developer profile and its plugins.

@@ -20,6 +20,7 @@ pub mod rate_limit;
 pub mod registry;
 pub mod reviews;
 pub mod secrets;
+pub mod settings;
 pub mod scope;
 pub mod staff;
 pub mod state;

@@ -38,6 +38,9 @@ pub struct NewPlugin {
     pub oauth_client_secret: Option<String>,
     /// Network origins its client-side code may reach (DESIGN.md §7).
     pub client_origins: Vec<String>,
+    /// Its settings schema (issue 18) as the developer wrote it, checked by
+    /// `settings::schema::parse`; `None` when it has no settings.
+    pub settings_schema: Option<String>,
     pub publish: bool,
     pub verified: bool,
     pub developer_id: Option<crate::domain::UserId>,
@@ -78,6 +81,7 @@ impl NewPlugin {
             oauth: None,
             oauth_client_secret: None,
             client_origins: Vec::new(),
+            settings_schema: None,
             publish: false,
             verified: false,
             developer_id: None,

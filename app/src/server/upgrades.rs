@@ -73,7 +73,14 @@ pub fn installed_view(mut plugin: InstalledPlugin, facts: &UpdateFacts, manages:
 /// page shows them to the member.
 pub async fn installed(db: &Db, member: &Member) -> Result<Vec<InstalledPlugin>, stores::Error> {
     let manages = member.role.can_manage_plugins();
-    Ok(store::active(db, &member.scope()).await?.into_iter().map(|(plugin, facts)| installed_view(plugin, &facts, manages)).collect())
+    let scope = member.scope();
+    let mut plugins = Vec::new();
+    for (plugin, facts, settings) in store::active(db, &scope).await? {
+        let mut plugin = installed_view(plugin, &facts, manages);
+        (plugin.has_settings, plugin.setup_needed) = super::settings::summary(db, &scope, &settings).await?;
+        plugins.push(plugin);
+    }
+    Ok(plugins)
 }
 
 /// The scope's installation of `plugin`, with its update request (for the plugin's page).

@@ -87,6 +87,22 @@ impl From<crate::server::store::Error> for ApiError {
     }
 }
 
+impl From<crate::server::settings::SettingsError> for ApiError {
+    fn from(err: crate::server::settings::SettingsError) -> Self {
+        use crate::server::settings::SettingsError;
+        match err {
+            // The token's installation was uninstalled in the meantime.
+            SettingsError::NotInstalled | SettingsError::NoSettings => ApiError::NotFound,
+            SettingsError::Invalid(_) | SettingsError::NotAllowed => ApiError::Internal,
+            SettingsError::Sealed => {
+                tracing::error!("a stored setting does not open with this server's key");
+                ApiError::Internal
+            }
+            SettingsError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<WorkError> for ApiError {
     fn from(err: WorkError) -> Self {
         match err {

@@ -1,6 +1,9 @@
 use super::auth::Caller;
 use crate::domain::ScopeSet;
-use axum::extract::Extension;
+use super::error::ApiError;
+use crate::server::settings::{self, PluginSettings};
+use crate::server::AppState;
+use axum::extract::{Extension, State};
 use axum::Json;
 use serde::Serialize;
 
@@ -35,4 +38,20 @@ pub async fn get_installation(Extension(caller): Extension<Caller>) -> Json<Inst
         scopes: caller.scopes,
         installed_at: caller.installed_at,
     })
+}
+
+/// The installation's settings, as its owners and admins set them on Plugboard in the
+/// fields the plugin's live version declares: every value in force (a field's `default`
+/// when nobody set one; secrets included, for the plugin only) and the required ones
+/// still missing. A value that no longer fits a newer version's field is left out until
+/// an admin sets it again. Needs no scope.
+#[utoipa::path(
+    get,
+    path = "/installation/settings",
+    tag = "installation",
+    security(("bearer" = [])),
+    responses((status = 200, body = PluginSettings))
+)]
+pub async fn get_settings(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Json<PluginSettings>, ApiError> {
+    Ok(Json(settings::for_plugin(&state.db, &state.vault, &caller.scope, caller.installation).await?))
 }

@@ -59,6 +59,7 @@ impl utoipa::Modify for BearerScheme {
 fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(installation::get_installation))
+        .routes(routes!(installation::get_settings))
         .routes(routes!(projects::list_projects, projects::create_project))
         .routes(routes!(projects::get_project, projects::update_project, projects::delete_project))
         .routes(routes!(tasks::list_tasks, tasks::create_task))

@@ -57,6 +57,8 @@ async fn run(state: &AppState, caller: &Caller, user: &Member, method: BridgeMet
             "plugin": { "slug": caller.plugin_slug },
             "theme": "light",
         }),
+        // Secrets stay out: the frame runs in the person's browser.
+        BridgeMethod::SettingsGet => json!(crate::server::settings::for_frame(&state.db, &caller.scope, caller.installation).await?),
         // The host shows the toast itself; nothing to do here.
         BridgeMethod::UiNotify => json!({}),
     };

@@ -9,6 +9,7 @@
 //   const projects = await plugboard.projects.list();
 //   const { tenant, user, theme } = await plugboard.context.get();
 //   await plugboard.ui.notify("Saved.");
+//   const { settings, missing } = await plugboard.settings.get(); // secrets left out
 //
 // A refused call rejects with a PlugboardError: { code, message, field? }, where code is
 // insufficient_scope, unknown_method, bad_request, validation_failed, not_found,
@@ -60,6 +61,7 @@
       update: (id, fields) => call("tasks.update", { ...fields, id }),
     }),
     context: Object.freeze({ get: () => call("context.get") }),
+    settings: Object.freeze({ get: () => call("settings.get") }),
     ui: Object.freeze({ notify: (message) => call("ui.notify", { message: String(message) }) }),
   });
 })();

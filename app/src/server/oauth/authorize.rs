@@ -27,6 +27,8 @@ use std::collections::HashMap;
 
 /// A consent screen stays valid this long.
 const CONSENT_TTL_SECS: i64 = 10 * 60;
+/// An allowed consent waits this long for the admin's settings.
+const SETTINGS_TTL_SECS: i64 = 30 * 60;
 
 pub use crate::server::store::plugins::PluginClient;
 
@@ -36,13 +38,18 @@ pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<Plu
 
 /// Sends the browser back to the plugin with `params`, `state` and `iss` (RFC 9207).
 fn back_to_client(state: &AppState, uri: &RedirectUri, params: &[(&str, &str)], client_state: Option<&str>) -> Response {
+    Redirect::to(&client_url(state, uri, params, client_state)).into_response()
+}
+
+/// The plugin's redirect URI with `params`, `state` and `iss`.
+fn client_url(state: &AppState, uri: &RedirectUri, params: &[(&str, &str)], client_state: Option<&str>) -> String {
     let mut all: Vec<(&str, &str)> = params.to_vec();
     if let Some(s) = client_state {
         all.push(("state", s));
     }
     let issuer = state.settings.public_url.trim_end_matches('/').to_owned();
     all.push(("iss", &issuer));
-    Redirect::to(&uri.with_params(&all)).into_response()
+    uri.with_params(&all)
 }
 
 fn error_to_client(state: &AppState, uri: &RedirectUri, error: &str, description: &str, client_state: Option<&str>) -> Response {
@@ -205,55 +212,128 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
     // One use only: taking the request deletes it.
     let t = now();
     let taken = consents::take(&state.db, &sha256_hex(&answer.consent), user.id).await;
-    let Consent { tenant_id, plugin_id, redirect_uri: uri, scopes, state: client_state, code_challenge: challenge, expires_at } = match taken {
+    let consent = match taken {
         Ok(Some(row)) => row,
         Ok(None) => {
             return pages::error_page(StatusCode::FORBIDDEN, "This form cannot be accepted", "The consent form was already answered, expired, or was not issued to you. Start the installation again.")
         }
         Err(e) => return server_error(e),
     };
-    if expires_at <= t || tenant_id != user.tenant_id {
+    if consent.expires_at <= t || consent.tenant_id != user.tenant_id {
         return pages::error_page(StatusCode::FORBIDDEN, "This form expired", "The consent form is more than ten minutes old. Start the installation again.");
     }
     if !user.role.can_manage_plugins() {
         return pages::error_page(StatusCode::FORBIDDEN, "Only owners and admins can install plugins", "Ask an owner or admin of your organisation to install it.");
     }
-    let Ok(uri) = RedirectUri::parse(&uri) else {
+    let Ok(uri) = RedirectUri::parse(&consent.redirect_uri) else {
         return pages::error_page(StatusCode::BAD_REQUEST, "Invalid return address", "The plugin's return address is no longer valid.");
     };
     match answer.decision.as_str() {
-        "deny" => error_to_client(&state, &uri, "access_denied", "the administrator denied the request", client_state.as_deref()),
-        "allow" => {
-            let scopes = scopes.0;
-            match issue(&state, &user, plugin_id, &uri, &scopes, &challenge, t).await {
-                Ok(Some(code)) => back_to_client(&state, &uri, &[("code", &code)], client_state.as_deref()),
-                Ok(None) => pages::error_page(StatusCode::BAD_REQUEST, "This plugin is suspended", "Plugboard suspended this plugin while you were deciding, so it cannot be installed or reactivated for now."),
-                Err(e) => server_error(e),
+        "deny" => error_to_client(&state, &uri, "access_denied", "the administrator denied the request", consent.state.as_deref()),
+        "allow" => match issue(&state, &user, &consent, &uri, Step::Consented, t).await {
+            Ok(Issued::Code(code)) => back_to_client(&state, &uri, &[("code", &code)], consent.state.as_deref()),
+            Ok(Issued::Settings { ticket, slug }) => {
+                let target = format!("/installed/{}/settings?setup={ticket}", slug.as_str());
+                (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
             }
-        }
+            Ok(Issued::Suspended) => suspended_meanwhile(),
+            Err(e) => server_error(e),
+        },
         _ => pages::error_page(StatusCode::BAD_REQUEST, "Unknown answer", "Choose Allow or Deny."),
     }
 }
 
-/// Records the consent (installation `pending`) and issues the code, atomically; `None`
-/// when staff suspended the plugin since the screen was shown. A version that went live
-/// meanwhile and asks for less narrows what the consent grants.
-async fn issue(
-    state: &AppState,
-    user: &Member,
-    plugin: PluginId,
-    uri: &RedirectUri,
-    scopes: &ScopeSet,
-    challenge: &str,
-    t: i64,
-) -> Result<Option<String>, stores::Error> {
+fn suspended_meanwhile() -> Response {
+    pages::error_page(StatusCode::BAD_REQUEST, "This plugin is suspended", "Plugboard suspended this plugin while you were deciding, so it cannot be installed or reactivated for now.")
+}
+
+/// Where an allowed consent is on its way to a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Just allowed: a plugin whose required settings are missing gets them first.
+    Consented,
+    /// The admin saved the settings, or chose to set them up later.
+    SettingsDone,
+}
+
+/// What an allowed consent leads to.
+enum Issued {
+    /// The code, for the plugin.
+    Code(String),
+    /// The Settings form first; the consent waits under `ticket`.
+    Settings { ticket: String, slug: crate::domain::PluginSlug },
+    /// Staff suspended the plugin meanwhile: nothing.
+    Suspended,
+}
+
+/// Why a consent that waited for settings cannot go on to the plugin.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    #[error("the installation waited too long or was finished already")]
+    Expired,
+    #[error("the plugin was suspended")]
+    Suspended,
+    #[error(transparent)]
+    Db(#[from] stores::Error),
+}
+
+impl From<ResumeError> for crate::error::AppError {
+    fn from(err: ResumeError) -> Self {
+        use crate::error::AppError;
+        match err {
+            ResumeError::Expired => AppError::Conflict(
+                "This installation cannot continue: it was finished already, or waited more than 30 minutes. Your settings are saved; install the plugin again from the marketplace.".into(),
+            ),
+            ResumeError::Suspended => AppError::Conflict("Plugboard suspended this plugin, so it cannot be installed for now.".into()),
+            ResumeError::Db(e) => crate::server::internal("continuing an installation failed")(e),
+        }
+    }
+}
+
+/// Whether `ticket` is a consent of `user` waiting for their settings.
+pub async fn is_waiting(state: &AppState, user: &Member, ticket: &str) -> Result<bool, stores::Error> {
+    consents::is_awaiting(&state.db, &sha256_hex(ticket), user.id, now()).await
+}
+
+/// The admin saved the settings a consent waited for (or will set them up later): the
+/// code is issued now, and the answer is where the browser goes (the plugin's redirect
+/// URI with the code and `state`).
+pub async fn resume_after_settings(state: &AppState, user: &Member, ticket: &str) -> Result<String, ResumeError> {
+    let t = now();
+    let consent = consents::take_awaiting(&state.db, &sha256_hex(ticket), user.id).await?.ok_or(ResumeError::Expired)?;
+    if consent.expires_at <= t || consent.tenant_id != user.tenant_id || !user.role.can_manage_plugins() {
+        return Err(ResumeError::Expired);
+    }
+    let uri = RedirectUri::parse(&consent.redirect_uri).map_err(|_| ResumeError::Expired)?;
+    match issue(state, user, &consent, &uri, Step::SettingsDone, t).await? {
+        Issued::Code(code) => Ok(client_url(state, &uri, &[("code", &code)], consent.state.as_deref())),
+        Issued::Suspended => Err(ResumeError::Suspended),
+        Issued::Settings { .. } => Err(ResumeError::Expired),
+    }
+}
+
+/// Records the consent (installation `pending`) and issues the code, atomically, or,
+/// just after consent to a plugin whose required settings are missing, parks the consent
+/// for the Settings form. A version that went live meanwhile and asks for less narrows
+/// what the consent grants.
+async fn issue(state: &AppState, user: &Member, consent: &Consent, uri: &RedirectUri, step: Step, t: i64) -> Result<Issued, stores::Error> {
+    let plugin: PluginId = consent.plugin_id;
     let mut tx = state.db.begin_write().await?;
     let (live, suspended) = store_plugins::consent_gate(&mut tx, plugin).await?;
     if suspended {
-        return Ok(None);
+        return Ok(Issued::Suspended);
     }
-    let scopes = &scopes.intersect(&live);
+    let scopes: &ScopeSet = &consent.scopes.0.intersect(&live);
     let installation = installations::record_consent(&mut tx, &user.scope(), plugin, user.id, scopes, t).await?;
+    if step == Step::Consented {
+        if let Some(slug) = crate::server::settings::setup_needed(&mut tx, &user.scope(), installation).await? {
+            let ticket = random_token("pbst_");
+            let waiting = Consent { scopes: stores::StoredScopes(scopes.clone()), ..consent.clone() };
+            consents::await_settings(&mut tx, &sha256_hex(&ticket), user.id, &waiting, t + SETTINGS_TTL_SECS).await?;
+            tx.commit().await?;
+            return Ok(Issued::Settings { ticket, slug });
+        }
+    }
     let request = CodeRequest {
         plugin,
         installation,
@@ -261,11 +341,11 @@ async fn issue(
         user: user.id,
         redirect_uri: uri.as_str(),
         scopes,
-        code_challenge: challenge,
+        code_challenge: &consent.code_challenge,
     };
     let code = grants::issue_code(&mut tx, &request, t).await?;
     tx.commit().await?;
-    Ok(Some(code))
+    Ok(Issued::Code(code))
 }
 
 /// `GET /marketplace/{slug}/install`: the Install button. Plugboard cannot start the

@@ -16,6 +16,7 @@ mod params;
 pub mod pkce;
 pub mod redirect_uri;
 
+pub use authorize::{is_waiting, resume_after_settings, ResumeError};
 pub use error::OAuthError;
 
 use super::AppState;

@@ -80,6 +80,8 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     check("server_url", server_url.as_ref().map(|_| ()).map_err(Clone::clone));
     let client_origins = crate::server::client_plugins::parse_origins(&form.client_origins);
     check("client_origins", client_origins.as_ref().map(|_| ()).map_err(Clone::clone));
+    let settings_schema = settings_schema(&form.settings_schema);
+    check("settings_schema", settings_schema.as_ref().map(|_| ()).map_err(Clone::clone));
     let oauth = ServiceOAuth::parse_form(&form.oauth_authorization_url, &form.oauth_token_url, &form.oauth_client_id, &form.oauth_scopes, policy);
     if let Err(oauth_errors) = &oauth {
         errors.extend(oauth_errors.iter().cloned());
@@ -108,6 +110,7 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
                 // Sealed by `create` and `update`, which hold the vault.
                 oauth_client_secret: None,
                 client_origins: client_origins.unwrap_or_default(),
+                settings_schema: settings_schema.unwrap_or_default(),
                 publish: false,
                 verified: false,
                 developer_id: None,
@@ -115,6 +118,19 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
         }
         _ => Err(errors),
     }
+}
+
+/// The settings schema as stored: the developer's JSON, laid out the same way each time
+/// (so the version diff shows only real changes), or `None` when the field is empty.
+/// Every problem is listed, one per line.
+fn settings_schema(raw: &str) -> Result<Option<String>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::server::settings::schema::parse(raw).map_err(|problems| problems.join("\n"))?;
+    // Parsed above, so it is JSON; key order as written is kept by `parse` only, so the
+    // text is stored as the developer wrote it, trimmed.
+    Ok(Some(raw.trim().to_owned()))
 }
 
 #[cfg(test)]

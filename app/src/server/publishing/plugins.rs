@@ -151,6 +151,7 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         oauth_client_secret: String::new(),
         oauth_scopes: oauth.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
         client_origins: f.client_origins.join("\n"),
+        settings_schema: f.settings_schema.clone().unwrap_or_default(),
     };
     let bundle = match &f.bundle_sha256 {
         Some(sha) => Some((sha.clone(), versions::bundle_size(db, sha).await?.unwrap_or(0))),

@@ -64,6 +64,7 @@ fn fields(r: &Reviewed) -> Vec<(&'static str, String)> {
                 (None, false) => "(none)".to_owned(),
             },
         ),
+        ("Settings schema", r.settings_schema.clone().unwrap_or_else(|| "(none)".to_owned())),
     ]
 }
 

@@ -42,7 +42,7 @@ pub async fn insert(db: &Db, consent: &NewConsent<'_>) -> Result<(), super::Erro
 }
 
 /// A consent screen as its answer finds it.
-#[derive(sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Consent {
     pub tenant_id: TenantId,
     pub plugin_id: PluginId,
@@ -57,13 +57,59 @@ pub struct Consent {
 /// Takes the user's consent screen `id_hash` once: a second answer finds nothing.
 pub async fn take(db: &Db, id_hash: &str, user_id: UserId) -> Result<Option<Consent>, super::Error> {
     sqlx::query_as(
-        "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 \
+        "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 AND stage = 'consent' \
          RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",
     )
     .bind(id_hash)
     .bind(user_id)
     .fetch_optional(db.pool())
     .await
+}
+
+/// The consent `consent` was allowed, and the plugin's required settings wait for the
+/// admin: the same request waits as `settings` under a new one-time id until
+/// `expires_at`, in the transaction that recorded the consent.
+pub async fn await_settings(conn: &mut super::Conn, id_hash: &str, user: UserId, consent: &Consent, expires_at: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO consent_requests (id_hash, user_id, tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at, stage) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'settings')",
+    )
+    .bind(id_hash)
+    .bind(user)
+    .bind(consent.tenant_id)
+    .bind(consent.plugin_id)
+    .bind(&consent.redirect_uri)
+    .bind(consent.scopes.0.to_json())
+    .bind(consent.state.as_deref())
+    .bind(&consent.code_challenge)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the user's consent waiting for settings `id_hash` once.
+pub async fn take_awaiting(db: &Db, id_hash: &str, user_id: UserId) -> Result<Option<Consent>, super::Error> {
+    sqlx::query_as(
+        "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 AND stage = 'settings' \
+         RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Whether the user's consent waiting for settings `id_hash` is still there (the
+/// Settings page offers to continue only then).
+pub async fn is_awaiting(db: &Db, id_hash: &str, user_id: UserId, now: i64) -> Result<bool, super::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM consent_requests WHERE id_hash = $1 AND user_id = $2 AND stage = 'settings' AND expires_at > $3")
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Staff suspended the plugin: consent screens shown for it can no longer be answered.

@@ -132,10 +132,11 @@ impl Uninstalled {
     }
 }
 
-/// Marks the scope's installation uninstalled; `None` when it was uninstalled already (a
+/// Marks the scope's installation uninstalled, forgetting its settings (a reinstall
+/// starts from nothing); `None` when it was uninstalled already (a
 /// concurrent Uninstall).
 pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<Option<Uninstalled>, super::Error> {
-    let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
+    let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', config = '{}', config_secrets = '{}', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
         .bind(now)
         .bind(installation)
         .bind(scope.tenant())
@@ -205,6 +206,8 @@ struct InstalledRow {
     email: Option<String>,
     #[sqlx(flatten)]
     standing: UpdateFacts,
+    #[sqlx(flatten)]
+    settings: super::settings::SettingsColumns,
 }
 
 /// What an installation's update request and suspension are worked out from.
@@ -226,14 +229,15 @@ const UPDATE_FACTS: &str = "i.suspended_at AS installation_suspended_at, i.decli
      (SELECT MAX(v.number) FROM plugin_versions v WHERE v.plugin_id = p.id AND v.state = 'published') AS live_version, \
      (SELECT v.release_notes FROM plugin_versions v WHERE v.plugin_id = p.id AND v.state = 'published' ORDER BY v.number DESC LIMIT 1) AS release_notes";
 
-/// The tenant's active installations, newest first, each with what its update request
-/// and suspension are worked out from.
-pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin, UpdateFacts)>, super::Error> {
+/// The tenant's active installations, newest first, each with what its update request,
+/// suspension and settings are worked out from.
+pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin, UpdateFacts, super::settings::SettingsColumns)>, super::Error> {
     let rows: Vec<InstalledRow> = sqlx::query_as(&format!(
         "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
-                u.display_name, u.email, {UPDATE_FACTS} \
+                u.display_name, u.email, {UPDATE_FACTS}, {} \
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
-         WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC"
+         WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
+        super::settings::SETTINGS_COLUMNS
     ))
     .bind(scope.tenant())
     .fetch_all(db.pool())
@@ -255,7 +259,9 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin
             update: None,
             suspended: None,
             needs_reactivation: false,
-        }, r.standing))
+            has_settings: false,
+            setup_needed: false,
+        }, r.standing, r.settings))
         .collect())
 }
 

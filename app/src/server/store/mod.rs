@@ -14,12 +14,13 @@
 //! review queue's functions take a [`StaffScope`](crate::server::scope::StaffScope) as
 //! proof that staff ask.
 //!
-//! Three statements are put together at run time: the cards of a page of ids
-//! (`catalog::cards`), the staff queue's search (`plugins::queue`) and the installation
-//! loader (`installations::plugin_installs`). Each numbers its few placeholders next to
+//! Four statements are put together at run time: the cards of a page of ids
+//! (`catalog::cards`), the staff queue's search (`plugins::queue`), the installation
+//! loader (`installations::plugin_installs`) and the projects settings name
+//! (`settings::existing_projects`). Each numbers its few placeholders next to
 //! its binds in one function; a query builder (sea-query with its sqlx binder) was
 //! weighed and not taken, as it would bring a second way of writing SQL, and a
-//! dependency, for three statements.
+//! dependency, for four statements.
 
 pub mod accounts;
 pub mod catalog;
@@ -35,6 +36,7 @@ pub mod reviews;
 pub mod search;
 pub mod seed;
 pub mod sessions;
+pub mod settings;
 pub mod versions;
 pub mod webhooks;
 pub mod work;

@@ -304,8 +304,8 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     let inserted: Result<PluginId, _> = sqlx::query_scalar(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, config_schema) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
          RETURNING id",
     )
     .bind(plugin.slug.as_str())
@@ -333,6 +333,7 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     .bind(plugin.oauth.as_ref().map(|o| o.to_json()))
     .bind(plugin.oauth_client_secret.as_deref())
     .bind(origins_json(&plugin.client_origins))
+    .bind(plugin.settings_schema.as_deref())
     .fetch_one(&mut *tx)
     .await;
     let id = match super::unless_taken(inserted, SlugTaken)? {

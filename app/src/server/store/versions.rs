@@ -15,7 +15,7 @@ use super::plugins::OwnedPlugin;
 
 /// The columns a version and the `plugins` row share: what staff review.
 const REVIEWED: &str = "name, description, author, author_url, icon_url, category, permissions, webhook_url, server_url, \
-     show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, bundle_sha256, client_origins";
+     show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, bundle_sha256, client_origins, config_schema";
 
 /// What staff review of a version, decoded strictly.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,8 @@ pub struct Reviewed {
     pub oauth_client_secret: Option<String>,
     pub bundle_sha256: Option<String>,
     pub client_origins: Vec<String>,
+    /// The settings schema's text (issue 18).
+    pub settings_schema: Option<String>,
 }
 
 impl Reviewed {
@@ -60,6 +62,7 @@ impl Reviewed {
             oauth_client_secret,
             bundle_sha256,
             client_origins: edit.client_origins.clone(),
+            settings_schema: edit.settings_schema.clone(),
         }
     }
 }
@@ -89,6 +92,7 @@ struct ReviewedRow {
     bundle_sha256: Option<String>,
     #[sqlx(try_from = "String")]
     client_origins: StoredOrigins,
+    config_schema: Option<String>,
 }
 
 impl From<ReviewedRow> for Reviewed {
@@ -110,6 +114,7 @@ impl From<ReviewedRow> for Reviewed {
             oauth_client_secret: r.oauth_client_secret,
             bundle_sha256: r.bundle_sha256,
             client_origins: r.client_origins.0,
+            settings_schema: r.config_schema,
         }
     }
 }
@@ -248,7 +253,8 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
     let saved = sqlx::query(
         "UPDATE plugin_versions SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, webhook_url = $8, server_url = $9, show_authorization_button = $10, monetized = $11, \
-             processes_content = $12, oauth_config = $13, oauth_client_secret = $14, client_origins = $15, updated_at = $16 \
+             processes_content = $12, oauth_config = $13, oauth_client_secret = $14, client_origins = $15, updated_at = $16, \
+             config_schema = $19 \
          WHERE id = $17 AND plugin_id = $18 AND state = 'draft'",
     )
     .bind(&edit.name)
@@ -269,6 +275,7 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
     .bind(now)
     .bind(version)
     .bind(plugin.id())
+    .bind(edit.settings_schema.as_deref())
     .execute(conn)
     .await?;
     Ok(saved.rows_affected() == 1)
