@@ -22,6 +22,7 @@ use pages::developer::{deliveries::DeliveriesPage, form::NewPluginPage, home::De
 use pages::installed::InstalledPage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
 use pages::projects::ProjectsPage;
+use pages::settings::InstallationSettingsPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
+                    <Route path=path!("/installed/:slug/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer") view={Lazy::<DeveloperHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer/new") view={Lazy::<NewPluginRoute>::new()} ssr=SsrMode::Async/>
@@ -114,6 +116,7 @@ macro_rules! lazy_page {
 
 lazy_page! {
     ProjectsRoute => ProjectsPage;
+    SettingsRoute => InstallationSettingsPage;
     DeveloperHomeRoute => DeveloperHomePage;
     NewPluginRoute => NewPluginPage;
     DeveloperPluginRoute => DeveloperPluginPage;

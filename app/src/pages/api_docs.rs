@@ -8,6 +8,7 @@ use leptos_meta::Title;
 /// The routes of `/api/v1` and the scope each needs (the OpenAPI document has the detail).
 const ROUTES: &[(&str, &str, Option<Scope>, &str)] = &[
     ("GET", "/api/v1/installation", None, "The installation behind the token: tenant, plugin, scopes in force."),
+    ("GET", "/api/v1/installation/settings", None, "The installation's settings (secrets included) and the required ones still missing."),
     ("GET", "/api/v1/projects", Some(Scope::ReadProjects), "The tenant's projects, oldest first; ?archived=true|false."),
     ("POST", "/api/v1/projects", Some(Scope::WriteProjects), "Create a project: {\"name\", \"description\"?, \"archived\"?}."),
     ("GET", "/api/v1/projects/{id}", Some(Scope::ReadProjects), "One project."),
@@ -99,6 +100,24 @@ const PAGINATION_EXAMPLE: &str = r#"GET /api/v1/tasks?project_id=42&limit=50
 GET /api/v1/tasks?project_id=42&limit=50&cursor=123
 {"data": [ … the rest … ], "next_cursor": null}"#;
 
+const SETTINGS_SCHEMA_EXAMPLE: &str = r##"{
+  "type": "object",
+  "properties": {
+    "project":  {"type": "integer", "x-source": "projects", "title": "Project to sync"},
+    "channel":  {"type": "string", "title": "Channel", "pattern": "^#[a-z0-9-]+$", "maxLength": 80},
+    "api_key":  {"type": "string", "title": "API key", "x-secret": true},
+    "digest":   {"type": "string", "enum": ["daily", "hourly"], "default": "daily"},
+    "max_items":{"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    "notify":   {"type": "boolean", "default": true}
+  },
+  "required": ["project", "channel", "api_key"],
+  "additionalProperties": false
+}"##;
+
+const SETTINGS_EXAMPLE: &str = r##"GET /api/v1/installation/settings
+{"settings": {"project": 12, "channel": "#releases", "api_key": "sk_live_…", "digest": "daily", "max_items": 20, "notify": true},
+ "missing": []}"##;
+
 const WEBHOOK_EXAMPLE: &str = r#"POST {your webhook_url}
 webhook-id: msg_…              (the same on every retry: deduplicate on it)
 webhook-timestamp: 1795000000
@@ -130,6 +149,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <a href="#errors">"Errors"</a>
                 <a href="#pagination">"Pagination"</a>
                 <a href="#rate-limits">"Rate limits"</a>
+                <a href="#settings">"Settings"</a>
                 <a href="#webhooks">"Webhooks"</a>
             </nav>
 
@@ -268,10 +288,45 @@ pub fn ApiDocsPage() -> impl IntoView {
                     <li><code>"plugboard.projects.list(params)"</code> " (read:projects), " <code>"plugboard.tasks.list(params)"</code> " (read:tasks): the REST API's query parameters and answers."</li>
                     <li><code>"plugboard.tasks.create(fields)"</code> ", " <code>"plugboard.tasks.update(id, fields)"</code> " (write:tasks): the REST API's bodies, checked the same way."</li>
                     <li><code>"plugboard.context.get()"</code> " → " <code>"{tenant, user: {displayName}, plugin, theme}"</code> "; " <code>"plugboard.ui.notify(message)"</code> " shows a toast under your plugin's name."</li>
+                    <li><code>"plugboard.settings.get()"</code> " → " <code>"{settings, missing}"</code> ": the installation's settings, without the secret ones (they never reach a browser)."</li>
                 </ul>
                 <p>"Each returns a promise; a refused call rejects with " <code>"{code, message, field?}"</code> " (" <code>"insufficient_scope"</code> ", " <code>"unknown_method"</code> ", "
                    <code>"bad_request"</code> ", " <code>"validation_failed"</code> ", " <code>"not_found"</code> ", " <code>"rate_limited"</code> ", " <code>"uninstalled"</code>
                    "). Calls count against the installation's API rate limit. Underneath it is " <code>"postMessage({id, method, params})"</code> " → " <code>"{id, result}"</code> " or " <code>"{id, error}"</code> "."</p>
+            </section>
+
+            <section id="settings">
+                <h2>"Settings"</h2>
+                <p>"A version may declare the settings an organisation gives your plugin (which project to sync, a channel, an API key of your service) "
+                   "as a settings schema in the developer console. Owners and admins fill them in on Installed plugins → Settings, "
+                   "in a form Plugboard makes from the schema and checks on the server. When a required setting has no value, the admin lands on that form "
+                   "right after the consent screen, and your redirect URI gets its code once they save it (or choose “Set up later”): "
+                   "your first token usually finds the settings there."</p>
+                <p>"The schema is a small subset of JSON Schema. Anything outside it is refused when you save, with a message saying where:"</p>
+                <ul>
+                    <li>"The top level: " <code>r#""type": "object""#</code> ", " <code>"properties"</code> " (at most 50), " <code>"required"</code>
+                        ", " <code>"additionalProperties"</code> " (only " <code>"false"</code> ": unknown settings are always refused), " <code>"title"</code> ", "
+                        <code>"description"</code> ", " <code>"$schema"</code> ". Setting names are a letter, then letters, digits or underscores (at most 64)."</li>
+                    <li>"Each setting: " <code>"type"</code> " (" <code>"string"</code> ", " <code>"integer"</code> ", " <code>"number"</code> ", "
+                        <code>"boolean"</code> "), " <code>"title"</code> ", " <code>"description"</code> ", " <code>"default"</code> " (which must itself fit)."</li>
+                    <li><code>"string"</code> ": " <code>"minLength"</code> ", " <code>"maxLength"</code> " (at most 10,000), " <code>"pattern"</code>
+                        " (a regular expression, searched anywhere in the value as JSON Schema does: anchor it with " <code>"^…$"</code>
+                        "; Rust " <code>"regex"</code> " syntax, so no look-around or back-references), " <code>"format"</code> " (" <code>"uri"</code> " or "
+                        <code>"email"</code> "), " <code>"enum"</code> ", and " <code>r#""x-secret": true"#</code> " for a secret (no default, no enum)."</li>
+                    <li><code>"integer"</code> ": " <code>"minimum"</code> ", " <code>"maximum"</code> ", " <code>"enum"</code> ", and "
+                        <code>r#""x-source": "projects""#</code> " for the id of one of the organisation's projects, chosen from a list. "
+                        <code>"number"</code> ": " <code>"minimum"</code> ", " <code>"maximum"</code> ". " <code>"boolean"</code> ": " <code>"default"</code> "."</li>
+                </ul>
+                <pre class="code"><code>{SETTINGS_SCHEMA_EXAMPLE}</code></pre>
+                <p>"Read them with the installation's token (any scope): " <code>"GET /api/v1/installation/settings"</code>
+                   " gives every value in force, a setting's " <code>"default"</code> " when nobody set one, secrets in clear (only ever to your token), "
+                   "and " <code>"missing"</code> ": the required ones without a value. Secrets are stored encrypted and never shown to anybody again. "
+                   "A client-side plugin reads the same without the secrets: " <code>"plugboard.settings.get()"</code> "."</p>
+                <pre class="code"><code>{SETTINGS_EXAMPLE}</code></pre>
+                <p>"Each change sends " <code>"installation.config_updated"</code> " with " <code>"data.changed"</code>
+                   ", the names of the settings that changed (never their values): read them again. "
+                   "A new version's schema applies when staff publish it: values that still fit are kept; the others are left out of the answer "
+                   "and shown to the admins to set again, and an installation missing a required setting shows “Finish setting up”."</p>
             </section>
 
             <section id="webhooks">

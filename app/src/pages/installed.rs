@@ -273,6 +273,15 @@ fn InstalledRow(
                         {can_manage.then(|| view! { <a class="button primary" href=format!("/marketplace/{}/install", plugin.slug.as_str())>"Reactivate"</a> })}
                     </p>
                 })}
+                {plugin.setup_needed.then(|| view! {
+                    <p class="notice" data-testid="finish-setup">
+                        {if can_manage { "Finish setting up: a required setting has no value. " } else { "Not set up yet: an owner or admin has to finish its settings. " }}
+                        {can_manage.then(|| view! { <A href=format!("/installed/{}/settings", plugin.slug.as_str()) attr:class="button primary">"Finish setting up"</A> })}
+                    </p>
+                })}
+                {(plugin.has_settings && !(plugin.setup_needed && can_manage)).then(|| view! {
+                    <p><A href=format!("/installed/{}/settings", plugin.slug.as_str()) attr:data-testid="settings-link">"Settings"</A></p>
+                })}
                 {plugin.update.clone().map(|update| view! { <UpdateRequest update installation_id=id can_manage answer/> })}
                 {plugin.license.clone().map(|license| view! { <License license/> })}
                 {plugin.connection.clone().map(|connection| view! {

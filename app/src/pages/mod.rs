@@ -5,3 +5,4 @@ pub mod developer;
 pub mod installed;
 pub mod marketplace;
 pub mod projects;
+pub mod settings;

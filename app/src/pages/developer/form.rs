@@ -142,6 +142,14 @@ pub(super) fn PluginFormFields(
         <textarea id="plugin-client-origins" name="form[client_origins]" rows="2" placeholder="https://api.example.com">{initial.client_origins.clone()}</textarea>
         <p class="hint">"Exact origins, https (http only on 127.0.0.1 and localhost). Everything else is blocked in the plugin's frame."</p>
         {message("client_origins")}
+        <label for="plugin-settings-schema">"Settings schema (JSON, optional)"</label>
+        <textarea id="plugin-settings-schema" name="form[settings_schema]" rows="8" spellcheck="false" class="code"
+            placeholder=r#"{"type": "object", "properties": {"channel": {"type": "string", "title": "Channel"}}, "required": ["channel"]}"#>
+            {initial.settings_schema.clone()}
+        </textarea>
+        <p class="hint">"What an organisation's admins set when they install the plugin: a subset of JSON Schema, described in the "
+            <a href="/docs/api#settings" rel="external">"API guide"</a>". Changing it needs review."</p>
+        {message("settings_schema")}
     }
 }
 
