@@ -360,6 +360,13 @@ async function installCallback(req, res, url, client) {
   client.accessTokens.set(String(installation.body.tenant_id), tokens.access_token);
   client.refreshTokens.set(String(installation.body.tenant_id), tokens.refresh_token);
   client.lastTenant = String(installation.body.tenant_id);
+  // The organisation's settings, as its admin saved them before the code came: shown (a
+  // secret only as received) so a test sees that the plugin read them.
+  const settings = await api("/installation/settings");
+  if (settings.status !== 200) return apiFailed(settings);
+  const shownSettings = Object.fromEntries(
+    Object.entries(settings.body.settings).map(([k, v]) => [k, /key|secret|token/.test(k) ? "(received)" : v]),
+  );
   // Straight away, the plugin does its job through the REST API: a task in the first
   // project, if it was granted what that takes (a plugin that only reads tasks, such as a
   // client-side one, adds nothing and says so).
@@ -380,7 +387,9 @@ async function installCallback(req, res, url, client) {
     res,
     200,
     "Connected to Plugboard",
-    `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(outcome)}</p><p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
+    `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(outcome)}</p>` +
+      `<p id="settings">${escapeHtml(JSON.stringify(shownSettings))}</p><p id="missing">${escapeHtml(settings.body.missing.join(" "))}</p>` +
+      `<p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
   );
 }
 

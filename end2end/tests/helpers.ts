@@ -63,6 +63,11 @@ export interface TestPlugin {
   /** The network origins its client-side code may reach (the frame's connect-src). */
   origins?: string[];
   /**
+   * Its settings schema (JSON). With required settings, the install stops on Plugboard's
+   * Settings form right after Allow, for the test to go on from.
+   */
+  settingsSchema?: string;
+  /**
    * Where it is installed: the developer tries the draft in their own organisation (the
    * default), or it is submitted, published by staff, and installed by admin@acme.test, whose
    * organisation has projects and tasks. The page is left signed in as whoever installed it.
@@ -102,6 +107,7 @@ export async function registerAndInstall(page: Page, request: APIRequestContext,
     await page.locator("#oauth-scopes").fill("profile tasks");
   }
   if (plugin.origins) await page.locator("#plugin-client-origins").fill(plugin.origins.join("\n"));
+  if (plugin.settingsSchema) await page.locator("#plugin-settings-schema").fill(plugin.settingsSchema);
   await page.getByRole("button", { name: "Register plugin" }).click();
 
   const secrets = page.getByTestId("secrets");
@@ -133,6 +139,7 @@ export async function registerAndInstall(page: Page, request: APIRequestContext,
   }
   await page.goto(`/marketplace/${slug}/install`);
   await page.getByRole("button", { name: "Allow" }).click();
+  if (plugin.settingsSchema?.includes('"required"')) return;
   await expect(page.getByRole("heading", { name: "Connected to Plugboard" })).toBeVisible();
 }
 

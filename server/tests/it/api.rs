@@ -118,6 +118,7 @@ fn routes(w: &World, project: ProjectId, task: TaskId) -> Vec<Route> {
     let r = |method: Method, path: String, body: Option<Value>, scope: Option<&'static str>, ok: u16| Route { method, path, body, scope, ok };
     vec![
         r(Method::GET, "/installation".into(), None, None, 200),
+        r(Method::GET, "/installation/settings".into(), None, None, 200),
         r(Method::GET, "/projects".into(), None, Some("read:projects"), 200),
         r(Method::POST, "/projects".into(), Some(json!({"name": "From the API"})), Some("write:projects"), 201),
         r(Method::GET, format!("/projects/{project}"), None, Some("read:projects"), 200),

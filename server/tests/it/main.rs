@@ -16,6 +16,7 @@ mod publishing;
 mod connections;
 mod runs;
 mod server_fns;
+mod settings;
 mod support;
 mod transfer;
 mod versions;

@@ -109,7 +109,7 @@ async fn installed_badge_marks_the_signed_in_tenants_plugins(backend: Backend) {
     let hooli = app.sign_in("owner@hooli.test").await;
     let hooli_scope = app.member_of("owner@hooli.test").await.scope();
     let installed: Vec<String> =
-        app::server::store::installations::active(&app.db, &hooli_scope).await.unwrap().into_iter().map(|(i, _)| i.slug.as_str().to_owned()).collect();
+        app::server::store::installations::active(&app.db, &hooli_scope).await.unwrap().into_iter().map(|(i, _, _)| i.slug.as_str().to_owned()).collect();
     let (_, html) = app.get_html(&hooli, "/marketplace?category=developer-tools").await;
     for slug in card_slugs(&html) {
         assert_eq!(card_html(&html, &slug).contains("badge installed"), installed.contains(&slug), "{slug}");
