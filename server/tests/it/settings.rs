@@ -14,6 +14,42 @@ use serde_json::{json, Value};
 
 const DEVELOPER: &str = "developer@partners.test";
 
+/// Everything the server logs while a test runs, at every level (nextest runs each test
+/// in a process of its own, so the global subscriber is the test's).
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn capture() -> Self {
+        let logs = Logs::default();
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_ansi(false).with_writer(logs.clone()).init();
+        logs
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
 fn schema() -> String {
     // Text, not `json!` (whose objects sort their keys): the form follows the order written.
     r##"{
@@ -118,6 +154,7 @@ async fn the_console_checks_a_settings_schema(backend: Backend) {
 }
 
 async fn required_settings_come_between_consent_and_code(backend: Backend) {
+    let logs = Logs::capture();
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
     let receiver = Receiver::always(204).await;
@@ -257,6 +294,11 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
     // A required secret cannot be cleared.
     let problems = refused(save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#ops")], &[("clear[api_key]", "1")]).await).await;
     assert_eq!(problems, [("api_key".to_owned(), "This setting is required.".to_owned())].to_vec());
+
+    // Nothing the server logged holds a secret's value (and it logged the saves).
+    let logged = logs.text();
+    assert!(logged.contains("config_secrets"), "the capture works (the statements that save them are logged)");
+    assert!(!logged.contains(SECRET) && !logged.contains("sk_new_1"), "a secret in the logs");
 
     // Uninstalled: the token is dead and the settings are gone.
     let id = installation.to_string();
