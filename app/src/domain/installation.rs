@@ -29,6 +29,8 @@ pub struct InstalledPlugin {
     pub has_settings: bool,
     /// A required setting has no value: "Finish setting up".
     pub setup_needed: bool,
+    /// For owners and admins: a saved setting no longer fits the live version.
+    pub settings_flagged: bool,
 }
 
 /// A live version that asks for more than an installation granted: only the difference,

@@ -91,6 +91,8 @@ pub struct SettingsPage {
     pub complete: bool,
     /// The viewer is installing the plugin: saving hands them on to the plugin.
     pub setup: bool,
+    /// Consented to but never finished (no code was exchanged): not installed yet.
+    pub pending: bool,
 }
 
 /// One setting of an installation as the page shows it.

@@ -279,6 +279,12 @@ fn InstalledRow(
                         {can_manage.then(|| view! { <A href=format!("/installed/{}/settings", plugin.slug.as_str()) attr:class="button primary">"Finish setting up"</A> })}
                     </p>
                 })}
+                {(plugin.settings_flagged && !plugin.setup_needed).then(|| view! {
+                    <p class="notice" data-testid="settings-flagged">
+                        "A setting saved before no longer fits the plugin's current version. "
+                        <A href=format!("/installed/{}/settings", plugin.slug.as_str())>"Review the settings"</A>
+                    </p>
+                })}
                 {(plugin.has_settings && !(plugin.setup_needed && can_manage)).then(|| view! {
                     <p><A href=format!("/installed/{}/settings", plugin.slug.as_str()) attr:data-testid="settings-link">"Settings"</A></p>
                 })}

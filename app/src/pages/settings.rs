@@ -26,7 +26,7 @@ async fn installation_settings_inner(slug: String, setup: String) -> Result<Sett
     let slug = crate::domain::PluginSlug::parse(&slug).map_err(|_| AppError::NotFound("That plugin is not installed in your organisation.".into()))?;
     let mut page = settings::page(&state.db, &user, &slug).await?;
     if !setup.is_empty() && page.can_manage {
-        page.setup = oauth::is_waiting(&state, &user, &setup).await.map_err(internal("reading a waiting installation failed"))?;
+        page.setup = oauth::is_waiting(&state, &user, &setup, &slug).await.map_err(internal("reading a waiting installation failed"))?;
     }
     Ok(page)
 }
@@ -67,7 +67,7 @@ async fn save_settings_inner(
         Vec::new()
     };
     if !setup.is_empty() {
-        let target = oauth::resume_after_settings(&state, &user, &setup).await?;
+        let target = oauth::resume_after_settings(&state, &user, &setup, &slug).await?;
         leptos_axum::redirect(&target);
     }
     Ok(changed)
@@ -111,6 +111,13 @@ fn SettingsScreen(page: SettingsPage, save: ServerAction<SaveSettings>) -> impl 
     let slug = page.slug.as_str().to_owned();
     let heading = if setup.is_some() { format!("Set up {}", page.plugin_name) } else { format!("{} settings", page.plugin_name) };
     let status = match (page.complete, page.can_manage, setup.is_some()) {
+        (_, true, false) if page.pending => Some(view! {
+            <p class="notice" data-testid="not-installed">
+                "The installation was not finished, so the plugin is not installed yet. Settings you save here are kept; "
+                <a href=format!("/marketplace/{slug}/install") rel="external">"install it again"</a>
+                " to finish."
+            </p>
+        }.into_any()),
         (_, _, true) => Some(view! {
             <p class="notice" data-testid="setup-notice">
                 "You allowed the plugin. It needs these settings to work; save them and Plugboard hands you on to the plugin to finish installing."
@@ -186,11 +193,36 @@ fn shown_value(s: &SettingValue, projects: &[(i64, String)]) -> String {
     if s.field.is_secret() {
         return if s.secret_set { "Set (hidden)".into() } else { "Not set".into() };
     }
-    let Some(value) = &s.value else { return "Not set".into() };
+    let Some(value) = &s.value else {
+        return match default_text(&s.field.kind) {
+            Some(default) => format!("Not set (the default, {default}, applies)"),
+            None => "Not set".into(),
+        };
+    };
     match s.field.kind {
         SettingKind::Boolean { .. } => if value == "true" { "Yes".into() } else { "No".into() },
         SettingKind::Project => projects.iter().find(|(id, _)| id.to_string() == *value).map(|(_, name)| name.clone()).unwrap_or_else(|| value.clone()),
         _ => value.clone(),
+    }
+}
+
+/// A field's default as the form shows it.
+fn default_text(kind: &SettingKind) -> Option<String> {
+    match kind {
+        SettingKind::Text { default, .. } => default.clone(),
+        SettingKind::Integer { default, .. } => default.map(|d| d.to_string()),
+        SettingKind::Number { default, .. } => default.map(|d| d.to_string()),
+        SettingKind::Boolean { default } => default.map(|d| if d { "Yes".to_owned() } else { "No".to_owned() }),
+        SettingKind::Project => None,
+    }
+}
+
+/// The empty choice of a select: what no value means.
+fn no_choice(required: bool, kind: &SettingKind) -> String {
+    match (required, default_text(kind)) {
+        (_, Some(default)) => format!("Default ({default})"),
+        (true, None) => "Choose…".to_owned(),
+        (false, None) => "—".to_owned(),
     }
 }
 
@@ -206,11 +238,19 @@ fn SettingInput(setting: SettingValue, projects: StoredValue<Vec<(i64, String)>>
         let key = key.clone();
         move || error.get().and_then(|e| e.field_message(&key)).map(|m| view! { <p class="field-error" data-field=key.clone()>{m}</p> })
     };
-    let optional = !setting.field.required;
+    // The empty choice, shown while there is no value (a required one too, so nothing is
+    // chosen for the admin) or when the setting may stay unset.
+    let empty = (current.is_empty() || !setting.field.required).then(|| no_choice(setting.field.required, &setting.field.kind));
+    let empty_option = move || {
+        let current = setting.value.clone().unwrap_or_default();
+        empty.clone().map(|label| view! { <option value="" selected=current.is_empty()>{label}</option> })
+    };
+    let placeholder = default_text(&setting.field.kind).unwrap_or_default();
     let input = match &setting.field.kind {
+        // `new-password`: a browser never fills a saved login in here.
         SettingKind::Text { secret: true, .. } => view! {
             <p class="secret-state" data-testid=format!("secret-{key}")>{if setting.secret_set { "Set. Type a new value to replace it." } else { "Not set." }}</p>
-            <input id=id.clone() type="password" name=name autocomplete="off" value=""/>
+            <input id=id.clone() type="password" name=name autocomplete="new-password" value=""/>
             {setting.secret_set.then(|| view! {
                 <label class="check"><input type="checkbox" name=format!("clear[{key}]") value="1"/>" Clear this value"</label>
             })}
@@ -220,7 +260,7 @@ fn SettingInput(setting: SettingValue, projects: StoredValue<Vec<(i64, String)>>
             let choices = choices.clone();
             view! {
                 <select id=id.clone() name=name>
-                    {optional.then(|| view! { <option value="" selected=current.is_empty()>"—"</option> })}
+                    {empty_option()}
                     {choices.into_iter().map(|c| { let selected = c == current; let label = c.clone(); view! { <option value=c selected=selected>{label}</option> } }).collect_view()}
                 </select>
             }
@@ -232,25 +272,28 @@ fn SettingInput(setting: SettingValue, projects: StoredValue<Vec<(i64, String)>>
                 Some(crate::domain::TextFormat::Email) => "email",
                 None => "text",
             };
-            view! { <input id=id.clone() type=kind name=name value=current/> }.into_any()
+            view! { <input id=id.clone() type=kind name=name value=current placeholder=placeholder autocomplete="off"/> }.into_any()
         }
         SettingKind::Integer { choices, .. } if !choices.is_empty() => {
             let choices = choices.clone();
             view! {
                 <select id=id.clone() name=name>
-                    {optional.then(|| view! { <option value="" selected=current.is_empty()>"—"</option> })}
+                    {empty_option()}
                     {choices.into_iter().map(|c| { let c = c.to_string(); let selected = c == current; let label = c.clone(); view! { <option value=c selected=selected>{label}</option> } }).collect_view()}
                 </select>
             }
             .into_any()
         }
-        SettingKind::Integer { .. } => view! { <input id=id.clone() type="text" inputmode="numeric" name=name value=current/> }.into_any(),
-        SettingKind::Number { .. } => view! { <input id=id.clone() type="text" inputmode="decimal" name=name value=current/> }.into_any(),
-        SettingKind::Boolean { default } => {
-            let current = if current.is_empty() { default.map(|d| d.to_string()).unwrap_or_default() } else { current };
+        SettingKind::Integer { .. } => {
+            view! { <input id=id.clone() type="text" inputmode="numeric" name=name value=current placeholder=placeholder autocomplete="off"/> }.into_any()
+        }
+        SettingKind::Number { .. } => {
+            view! { <input id=id.clone() type="text" inputmode="decimal" name=name value=current placeholder=placeholder autocomplete="off"/> }.into_any()
+        }
+        SettingKind::Boolean { .. } => {
             view! {
                 <select id=id.clone() name=name>
-                    {optional.then(|| view! { <option value="" selected=current.is_empty()>"—"</option> })}
+                    {empty_option()}
                     <option value="true" selected=current == "true">"Yes"</option>
                     <option value="false" selected=current == "false">"No"</option>
                 </select>
@@ -259,7 +302,7 @@ fn SettingInput(setting: SettingValue, projects: StoredValue<Vec<(i64, String)>>
         }
         SettingKind::Project => view! {
             <select id=id.clone() name=name>
-                <option value="" selected=current.is_empty()>"Choose a project"</option>
+                <option value="" selected=current.is_empty()>{if setting.field.required { "Choose a project" } else { "No project" }}</option>
                 {projects.get_value().into_iter().map(|(pid, project)| {
                     let value = pid.to_string();
                     let selected = value == current;

@@ -77,7 +77,10 @@ pub async fn installed(db: &Db, member: &Member) -> Result<Vec<InstalledPlugin>,
     let mut plugins = Vec::new();
     for (plugin, facts, settings) in store::active(db, &scope).await? {
         let mut plugin = installed_view(plugin, &facts, manages);
-        (plugin.has_settings, plugin.setup_needed) = super::settings::summary(db, &scope, &settings).await?;
+        let summary = super::settings::summary(db, &scope, &settings).await?;
+        plugin.has_settings = summary.has_settings;
+        plugin.setup_needed = summary.setup_needed;
+        plugin.settings_flagged = summary.flagged && manages;
         plugins.push(plugin);
     }
     Ok(plugins)

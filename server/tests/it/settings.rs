@@ -172,13 +172,17 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
     assert!(shown.projects.iter().any(|(id, _)| id.to_string() == acme_project), "the tenant's projects to choose from");
     let globex_project = app.first_project("owner@globex.test").await.to_string();
     assert!(!shown.projects.iter().any(|(id, _)| id.to_string() == globex_project), "never another tenant's");
-    assert!(installed(&app, &admin).await.plugins.iter().all(|p| p.slug.as_str() != "sync-robot"), "not installed before the code");
+    let status: String = sqlx::query_scalar("SELECT i.status FROM installations i JOIN plugins p ON p.id = i.plugin_id WHERE p.slug = 'sync-robot'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "pending", "consented, not installed: no code yet");
 
     // Every type and constraint refused, each setting named; nothing saved, the consent still waits.
     let bad = [
         ("project", globex_project.as_str(), "Choose one of your organisation's projects."),
         ("channel", "general", "Enter a value that matches the pattern ^#[a-z0-9-]+$."),
-        ("site", "example.com", "Enter a full address, such as https://example.com/path."),
+        ("site", "example.com", "Enter a full web address, such as https://example.com/path."),
         ("notify", "nobody", "Enter an email address, such as name@example.com."),
         ("mode", "weekly", "Choose one of: daily, hourly."),
         ("limit", "101", "Enter a value from 1 to 100."),
@@ -194,6 +198,11 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
     }
     assert!(problems.iter().any(|(k, m)| k == "api_key" && m == "This setting is required."), "{problems:?}");
     assert!(problems.iter().any(|(k, m)| k == "colour" && m.contains("no setting named")), "unknown keys refused: {problems:?}");
+    // (Each problem in the order the schema declares its setting.)
+    let other_bounds = [("notify", "a b@example.com", "Enter an email address, such as name@example.com."), ("limit", "0", "Enter a value from 1 to 100."), ("ratio", "-0.5", "Enter a value from 0 to 1.")];
+    let values: Vec<(&str, &str)> = [("project", acme_project.as_str()), ("channel", "#ok"), ("api_key", "k")].into_iter().chain(other_bounds.iter().map(|(k, v, _)| (*k, *v))).collect();
+    let problems = refused(save(&app, &admin, "sync-robot", &values, &[]).await).await;
+    assert_eq!(problems, other_bounds.iter().map(|(k, _, m)| (k.to_string(), m.to_string())).collect::<Vec<_>>());
     let problems = refused(save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#"), ("api_key", "k")], &[]).await).await;
     assert_eq!(problems, [("channel".to_owned(), "Use at least 2 characters.".to_owned())].to_vec(), "bounds of a string");
     let long = format!("#{}", "a".repeat(20));
@@ -207,7 +216,16 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
 
     // Saved: the admin goes on to the plugin with its code and state.
     const SECRET: &str = "sk_live_never_shown_7731";
-    let good = [("project", acme_project.as_str()), ("channel", "#releases"), ("api_key", SECRET), ("site", "https://ci.example.com/x"), ("limit", "25"), ("ratio", "0.5")];
+    let good = [
+        ("project", acme_project.as_str()),
+        ("channel", "#releases"),
+        ("api_key", SECRET),
+        ("site", "https://ci.example.com/x"),
+        ("limit", "25"),
+        ("ratio", "0.5"),
+        ("notify", "ops@acme.test"),
+        ("enabled", "true"),
+    ];
     // (A hydrated page's call: the answer names where to go, and the page goes there.)
     let res = save(&app, &admin, "sync-robot", &good, &[("setup", ticket)]).await;
     assert_eq!(res.status(), 200);
@@ -228,7 +246,7 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
     assert_eq!(
         body,
         json!({"settings": {"project": acme_project.parse::<i64>().unwrap(), "channel": "#releases", "api_key": SECRET, "site": "https://ci.example.com/x",
-                            "mode": "daily", "limit": 25, "ratio": 0.5, "enabled": true}, "missing": []})
+                            "notify": "ops@acme.test", "mode": "daily", "limit": 25, "ratio": 0.5, "enabled": true}, "missing": []})
     );
 
     // The secret is sealed in the database and never reaches a browser.
@@ -275,20 +293,24 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
 
     // A change is announced with the changed keys only, never a value.
     receiver.wait_for(2).await;
-    let res = save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#ops"), ("api_key", ""), ("site", "https://ci.example.com/x"), ("limit", "25"), ("ratio", "0.5"), ("mode", "hourly")], &[]).await;
+    // (`enabled` goes from true, set, to unset, whose default is true: no change for the plugin.)
+    let res = save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#ops"), ("api_key", ""), ("site", "https://ci.example.com/x"), ("limit", "25"), ("ratio", "0.5"), ("notify", "ops@acme.test"), ("mode", "hourly"), ("enabled", "")], &[]).await;
     assert_eq!(res.status(), 200);
     let changed: Vec<String> = res.json().await.unwrap();
-    assert_eq!(changed, ["channel", "mode"], "an empty secret keeps the stored one");
+    assert_eq!(changed, ["channel", "mode"], "an empty secret keeps the stored one; a default is what the plugin read");
     let got = receiver.wait_for(3).await;
     let event = got[2].json();
     assert_eq!(event["type"], "installation.config_updated");
     assert_eq!(event["data"]["changed"], json!(["channel", "mode"]));
     assert!(!String::from_utf8_lossy(&got[2].body).contains("#ops"));
     // Replacing the secret and clearing a value.
-    let res = save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#ops"), ("api_key", "sk_new_1"), ("mode", "hourly")], &[]).await;
-    assert_eq!(res.json::<Vec<String>>().await.unwrap(), ["api_key", "site", "limit", "ratio"]);
+    let problems = refused(save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#ops"), ("api_key", "sk_new_1")], &[("clear[api_key]", "1")]).await).await;
+    assert_eq!(problems, [("api_key".to_owned(), "Clear the value or type a new one, not both.".to_owned())].to_vec());
+    let res = save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", "#ops"), ("api_key", "sk_new_1"), ("mode", "hourly"), ("enabled", "false")], &[]).await;
+    assert_eq!(res.json::<Vec<String>>().await.unwrap(), ["api_key", "site", "notify", "limit", "ratio", "enabled"]);
     let event = receiver.wait_for(4).await[3].json();
-    assert_eq!(event["data"]["changed"], json!(["api_key", "site", "limit", "ratio"]));
+    assert_eq!(event["data"]["changed"], json!(["api_key", "site", "notify", "limit", "ratio", "enabled"]));
+    assert_eq!(api_settings(&app, token).await.1["settings"]["enabled"], false);
     assert!(!event.to_string().contains("sk_new_1"));
     assert_eq!(api_settings(&app, token).await.1["settings"]["api_key"], "sk_new_1");
     // A required secret cannot be cleared.

@@ -52,6 +52,8 @@ pub async fn get_installation(Extension(caller): Extension<Caller>) -> Json<Inst
     security(("bearer" = [])),
     responses((status = 200, body = PluginSettings))
 )]
-pub async fn get_settings(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Json<PluginSettings>, ApiError> {
-    Ok(Json(settings::for_plugin(&state.db, &state.vault, &caller.scope, caller.installation).await?))
+pub async fn get_settings(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let settings = settings::for_plugin(&state.db, &state.vault, &caller.scope, caller.installation).await?;
+    // Secrets in clear: never kept by a cache on the way.
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(settings)))
 }

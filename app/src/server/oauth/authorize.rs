@@ -290,17 +290,17 @@ impl From<ResumeError> for crate::error::AppError {
     }
 }
 
-/// Whether `ticket` is a consent of `user` waiting for their settings.
-pub async fn is_waiting(state: &AppState, user: &Member, ticket: &str) -> Result<bool, stores::Error> {
-    consents::is_awaiting(&state.db, &sha256_hex(ticket), user.id, now()).await
+/// Whether `ticket` is a consent of `user` to the plugin `slug` waiting for their settings.
+pub async fn is_waiting(state: &AppState, user: &Member, ticket: &str, slug: &crate::domain::PluginSlug) -> Result<bool, stores::Error> {
+    consents::is_awaiting(&state.db, &sha256_hex(ticket), user.id, slug, now()).await
 }
 
 /// The admin saved the settings a consent waited for (or will set them up later): the
 /// code is issued now, and the answer is where the browser goes (the plugin's redirect
 /// URI with the code and `state`).
-pub async fn resume_after_settings(state: &AppState, user: &Member, ticket: &str) -> Result<String, ResumeError> {
+pub async fn resume_after_settings(state: &AppState, user: &Member, ticket: &str, slug: &crate::domain::PluginSlug) -> Result<String, ResumeError> {
     let t = now();
-    let consent = consents::take_awaiting(&state.db, &sha256_hex(ticket), user.id).await?.ok_or(ResumeError::Expired)?;
+    let consent = consents::take_awaiting(&state.db, &sha256_hex(ticket), user.id, slug).await?.ok_or(ResumeError::Expired)?;
     if consent.expires_at <= t || consent.tenant_id != user.tenant_id || !user.role.can_manage_plugins() {
         return Err(ResumeError::Expired);
     }

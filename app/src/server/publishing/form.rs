@@ -120,16 +120,14 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     }
 }
 
-/// The settings schema as stored: the developer's JSON, laid out the same way each time
-/// (so the version diff shows only real changes), or `None` when the field is empty.
-/// Every problem is listed, one per line.
+/// The settings schema as stored: the developer's JSON as written (trimmed; its key order
+/// is the form's), or `None` when the field is empty. Every problem is listed, one per
+/// line.
 fn settings_schema(raw: &str) -> Result<Option<String>, String> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
     crate::server::settings::schema::parse(raw).map_err(|problems| problems.join("\n"))?;
-    // Parsed above, so it is JSON; key order as written is kept by `parse` only, so the
-    // text is stored as the developer wrote it, trimmed.
     Ok(Some(raw.trim().to_owned()))
 }
 

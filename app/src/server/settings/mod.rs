@@ -127,17 +127,31 @@ async fn projects_named(conn: &mut Conn, scope: &TenantScope, schema: &SettingsS
     store::existing_projects(conn, scope, &named_projects(schema, config)).await
 }
 
-/// Whether an installation (of a list) has settings, and whether a required one has no
-/// value ("Finish setting up").
-pub async fn summary(db: &Db, scope: &TenantScope, stored: &SettingsColumns) -> Result<(bool, bool), stores::Error> {
-    let Some(schema) = &stored.config_schema.0 else { return Ok((false, false)) };
+/// What Installed plugins says of an installation's settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub has_settings: bool,
+    /// A required setting has no value: "Finish setting up".
+    pub setup_needed: bool,
+    /// A saved value no longer fits the live version's schema.
+    pub flagged: bool,
+}
+
+/// What an installation (of a list) has of settings.
+pub async fn summary(db: &Db, scope: &TenantScope, stored: &SettingsColumns) -> Result<Summary, stores::Error> {
+    let Some(schema) = &stored.config_schema.0 else { return Ok(Summary::default()) };
     let projects = if named_projects(schema, &stored.config.0).is_empty() {
         Vec::new()
     } else {
         let mut conn = db.pool().acquire().await?;
         projects_named(&mut conn, scope, schema, &stored.config.0).await?
     };
-    Ok((true, read(schema, &stored.config.0, &stored.config_secrets.0, &projects).iter().any(Reading::missing)))
+    let readings = read(schema, &stored.config.0, &stored.config_secrets.0, &projects);
+    Ok(Summary {
+        has_settings: true,
+        setup_needed: readings.iter().any(Reading::missing),
+        flagged: readings.iter().any(|r| r.flagged.is_some()),
+    })
 }
 
 /// The installation's plugin has settings and a required one has no value: the plugin's
@@ -165,7 +179,7 @@ pub async fn page(db: &Db, member: &Member, slug: &PluginSlug) -> Result<Setting
     let readings = read(schema, &found.config.0, &found.config_secrets.0, &projects);
     let complete = !readings.iter().any(Reading::missing);
     let choices = if schema.fields.iter().any(|f| f.kind == SettingKind::Project) {
-        store::project_choices(&mut conn, &scope).await?
+        store::project_choices(&mut conn, &scope, &projects).await?
     } else {
         Vec::new()
     };
@@ -178,7 +192,8 @@ pub async fn page(db: &Db, member: &Member, slug: &PluginSlug) -> Result<Setting
             flagged: if can_manage { r.flagged } else { None },
         })
         .collect();
-    Ok(SettingsPage { plugin_name: found.name, slug: found.slug, fields, can_manage, projects: choices, complete, setup: false })
+    let pending = found.status.0 == InstallStatus::Pending;
+    Ok(SettingsPage { plugin_name: found.name, slug: found.slug, fields, can_manage, projects: choices, complete, setup: false, pending })
 }
 
 /// What an owner or admin submitted: each setting's text (`values[key]`) and the secrets
@@ -236,6 +251,10 @@ async fn apply(conn: &mut Conn, scope: &TenantScope, vault: &Vault, found: &Inst
     }
     let old_config = &found.config.0;
     let old_secrets = &found.config_secrets.0;
+    // What the plugin had: a change is a change of what it reads (a default included).
+    let old_projects = projects_named(conn, scope, schema, old_config).await?;
+    let before: HashMap<String, Option<Value>> =
+        read(schema, old_config, old_secrets, &old_projects).iter().map(|r| (r.field.key.clone(), r.effective())).collect();
     let mut config = Map::new();
     let mut secrets = Map::new();
     let mut changed = Vec::new();
@@ -255,6 +274,10 @@ async fn apply(conn: &mut Conn, scope: &TenantScope, vault: &Vault, found: &Inst
             }
         };
         if field.is_secret() {
+            if input.clear.contains_key(key) && value.is_some() {
+                errors.push(FieldError::new(key, "Clear the value or type a new one, not both."));
+                continue;
+            }
             let old = old_secrets.get(key).and_then(Value::as_str);
             let new = if input.clear.contains_key(key) {
                 None
@@ -289,7 +312,8 @@ async fn apply(conn: &mut Conn, scope: &TenantScope, vault: &Vault, found: &Inst
         if let (SettingKind::Project, Some(id)) = (&field.kind, value.as_ref().and_then(Value::as_i64)) {
             projects.push((key.clone(), id));
         }
-        if old_config.get(key) != value.as_ref() {
+        let in_force = value.clone().or_else(|| schema::default_of(&field.kind));
+        if before.get(key).cloned().flatten() != in_force {
             changed.push(key.clone());
         }
         if let Some(value) = value {

@@ -8,7 +8,9 @@ use crate::domain::{Email, SettingField, SettingKind, SettingsSchema, TextFormat
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 
 /// The largest schema text accepted.
 pub const MAX_SCHEMA_BYTES: usize = 32 * 1024;
@@ -88,7 +90,9 @@ pub fn parse(text: &str) -> Result<SettingsSchema, Vec<String>> {
         }
     };
     // `Value` keeps keys sorted; the form shows them in the order written.
-    let order = serde_json::from_str::<PropertyOrder>(text).map(|o| o.properties.0).unwrap_or_default();
+    let mut order = serde_json::from_str::<PropertyOrder>(text).map(|o| o.properties.0).unwrap_or_default();
+    // Should the order not cover every property (a key written twice), none is lost.
+    order.extend(properties.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
     let mut fields = Vec::new();
     for key in order.iter().filter(|k| properties.contains_key(k.as_str())) {
         if fields.iter().any(|f: &SettingField| &f.key == key) {
@@ -113,10 +117,26 @@ pub fn parse(text: &str) -> Result<SettingsSchema, Vec<String>> {
 }
 
 /// A schema as stored (what `parse` accepted before): its fields, or `None` for a text
-/// that no longer parses.
+/// that no longer parses. Every installation of a plugin reads the same few texts, so
+/// each is parsed once per process.
 pub fn stored(text: &str) -> Option<SettingsSchema> {
-    parse(text).ok()
+    static PARSED: Mutex<Option<HashMap<String, SettingsSchema>>> = Mutex::new(None);
+    if let Some(hit) = PARSED.lock().ok().and_then(|cache| cache.as_ref().and_then(|c| c.get(text).cloned())) {
+        return Some(hit);
+    }
+    let schema = parse(text).ok()?;
+    if let Ok(mut cache) = PARSED.lock() {
+        let cache = cache.get_or_insert_with(HashMap::new);
+        if cache.len() >= CACHED {
+            cache.clear();
+        }
+        cache.insert(text.to_owned(), schema.clone());
+    }
+    Some(schema)
 }
+
+/// How many parsed schemas and compiled patterns a process keeps (then starts again).
+const CACHED: usize = 256;
 
 fn is_key(key: &str) -> bool {
     let mut chars = key.chars();
@@ -296,7 +316,8 @@ fn integer_kind(schema: &Map<String, Value>, at: &dyn Fn(&str) -> String, proble
     }
     let int = |name: &str, problems: &mut Vec<String>| -> Option<i64> {
         let v = schema.get(name)?;
-        let n = v.as_i64();
+        // `1.0` is a whole number too.
+        let n = v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64));
         if n.is_none() {
             problems.push(at(&format!("\"{name}\" of an integer setting must be a whole number.")));
         }
@@ -357,7 +378,24 @@ fn distinct<T: PartialEq>(items: &[T]) -> bool {
     items.iter().enumerate().all(|(i, a)| !items[..i].contains(a))
 }
 
+/// A pattern compiled once per process.
 fn compile(pattern: &str) -> Result<regex::Regex, String> {
+    static COMPILED: Mutex<Option<HashMap<String, regex::Regex>>> = Mutex::new(None);
+    if let Some(hit) = COMPILED.lock().ok().and_then(|cache| cache.as_ref().and_then(|c| c.get(pattern).cloned())) {
+        return Ok(hit);
+    }
+    let regex = build(pattern)?;
+    if let Ok(mut cache) = COMPILED.lock() {
+        let cache = cache.get_or_insert_with(HashMap::new);
+        if cache.len() >= CACHED {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), regex.clone());
+    }
+    Ok(regex)
+}
+
+fn build(pattern: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(pattern).size_limit(1 << 20).build().map_err(|e| {
         // The crate's message spans lines with a caret; its last line says what is wrong.
         let text = e.to_string();
@@ -392,8 +430,9 @@ pub fn check(field: &SettingField, value: &Value) -> Result<(), String> {
                 return Err(format!("Choose one of: {}.", choices.join(", ")));
             }
             match format {
-                Some(TextFormat::Uri) if !url::Url::parse(s).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "mailto") => {
-                    return Err("Enter a full address, such as https://example.com/path.".into());
+                // Links an organisation gives a plugin: web addresses only (no `javascript:`).
+                Some(TextFormat::Uri) if !url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some()) => {
+                    return Err("Enter a full web address, such as https://example.com/path.".into());
                 }
                 Some(TextFormat::Email) if Email::parse(s).is_err() => return Err("Enter an email address, such as name@example.com.".into()),
                 _ => {}

@@ -1,6 +1,6 @@
 //! Consent screens shown and not yet answered.
 
-use crate::domain::{PluginId, TenantId, UserId};
+use crate::domain::{PluginId, PluginSlug, TenantId, UserId};
 use crate::server::Db;
 
 /// Forgets consent screens nobody answered in time.
@@ -88,25 +88,31 @@ pub async fn await_settings(conn: &mut super::Conn, id_hash: &str, user: UserId,
     Ok(())
 }
 
-/// Takes the user's consent waiting for settings `id_hash` once.
-pub async fn take_awaiting(db: &Db, id_hash: &str, user_id: UserId) -> Result<Option<Consent>, super::Error> {
+/// Takes the user's consent to the plugin `slug` waiting for settings `id_hash`, once.
+pub async fn take_awaiting(db: &Db, id_hash: &str, user_id: UserId, slug: &PluginSlug) -> Result<Option<Consent>, super::Error> {
     sqlx::query_as(
         "DELETE FROM consent_requests WHERE id_hash = $1 AND user_id = $2 AND stage = 'settings' \
+             AND plugin_id = (SELECT id FROM plugins WHERE slug = $3) \
          RETURNING tenant_id, plugin_id, redirect_uri, scopes, state, code_challenge, expires_at",
     )
     .bind(id_hash)
     .bind(user_id)
+    .bind(slug.as_str())
     .fetch_optional(db.pool())
     .await
 }
 
-/// Whether the user's consent waiting for settings `id_hash` is still there (the
-/// Settings page offers to continue only then).
-pub async fn is_awaiting(db: &Db, id_hash: &str, user_id: UserId, now: i64) -> Result<bool, super::Error> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM consent_requests WHERE id_hash = $1 AND user_id = $2 AND stage = 'settings' AND expires_at > $3")
+/// Whether the user's consent to the plugin `slug` waiting for settings `id_hash` is still
+/// there (the Settings page offers to continue only then).
+pub async fn is_awaiting(db: &Db, id_hash: &str, user_id: UserId, slug: &PluginSlug, now: i64) -> Result<bool, super::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM consent_requests WHERE id_hash = $1 AND user_id = $2 AND stage = 'settings' AND expires_at > $3 \
+             AND plugin_id = (SELECT id FROM plugins WHERE slug = $4)",
+    )
         .bind(id_hash)
         .bind(user_id)
         .bind(now)
+        .bind(slug.as_str())
         .fetch_optional(db.pool())
         .await?;
     Ok(found.is_some())

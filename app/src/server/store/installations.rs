@@ -261,6 +261,7 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin
             needs_reactivation: false,
             has_settings: false,
             setup_needed: false,
+            settings_flagged: false,
         }, r.standing, r.settings))
         .collect())
 }

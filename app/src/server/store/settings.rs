@@ -140,10 +140,20 @@ pub async fn existing_projects(conn: &mut Conn, scope: &TenantScope, ids: &[i64]
     query.fetch_all(conn).await
 }
 
-/// The tenant's projects for a chooser: (id, name), by name.
-pub async fn project_choices(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<(i64, String)>, super::Error> {
-    sqlx::query_as("SELECT id, name FROM projects WHERE tenant_id = $1 ORDER BY name, id LIMIT 1000")
+/// The tenant's projects for a chooser: (id, name), by name, the first thousand, and
+/// those in `also` (the ones settings name now) wherever they sort.
+pub async fn project_choices(conn: &mut Conn, scope: &TenantScope, also: &[i64]) -> Result<Vec<(i64, String)>, super::Error> {
+    let mut choices: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE tenant_id = $1 ORDER BY name, id LIMIT 1000")
         .bind(scope.tenant())
-        .fetch_all(conn)
-        .await
+        .fetch_all(&mut *conn)
+        .await?;
+    for id in also.iter().filter(|id| !choices.iter().any(|(c, _)| c == *id)).copied().collect::<Vec<_>>() {
+        let named: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE tenant_id = $1 AND id = $2")
+            .bind(scope.tenant())
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        choices.extend(named);
+    }
+    Ok(choices)
 }
