@@ -97,13 +97,16 @@ pub async fn update_project(db: &Db, scope: &TenantScope, id: ProjectId, patch: 
     store::update_project(db, scope, id, name.as_deref(), description.as_deref(), patch.archived).await?.ok_or(WorkError::NotFound)
 }
 
-/// Deletes a project and its tasks.
+/// Deletes a project and its tasks; settings that named it lose it in the same
+/// transaction (their plugins hear of it), so a later project can never take its place.
 pub async fn delete_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<(), WorkError> {
-    if store::delete_project(db, scope, id).await? {
-        Ok(())
-    } else {
-        Err(WorkError::NotFound)
+    let mut tx = db.begin_write().await?;
+    if !store::delete_project(&mut tx, scope, id).await? {
+        return Err(WorkError::NotFound);
     }
+    super::settings::forget_project(&mut tx, scope, id, super::now()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, Default)]

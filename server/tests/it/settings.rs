@@ -378,6 +378,39 @@ async fn a_new_schema_keeps_what_still_fits_and_flags_the_rest(backend: Backend)
     assert!(location.starts_with(&plugin.redirect_uri), "complete settings: straight on ({location})");
 }
 
+async fn deleting_a_project_clears_the_settings_that_name_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let receiver = Receiver::always(204).await;
+    let plugin = plugin_with_settings(&app, "sync-robot", &receiver.url).await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let ticket = allow(&app, &admin, &plugin).await.rsplit('=').next().unwrap().to_owned();
+    let project = app.first_project("admin@acme.test").await;
+    let res = save(&app, &admin, "sync-robot", &[("project", &project.to_string()), ("channel", "#releases"), ("api_key", "k1")], &[("setup", &ticket)]).await;
+    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let tokens: Value = plugin.exchange(&app, &code).await.json().await.unwrap();
+    let token = tokens["access_token"].as_str().unwrap();
+    receiver.wait_for(1).await;
+
+    // Another plugin deletes the project through the API.
+    let remover = app.register(PluginSpec::new("project-remover").scopes("write:projects")).await;
+    let remover_tokens = remover.install_and_exchange(&app, &admin, "write:projects").await;
+    let res = crate::support::http()
+        .delete(app.url(&format!("/api/v1/projects/{project}")))
+        .bearer_auth(remover_tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    let (_, body) = api_settings(&app, token).await;
+    assert_eq!(body["missing"], json!(["project"]), "{body}");
+    assert!(body["settings"].get("project").is_none());
+    let event = receiver.wait_for(2).await[1].json();
+    assert_eq!((event["type"].as_str(), &event["data"]["changed"]), (Some("installation.config_updated"), &json!(["project"])));
+    assert!(installed(&app, &admin).await.plugins.iter().find(|p| p.slug.as_str() == "sync-robot").unwrap().setup_needed);
+}
+
 async fn a_client_plugin_reads_settings_without_secrets(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
@@ -409,4 +442,5 @@ crate::on_both_databases!(
     required_settings_come_between_consent_and_code,
     a_new_schema_keeps_what_still_fits_and_flags_the_rest,
     a_client_plugin_reads_settings_without_secrets,
+    deleting_a_project_clears_the_settings_that_name_it,
 );

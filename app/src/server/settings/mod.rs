@@ -196,6 +196,37 @@ pub async fn page(db: &Db, member: &Member, slug: &PluginSlug) -> Result<Setting
     Ok(SettingsPage { plugin_name: found.name, slug: found.slug, fields, can_manage, projects: choices, complete, setup: false, pending })
 }
 
+/// The scope's project `project` was deleted: every setting of the tenant's installations
+/// that named it is cleared (a required one makes its installation "Finish setting up"),
+/// and each active installation's plugin hears which keys changed. In the deletion's
+/// transaction.
+pub async fn forget_project(conn: &mut Conn, scope: &TenantScope, project: crate::domain::ProjectId, now: i64) -> Result<(), stores::Error> {
+    for found in store::of_tenant(&mut *conn, scope).await? {
+        let Some(schema) = &found.config_schema.0 else { continue };
+        let named: Vec<String> = schema
+            .fields
+            .iter()
+            .filter(|f| f.kind == SettingKind::Project && found.config.0.get(&f.key).and_then(Value::as_i64) == Some(project.get()))
+            .map(|f| f.key.clone())
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        let mut config = found.config.0.clone();
+        for key in &named {
+            config.remove(key);
+        }
+        store::save(&mut *conn, scope, found.id, &config, &found.config_secrets.0, now).await?;
+        if found.status.0 == InstallStatus::Active {
+            let mut extra = Map::new();
+            extra.insert("changed".into(), Value::from(named));
+            let event = Event { kind: EventType::ConfigUpdated, plugin_id: found.plugin_id, installation_id: found.id, tenant_id: scope.tenant(), extra };
+            webhooks::enqueue(&mut *conn, &event, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// What an owner or admin submitted: each setting's text (`values[key]`) and the secrets
 /// to clear (`clear[key]`). An empty text means no value, except for a secret, where it
 /// keeps the stored one.

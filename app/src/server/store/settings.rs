@@ -101,6 +101,17 @@ pub async fn of_installation(conn: &mut Conn, scope: &TenantScope, installation:
     .await
 }
 
+/// The tenant's installations (pending or active) whose plugin declares settings.
+pub async fn of_tenant(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<InstallationSettings>, super::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE i.tenant_id = $1 AND i.status <> 'uninstalled' AND p.config_schema IS NOT NULL"
+    ))
+    .bind(scope.tenant())
+    .fetch_all(conn)
+    .await
+}
+
 /// Takes the installation's row lock (PostgreSQL; SQLite's write transaction holds the
 /// database) so two saves of one installation's settings run one after the other.
 pub async fn lock(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<(), super::Error> {

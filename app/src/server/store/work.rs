@@ -154,17 +154,13 @@ pub async fn update_project(
     Ok(row.map(Project::from))
 }
 
-/// Deletes a project and its tasks; false when the tenant has no such project.
-pub async fn delete_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<bool, sqlx::Error> {
+/// Deletes a project and its tasks, in the caller's transaction; false when the tenant
+/// has no such project.
+pub async fn delete_project(conn: &mut super::Conn, scope: &TenantScope, id: ProjectId) -> Result<bool, sqlx::Error> {
     let tenant = scope.tenant();
-    let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2").bind(tenant).bind(id).execute(&mut *tx).await?;
-    let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id).execute(&mut *tx).await?;
-    if deleted.rows_affected() == 0 {
-        return Ok(false);
-    }
-    tx.commit().await?;
-    Ok(true)
+    sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2").bind(tenant).bind(id).execute(&mut *conn).await?;
+    let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id).execute(&mut *conn).await?;
+    Ok(deleted.rows_affected() == 1)
 }
 
 /// Up to `limit` tasks after id `after`, by id, of one status and project when given.
