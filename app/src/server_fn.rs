@@ -19,9 +19,25 @@ pub fn set_http_status(code: u16) {
 }
 
 /// Gives a server function's failure its HTTP status (401, 404, 409, 422, 429…) instead of 500.
+/// Not for a plain form post (JavaScript off, `Accept: text/html`): Leptos answers that with
+/// a redirect back to the form's page carrying the error (`?__err=`), which a status set
+/// here would turn into a page of JSON.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
-        set_http_status(err.status_code());
+        if !is_plain_form_post() {
+            set_http_status(err.status_code());
+        }
     }
     result
+}
+
+fn is_plain_form_post() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
 }

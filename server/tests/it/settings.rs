@@ -209,6 +209,24 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
     let problems = refused(save(&app, &admin, "sync-robot", &[("project", &acme_project), ("channel", &long), ("api_key", "k")], &[]).await).await;
     assert_eq!(problems[0].1, "Use at most 20 characters.");
 
+    // Refused as a plain form (JavaScript off): back to the form's page, the error in its
+    // address for the page to show (Leptos' `__err`), the consent still waiting.
+    let form_page = app.url(&format!("/installed/sync-robot/settings?setup={ticket}"));
+    let res = admin
+        .post(app.url("/rpc/save_settings"))
+        .header("accept", "text/html")
+        .header("referer", &form_page)
+        .form(&[("slug", "sync-robot"), ("setup", ticket), ("values[channel]", "no hash")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let back = res.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(&form_page) && back.contains("__err="), "{back}");
+    let (status, html) = app.get_html(&admin, &back[app.base.len()..]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Enter a value that matches the pattern"), "the message on the page");
+
     // A member cannot see a pending installation's settings, nor change any.
     let member = app.sign_in("member@acme.test").await;
     assert_eq!(page(&app, &member, "sync-robot", "").await.status(), 404);
