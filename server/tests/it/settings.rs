@@ -112,6 +112,37 @@ async fn allow(app: &TestApp, admin: &reqwest::Client, plugin: &TestPlugin) -> S
     answer(app, admin, &plugin.authorize_params("read:tasks", "st"), "allow").await
 }
 
+/// A demo-seeded server with [`plugin_with_settings`] installed by Acme's admin, who saved
+/// Acme's first project, `#releases`, the secret `k1` and `extra` at the consent's settings
+/// step: the app, the plugin, the webhook receiver, the admin, the project and the
+/// plugin's token.
+struct Installed {
+    app: TestApp,
+    plugin: TestPlugin,
+    receiver: Receiver,
+    admin: reqwest::Client,
+    project: app::domain::ProjectId,
+    token: String,
+}
+
+async fn installed_with_settings(backend: Backend, extra: &[(&str, &str)]) -> Installed {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let receiver = Receiver::always(204).await;
+    let plugin = plugin_with_settings(&app, "sync-robot", &receiver.url).await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let ticket = allow(&app, &admin, &plugin).await.rsplit('=').next().unwrap().to_owned();
+    let project = app.first_project("admin@acme.test").await;
+    let project_text = project.to_string();
+    let mut values = vec![("project", project_text.as_str()), ("channel", "#releases"), ("api_key", "k1")];
+    values.extend_from_slice(extra);
+    let res = save(&app, &admin, "sync-robot", &values, &[("setup", &ticket)]).await;
+    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let tokens: Value = plugin.exchange(&app, &code).await.json().await.unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    Installed { app, plugin, receiver, admin, project, token }
+}
+
 async fn the_console_checks_a_settings_schema(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
@@ -349,18 +380,8 @@ async fn required_settings_come_between_consent_and_code(backend: Backend) {
 }
 
 async fn a_new_schema_keeps_what_still_fits_and_flags_the_rest(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.seed_demo().await;
-    let receiver = Receiver::always(204).await;
-    let plugin = plugin_with_settings(&app, "sync-robot", &receiver.url).await;
-    let admin = app.sign_in("admin@acme.test").await;
-    let location = allow(&app, &admin, &plugin).await;
-    let ticket = location.rsplit('=').next().unwrap().to_owned();
-    let project = app.first_project("admin@acme.test").await.to_string();
-    let res = save(&app, &admin, "sync-robot", &[("project", &project), ("channel", "#releases"), ("api_key", "k1"), ("limit", "80")], &[("setup", &ticket)]).await;
-    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
-    let tokens: Value = plugin.exchange(&app, &code).await.json().await.unwrap();
-    let token = tokens["access_token"].as_str().unwrap();
+    let Installed { app, plugin, admin, project, token, receiver: _receiver } = installed_with_settings(backend, &[("limit", "80")]).await;
+    let (project, token) = (project.to_string(), token.as_str());
 
     // Version 2: `limit` allows at most 50 now, and `region` is new and required.
     let developer = app.sign_in(DEVELOPER).await;
@@ -397,17 +418,8 @@ async fn a_new_schema_keeps_what_still_fits_and_flags_the_rest(backend: Backend)
 }
 
 async fn deleting_a_project_clears_the_settings_that_name_it(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.seed_demo().await;
-    let receiver = Receiver::always(204).await;
-    let plugin = plugin_with_settings(&app, "sync-robot", &receiver.url).await;
-    let admin = app.sign_in("admin@acme.test").await;
-    let ticket = allow(&app, &admin, &plugin).await.rsplit('=').next().unwrap().to_owned();
-    let project = app.first_project("admin@acme.test").await;
-    let res = save(&app, &admin, "sync-robot", &[("project", &project.to_string()), ("channel", "#releases"), ("api_key", "k1")], &[("setup", &ticket)]).await;
-    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
-    let tokens: Value = plugin.exchange(&app, &code).await.json().await.unwrap();
-    let token = tokens["access_token"].as_str().unwrap();
+    let Installed { app, receiver, admin, project, token, .. } = installed_with_settings(backend, &[]).await;
+    let token = token.as_str();
     receiver.wait_for(1).await;
 
     // Another plugin deletes the project through the API.
@@ -430,16 +442,7 @@ async fn deleting_a_project_clears_the_settings_that_name_it(backend: Backend) {
 }
 
 async fn a_client_plugin_reads_settings_without_secrets(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.seed_demo().await;
-    let receiver = Receiver::always(204).await;
-    let plugin = plugin_with_settings(&app, "sync-robot", &receiver.url).await;
-    let admin = app.sign_in("admin@acme.test").await;
-    let ticket = allow(&app, &admin, &plugin).await.rsplit('=').next().unwrap().to_owned();
-    let project = app.first_project("admin@acme.test").await.to_string();
-    let res = save(&app, &admin, "sync-robot", &[("project", &project), ("channel", "#releases"), ("api_key", "k1")], &[("setup", &ticket)]).await;
-    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
-    assert_eq!(plugin.exchange(&app, &code).await.status(), 200);
+    let Installed { app, receiver: _receiver, .. } = installed_with_settings(backend, &[]).await;
     let developer = app.sign_in(DEVELOPER).await;
     crate::support::upload_bundle(&app, &developer, "sync-robot", b"plugboard.settings.get();".to_vec()).await;
     release(&app, &developer, "sync-robot", "A panel.").await;

@@ -127,6 +127,14 @@ async fn projects_named(conn: &mut Conn, scope: &TenantScope, schema: &SettingsS
     store::existing_projects(conn, scope, &named_projects(schema, config)).await
 }
 
+/// An installation's stored values read against its plugin's live schema (`None`: the
+/// plugin has no settings), with the projects they name that still exist.
+async fn read_stored<'a>(conn: &mut Conn, scope: &TenantScope, stored: &'a SettingsColumns) -> Result<Option<(Vec<Reading<'a>>, Vec<i64>)>, stores::Error> {
+    let Some(schema) = &stored.config_schema.0 else { return Ok(None) };
+    let projects = projects_named(conn, scope, schema, &stored.config.0).await?;
+    Ok(Some((read(schema, &stored.config.0, &stored.config_secrets.0, &projects), projects)))
+}
+
 /// What Installed plugins says of an installation's settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -157,11 +165,10 @@ pub async fn summary(db: &Db, scope: &TenantScope, stored: &SettingsColumns) -> 
 /// The installation's plugin has settings and a required one has no value: the plugin's
 /// slug (the Settings page's address). Read in the consent's transaction.
 pub async fn setup_needed(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<PluginSlug>, stores::Error> {
-    let Some(found) = store::of_installation(conn, scope, installation).await? else { return Ok(None) };
-    let Some(schema) = &found.config_schema.0 else { return Ok(None) };
-    let projects = projects_named(conn, scope, schema, &found.config.0).await?;
-    let missing = read(schema, &found.config.0, &found.config_secrets.0, &projects).iter().any(Reading::missing);
-    Ok(missing.then_some(found.slug))
+    let Some(found) = store::of_installation(&mut *conn, scope, installation).await? else { return Ok(None) };
+    let Some((readings, _)) = read_stored(conn, scope, &found.stored).await? else { return Ok(None) };
+    let missing = readings.iter().any(Reading::missing);
+    Ok(missing.then_some(found.slug.clone()))
 }
 
 /// The Settings page of the member's installation of `slug`.
@@ -174,11 +181,9 @@ pub async fn page(db: &Db, member: &Member, slug: &PluginSlug) -> Result<Setting
     if found.status.0 == InstallStatus::Pending && !can_manage {
         return Err(SettingsError::NotInstalled);
     }
-    let schema = found.config_schema.0.as_ref().ok_or(SettingsError::NoSettings)?;
-    let projects = projects_named(&mut conn, &scope, schema, &found.config.0).await?;
-    let readings = read(schema, &found.config.0, &found.config_secrets.0, &projects);
+    let (readings, projects) = read_stored(&mut conn, &scope, &found.stored).await?.ok_or(SettingsError::NoSettings)?;
     let complete = !readings.iter().any(Reading::missing);
-    let choices = if schema.fields.iter().any(|f| f.kind == SettingKind::Project) {
+    let choices = if readings.iter().any(|r| r.field.kind == SettingKind::Project) {
         store::project_choices(&mut conn, &scope, &projects).await?
     } else {
         Vec::new()
@@ -202,21 +207,21 @@ pub async fn page(db: &Db, member: &Member, slug: &PluginSlug) -> Result<Setting
 /// transaction.
 pub async fn forget_project(conn: &mut Conn, scope: &TenantScope, project: crate::domain::ProjectId, now: i64) -> Result<(), stores::Error> {
     for found in store::of_tenant(&mut *conn, scope).await? {
-        let Some(schema) = &found.config_schema.0 else { continue };
+        let Some(schema) = &found.stored.config_schema.0 else { continue };
         let named: Vec<String> = schema
             .fields
             .iter()
-            .filter(|f| f.kind == SettingKind::Project && found.config.0.get(&f.key).and_then(Value::as_i64) == Some(project.get()))
+            .filter(|f| f.kind == SettingKind::Project && found.stored.config.0.get(&f.key).and_then(Value::as_i64) == Some(project.get()))
             .map(|f| f.key.clone())
             .collect();
         if named.is_empty() {
             continue;
         }
-        let mut config = found.config.0.clone();
+        let mut config = found.stored.config.0.clone();
         for key in &named {
             config.remove(key);
         }
-        store::save(&mut *conn, scope, found.id, &config, &found.config_secrets.0, now).await?;
+        store::save(&mut *conn, scope, found.id, &config, &found.stored.config_secrets.0, now).await?;
         if found.status.0 == InstallStatus::Active {
             let mut extra = Map::new();
             extra.insert("changed".into(), Value::from(named));
@@ -256,7 +261,7 @@ pub async fn save(db: &Db, vault: &Vault, member: &Member, slug: &PluginSlug, in
     store::lock(&mut tx, &scope, found.id).await?;
     // Read again under the lock: another admin's save may have committed meanwhile.
     let found = store::of_installation(&mut tx, &scope, found.id).await?.ok_or(SettingsError::NotInstalled)?;
-    let schema = found.config_schema.0.clone().ok_or(SettingsError::NoSettings)?;
+    let schema = found.stored.config_schema.0.clone().ok_or(SettingsError::NoSettings)?;
     let (config, secrets, changed) = apply(&mut tx, &scope, vault, &found, &schema, input).await?;
     store::save(&mut tx, &scope, found.id, &config, &secrets, now).await?;
     // A plugin not yet installed (its admin is setting it up) reads them at its install.
@@ -280,8 +285,8 @@ async fn apply(conn: &mut Conn, scope: &TenantScope, vault: &Vault, found: &Inst
             errors.push(FieldError::new(key, format!("{} has no setting named {key:?}.", found.name)));
         }
     }
-    let old_config = &found.config.0;
-    let old_secrets = &found.config_secrets.0;
+    let old_config = &found.stored.config.0;
+    let old_secrets = &found.stored.config_secrets.0;
     // What the plugin had: a change is a change of what it reads (a default included).
     let old_projects = projects_named(conn, scope, schema, old_config).await?;
     let before: HashMap<String, Option<Value>> =
@@ -393,17 +398,18 @@ pub async fn for_frame(db: &Db, scope: &TenantScope, installation: InstallationI
 async fn values(db: &Db, vault: Option<&Vault>, scope: &TenantScope, installation: InstallationId) -> Result<PluginSettings, SettingsError> {
     let mut conn = db.pool().acquire().await?;
     let found = store::of_installation(&mut conn, scope, installation).await?.ok_or(SettingsError::NotInstalled)?;
-    let Some(schema) = &found.config_schema.0 else { return Ok(PluginSettings { settings: Map::new(), missing: Vec::new() }) };
-    let projects = projects_named(&mut conn, scope, schema, &found.config.0).await?;
+    let Some((readings, _)) = read_stored(&mut conn, scope, &found.stored).await? else {
+        return Ok(PluginSettings { settings: Map::new(), missing: Vec::new() });
+    };
     let mut settings = Map::new();
     let mut missing = Vec::new();
-    for reading in read(schema, &found.config.0, &found.config_secrets.0, &projects) {
+    for reading in readings {
         let key = &reading.field.key;
         if reading.missing() {
             missing.push(key.clone());
         }
         if reading.field.is_secret() {
-            let (Some(vault), Some(sealed)) = (vault, found.config_secrets.0.get(key).and_then(Value::as_str)) else { continue };
+            let (Some(vault), Some(sealed)) = (vault, found.stored.config_secrets.0.get(key).and_then(Value::as_str)) else { continue };
             let plain = vault.open(&seal_context(found.id, key), sealed).map_err(|_| SettingsError::Sealed)?;
             settings.insert(key.clone(), Value::String(plain));
         } else if let Some(value) = reading.effective() {

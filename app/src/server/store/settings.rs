@@ -49,6 +49,7 @@ pub struct SettingsColumns {
     pub config_schema: StoredSettingsSchema,
     #[sqlx(try_from = "String")]
     pub config: StoredObject,
+    /// Key → sealed value.
     #[sqlx(try_from = "String")]
     pub config_secrets: StoredObject,
 }
@@ -66,13 +67,8 @@ pub struct InstallationSettings {
     pub name: String,
     #[sqlx(try_from = "String")]
     pub slug: PluginSlug,
-    #[sqlx(try_from = "Option<String>")]
-    pub config_schema: StoredSettingsSchema,
-    #[sqlx(try_from = "String")]
-    pub config: StoredObject,
-    /// Key → sealed value.
-    #[sqlx(try_from = "String")]
-    pub config_secrets: StoredObject,
+    #[sqlx(flatten)]
+    pub stored: SettingsColumns,
 }
 
 const COLUMNS: &str = "i.id, i.plugin_id, i.status, p.name, p.slug, p.config_schema, i.config, i.config_secrets";
