@@ -49,11 +49,18 @@ pub struct PluginSpec {
     scopes: String,
     webhook_url: Option<String>,
     verified: bool,
+    settings_schema: Option<String>,
 }
 
 impl PluginSpec {
     pub fn new(slug: &str) -> Self {
-        Self { slug: slug.to_owned(), scopes: "read:projects".into(), webhook_url: None, verified: false }
+        Self { slug: slug.to_owned(), scopes: "read:projects".into(), webhook_url: None, verified: false, settings_schema: None }
+    }
+
+    /// Declares these settings (a schema the console would accept).
+    pub fn settings(mut self, schema: &str) -> Self {
+        self.settings_schema = Some(schema.to_owned());
+        self
     }
 
     /// The scopes it asks for, space-separated.
@@ -110,7 +117,16 @@ impl PluginSpec {
             redirect_uris: vec![uri(&redirect_uri)?, uri(&other_redirect_uri)?],
             scopes: ScopeSet::parse_oauth(&self.scopes).map_err(|_| FixtureError::Invalid("scopes"))?,
         };
-        let plugin = NewPlugin { webhook_url: self.webhook_url.clone(), publish: true, verified: self.verified, ..NewPlugin::api_only(listing) };
+        if let Some(schema) = &self.settings_schema {
+            app::server::settings::schema::parse(schema).map_err(|_| FixtureError::Invalid("settings schema"))?;
+        }
+        let plugin = NewPlugin {
+            webhook_url: self.webhook_url.clone(),
+            settings_schema: self.settings_schema.clone(),
+            publish: true,
+            verified: self.verified,
+            ..NewPlugin::api_only(listing)
+        };
         let creds = registry::create_plugin(db, vault, &plugin).await?;
         let id = store::plugins::client(db, &creds.client_id).await?.ok_or(FixtureError::Invalid("the plugin was not stored"))?.id;
         Ok(FixturePlugin { id, creds, scopes: plugin.scopes, redirect_uri, other_redirect_uri })
