@@ -49,6 +49,9 @@ pub struct Config {
     /// `PLUGBOARD_WEBHOOK_LEASE_SECS` (default 60): after this, an event whose worker
     /// died is delivered by another.
     pub webhook_lease_secs: i64,
+    /// `PLUGBOARD_WEBHOOK_RETENTION_DAYS` (default 30): finished deliveries older than
+    /// this are deleted by the worker, with their attempts.
+    pub webhook_retention_days: i64,
     /// `PLUGBOARD_WEBHOOK_WORKER=0` runs no webhook worker in this process.
     pub webhook_worker: bool,
     /// `PLUGBOARD_GRANT_REFRESHES_PER_MINUTE` (default 30): refreshes per grant and minute.
@@ -115,6 +118,7 @@ impl Config {
             outbound_allowlist: Vec::new(),
             webhook_timeout_secs: 15,
             webhook_lease_secs: 60,
+            webhook_retention_days: 30,
             webhook_worker: true,
             grant_refreshes_per_minute: 30,
             trusted_proxies: Vec::new(),
@@ -152,6 +156,7 @@ impl Config {
             },
             webhook_timeout_secs: parse_env("PLUGBOARD_WEBHOOK_TIMEOUT_SECS", "15")?,
             webhook_lease_secs: parse_env("PLUGBOARD_WEBHOOK_LEASE_SECS", "60")?,
+            webhook_retention_days: parse_env("PLUGBOARD_WEBHOOK_RETENTION_DAYS", "30")?,
             webhook_worker: flag("PLUGBOARD_WEBHOOK_WORKER", true),
             grant_refreshes_per_minute: parse_env("PLUGBOARD_GRANT_REFRESHES_PER_MINUTE", "30")?,
             trusted_proxies: {
@@ -185,6 +190,7 @@ impl Config {
         let worker = WorkerConfig {
             timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
             lease_secs: self.webhook_lease_secs,
+            retention_secs: self.webhook_retention_days.max(1) * 86_400,
             ..WorkerConfig::default()
         };
         Settings {

@@ -208,7 +208,34 @@ async fn a_restart_mid_delivery_loses_nothing(backend: Backend) {
     panic!("the event was not marked delivered: {:?}", event_row(&app).await);
 }
 
+/// Finished deliveries older than the retention (30 days by default) go with their
+/// attempts; newer ones and pending ones stay.
+async fn old_deliveries_are_pruned_pending_ones_kept(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    let receiver = Receiver::always(204).await;
+    let (_, admin, _) = install_with_webhook(&app, &receiver.url).await;
+    let worker = manual_worker(&app, Duration::from_secs(5));
+    let (_, _, _, created) = event_row(&app).await;
+    assert_eq!(worker.deliver_due(created).await.unwrap(), 1);
+    assert_eq!(attempts(&app).await.len(), 1);
+    // A second event stays pending (nobody delivers it here).
+    let installation = app.installation_id("hooked", "admin@acme.test").await.to_string();
+    assert_eq!(app.rpc(&admin, "uninstall_plugin", &[("installation_id", installation.as_str())]).await.status(), 200);
+    let statuses = || async {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT status FROM webhook_events ORDER BY id").fetch_all(app.db.pool()).await.unwrap();
+        rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
+    };
+    assert_eq!(statuses().await, ["delivered", "pending"]);
+
+    const DAY: i64 = 86_400;
+    assert_eq!(worker.prune_history(created + 29 * DAY).await.unwrap(), 0, "kept within the retention");
+    assert_eq!(worker.prune_history(created + 31 * DAY).await.unwrap(), 1);
+    assert_eq!(statuses().await, ["pending"], "a pending event is never pruned, however old");
+    assert!(attempts(&app).await.is_empty(), "its attempts went with it");
+}
+
 crate::on_both_databases!(
+    old_deliveries_are_pruned_pending_ones_kept,
     installs_and_uninstalls_are_signed_and_delivered,
     re_consent_with_new_scopes_is_announced,
     retries_follow_the_schedule,

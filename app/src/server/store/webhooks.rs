@@ -58,6 +58,17 @@ pub struct Leased {
 }
 
 /// Leases up to `batch` due events to `lock_token` until `locked_until`, in one UPDATE.
+/// Deletes up to `batch` of the oldest finished events created before `before`, with
+/// their attempts, in one transaction; how many events went.
+pub async fn prune(db: &Db, before: i64, batch: i64) -> Result<u64, super::Error> {
+    let oldest = "SELECT id FROM webhook_events WHERE status <> 'pending' AND created_at < $1 ORDER BY id LIMIT $2";
+    let mut tx = db.begin_write().await?;
+    sqlx::query(&format!("DELETE FROM webhook_attempts WHERE event_id IN ({oldest})")).bind(before).bind(batch).execute(&mut *tx).await?;
+    let deleted = sqlx::query(&format!("DELETE FROM webhook_events WHERE id IN ({oldest})")).bind(before).bind(batch).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected())
+}
+
 pub async fn lease(db: &Db, now: i64, locked_until: i64, lock_token: &str, batch: i64) -> Result<Vec<Leased>, super::Error> {
     // The outer conditions repeat the inner ones: on PostgreSQL a concurrent claimer
     // re-checks them after waiting for the row, so it cannot take a leased event.

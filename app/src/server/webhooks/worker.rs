@@ -37,11 +37,13 @@ pub struct WorkerConfig {
     pub batch: i64,
     /// How often to look for due events when nothing wakes the worker.
     pub poll: Duration,
+    /// Finished deliveries older than this are deleted (the deliveries history's reach).
+    pub retention_secs: i64,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(15), lease_secs: 60, batch: 32, poll: Duration::from_secs(1) }
+        Self { timeout: Duration::from_secs(15), lease_secs: 60, batch: 32, poll: Duration::from_secs(1), retention_secs: 30 * 86_400 }
     }
 }
 
@@ -226,6 +228,25 @@ impl Worker {
         }
         if let Err(e) = consents::prune_consent_requests(&self.db, now).await {
             tracing::warn!(error = %e, "could not prune consent requests");
+        }
+        if let Err(e) = self.prune_history(now).await {
+            tracing::warn!(error = %e, "could not prune old webhook deliveries");
+        }
+    }
+
+    /// Deletes finished deliveries (delivered, failed, skipped) created more than the
+    /// retention before `now`, with their attempts, a small batch per transaction so
+    /// deliveries never wait long behind it; never a pending one. How many were deleted.
+    pub async fn prune_history(&self, now: i64) -> Result<u64, stores::Error> {
+        const BATCH: i64 = 500;
+        let mut total = 0;
+        loop {
+            let deleted = store::prune(&self.db, now - self.config.retention_secs, BATCH).await?;
+            total += deleted;
+            if deleted < BATCH as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
         }
     }
 }
