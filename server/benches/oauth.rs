@@ -1,19 +1,15 @@
-//! Authorization server and webhook benchmark, through the real HTTP server on loopback:
+//! Authorization server benchmark, through the real HTTP server on loopback:
 //! token-endpoint grants per second (authorization-code exchanges and refreshes, with
-//! PKCE, client authentication and rotation), then the webhook worker's deliveries per
-//! second to a local receiver, on SQLite and on PostgreSQL.
+//! PKCE, client authentication and rotation), on SQLite and on PostgreSQL. The webhook
+//! worker has its own (`--bench webhooks`).
 //!
-//!     cargo bench -p server --bench oauth -- [--grants 2000] [--concurrency 16] [--webhooks 2000] [--db sqlite|postgres|both]
+//!     cargo bench -p server --bench oauth -- [--grants 2000] [--concurrency 16] [--db sqlite|postgres|both]
 
 use app::server::registry::Credentials;
-use app::server::webhooks::worker::{Worker, WorkerConfig};
-use app::server::webhooks::{self, Event, EventType};
-use app::server::{now, outbound, Db};
+use app::server::Db;
 use futures::stream::{self, StreamExt};
 use server::fixtures::{self, FixturePlugin, PluginSpec, VERIFIER};
 use server::{open_database, Config};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{engine_name, report, scratch, start_server, Flags};
 
@@ -21,13 +17,8 @@ mod support;
 
 const SCOPES: &str = "read:projects write:tasks";
 
-async fn register(db: &Db, slug: &str, webhook_url: Option<String>) -> FixturePlugin {
-    let spec = PluginSpec::new(slug).scopes(SCOPES);
-    let spec = match webhook_url {
-        Some(url) => spec.webhook(url),
-        None => spec,
-    };
-    spec.register(db, &app::server::vault::Vault::ephemeral()).await.expect("register")
+async fn register(db: &Db, slug: &str) -> FixturePlugin {
+    PluginSpec::new(slug).scopes(SCOPES).register(db, &app::server::vault::Vault::ephemeral()).await.expect("register")
 }
 
 /// Installations the exchange phase spreads its codes over: a real plugin's codes are one
@@ -63,7 +54,7 @@ async fn post_token(http: &reqwest::Client, url: &str, creds: &Credentials, form
     (started.elapsed(), body)
 }
 
-async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webhooks_n: usize) {
+async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize) {
     println!("\n{name}");
     let mut config = Config::for_database(url.to_owned());
     config.max_connections = 10;
@@ -76,7 +67,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("HTTP client");
 
     // Code exchanges.
-    let plugin = register(&db, "bench-exchange", None).await;
+    let plugin = register(&db, "bench-exchange").await;
     let codes = issue_codes_spread(&db, &plugin, grants_n, EXCHANGE_INSTALLATIONS).await;
     let (creds, redirect_uri) = (&plugin.creds, plugin.redirect_uri.as_str());
     let started = Instant::now();
@@ -99,7 +90,7 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     // Refreshes: `grants_n` grants (one per installation, as a plugin with many
     // installations refreshes each about hourly), each rotated once, `concurrency` at a
     // time. A grant refreshing in a loop is throttled (30 a minute), so that is no model.
-    let plugin = register(&db, "bench-refresh", None).await;
+    let plugin = register(&db, "bench-refresh").await;
     let codes = issue_codes_spread(&db, &plugin, grants_n, EXCHANGE_INSTALLATIONS).await;
     let (creds, redirect_uri) = (&plugin.creds, plugin.redirect_uri.as_str());
     let refresh_tokens: Vec<String> = stream::iter(codes.iter())
@@ -126,44 +117,6 @@ async fn bench(name: &str, url: &str, grants_n: usize, concurrency: usize, webho
     println!("  refresh (rotating): {:.0} grants/s ({} in {elapsed:.2} s, {concurrency} concurrent)", samples.len() as f64 / elapsed, samples.len());
     report("refresh latency", samples);
 
-    // Webhooks: a local receiver answering 204; the worker drains the outbox.
-    let delivered = Arc::new(AtomicUsize::new(0));
-    let counter = delivered.clone();
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move || {
-            let counter = counter.clone();
-            async move {
-                counter.fetch_add(1, Ordering::Relaxed);
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let hook_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook_url = format!("http://{}/hook", hook_listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(hook_listener, receiver).await });
-    let hooked = register(&db, "bench-webhooks", Some(hook_url)).await;
-    let (tenant_id, person) = fixtures::tenant_with_owner(&db, "Bench webhooks").await.expect("tenant");
-    let owner = fixtures::member(&db, person).await.expect("sign in");
-    let (installation_id, _) = fixtures::consent_codes(&db, &hooked, &owner, &hooked.scopes, 0).await.expect("installation");
-    let plugin_id = hooked.id;
-    let mut tx = db.begin_write().await.unwrap();
-    for _ in 0..webhooks_n {
-        let event = Event { kind: EventType::ConfigUpdated, plugin_id, installation_id, tenant_id, extra: Default::default() };
-        webhooks::enqueue(&mut tx, &event, now()).await.unwrap();
-    }
-    tx.commit().await.unwrap();
-    let policy = outbound::OutboundPolicy { allowlist: outbound::parse_allowlist("127.0.0.1").unwrap() };
-    let worker = Worker::new(db.clone(), Arc::new(policy), Arc::new(app::server::vault::Vault::ephemeral()), WorkerConfig::default());
-    let started = Instant::now();
-    while delivered.load(Ordering::Relaxed) < webhooks_n {
-        if worker.deliver_due(now()).await.expect("deliver") == 0 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    println!("  webhook worker: {:.0} deliveries/s ({webhooks_n} signed deliveries in {elapsed:.2} s, batches of 32)", webhooks_n as f64 / elapsed);
-
     drop(server);
     db.close().await;
 }
@@ -173,11 +126,10 @@ async fn main() {
     let flags = Flags::from_env();
     let grants_n = flags.value("--grants", 2000usize);
     let concurrency = flags.value("--concurrency", 16usize);
-    let webhooks_n = flags.value("--webhooks", 2000usize);
-    println!("Plugboard OAuth and webhook benchmark: {grants_n} grants per kind, {concurrency} concurrent clients, {webhooks_n} webhooks");
+    println!("Plugboard OAuth benchmark: {grants_n} grants per kind, {concurrency} concurrent clients");
     for engine in flags.engines() {
         let db = scratch(engine).await;
-        bench(engine_name(engine), &db.url, grants_n, concurrency, webhooks_n).await;
+        bench(engine_name(engine), &db.url, grants_n, concurrency).await;
         db.remove().await;
     }
 }

@@ -50,11 +50,22 @@ pub struct PluginSpec {
     webhook_url: Option<String>,
     verified: bool,
     settings_schema: Option<String>,
+    events: String,
 }
 
 impl PluginSpec {
     pub fn new(slug: &str) -> Self {
-        Self { slug: slug.to_owned(), scopes: "read:projects".into(), webhook_url: None, verified: false, settings_schema: None }
+        Self { slug: slug.to_owned(), scopes: "read:projects".into(), webhook_url: None, verified: false, settings_schema: None, events: String::new() }
+    }
+
+    /// Subscribes to these data events, space-separated (`task.created project.deleted`).
+    pub fn events(mut self, events: &str) -> Self {
+        self.events = events.to_owned();
+        self
+    }
+
+    pub fn event_list(&self) -> &str {
+        &self.events
     }
 
     /// Declares these settings (a schema the console would accept).
@@ -120,9 +131,11 @@ impl PluginSpec {
         if let Some(schema) = &self.settings_schema {
             app::server::settings::schema::parse(schema).map_err(|_| FixtureError::Invalid("settings schema"))?;
         }
+        let subscriptions = app::domain::Subscriptions::parse(self.events.split_whitespace()).map_err(|_| FixtureError::Invalid("events"))?;
         let plugin = NewPlugin {
             webhook_url: self.webhook_url.clone(),
             settings_schema: self.settings_schema.clone(),
+            subscriptions,
             publish: true,
             verified: self.verified,
             ..NewPlugin::api_only(listing)

@@ -4,6 +4,7 @@
 mod account;
 mod bridge;
 mod category;
+mod events;
 mod ids;
 mod installation;
 mod listing;
@@ -16,14 +17,15 @@ mod work;
 pub use account::{Email, Password, Role, SessionUser, TenantName};
 pub use bridge::{BridgeError, BridgeMethod, ClientPlugin};
 pub use category::Category;
+pub use events::{EventDoc, EventType, Subscriptions};
 pub use installation::{connect_problem, ConnectionView, InstalledOverview, InstalledPlugin, JobStatus, JobView, LicenseView, RunnablePlugin, ScopeUpdate};
 pub use ids::{BadId, InstallationId, JobId, PluginId, ProjectId, TaskId, TenantId, UserId};
 pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,
 };
 pub use publishing::{
-    BundleRef, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryLog, DeveloperOverview, DeveloperPlugin,
-    FieldChange, InstallStats, PluginForm, QueueItem, ReleaseNote, ReviewState, ShownSecrets, StaffPlugin, Suspension, VersionDiff,
+    BundleRef, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryLog, DeliveryStatus, DeveloperOverview, DeveloperPlugin,
+    EndpointAlert, FieldChange, InstallStats, PluginForm, QueueItem, ReleaseNote, ReviewState, ShownSecrets, StaffPlugin, Suspension, VersionDiff,
     VersionState, VersionSummary, WebhookEndpoint,
 };
 pub use scope::{Scope, ScopeSet};

@@ -1,7 +1,7 @@
 //! Publishing: what the developer console, the staff review queue and reviews share
 //! between the server and the browser.
 
-use super::{Category, Scope};
+use super::{Category, EventType, Scope};
 use serde::{Deserialize, Serialize};
 
 /// Where a plugin stands on its way to the marketplace.
@@ -281,6 +281,9 @@ pub struct PluginForm {
     /// The settings schema (JSON; empty: no settings).
     #[serde(default)]
     pub settings_schema: String,
+    /// Checked data event types, by name (issue 19).
+    #[serde(default)]
+    pub events: Vec<String>,
 }
 
 /// The console's front page: the developer profile and its plugins.
@@ -304,6 +307,8 @@ pub struct DeveloperPlugin {
     pub rating: f64,
     pub review_count: i64,
     pub updated_at: i64,
+    /// Its webhook endpoint failing for a day or more, or turned off.
+    pub webhook_alert: Option<EndpointAlert>,
 }
 
 /// What the console shows of one of the developer's plugins.
@@ -340,6 +345,31 @@ pub struct WebhookEndpoint {
     pub disabled_at: Option<i64>,
     pub disabled_reason: Option<String>,
     pub failing_since: Option<i64>,
+    /// What the developer is warned of, as of the read.
+    pub alert: Option<EndpointAlert>,
+}
+
+/// What the console warns a developer of about their webhook endpoint: failing without
+/// a break for a day or more (and when it will be turned off), or turned off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EndpointAlert {
+    Failing { since: i64, disables_at: i64 },
+    Disabled { at: i64, reason: String },
+}
+
+impl EndpointAlert {
+    /// Failing for this long before the console warns.
+    pub const WARN_AFTER_SECS: i64 = 86_400;
+
+    /// From the endpoint's state at `now`; `disable_after` is how long failures last
+    /// before the endpoint is turned off.
+    pub fn of(disabled_at: Option<i64>, disabled_reason: Option<&str>, failing_since: Option<i64>, now: i64, disable_after: i64) -> Option<Self> {
+        match (disabled_at, failing_since) {
+            (Some(at), _) => Some(EndpointAlert::Disabled { at, reason: disabled_reason.unwrap_or_default().to_owned() }),
+            (None, Some(since)) if now - since >= Self::WARN_AFTER_SECS => Some(EndpointAlert::Failing { since, disables_at: since + disable_after }),
+            _ => None,
+        }
+    }
 }
 
 /// Secrets as they are shown: once, when made.
@@ -379,7 +409,56 @@ pub struct DeliveryAttempt {
 pub struct DeliveryLog {
     pub plugin_name: String,
     pub webhook: WebhookEndpoint,
+    /// Newest first, as filtered.
     pub deliveries: Vec<Delivery>,
+    /// The filter shown.
+    pub filter: DeliveryFilter,
+    /// `before` for the next (older) page, when there is one.
+    pub older: Option<i64>,
+    /// The default of "Resend failed since": since the endpoint started failing, else a
+    /// day ago (`YYYY-MM-DDTHH:MM`, UTC).
+    pub resend_from: String,
+}
+
+/// Which deliveries the log lists: of one event type, with one outcome, older than an id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryFilter {
+    #[serde(default)]
+    pub event_type: Option<EventType>,
+    #[serde(default)]
+    pub status: Option<DeliveryStatus>,
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    /// Pending, held while the plugin or its installation is suspended.
+    Held,
+    Delivered,
+    Failed,
+    Skipped,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [DeliveryStatus::Pending, DeliveryStatus::Held, DeliveryStatus::Delivered, DeliveryStatus::Failed, DeliveryStatus::Skipped];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Held => "held",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
 }
 
 /// One day of a plugin's history.

@@ -1,9 +1,17 @@
 //! "Plugin API": how a plugin developer installs through OAuth and calls `/api/v1`.
 //! The OpenAPI document is the reference; this page is the guide around it.
 
-use crate::domain::Scope;
+use crate::domain::{EventDoc, Scope};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// The webhook event catalog: each type's sentence, scope, JSON Schema and example, built
+/// from the payload types (the OpenAPI document's `webhooks` has the same).
+#[server(prefix = "/rpc", endpoint = "event_catalog")]
+pub async fn event_catalog() -> Result<Vec<EventDoc>, AppError> {
+    Ok(crate::server::webhooks::events::catalog())
+}
 
 /// The routes of `/api/v1` and the scope each needs (the OpenAPI document has the detail).
 const ROUTES: &[(&str, &str, Option<Scope>, &str)] = &[
@@ -151,6 +159,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <a href="#rate-limits">"Rate limits"</a>
                 <a href="#settings">"Settings"</a>
                 <a href="#webhooks">"Webhooks"</a>
+                <a href="#events">"Events"</a>
             </nav>
 
             <section id="install">
@@ -333,11 +342,55 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <h2>"Webhooks"</h2>
                 <p>"Plugboard tells your " <code>"webhook_url"</code> " about " <code>"plugin.installed"</code> ", "
                    <code>"plugin.uninstalled"</code> ", " <code>"installation.scopes_updated"</code> " and "
-                   <code>"installation.config_updated"</code> ", signed the Standard Webhooks way. Answer 2xx within 15 seconds; "
+                   <code>"installation.config_updated"</code> ", and about the data events it subscribes to (" <a href="#events">"Events"</a> "), signed the Standard Webhooks way. Answer 2xx within 15 seconds; "
                    "otherwise it retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. " <code>"410 Gone"</code>
                    " turns your endpoint off, and so do five days of failures. Delivery is at least once."</p>
                 <pre class="code"><code>{WEBHOOK_EXAMPLE}</code></pre>
             </section>
+            <EventCatalog/>
         </article>
+    }
+}
+
+/// Every event type, with its schema and an example.
+#[component]
+fn EventCatalog() -> impl IntoView {
+    let catalog = Resource::new(|| (), |_| event_catalog());
+    view! {
+        <section id="events">
+            <h2>"Events"</h2>
+            <p>"Every plugin with a webhook URL hears about its own installations. Data events are sent only when the live version "
+               "subscribes to them (the console's event list, reviewed like the rest) and the installation's grant lets it read what changed: "
+               <code>"read:tasks"</code> " for task events, " <code>"read:projects"</code> " for project events (or the matching "
+               <code>"write:"</code> "). A narrower grant stops them. Each data event carries the object as the API returns it (as it was, "
+               "for a deletion) and an " <code>"actor"</code> ": " <code>"{\"type\": \"user\", \"id\"}"</code> " or "
+               <code>"{\"type\": \"installation\", \"id\", \"plugin\"}"</code> ", so your plugin can ignore its own writes. "
+               "One organisation's events reach you in the order they were made; a failed one is retried while later ones go on. "
+               "The same schemas are under " <code>"webhooks"</code> " in the " <a href="/api/v1/openapi.json" rel="external">"OpenAPI document"</a> "."</p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match catalog.await {
+                        Err(_) => view! { <p class="error">"The event catalog could not be loaded; the OpenAPI document has it."</p> }.into_any(),
+                        Ok(events) => events.into_iter().map(|e| view! {
+                            <div class="event" id=format!("event-{}", e.name.replace('.', "-"))>
+                                <h3><code>{e.name.clone()}</code></h3>
+                                <p>{e.sentence.clone()} " " <span class="muted">{match &e.scope {
+                                    Some(scope) => format!("Needs {scope} and a subscription."),
+                                    None => "Always sent.".to_owned(),
+                                }}</span></p>
+                                <details>
+                                    <summary>"Example"</summary>
+                                    <pre class="code" tabindex="0"><code>{e.example.clone()}</code></pre>
+                                </details>
+                                <details>
+                                    <summary>"JSON Schema"</summary>
+                                    <pre class="code" tabindex="0"><code>{e.schema.clone()}</code></pre>
+                                </details>
+                            </div>
+                        }).collect_view().into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

@@ -7,7 +7,7 @@ use super::oauth::grants;
 use super::scope::Member;
 use super::store::installations::{self as store, InstallStatus};
 use super::store::{self as stores, Conn};
-use super::webhooks::{self, Event, EventType};
+use super::webhooks::{self, Data, InstalledData, Recipient, ScopesUpdatedData, UninstalledData};
 use super::{now, Db};
 use crate::domain::{InstallationId, InstalledPlugin, ScopeSet};
 
@@ -76,10 +76,8 @@ pub async fn activate(conn: &mut Conn, installation: InstallationId, scopes: &Sc
     store::make_active(&mut *conn, installation, scopes, now).await?;
     if outcome == Activation::Installed {
         store::count_install(&mut *conn, current.plugin_id, current.tenant_id, now).await?;
-        let mut extra = serde_json::Map::new();
-        extra.insert("scopes".into(), serde_json::to_value(scopes).unwrap_or_default());
-        let event = Event { kind: EventType::PluginInstalled, plugin_id: current.plugin_id, installation_id: installation, tenant_id: current.tenant_id, extra };
-        webhooks::enqueue(conn, &event, now).await?;
+        let recipient = Recipient { installation_id: installation, tenant_id: current.tenant_id, plugin_id: current.plugin_id };
+        webhooks::enqueue(conn, &Data::Installed(InstalledData { recipient, scopes: scopes.clone() }), now).await?;
     } else {
         scopes_updated(conn, current.plugin_id, installation, current.tenant_id, &granted, scopes, now).await?;
     }
@@ -96,11 +94,9 @@ pub(crate) async fn scopes_updated(
     after: &ScopeSet,
     now: i64,
 ) -> Result<(), stores::Error> {
-    let mut extra = serde_json::Map::new();
-    extra.insert("scopes".into(), serde_json::to_value(after).unwrap_or_default());
-    extra.insert("previous_scopes".into(), serde_json::to_value(before).unwrap_or_default());
-    let event = Event { kind: EventType::ScopesUpdated, plugin_id: plugin, installation_id: installation, tenant_id: tenant, extra };
-    webhooks::enqueue(conn, &event, now).await
+    let recipient = Recipient { installation_id: installation, tenant_id: tenant, plugin_id: plugin };
+    let data = ScopesUpdatedData { recipient, scopes: after.clone(), previous_scopes: before.clone() };
+    webhooks::enqueue(conn, &Data::ScopesUpdated(data), now).await
 }
 
 /// A plugin exchanges the code of a consent: the code's installation becomes active
@@ -137,8 +133,8 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     if status == InstallStatus::Active {
         let tenant_id = scope.tenant();
         store::count_uninstall(&mut tx, plugin_id, tenant_id, t).await?;
-        let event = Event { kind: EventType::PluginUninstalled, plugin_id, installation_id: installation, tenant_id, extra: serde_json::Map::new() };
-        webhooks::enqueue(&mut tx, &event, t).await?;
+        let recipient = Recipient { installation_id: installation, tenant_id, plugin_id };
+        webhooks::enqueue(&mut tx, &Data::Uninstalled(UninstalledData { recipient }), t).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -41,6 +41,8 @@ pub struct NewPlugin {
     /// Its settings schema (issue 18) as the developer wrote it, checked by
     /// `settings::schema::parse`; `None` when it has no settings.
     pub settings_schema: Option<String>,
+    /// The data events it subscribes to (issue 19).
+    pub subscriptions: crate::domain::Subscriptions,
     pub publish: bool,
     pub verified: bool,
     pub developer_id: Option<crate::domain::UserId>,
@@ -82,6 +84,7 @@ impl NewPlugin {
             oauth_client_secret: None,
             client_origins: Vec::new(),
             settings_schema: None,
+            subscriptions: crate::domain::Subscriptions::default(),
             publish: false,
             verified: false,
             developer_id: None,

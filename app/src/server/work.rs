@@ -5,8 +5,9 @@
 
 use super::scope::TenantScope;
 use super::store::work::{self as store, Missing, NewTaskRow, TaskChanges};
-use super::Db;
-use crate::domain::{parse_long_text, Project, ProjectId, Task, TaskId, TaskStatus, UserId, WorkOverview};
+use super::webhooks::{self, Change};
+use super::{now, Db};
+use crate::domain::{parse_long_text, EventType, Project, ProjectId, Task, TaskId, TaskStatus, UserId, WorkOverview};
 
 /// A rule a write broke, naming the field.
 #[derive(Debug, thiserror::Error)]
@@ -78,10 +79,15 @@ pub struct NewProject {
     pub archived: bool,
 }
 
+/// Creates a project; `project.created` goes to its subscribers in the same transaction.
 pub async fn create_project(db: &Db, scope: &TenantScope, new: &NewProject) -> Result<Project, WorkError> {
     let name = crate::domain::parse_text(&new.name, 200).map_err(|m| invalid("name", m))?;
     let description = parse_long_text(&new.description, DESCRIPTION_MAX).map_err(|m| invalid("description", m))?;
-    Ok(store::insert_project(db, scope, &name, &description, new.archived).await?)
+    let mut tx = db.begin_write().await?;
+    let project = store::insert_project(&mut tx, scope, &name, &description, new.archived).await?;
+    webhooks::publish(&mut tx, scope, Change::Project(EventType::ProjectCreated, &project, None), now()).await?;
+    tx.commit().await?;
+    Ok(project)
 }
 
 #[derive(Default)]
@@ -94,17 +100,35 @@ pub struct ProjectPatch {
 pub async fn update_project(db: &Db, scope: &TenantScope, id: ProjectId, patch: &ProjectPatch) -> Result<Project, WorkError> {
     let name = patch.name.as_deref().map(|n| crate::domain::parse_text(n, 200)).transpose().map_err(|m| invalid("name", m))?;
     let description = patch.description.as_deref().map(|d| parse_long_text(d, DESCRIPTION_MAX)).transpose().map_err(|m| invalid("description", m))?;
-    store::update_project(db, scope, id, name.as_deref(), description.as_deref(), patch.archived).await?.ok_or(WorkError::NotFound)
+    let mut tx = db.begin_write().await?;
+    let (before, after) = store::update_project(&mut tx, scope, id, name.as_deref(), description.as_deref(), patch.archived).await?.ok_or(WorkError::NotFound)?;
+    let changed = project_changes(&before, &after);
+    if !changed.is_empty() {
+        webhooks::publish(&mut tx, scope, Change::Project(EventType::ProjectUpdated, &after, Some(changed)), now()).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The fields of a project that differ, by their API names.
+fn project_changes(before: &Project, after: &Project) -> Vec<&'static str> {
+    [("name", before.name != after.name), ("description", before.description != after.description), ("archived", before.archived != after.archived)]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect()
 }
 
 /// Deletes a project and its tasks; settings that named it lose it in the same
 /// transaction (their plugins hear of it), so a later project can never take its place.
+/// `project.deleted` stands for its tasks too.
 pub async fn delete_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<(), WorkError> {
     let mut tx = db.begin_write().await?;
-    if !store::delete_project(&mut tx, scope, id).await? {
+    let Some(project) = store::delete_project(&mut tx, scope, id).await? else {
         return Err(WorkError::NotFound);
-    }
-    super::settings::forget_project(&mut tx, scope, id, super::now()).await?;
+    };
+    let t = now();
+    super::settings::forget_project(&mut tx, scope, id, t).await?;
+    webhooks::publish(&mut tx, scope, Change::Project(EventType::ProjectDeleted, &project, None), t).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -137,7 +161,11 @@ pub async fn create_task(db: &Db, scope: &TenantScope, new: &NewTask) -> Result<
     let title = crate::domain::parse_text(&new.title, 300).map_err(|m| invalid("title", m))?;
     let due = new.due_date.as_deref().map(crate::domain::parse_due_date).transpose().map_err(|m| invalid("due_date", m))?;
     let row = NewTaskRow { project_id: new.project_id, title: &title, status: new.status, assignee_id: new.assignee_id, due_date: due.as_deref() };
-    Ok(store::insert_task(db, scope, &row).await??)
+    let mut tx = db.begin_write().await?;
+    let task = store::insert_task(&mut tx, scope, &row).await??;
+    webhooks::publish(&mut tx, scope, Change::Task(EventType::TaskCreated, &task, None), now()).await?;
+    tx.commit().await?;
+    Ok(task)
 }
 
 /// Fields to change; `Some(None)` clears a nullable one.
@@ -164,15 +192,36 @@ pub async fn update_task(db: &Db, scope: &TenantScope, id: TaskId, patch: &TaskP
         assignee_id: patch.assignee_id,
         due_date: due.as_ref().map(Option::as_deref),
     };
-    Ok(store::update_task(db, scope, id, &changes).await??)
+    let mut tx = db.begin_write().await?;
+    let (before, after) = store::update_task(&mut tx, scope, id, &changes).await??;
+    let changed = task_changes(&before, &after);
+    if !changed.is_empty() {
+        webhooks::publish(&mut tx, scope, Change::Task(EventType::TaskUpdated, &after, Some(changed)), now()).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The fields of a task that differ, by their API names.
+fn task_changes(before: &Task, after: &Task) -> Vec<&'static str> {
+    [
+        ("project_id", before.project_id != after.project_id),
+        ("title", before.title != after.title),
+        ("status", before.status != after.status),
+        ("assignee_id", before.assignee_id != after.assignee_id),
+        ("due_date", before.due_date != after.due_date),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect()
 }
 
 pub async fn delete_task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<(), WorkError> {
-    if store::delete_task(db, scope, id).await? {
-        Ok(())
-    } else {
-        Err(WorkError::NotFound)
-    }
+    let mut tx = db.begin_write().await?;
+    let task = store::delete_task(&mut tx, scope, id).await?.ok_or(WorkError::NotFound)?;
+    webhooks::publish(&mut tx, scope, Change::Task(EventType::TaskDeleted, &task, None), now()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// At most this many projects on the Projects page, and tasks in all of them.

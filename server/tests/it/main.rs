@@ -14,6 +14,7 @@ mod oauth;
 mod plugin_servers;
 mod publishing;
 mod connections;
+mod events;
 mod runs;
 mod server_fns;
 mod settings;

@@ -1,7 +1,7 @@
 //! The plugin form, and registering a new plugin with it (its secrets shown once).
 
 use crate::components::layout::load_failure;
-use crate::domain::{Category, PluginForm, Scope, ShownSecrets};
+use crate::domain::{Category, EventType, PluginForm, Scope, ShownSecrets};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -142,6 +142,23 @@ pub(super) fn PluginFormFields(
         <textarea id="plugin-client-origins" name="form[client_origins]" rows="2" placeholder="https://api.example.com">{initial.client_origins.clone()}</textarea>
         <p class="hint">"Exact origins, https (http only on 127.0.0.1 and localhost). Everything else is blocked in the plugin's frame."</p>
         {message("client_origins")}
+        <fieldset class="scopes events">
+            <legend>"Events sent to your webhook URL"</legend>
+            <p class="hint">"Installs, uninstalls, permission and settings changes always are. Choose the data events too; "
+                "an installation receives one only when its grant lets it read what changed. Each event's schema is in the "
+                <a href="/docs/api#events" rel="external">"API guide"</a>"."</p>
+            {EventType::SUBSCRIBABLE.into_iter().enumerate().map(|(i, e)| {
+                let id = format!("event-{}", e.as_str().replace('.', "-"));
+                let checked = initial.events.iter().any(|x| x == e.as_str());
+                view! {
+                    <div class="scope-choice">
+                        <input type="checkbox" id=id.clone() name=format!("form[events][{i}]") value=e.as_str() checked=checked/>
+                        <label for=id><code>{e.as_str()}</code>" " <span class="muted">{e.sentence()}</span></label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+        {message("events")}
         <label for="plugin-settings-schema">"Settings schema (JSON, optional)"</label>
         <textarea id="plugin-settings-schema" name="form[settings_schema]" rows="8" spellcheck="false" class="code"
             placeholder=r#"{"type": "object", "properties": {"channel": {"type": "string", "title": "Channel"}}, "required": ["channel"]}"#>

@@ -92,6 +92,15 @@ fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
                         {p.is_verified.then(|| view! { <span class="badge verified">"✓ Verified"</span> })}
                         <span class="muted">{format!("{} active install{}", format_count(p.active_installs), if p.active_installs == 1 { "" } else { "s" })}</span>
                         <Rating rating=p.rating count=p.review_count/>
+                        {p.webhook_alert.map(|alert| {
+                            let deliveries = format!("/developer/plugins/{}/deliveries", p.slug);
+                            view! {
+                                <div class="console-alert">
+                                    <super::deliveries::EndpointAlertView alert/>
+                                    <A href=deliveries>"See the deliveries"</A>
+                                </div>
+                            }
+                        })}
                     </li>
                 }
             }).collect_view()}

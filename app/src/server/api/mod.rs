@@ -70,9 +70,16 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (routes, doc)
 }
 
-/// The OpenAPI 3.1 document, built from the handlers' annotations.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().1
+/// The OpenAPI 3.1 document, built from the handlers' annotations, with the webhook
+/// events Plugboard sends under `webhooks` (built from the payload types).
+pub fn openapi() -> serde_json::Value {
+    with_webhooks(&documented().1)
+}
+
+fn with_webhooks(doc: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    crate::server::webhooks::events::add_to_openapi(&mut doc);
+    doc
 }
 
 /// Answers that every route can give whatever its handler does (authentication and the
@@ -113,13 +120,29 @@ fn openapi_document(headers: &axum::http::HeaderMap, body: &axum::body::Bytes, e
     (cache, [(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
 
+/// A write that went through may have queued webhooks (its data events, or settings
+/// that named a deleted project): the worker looks at once rather than at its next poll.
+async fn wake_the_webhook_worker(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let writes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    let response = next.run(request).await;
+    if writes && response.status().is_success() {
+        state.webhook_wakeup.notify_one();
+    }
+    response
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
     let (routes, doc) = documented();
     // The document is the same for the life of the process: serialised once, cached by
     // clients for an hour and revalidated by its ETag after that.
-    let body = axum::body::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
+    let body = axum::body::Bytes::from(serde_json::to_vec(&with_webhooks(&doc)).unwrap_or_default());
     let etag = format!("\"{}\"", &crate::server::secrets::sha256_hex_bytes(&body)[..16]);
     let authenticated = routes
+        .layer(axum::middleware::from_fn_with_state(state.clone(), wake_the_webhook_worker))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let api = Router::new()

@@ -95,7 +95,5 @@ pub async fn update_project(State(state): State<AppState>, Extension(caller): Ex
 pub async fn delete_project(State(state): State<AppState>, Extension(caller): Extension<Caller>, ApiId(id): ApiId<ProjectId>) -> Result<StatusCode, ApiError> {
     caller.require(Scope::WriteProjects)?;
     work::delete_project(&state.db, &caller.scope, id).await?;
-    // Settings that named it changed: their plugins are told.
-    state.webhook_wakeup.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -33,7 +33,12 @@ pub async fn call(state: &AppState, user: &Member, installation: InstallationId,
         tenant_name: user.tenant_name.clone(),
         installed_at: 0,
     };
-    run(state, &caller, user, method, params).await.map_err(|e| e.to_bridge())
+    let answer = run(state, &caller, user, method, params).await.map_err(|e| e.to_bridge())?;
+    if matches!(method, BridgeMethod::TasksCreate | BridgeMethod::TasksUpdate) {
+        // Its data events are queued: the worker looks at once.
+        state.webhook_wakeup.notify_one();
+    }
+    Ok(answer)
 }
 
 async fn run(state: &AppState, caller: &Caller, user: &Member, method: BridgeMethod, params: Value) -> Result<Value, ApiError> {

@@ -82,6 +82,18 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
     check("client_origins", client_origins.as_ref().map(|_| ()).map_err(Clone::clone));
     let settings_schema = settings_schema(&form.settings_schema);
     check("settings_schema", settings_schema.as_ref().map(|_| ()).map_err(Clone::clone));
+    let subscriptions = crate::domain::Subscriptions::parse(form.events.iter().map(String::as_str)).map_err(|e| format!("{e}; choose from the listed events."));
+    check("events", subscriptions.as_ref().map(|_| ()).map_err(Clone::clone));
+    if subscriptions.as_ref().is_ok_and(|s| !s.is_empty()) && webhook_url.as_ref().is_ok_and(Option::is_none) {
+        check("events", Err("Events are sent to the webhook URL: give one, or subscribe to none.".into()));
+    }
+    if let (Ok(subscriptions), Ok(scopes)) = (&subscriptions, &scopes) {
+        for event in subscriptions.iter() {
+            if let Some(needed) = event.needs().filter(|n| !scopes.allows(*n)) {
+                check("events", Err(format!("{event} is sent only to installations that may read it: ask for {needed} (or the matching write permission).")));
+            }
+        }
+    }
     let oauth = ServiceOAuth::parse_form(&form.oauth_authorization_url, &form.oauth_token_url, &form.oauth_client_id, &form.oauth_scopes, policy);
     if let Err(oauth_errors) = &oauth {
         errors.extend(oauth_errors.iter().cloned());
@@ -111,6 +123,7 @@ pub fn validate(form: &PluginForm, policy: &OutboundPolicy) -> Result<NewPlugin,
                 oauth_client_secret: None,
                 client_origins: client_origins.unwrap_or_default(),
                 settings_schema: settings_schema.unwrap_or_default(),
+                subscriptions: subscriptions.unwrap_or_default(),
                 publish: false,
                 verified: false,
                 developer_id: None,
@@ -166,6 +179,18 @@ mod tests {
         let valid = validate(&good(), &OutboundPolicy::default()).expect("valid");
         assert_eq!(valid.redirect_uris.len(), 2);
         assert_eq!(valid.scopes.to_oauth(), "read:tasks write:tasks");
+    }
+
+    #[test]
+    fn events_need_a_webhook_url_and_the_read_scope() {
+        let events = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let valid = validate(&PluginForm { events: events(&["task.updated", "task.created"]), ..good() }, &OutboundPolicy::default()).expect("valid");
+        assert_eq!(valid.subscriptions.describe(), "task.created, task.updated");
+        // good() asks for tasks only.
+        assert_eq!(fields(&PluginForm { events: events(&["project.created"]), ..good() }), ["events"]);
+        assert_eq!(fields(&PluginForm { events: events(&["task.created"]), webhook_url: String::new(), ..good() }), ["events"]);
+        assert_eq!(fields(&PluginForm { events: events(&["plugin.installed"]), ..good() }), ["events"]);
+        assert_eq!(fields(&PluginForm { events: events(&["task.exploded"]), ..good() }), ["events"]);
     }
 
     #[test]

@@ -97,6 +97,7 @@ const IN_REVIEW: &str = "Staff are reviewing this plugin as submitted: edit it o
 
 /// The developer's plugins, most recently changed first.
 pub async fn list_mine(db: &Db, member: &Member) -> Result<Vec<DeveloperPlugin>, PublishingError> {
+    let t = now();
     Ok(store::by_developer(db, &developer(member)?)
         .await?
         .into_iter()
@@ -110,6 +111,7 @@ pub async fn list_mine(db: &Db, member: &Member) -> Result<Vec<DeveloperPlugin>,
             rating: r.rating,
             review_count: r.review_count,
             updated_at: r.updated_at,
+            webhook_alert: r.endpoint.view(t).alert,
         })
         .collect())
 }
@@ -152,6 +154,7 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         oauth_scopes: oauth.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
         client_origins: f.client_origins.join("\n"),
         settings_schema: f.settings_schema.clone().unwrap_or_default(),
+        events: f.subscriptions.iter().map(|e| e.as_str().to_owned()).collect(),
     };
     let bundle = match &f.bundle_sha256 {
         Some(sha) => Some((sha.clone(), versions::bundle_size(db, sha).await?.unwrap_or(0))),
@@ -166,7 +169,7 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         state: r.review_state.0,
         review_reason: r.review_reason,
         is_verified: r.is_verified.0,
-        webhook: r.endpoint.into(),
+        webhook: r.endpoint.view(now()),
         decisions: decisions(db, id.id(), Audience::Developer).await?,
         version: Some(version_views::summary(shown, live_number)),
         versions: version_views::history(&standing),

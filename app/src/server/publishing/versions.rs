@@ -65,6 +65,7 @@ fn fields(r: &Reviewed) -> Vec<(&'static str, String)> {
             },
         ),
         ("Settings schema", r.settings_schema.clone().unwrap_or_else(|| "(none)".to_owned())),
+        ("Events subscribed", r.subscriptions.describe()),
     ]
 }
 

@@ -18,6 +18,6 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<Option<(Tena
     if live.info.kind != "access_token" {
         return Ok(None);
     }
-    let scope = TenantScope::new(live.info.tenant_id, Some(live.info.installation_id));
+    let scope = TenantScope::new(live.info.tenant_id, super::Acting::Plugin(live.info.installation_id));
     Ok(Some((scope, live)))
 }

@@ -40,7 +40,7 @@
 //! use app::server::scope::TenantScope;
 //! fn forge(tenant: TenantId) -> TenantScope {
 //!     // The fields are private.
-//!     TenantScope { tenant, plugin: None }
+//!     TenantScope { tenant, by: app::server::scope::Acting::Plugin(todo!()) }
 //! }
 //! ```
 //!
@@ -49,7 +49,7 @@
 //! use app::server::scope::TenantScope;
 //! fn forge(tenant: TenantId) -> TenantScope {
 //!     // And its constructor is private.
-//!     TenantScope::new(tenant, None)
+//!     TenantScope::new(tenant, todo!())
 //! }
 //! ```
 //!
@@ -116,34 +116,50 @@ pub mod session;
 
 use crate::domain::{InstallationId, SessionUser, TenantId, UserId};
 
-/// The tenant whose data a request may reach, and the installation acting, when a plugin
-/// acts (its mark goes on what it creates or changes).
+/// Who acts through a scope: a signed-in person, or one of the tenant's installations
+/// (a plugin with its token, or a client-side plugin through the bridge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acting {
+    Person(UserId),
+    Plugin(InstallationId),
+}
+
+/// The tenant whose data a request may reach, and who acts: a plugin's mark goes on what
+/// it creates or changes, and the webhooks about a change name who made it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TenantScope {
     tenant: TenantId,
-    plugin: Option<InstallationId>,
+    by: Acting,
 }
 
 impl TenantScope {
     /// Only authentication, in this module and its children, makes a scope.
-    fn new(tenant: TenantId, plugin: Option<InstallationId>) -> Self {
-        TenantScope { tenant, plugin }
+    fn new(tenant: TenantId, by: Acting) -> Self {
+        TenantScope { tenant, by }
     }
 
     pub fn tenant(&self) -> TenantId {
         self.tenant
     }
 
+    /// Who acts.
+    pub fn by(&self) -> Acting {
+        self.by
+    }
+
     /// The installation acting, if a plugin acts rather than a person.
     pub fn acting_plugin(&self) -> Option<InstallationId> {
-        self.plugin
+        match self.by {
+            Acting::Plugin(installation) => Some(installation),
+            Acting::Person(_) => None,
+        }
     }
 
     /// The same tenant, acting as one of its installations: for a client-side plugin's
     /// call relayed by a member's page. The caller checks first that the installation is
     /// the tenant's (a lookup through this scope); the tenant cannot change here.
     pub fn acting_as(&self, installation: InstallationId) -> TenantScope {
-        TenantScope::new(self.tenant, Some(installation))
+        TenantScope::new(self.tenant, Acting::Plugin(installation))
     }
 }
 
@@ -157,7 +173,7 @@ pub struct Member {
 
 impl Member {
     fn new(user: SessionUser) -> Self {
-        let scope = TenantScope::new(user.tenant_id, None);
+        let scope = TenantScope::new(user.tenant_id, Acting::Person(user.id));
         Member { user, scope }
     }
 

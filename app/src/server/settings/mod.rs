@@ -16,7 +16,7 @@ use super::store::installations::InstallStatus;
 use super::store::settings::{self as store, InstallationSettings, SettingsColumns};
 use super::store::{self as stores, Conn};
 use super::vault::Vault;
-use super::webhooks::{self, Event, EventType};
+use super::webhooks::{self, ConfigUpdatedData, Data, Recipient};
 use super::Db;
 use crate::domain::{InstallationId, PluginSlug, SettingField, SettingKind, SettingValue, SettingsPage, SettingsSchema};
 use crate::error::{AppError, FieldError};
@@ -223,13 +223,16 @@ pub async fn forget_project(conn: &mut Conn, scope: &TenantScope, project: crate
         }
         store::save(&mut *conn, scope, found.id, &config, &found.stored.config_secrets.0, now).await?;
         if found.status.0 == InstallStatus::Active {
-            let mut extra = Map::new();
-            extra.insert("changed".into(), Value::from(named));
-            let event = Event { kind: EventType::ConfigUpdated, plugin_id: found.plugin_id, installation_id: found.id, tenant_id: scope.tenant(), extra };
-            webhooks::enqueue(&mut *conn, &event, now).await?;
+            config_updated(&mut *conn, scope, &found, named, now).await?;
         }
     }
     Ok(())
+}
+
+/// Queues `installation.config_updated` naming the keys whose values in force changed.
+async fn config_updated(conn: &mut Conn, scope: &TenantScope, found: &InstallationSettings, changed: Vec<String>, now: i64) -> Result<(), stores::Error> {
+    let recipient = Recipient { installation_id: found.id, tenant_id: scope.tenant(), plugin_id: found.plugin_id };
+    webhooks::enqueue(conn, &Data::ConfigUpdated(ConfigUpdatedData { recipient, changed }), now).await
 }
 
 /// What an owner or admin submitted: each setting's text (`values[key]`) and the secrets
@@ -266,10 +269,7 @@ pub async fn save(db: &Db, vault: &Vault, member: &Member, slug: &PluginSlug, in
     store::save(&mut tx, &scope, found.id, &config, &secrets, now).await?;
     // A plugin not yet installed (its admin is setting it up) reads them at its install.
     if found.status.0 == InstallStatus::Active && !changed.is_empty() {
-        let mut extra = Map::new();
-        extra.insert("changed".into(), Value::from(changed.clone()));
-        let event = Event { kind: EventType::ConfigUpdated, plugin_id: found.plugin_id, installation_id: found.id, tenant_id: scope.tenant(), extra };
-        webhooks::enqueue(&mut tx, &event, now).await?;
+        config_updated(&mut tx, &scope, &found, changed.clone(), now).await?;
     }
     tx.commit().await?;
     Ok(Saved { installation: found.id, changed })

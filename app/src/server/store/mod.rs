@@ -83,6 +83,21 @@ impl TryFrom<String> for StoredScopes {
     }
 }
 
+/// A JSON array of data event type names a version subscribes to: anything else is a
+/// decode error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSubscriptions(pub crate::domain::Subscriptions);
+
+impl TryFrom<String> for StoredSubscriptions {
+    type Error = UnknownValue;
+
+    fn try_from(json: String) -> Result<Self, UnknownValue> {
+        let bad = |json: &str| UnknownValue { what: "event type list", value: json.chars().take(80).collect() };
+        let names: Vec<String> = serde_json::from_str(&json).map_err(|_| bad(&json))?;
+        crate::domain::Subscriptions::parse(names.iter().map(String::as_str)).map(StoredSubscriptions).map_err(|_| bad(&json))
+    }
+}
+
 /// A JSON array of redirect URIs, each one that registration accepted: anything else is
 /// a decode error.
 #[derive(Debug, Clone, PartialEq)]

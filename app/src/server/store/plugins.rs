@@ -304,8 +304,8 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     let inserted: Result<PluginId, _> = sqlx::query_scalar(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, config_schema) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, config_schema, event_types) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
          RETURNING id",
     )
     .bind(plugin.slug.as_str())
@@ -334,6 +334,7 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     .bind(plugin.oauth_client_secret.as_deref())
     .bind(origins_json(&plugin.client_origins))
     .bind(plugin.settings_schema.as_deref())
+    .bind(plugin.subscriptions.to_json())
     .fetch_one(&mut *tx)
     .await;
     let id = match super::unless_taken(inserted, SlugTaken)? {
@@ -463,12 +464,15 @@ pub struct DeveloperPluginRow {
     pub review_count: i64,
     pub updated_at: i64,
     pub active_installs: i64,
+    #[sqlx(flatten)]
+    pub endpoint: super::webhooks::EndpointHealth,
 }
 
 /// The developer's plugins, most recently changed first.
 pub async fn by_developer(db: &Db, scope: &DeveloperScope) -> Result<Vec<DeveloperPluginRow>, super::Error> {
     sqlx::query_as(
         "SELECT p.slug, p.name, p.icon_url, p.review_state, p.is_verified, p.rating, p.review_count, p.updated_at, \
+                p.webhook_url, p.webhook_disabled_at, p.webhook_disabled_reason, p.webhook_failing_since, \
                 (SELECT COUNT(*) FROM installations i WHERE i.plugin_id = p.id AND i.status = 'active') AS active_installs \
          FROM plugins p WHERE p.developer_id = $1 ORDER BY p.updated_at DESC, p.id DESC",
     )

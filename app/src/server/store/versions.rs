@@ -5,8 +5,8 @@
 //! or [`mirror_unpublished`] (a plugin with no live version yet). Bundles are stored by
 //! their content's hash.
 
-use super::{Conn, Flag, Known, StoredOrigins, StoredScopes, StoredServiceOAuth};
-use crate::domain::{Category, PluginId, ScopeSet, VersionState};
+use super::{Conn, Flag, Known, StoredOrigins, StoredScopes, StoredServiceOAuth, StoredSubscriptions};
+use crate::domain::{Category, PluginId, ScopeSet, Subscriptions, VersionState};
 use crate::server::plugin_servers::service_oauth::ServiceOAuth;
 use crate::server::registry::NewPlugin;
 use crate::server::scope::StaffScope;
@@ -15,7 +15,7 @@ use super::plugins::OwnedPlugin;
 
 /// The columns a version and the `plugins` row share: what staff review.
 const REVIEWED: &str = "name, description, author, author_url, icon_url, category, permissions, webhook_url, server_url, \
-     show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, bundle_sha256, client_origins, config_schema";
+     show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, bundle_sha256, client_origins, config_schema, event_types";
 
 /// What staff review of a version, decoded strictly.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,8 @@ pub struct Reviewed {
     pub client_origins: Vec<String>,
     /// The settings schema's text (issue 18).
     pub settings_schema: Option<String>,
+    /// The data events it subscribes to (issue 19).
+    pub subscriptions: Subscriptions,
 }
 
 impl Reviewed {
@@ -63,6 +65,7 @@ impl Reviewed {
             bundle_sha256,
             client_origins: edit.client_origins.clone(),
             settings_schema: edit.settings_schema.clone(),
+            subscriptions: edit.subscriptions.clone(),
         }
     }
 }
@@ -93,6 +96,8 @@ struct ReviewedRow {
     #[sqlx(try_from = "String")]
     client_origins: StoredOrigins,
     config_schema: Option<String>,
+    #[sqlx(try_from = "String")]
+    event_types: StoredSubscriptions,
 }
 
 impl From<ReviewedRow> for Reviewed {
@@ -115,6 +120,7 @@ impl From<ReviewedRow> for Reviewed {
             bundle_sha256: r.bundle_sha256,
             client_origins: r.client_origins.0,
             settings_schema: r.config_schema,
+            subscriptions: r.event_types.0,
         }
     }
 }
@@ -254,7 +260,7 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
         "UPDATE plugin_versions SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, webhook_url = $8, server_url = $9, show_authorization_button = $10, monetized = $11, \
              processes_content = $12, oauth_config = $13, oauth_client_secret = $14, client_origins = $15, updated_at = $16, \
-             config_schema = $19 \
+             config_schema = $19, event_types = $20 \
          WHERE id = $17 AND plugin_id = $18 AND state = 'draft'",
     )
     .bind(&edit.name)
@@ -276,6 +282,7 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
     .bind(version)
     .bind(plugin.id())
     .bind(edit.settings_schema.as_deref())
+    .bind(edit.subscriptions.to_json())
     .execute(conn)
     .await?;
     Ok(saved.rows_affected() == 1)

@@ -3,8 +3,9 @@
 
 use super::Conn;
 use super::plugins::OwnedPlugin;
-use crate::domain::{InstallationId, PluginId, WebhookEndpoint};
-use crate::server::scope::StaffScope;
+use crate::domain::{DeliveryFilter, DeliveryStatus, EndpointAlert, EventType, InstallationId, PluginId, WebhookEndpoint};
+use crate::server::webhooks::worker::DISABLE_AFTER_SECS;
+use crate::server::scope::{StaffScope, TenantScope};
 use crate::server::Db;
 
 /// An event to queue, with its payload already rendered.
@@ -47,6 +48,39 @@ pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<
     Ok(())
 }
 
+/// An installation that may receive a data event: its plugin subscribes and has a
+/// working endpoint. Whether the grant lets it read the event is the caller's check.
+#[derive(sqlx::FromRow)]
+pub struct Subscriber {
+    pub installation_id: InstallationId,
+    pub plugin_id: PluginId,
+    #[sqlx(try_from = "String")]
+    pub granted: super::StoredScopes,
+}
+
+/// The tenant's active installations whose plugin's live version subscribes to `event`
+/// (by the tenant's installations index: a plugin's other tenants are never read).
+pub async fn subscribers(conn: &mut Conn, scope: &TenantScope, event: EventType) -> Result<Vec<Subscriber>, super::Error> {
+    sqlx::query_as(
+        "SELECT i.id AS installation_id, i.plugin_id, i.granted_scopes AS granted FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE i.tenant_id = $1 AND i.status = 'active' AND p.event_types LIKE $2 \
+           AND p.webhook_url IS NOT NULL AND p.webhook_url <> '' AND p.webhook_disabled_at IS NULL ORDER BY i.id",
+    )
+    .bind(scope.tenant())
+    .bind(format!("%\"{}\"%", event.as_str()))
+    .fetch_all(conn)
+    .await
+}
+
+/// The slug of the plugin behind one of the tenant's installations.
+pub async fn plugin_slug_of(conn: &mut Conn, scope: &TenantScope, installation: InstallationId) -> Result<Option<String>, super::Error> {
+    sqlx::query_scalar("SELECT p.slug FROM installations i JOIN plugins p ON p.id = i.plugin_id WHERE i.id = $1 AND i.tenant_id = $2")
+        .bind(installation)
+        .bind(scope.tenant())
+        .fetch_optional(conn)
+        .await
+}
+
 /// An event a worker leased.
 #[derive(sqlx::FromRow)]
 pub struct Leased {
@@ -55,9 +89,10 @@ pub struct Leased {
     pub plugin_id: PluginId,
     pub payload: String,
     pub attempts: i64,
+    /// The attempts before its schedule last started again (a resend).
+    pub retry_base: i64,
 }
 
-/// Leases up to `batch` due events to `lock_token` until `locked_until`, in one UPDATE.
 /// Deletes up to `batch` of the oldest finished events created before `before`, with
 /// their attempts, in one transaction; how many events went.
 pub async fn prune(db: &Db, before: i64, batch: i64) -> Result<u64, super::Error> {
@@ -69,20 +104,39 @@ pub async fn prune(db: &Db, before: i64, batch: i64) -> Result<u64, super::Error
     Ok(deleted.rows_affected())
 }
 
-pub async fn lease(db: &Db, now: i64, locked_until: i64, lock_token: &str, batch: i64) -> Result<Vec<Leased>, super::Error> {
+/// Leases up to `limit` due events to `lock_token` until `locked_until`, in one UPDATE,
+/// fairly: an installation's next event only when none of its events is in flight (so a
+/// tenant's events go out in the order they were made), and no more than `per_endpoint`
+/// in flight per plugin, counting those other workers hold (so an endpoint that hangs
+/// holds only its own share and never the others').
+pub async fn lease(db: &Db, now: i64, locked_until: i64, lock_token: &str, limit: i64, per_endpoint: i64) -> Result<Vec<Leased>, super::Error> {
     // The outer conditions repeat the inner ones: on PostgreSQL a concurrent claimer
     // re-checks them after waiting for the row, so it cannot take a leased event.
     sqlx::query_as(
         "UPDATE webhook_events SET locked_until = $1, lock_token = $2 \
-         WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $3 AND held_at IS NULL \
-                          AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at, id LIMIT $4) \
+         WHERE id IN ( \
+             SELECT id FROM ( \
+                 SELECT id, next_attempt_at, \
+                        ROW_NUMBER() OVER (PARTITION BY plugin_id ORDER BY next_attempt_at, id) \
+                          + (SELECT COUNT(*) FROM webhook_events f WHERE f.plugin_id = heads.plugin_id AND f.status = 'pending' AND f.locked_until > $3) AS load \
+                 FROM ( \
+                     SELECT e.id, e.plugin_id, e.next_attempt_at, \
+                            ROW_NUMBER() OVER (PARTITION BY e.installation_id ORDER BY e.next_attempt_at, e.id) AS turn \
+                     FROM webhook_events e \
+                     WHERE e.status = 'pending' AND e.next_attempt_at <= $3 AND e.held_at IS NULL \
+                       AND (e.locked_until IS NULL OR e.locked_until <= $3) \
+                       AND NOT EXISTS (SELECT 1 FROM webhook_events b WHERE b.installation_id = e.installation_id \
+                                           AND b.status = 'pending' AND b.locked_until > $3) \
+                 ) heads WHERE turn = 1 \
+             ) ranked WHERE load <= $5 ORDER BY next_attempt_at, id LIMIT $4) \
            AND status = 'pending' AND held_at IS NULL AND (locked_until IS NULL OR locked_until <= $3) \
-         RETURNING id, message_id, plugin_id, payload, attempts",
+         RETURNING id, message_id, plugin_id, payload, attempts, retry_base",
     )
     .bind(locked_until)
     .bind(lock_token)
     .bind(now)
-    .bind(batch)
+    .bind(limit)
+    .bind(per_endpoint)
     .fetch_all(db.pool())
     .await
 }
@@ -206,13 +260,16 @@ pub struct EndpointHealth {
     pub webhook_failing_since: Option<i64>,
 }
 
-impl From<EndpointHealth> for WebhookEndpoint {
-    fn from(row: EndpointHealth) -> Self {
+impl EndpointHealth {
+    /// As the console shows it at `now`, with what the developer is warned of.
+    pub fn view(self, now: i64) -> WebhookEndpoint {
+        let alert = EndpointAlert::of(self.webhook_disabled_at, self.webhook_disabled_reason.as_deref(), self.webhook_failing_since, now, DISABLE_AFTER_SECS);
         WebhookEndpoint {
-            url: row.webhook_url,
-            disabled_at: row.webhook_disabled_at,
-            disabled_reason: row.webhook_disabled_reason,
-            failing_since: row.webhook_failing_since,
+            url: self.webhook_url,
+            disabled_at: self.webhook_disabled_at,
+            disabled_reason: self.webhook_disabled_reason,
+            failing_since: self.webhook_failing_since,
+            alert,
         }
     }
 }
@@ -245,14 +302,28 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
-/// The plugin's latest `limit` events, newest first.
-pub async fn recent_events(db: &Db, plugin: OwnedPlugin, limit: i64) -> Result<Vec<EventRow>, super::Error> {
+/// Up to `limit` of the plugin's events, newest first, as `filter` says (of one type,
+/// with one outcome, older than an id).
+pub async fn events_page(db: &Db, plugin: OwnedPlugin, filter: &DeliveryFilter, limit: i64) -> Result<Vec<EventRow>, super::Error> {
+    // `held` is a pending event with `held_at` set: 1 keeps only those, 2 only the others.
+    let (status, held) = match filter.status {
+        None => ("", 0),
+        Some(DeliveryStatus::Held) => ("pending", 1),
+        Some(DeliveryStatus::Pending) => ("pending", 2),
+        Some(other) => (other.as_str(), 0),
+    };
     sqlx::query_as(
         "SELECT id, message_id, event_type, CASE WHEN status = 'pending' AND held_at IS NOT NULL THEN 'held' ELSE status END AS status, \
                 next_attempt_at, created_at FROM webhook_events \
-         WHERE plugin_id = $1 ORDER BY id DESC LIMIT $2",
+         WHERE plugin_id = $1 AND ($2 = '' OR event_type = $2) AND ($3 = '' OR status = $3) \
+           AND ($4 = 0 OR ($4 = 1 AND held_at IS NOT NULL) OR ($4 = 2 AND held_at IS NULL)) AND ($5 = 0 OR id < $5) \
+         ORDER BY id DESC LIMIT $6",
     )
     .bind(plugin.id())
+    .bind(filter.event_type.map_or("", EventType::as_str))
+    .bind(status)
+    .bind(held)
+    .bind(filter.before.unwrap_or(0))
     .bind(limit)
     .fetch_all(db.pool())
     .await
@@ -270,15 +341,17 @@ pub struct AttemptRow {
     pub error: Option<String>,
 }
 
-/// The attempts at the plugin's events from `oldest_event` on, by event and in order.
-pub async fn attempts_from(db: &Db, plugin: OwnedPlugin, oldest_event: i64) -> Result<Vec<AttemptRow>, super::Error> {
+/// The attempts at the plugin's events with ids from `oldest` to `newest`, by event and
+/// in order.
+pub async fn attempts_between(db: &Db, plugin: OwnedPlugin, oldest: i64, newest: i64) -> Result<Vec<AttemptRow>, super::Error> {
     sqlx::query_as(
         "SELECT a.event_id, a.attempt, a.attempted_at, a.status_code, a.latency_ms, a.response_excerpt, a.error \
          FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
-         WHERE e.plugin_id = $1 AND e.id >= $2 ORDER BY a.event_id, a.attempt",
+         WHERE e.plugin_id = $1 AND e.id >= $2 AND e.id <= $3 ORDER BY a.event_id, a.attempt",
     )
     .bind(plugin.id())
-    .bind(oldest_event)
+    .bind(oldest)
+    .bind(newest)
     .fetch_all(db.pool())
     .await
 }
@@ -297,7 +370,7 @@ pub enum Requeued {
 /// any event, while the plugin or its installation is suspended).
 pub async fn requeue(db: &Db, plugin: OwnedPlugin, event_id: i64, now: i64) -> Result<Requeued, super::Error> {
     let queued = sqlx::query(&format!(
-        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL, held_at = {held} \
+        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL, retry_base = attempts, held_at = {held} \
          WHERE id = $2 AND plugin_id = $3 AND (locked_until IS NULL OR locked_until <= $1)",
         held = held_at("webhook_events.plugin_id", "webhook_events.installation_id", "$1")
     ))
@@ -315,6 +388,23 @@ pub async fn requeue(db: &Db, plugin: OwnedPlugin, event_id: i64, now: i64) -> R
         .fetch_optional(db.pool())
         .await?;
     Ok(if exists.is_some() { Requeued::Held } else { Requeued::Unknown })
+}
+
+/// Queues again, due now and each on a fresh retry schedule, every failed or skipped
+/// message of the plugin created at or after `since` (the worker sends them oldest first,
+/// with their own `webhook-id`s); how many.
+pub async fn resend_failed_since(db: &Db, plugin: OwnedPlugin, since: i64, now: i64) -> Result<u64, super::Error> {
+    let queued = sqlx::query(&format!(
+        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL, retry_base = attempts, held_at = {held} \
+         WHERE plugin_id = $2 AND status IN ('failed', 'skipped') AND created_at >= $3",
+        held = held_at("webhook_events.plugin_id", "webhook_events.installation_id", "$1")
+    ))
+    .bind(now)
+    .bind(plugin.id())
+    .bind(since)
+    .execute(db.pool())
+    .await?;
+    Ok(queued.rows_affected())
 }
 
 /// Turns the plugin's disabled endpoint back on, with the failure clock at zero.

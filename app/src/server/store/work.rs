@@ -112,7 +112,7 @@ pub async fn project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<Opti
     Ok(row.map(Project::from))
 }
 
-pub async fn insert_project(db: &Db, scope: &TenantScope, name: &str, description: &str, archived: bool) -> Result<Project, sqlx::Error> {
+pub async fn insert_project(conn: &mut super::Conn, scope: &TenantScope, name: &str, description: &str, archived: bool) -> Result<Project, sqlx::Error> {
     let row: ProjectRow = sqlx::query_as(&format!(
         "INSERT INTO projects (tenant_id, name, description, archived, created_at, updated_at, created_by_installation, updated_by_installation) \
          VALUES ($1, $2, $3, $4, $5, $5, $6, $6) RETURNING {PROJECT_COLUMNS}"
@@ -123,21 +123,30 @@ pub async fn insert_project(db: &Db, scope: &TenantScope, name: &str, descriptio
     .bind(i64::from(archived))
     .bind(now())
     .bind(mark(scope))
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await?;
     Ok(row.into())
 }
 
-/// Changes the fields given and keeps the rest; `None` when the tenant has no such project.
+/// Changes the fields given and keeps the rest, in the caller's transaction: the project
+/// before and after, or `None` when the tenant has no such project.
 pub async fn update_project(
-    db: &Db,
+    conn: &mut super::Conn,
     scope: &TenantScope,
     id: ProjectId,
     name: Option<&str>,
     description: Option<&str>,
     archived: Option<bool>,
-) -> Result<Option<Project>, sqlx::Error> {
-    let row: Option<ProjectRow> = sqlx::query_as(&format!(
+) -> Result<Option<(Project, Project)>, sqlx::Error> {
+    if !lock_tenant_row(&mut *conn, "projects", scope, id.get()).await? {
+        return Ok(None);
+    }
+    let before: ProjectRow = sqlx::query_as(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant_id = $1 AND id = $2"))
+        .bind(scope.tenant())
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let after: ProjectRow = sqlx::query_as(&format!(
         "UPDATE projects SET name = COALESCE($1, name), description = COALESCE($2, description), \
              archived = COALESCE($3, archived), updated_at = $4, updated_by_installation = $5 \
          WHERE tenant_id = $6 AND id = $7 RETURNING {PROJECT_COLUMNS}"
@@ -149,18 +158,22 @@ pub async fn update_project(
     .bind(mark(scope))
     .bind(scope.tenant())
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(row.map(Project::from))
+    Ok(Some((before.into(), after.into())))
 }
 
-/// Deletes a project and its tasks, in the caller's transaction; false when the tenant
-/// has no such project.
-pub async fn delete_project(conn: &mut super::Conn, scope: &TenantScope, id: ProjectId) -> Result<bool, sqlx::Error> {
+/// Deletes a project and its tasks, in the caller's transaction: the project as it was,
+/// or `None` when the tenant has no such project.
+pub async fn delete_project(conn: &mut super::Conn, scope: &TenantScope, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
     let tenant = scope.tenant();
     sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2").bind(tenant).bind(id).execute(&mut *conn).await?;
-    let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id).execute(&mut *conn).await?;
-    Ok(deleted.rows_affected() == 1)
+    let deleted: Option<ProjectRow> = sqlx::query_as(&format!("DELETE FROM projects WHERE tenant_id = $1 AND id = $2 RETURNING {PROJECT_COLUMNS}"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(deleted.map(Project::from))
 }
 
 /// Up to `limit` tasks after id `after`, by id, of one status and project when given.
@@ -240,9 +253,9 @@ pub struct NewTaskRow<'a> {
     pub due_date: Option<&'a str>,
 }
 
-pub async fn insert_task(db: &Db, scope: &TenantScope, new: &NewTaskRow<'_>) -> Result<Result<Task, Missing>, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    if let Some(missing) = lock_references(&mut tx, scope, Some(new.project_id), new.assignee_id).await? {
+/// Inserts a task in the caller's transaction, with its project and assignee locked.
+pub async fn insert_task(conn: &mut super::Conn, scope: &TenantScope, new: &NewTaskRow<'_>) -> Result<Result<Task, Missing>, sqlx::Error> {
+    if let Some(missing) = lock_references(&mut *conn, scope, Some(new.project_id), new.assignee_id).await? {
         return Ok(Err(missing));
     }
     let row: TaskRow = sqlx::query_as(&format!(
@@ -257,9 +270,8 @@ pub async fn insert_task(db: &Db, scope: &TenantScope, new: &NewTaskRow<'_>) -> 
     .bind(new.due_date)
     .bind(now())
     .bind(mark(scope))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(Ok(row.into()))
 }
 
@@ -276,15 +288,19 @@ pub struct TaskChanges<'a> {
 /// Changes what the patch names and keeps the rest, in one statement (so concurrent
 /// patches of different fields both take effect). Locks the task, then the project and
 /// assignee it refers to: the order `delete_project` takes them in, so the two never
-/// wait on each other.
-pub async fn update_task(db: &Db, scope: &TenantScope, id: TaskId, changes: &TaskChanges<'_>) -> Result<Result<Task, Missing>, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    if !lock_tenant_row(&mut tx, "tasks", scope, id.get()).await? {
+/// wait on each other. In the caller's transaction; the task before and after.
+pub async fn update_task(conn: &mut super::Conn, scope: &TenantScope, id: TaskId, changes: &TaskChanges<'_>) -> Result<Result<(Task, Task), Missing>, sqlx::Error> {
+    if !lock_tenant_row(&mut *conn, "tasks", scope, id.get()).await? {
         return Ok(Err(Missing::Task));
     }
-    if let Some(missing) = lock_references(&mut tx, scope, changes.project_id, changes.assignee_id.flatten()).await? {
+    if let Some(missing) = lock_references(&mut *conn, scope, changes.project_id, changes.assignee_id.flatten()).await? {
         return Ok(Err(missing));
     }
+    let before: TaskRow = sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2"))
+        .bind(scope.tenant())
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     // The nullable fields change when the patch names them, even to null.
     let row: TaskRow = sqlx::query_as(&format!(
         "UPDATE tasks SET project_id = COALESCE($1, project_id), title = COALESCE($2, title), status = COALESCE($3, status), \
@@ -302,16 +318,20 @@ pub async fn update_task(db: &Db, scope: &TenantScope, id: TaskId, changes: &Tas
     .bind(mark(scope))
     .bind(scope.tenant())
     .bind(id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    tx.commit().await?;
-    Ok(Ok(row.into()))
+    Ok(Ok((before.into(), row.into())))
 }
 
-/// False when the tenant has no such task.
-pub async fn delete_task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND id = $2").bind(scope.tenant()).bind(id).execute(db.pool()).await?;
-    Ok(deleted.rows_affected() == 1)
+/// Deletes a task in the caller's transaction: the task as it was, or `None` when the
+/// tenant has no such task.
+pub async fn delete_task(conn: &mut super::Conn, scope: &TenantScope, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
+    let deleted: Option<TaskRow> = sqlx::query_as(&format!("DELETE FROM tasks WHERE tenant_id = $1 AND id = $2 RETURNING {TASK_COLUMNS}"))
+        .bind(scope.tenant())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(deleted.map(Task::from))
 }
 
 const PROJECT_ORDER: &str = "x.archived, x.updated_at DESC, x.id DESC";

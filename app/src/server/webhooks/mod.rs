@@ -1,70 +1,74 @@
-//! Lifecycle webhooks (DESIGN.md §8, Standard Webhooks): events are written to an
+//! Webhooks (DESIGN.md §8, Standard Webhooks): lifecycle and data events are written to an
 //! outbox in the transaction of the change they report, and a worker in every server
 //! process delivers them, signed, with retries, recording every attempt.
 
+pub mod events;
 pub mod signature;
 pub mod worker;
 
+use super::scope::{Acting, TenantScope};
 use super::secrets;
-use crate::domain::{InstallationId, PluginId, TenantId};
+use crate::domain::{Project, Task};
 use crate::server::store::webhooks::NewEvent;
-use crate::server::store::Conn;
+use crate::server::store::{self as stores, Conn};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    PluginInstalled,
-    PluginUninstalled,
-    ScopesUpdated,
-    ConfigUpdated,
+pub use crate::domain::EventType;
+pub use events::{Actor, ConfigUpdatedData, Data, InstalledData, ProjectData, Recipient, ScopesUpdatedData, TaskData, UninstalledData};
+
+/// Queues one event for its recipient inside the caller's transaction. Plugins without
+/// a webhook URL, or whose endpoint is disabled, get nothing.
+pub async fn enqueue(conn: &mut Conn, data: &Data, now: i64) -> Result<(), stores::Error> {
+    let message_id = secrets::random_token("msg_");
+    let payload = data.payload(now);
+    let recipient = data.recipient();
+    let row = NewEvent {
+        message_id: &message_id,
+        plugin_id: recipient.plugin_id,
+        installation_id: recipient.installation_id,
+        event_type: data.event_type().as_str(),
+        payload: &payload,
+    };
+    stores::webhooks::enqueue(conn, &row, now).await
 }
 
-impl EventType {
-    pub fn as_str(self) -> &'static str {
+/// A change to a tenant's data: the object as the API returns it after the change (as
+/// it was, for a deletion), and for an update the fields that changed.
+pub enum Change<'a> {
+    Project(EventType, &'a Project, Option<Vec<&'static str>>),
+    Task(EventType, &'a Task, Option<Vec<&'static str>>),
+}
+
+impl Change<'_> {
+    fn event_type(&self) -> EventType {
         match self {
-            EventType::PluginInstalled => "plugin.installed",
-            EventType::PluginUninstalled => "plugin.uninstalled",
-            EventType::ScopesUpdated => "installation.scopes_updated",
-            EventType::ConfigUpdated => "installation.config_updated",
+            Change::Project(t, ..) | Change::Task(t, ..) => *t,
         }
     }
 }
 
-/// What happened to which installation; `extra` adds fields to `data`.
-pub struct Event {
-    pub kind: EventType,
-    pub plugin_id: PluginId,
-    pub installation_id: InstallationId,
-    pub tenant_id: TenantId,
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-/// The body every attempt sends, fixed when the event is queued.
-pub fn payload(event: &Event, now: i64) -> String {
-    let mut data = serde_json::Map::new();
-    data.insert("installation_id".into(), event.installation_id.get().into());
-    data.insert("tenant_id".into(), event.tenant_id.get().into());
-    data.insert("plugin_id".into(), event.plugin_id.get().into());
-    data.extend(event.extra.clone());
-    serde_json::json!({
-        "type": event.kind.as_str(),
-        "timestamp": rfc3339(now),
-        "data": data,
-    })
-    .to_string()
-}
-
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-/// Queues `event` inside the caller's transaction. Plugins without a webhook URL, or
-/// whose endpoint is disabled, get nothing.
-pub async fn enqueue(conn: &mut Conn, event: &Event, now: i64) -> Result<(), crate::server::store::Error> {
-    let message_id = secrets::random_token("msg_");
-    let payload = payload(event, now);
-    let row = NewEvent { message_id: &message_id, plugin_id: event.plugin_id, installation_id: event.installation_id, event_type: event.kind.as_str(), payload: &payload };
-    crate::server::store::webhooks::enqueue(conn, &row, now).await
+/// Queues a data event, in the transaction of the change, for every active installation
+/// of the tenant whose plugin's live version subscribes to it and whose grant lets it
+/// read it. Only the tenant's installations are looked at (a handful, by index), however
+/// many tenants a subscribing plugin has.
+pub async fn publish(conn: &mut Conn, scope: &TenantScope, change: Change<'_>, now: i64) -> Result<(), stores::Error> {
+    let event = change.event_type();
+    let Some(needed) = event.needs() else { return Ok(()) };
+    let subscribers: Vec<_> = stores::webhooks::subscribers(&mut *conn, scope, event).await?.into_iter().filter(|s| s.granted.0.allows(needed)).collect();
+    if subscribers.is_empty() {
+        return Ok(());
+    }
+    let actor = match scope.by() {
+        Acting::Person(id) => Actor::User { id },
+        Acting::Plugin(id) => Actor::Installation { id, plugin: stores::webhooks::plugin_slug_of(&mut *conn, scope, id).await?.unwrap_or_default() },
+    };
+    for subscriber in subscribers {
+        let recipient = Recipient { installation_id: subscriber.installation_id, tenant_id: scope.tenant(), plugin_id: subscriber.plugin_id };
+        let actor = actor.clone();
+        let data = match &change {
+            Change::Project(t, project, changed) => Data::Project(*t, ProjectData { recipient, actor, project: (*project).clone(), changed: changed.clone() }),
+            Change::Task(t, task, changed) => Data::Task(*t, TaskData { recipient, actor, task: (*task).clone(), changed: changed.clone() }),
+        };
+        enqueue(&mut *conn, &data, now).await?;
+    }
+    Ok(())
 }

@@ -1,8 +1,14 @@
 //! Delivers the outbox. Every server process runs one worker; they share the table
-//! safely: a worker leases a batch (`locked_until`, `lock_token`) with one UPDATE, so
+//! safely: a worker leases events (`locked_until`, `lock_token`) with one UPDATE, so
 //! two workers never hold the same event at once, and an event whose worker died (the
 //! process was killed mid-delivery) is picked up again when its lease runs out.
 //! Delivery is therefore at least once, and receivers deduplicate on `webhook-id`.
+//!
+//! Endpoints are isolated: the worker keeps up to `max_in_flight` deliveries going and
+//! leases more as each one ends (no batch waits for its slowest member), and a lease
+//! never gives one plugin more than `per_endpoint` events in flight, nor an
+//! installation more than one (its tenant's events go out in order). An endpoint that
+//! hangs until the timeout therefore holds `per_endpoint` slots and no one else's.
 
 use super::signature;
 use crate::server::outbound::{self, OutboundPolicy};
@@ -33,8 +39,10 @@ pub struct WorkerConfig {
     pub timeout: Duration,
     /// How long a claimed event stays with its worker; longer than `timeout`.
     pub lease_secs: i64,
-    /// Events claimed per round.
-    pub batch: i64,
+    /// Deliveries in flight at once, in all.
+    pub max_in_flight: usize,
+    /// Deliveries in flight at once to one plugin's endpoint (counting other workers').
+    pub per_endpoint: i64,
     /// How often to look for due events when nothing wakes the worker.
     pub poll: Duration,
     /// Finished deliveries older than this are deleted (the deliveries history's reach).
@@ -43,7 +51,14 @@ pub struct WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(15), lease_secs: 60, batch: 32, poll: Duration::from_secs(1), retention_secs: 30 * 86_400 }
+        Self {
+            timeout: Duration::from_secs(15),
+            lease_secs: 60,
+            max_in_flight: 128,
+            per_endpoint: 4,
+            poll: Duration::from_secs(1),
+            retention_secs: 30 * 86_400,
+        }
     }
 }
 
@@ -76,53 +91,69 @@ impl Worker {
         Self { db, http, policy, vault, config }
     }
 
-    /// Delivers until the task is dropped or aborted (which loses nothing: leases expire).
+    /// Delivers until the task is dropped or aborted (which loses nothing: leases expire;
+    /// the deliveries in flight, each a task of its own, are aborted with it).
     pub async fn run(self, wakeup: Arc<Notify>) {
+        let worker = Arc::new(self);
+        // Each delivery runs as a task of its own: one that holds a write transaction
+        // must never wait for this loop (on SQLite the lease below would wait for it).
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut last_housekeeping = 0;
         loop {
             let t = now();
-            let busy = match self.deliver_due(t).await {
-                Ok(n) => n as i64 >= self.config.batch,
-                Err(e) => {
-                    tracing::error!(error = %e, "webhook worker could not read the outbox");
-                    false
+            let room = worker.config.max_in_flight.saturating_sub(in_flight.len());
+            if room > 0 {
+                match worker.claim(t, room as i64).await {
+                    Ok(claimed) => {
+                        for event in claimed {
+                            let worker = worker.clone();
+                            in_flight.spawn(async move { worker.deliver(event, None).await });
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "webhook worker could not read the outbox"),
                 }
-            };
+            }
             if t - last_housekeeping >= 600 {
                 last_housekeeping = t;
-                self.housekeeping(t).await;
+                worker.housekeeping(t).await;
             }
-            if !busy {
-                tokio::select! {
-                    _ = wakeup.notified() => {}
-                    _ = tokio::time::sleep(self.config.poll) => {}
+            // Look again when a delivery ends (its slot, its installation's turn and its
+            // endpoint's share are free), when an event is queued, or after `poll`.
+            tokio::select! {
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    // Gather the others that ended meanwhile, then lease once for all.
+                    while in_flight.try_join_next().is_some() {}
                 }
+                _ = wakeup.notified() => {}
+                _ = tokio::time::sleep(worker.config.poll) => {}
             }
         }
     }
 
-    /// One round at time `now`: lease the due events, deliver them concurrently, record
-    /// each attempt. Returns how many were attempted.
+    /// One round at time `now`, for tests and benchmarks that step the clock: lease what
+    /// is due and may go now, deliver it, record each attempt. How many were attempted.
     pub async fn deliver_due(&self, now: i64) -> Result<usize, stores::Error> {
-        let claimed = self.claim(now).await?;
+        let claimed = self.claim(now, self.config.max_in_flight as i64).await?;
         let count = claimed.len();
-        futures::future::join_all(claimed.into_iter().map(|event| self.deliver(event, now))).await;
+        futures::future::join_all(claimed.into_iter().map(|event| self.deliver(event, Some(now)))).await;
         Ok(count)
     }
 
-    async fn claim(&self, now: i64) -> Result<Vec<Claimed>, stores::Error> {
+    async fn claim(&self, now: i64, limit: i64) -> Result<Vec<Claimed>, stores::Error> {
         let lock_token = random_hex(16);
-        let leased = store::lease(&self.db, now, now + self.config.lease_secs, &lock_token, self.config.batch).await?;
+        let leased = store::lease(&self.db, now, now + self.config.lease_secs, &lock_token, limit, self.config.per_endpoint).await?;
         Ok(leased.into_iter().map(|event| Claimed { event, lock_token: lock_token.clone() }).collect())
     }
 
-    async fn deliver(&self, event: Claimed, now: i64) {
-        if let Err(e) = self.try_deliver(&event, now).await {
+    /// Delivers one leased event at `clock` (a test's), else at the time of each step.
+    async fn deliver(&self, event: Claimed, clock: Option<i64>) {
+        if let Err(e) = self.try_deliver(&event, clock).await {
             tracing::error!(error = %e, event = event.event.id, "could not record a webhook attempt");
         }
     }
 
-    async fn try_deliver(&self, event: &Claimed, now: i64) -> Result<(), stores::Error> {
+    async fn try_deliver(&self, event: &Claimed, clock: Option<i64>) -> Result<(), stores::Error> {
+        let now = clock.unwrap_or_else(crate::server::now);
         let endpoint = store::endpoint(&self.db, event.event.plugin_id).await?;
         let (url, secret) = match endpoint {
             Some(store::Endpoint { slug, webhook_url: Some(url), webhook_secret: Some(stored), webhook_disabled_at: None }) if !url.is_empty() => {
@@ -136,7 +167,8 @@ impl Worker {
             _ => return self.finish(event, "skipped", now).await,
         };
         let outcome = self.attempt(&url, &secret, event, now).await;
-        self.record(event, &outcome, now).await
+        // The attempt may have taken up to the timeout: the schedule counts from its end.
+        self.record(event, &outcome, clock.unwrap_or_else(crate::server::now)).await
     }
 
     async fn attempt(&self, url: &str, secret: &str, event: &Claimed, now: i64) -> Outcome {
@@ -207,7 +239,8 @@ impl Worker {
                     disable_endpoint(&mut tx, event.plugin_id, "Deliveries have failed for 5 days.", now).await?;
                     ("failed", now)
                 } else {
-                    match next_delay(attempt) {
+                    // A resend starts the schedule again.
+                    match next_delay(attempt - event.retry_base) {
                         Some(delay) => ("pending", now + delay),
                         None => ("failed", now),
                     }

@@ -48,6 +48,9 @@ pub async fn published(app: &TestApp, reference: &Reference, spec: PluginSpec, f
         ("form[redirect_uris]", &redirect_uri),
     ];
     form.extend(scope_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let event_fields: Vec<(String, String)> =
+        spec.event_list().split_whitespace().enumerate().map(|(i, e)| (format!("form[events][{i}]"), e.to_owned())).collect();
+    form.extend(event_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     if let Some(url) = spec.webhook_url() {
         form.push(("form[webhook_url]", url));
     }
