@@ -1,7 +1,7 @@
 //! "Projects": the tenant's projects and tasks, the data plugins act on, with what each
 //! plugin created or changed marked, so a tenant sees its plugins at work.
 
-use crate::domain::{InstallationId, JobStatus, JobView, ProjectBoard, TaskId, RunnablePlugin, TaskCard, TaskStatus, WorkOverview};
+use crate::domain::{InstallationId, JobStatus, JobView, ProjectBoard, ProjectId, TaskId, RunnablePlugin, TaskCard, TaskStatus, WorkOverview};
 use crate::error::AppError;
 use crate::components::format::format_date;
 use crate::components::client_plugins::ClientPluginPanels;
@@ -20,6 +20,100 @@ async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
     let state = AppState::from_context()?;
     let user = session::require_user().await?;
     work::overview(&state.db, &user.scope()).await.map_err(internal("loading projects failed"))
+}
+
+/// A new project, named by a person of the organisation.
+#[server(prefix = "/rpc", endpoint = "add_project")]
+pub async fn add_project(name: String) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::{session, work};
+            let (state, user) = session::signed_in().await?;
+            work::create_project(&state.db, &user.scope(), &work::NewProject { name, description: String::new(), archived: false }).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Archives a project, or brings it back.
+#[server(prefix = "/rpc", endpoint = "archive_project")]
+pub async fn archive_project(project_id: ProjectId, archived: bool) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::{session, work};
+            let (state, user) = session::signed_in().await?;
+            let patch = work::ProjectPatch { archived: Some(archived), ..Default::default() };
+            work::update_project(&state.db, &user.scope(), project_id, &patch).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Deletes a project and its tasks: owners and admins only.
+#[server(prefix = "/rpc", endpoint = "remove_project")]
+pub async fn remove_project(project_id: ProjectId) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::{session, work};
+            let (state, user) = session::signed_in().await?;
+            if !user.role.can_manage_plugins() {
+                return Err(AppError::Forbidden("Only owners and admins delete projects.".into()));
+            }
+            work::delete_project(&state.db, &user.scope(), project_id).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// A new task to do in one of the organisation's projects.
+#[server(prefix = "/rpc", endpoint = "add_task")]
+pub async fn add_task(project_id: ProjectId, title: String) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::{session, work};
+            let (state, user) = session::signed_in().await?;
+            let new = work::NewTask { project_id, title, status: TaskStatus::Todo, assignee_id: None, due_date: None };
+            work::create_task(&state.db, &user.scope(), &new).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Moves a task to another status.
+#[server(prefix = "/rpc", endpoint = "move_task")]
+pub async fn move_task(task_id: TaskId, status: TaskStatus) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::{session, work};
+            let (state, user) = session::signed_in().await?;
+            work::update_task(&state.db, &user.scope(), task_id, &work::TaskPatch { status: Some(status), ..Default::default() }).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "remove_task")]
+pub async fn remove_task(task_id: TaskId) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            use crate::server::{session, work};
+            let (state, user) = session::signed_in().await?;
+            work::delete_task(&state.db, &user.scope(), task_id).await?;
+            state.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Installed plugins that can Run on tasks.
@@ -70,7 +164,15 @@ const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 pub fn ProjectsPage() -> impl IntoView {
     // A client-side plugin that changed a task has the boards read again.
     let changed = RwSignal::new(0u32);
-    let overview = Resource::new(move || changed.get(), |_| projects_overview());
+    let edits = Edits {
+        add_project: ServerAction::<AddProject>::new(),
+        archive_project: ServerAction::<ArchiveProject>::new(),
+        remove_project: ServerAction::<RemoveProject>::new(),
+        add_task: ServerAction::<AddTask>::new(),
+        move_task: ServerAction::<MoveTask>::new(),
+        remove_task: ServerAction::<RemoveTask>::new(),
+    };
+    let overview = Resource::new(move || (changed.get(), edits.version()), |_| projects_overview());
     let runnable = Resource::new(|| (), |_| runnable_plugins());
     let run = ServerAction::<RunPlugin>::new();
     let runs = Resource::new(move || run.version().get(), |_| plugin_runs());
@@ -96,7 +198,7 @@ pub fn ProjectsPage() -> impl IntoView {
             );
         }
     });
-    let context = RunContext { jobs, run };
+    let context = RunContext { jobs, run, edits };
     view! {
         <Title text="Projects"/>
         <section class="hero">
@@ -105,6 +207,12 @@ pub fn ProjectsPage() -> impl IntoView {
         </section>
         <ClientPluginPanels on_change=move |_| changed.update(|n| *n += 1)/>
         {move || run.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        {move || edits.error().map(|e| view! { <p class="form-error" role="alert" data-testid="edit-error">{e.to_string()}</p> })}
+        <ActionForm action=edits.add_project attr:class="inline-form new-project">
+            <label for="new-project-name">"New project"</label>
+            <input id="new-project-name" name="name" required maxlength="200" placeholder="Name"/>
+            <button type="submit" class="button">"Add project"</button>
+        </ActionForm>
         <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
             {move || Suspend::new(async move {
                 let plugins = runnable.await.unwrap_or_default();
@@ -134,17 +242,56 @@ pub fn ProjectsPage() -> impl IntoView {
     }
 }
 
-/// What a task row needs to Run plugins and show their jobs.
+/// What a task row needs to Run plugins and show their jobs, and the page's edits.
 #[derive(Clone, Copy)]
 struct RunContext {
     jobs: RwSignal<Vec<JobView>>,
     run: ServerAction<RunPlugin>,
+    edits: Edits,
+}
+
+/// The changes a person makes on the page; each one read the boards again.
+#[derive(Clone, Copy)]
+struct Edits {
+    add_project: ServerAction<AddProject>,
+    archive_project: ServerAction<ArchiveProject>,
+    remove_project: ServerAction<RemoveProject>,
+    add_task: ServerAction<AddTask>,
+    move_task: ServerAction<MoveTask>,
+    remove_task: ServerAction<RemoveTask>,
+}
+
+impl Edits {
+    /// Changes whenever an edit finishes.
+    fn version(&self) -> usize {
+        self.add_project.version().get()
+            + self.archive_project.version().get()
+            + self.remove_project.version().get()
+            + self.add_task.version().get()
+            + self.move_task.version().get()
+            + self.remove_task.version().get()
+    }
+
+    /// The last refusal, if the latest answer of an edit was one.
+    fn error(&self) -> Option<AppError> {
+        let err = |v: Option<Result<(), AppError>>| v.and_then(Result::err);
+        err(self.add_project.value().get())
+            .or_else(|| err(self.archive_project.value().get()))
+            .or_else(|| err(self.remove_project.value().get()))
+            .or_else(|| err(self.add_task.value().get()))
+            .or_else(|| err(self.move_task.value().get()))
+            .or_else(|| err(self.remove_task.value().get()))
+    }
 }
 
 #[component]
 fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: RunContext) -> impl IntoView {
     let ProjectBoard { project, activity, tasks } = board;
     let counts = TaskStatus::ALL.map(|s| (s, tasks.iter().filter(|t| t.task.status == s).count()));
+    let edits = context.edits;
+    let project_id = project.id.get();
+    let archived = project.archived;
+    let (delete_label, new_task_label) = (format!("Delete project {}", project.name), format!("New task in {}", project.name));
     view! {
         <section class="project-board" data-project-id=project.id.get()>
             <header class="project-head">
@@ -155,6 +302,15 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
                 <div class="badges">
                     {project.archived.then(|| view! { <span class="badge">"Archived"</span> })}
                     {activity.summary().map(|s| view! { <span class="badge plugin-activity">{s}</span> })}
+                    <ActionForm action=edits.archive_project attr:class="inline-form">
+                        <input type="hidden" name="project_id" value=project_id/>
+                        <input type="hidden" name="archived" value=(!archived).to_string()/>
+                        <button type="submit" class="button subtle">{if archived { "Unarchive" } else { "Archive" }}</button>
+                    </ActionForm>
+                    <ActionForm action=edits.remove_project attr:class="inline-form">
+                        <input type="hidden" name="project_id" value=project_id/>
+                        <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>
+                    </ActionForm>
                 </div>
             </header>
             <p class="task-counts muted">
@@ -169,6 +325,11 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
                     </ul>
                 }.into_any()
             }}
+            <ActionForm action=edits.add_task attr:class="inline-form new-task">
+                <input type="hidden" name="project_id" value=project_id/>
+                <input name="title" required maxlength="300" placeholder="New task" aria-label=new_task_label/>
+                <button type="submit" class="button">"Add task"</button>
+            </ActionForm>
         </section>
     }
 }
@@ -178,11 +339,23 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
     let TaskCard { task, assignee, activity } = card;
     let status = task.status;
     let task_id = task.id;
-    let RunContext { jobs, run } = context;
+    let RunContext { jobs, run, edits } = context;
+    let (status_label, delete_label) = (format!("Status of {}", task.title), format!("Delete task {}", task.title));
     view! {
         <li class="task-row" data-task-id=task.id.get()>
             <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
             <span class="task-title">{task.title.clone()}</span>
+            <ActionForm action=edits.move_task attr:class="inline-form move-task">
+                <input type="hidden" name="task_id" value=task_id.get()/>
+                <select name="status" aria-label=status_label>
+                    {TaskStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="button subtle">"Move"</button>
+            </ActionForm>
+            <ActionForm action=edits.remove_task attr:class="inline-form">
+                <input type="hidden" name="task_id" value=task_id.get()/>
+                <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>
+            </ActionForm>
             <span class="task-meta muted">
                 {assignee.unwrap_or_else(|| "Unassigned".to_owned())}
                 {task.due_date.clone().map(|d| format!(" · due {d}"))}

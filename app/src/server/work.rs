@@ -20,6 +20,18 @@ pub enum WorkError {
     Db(#[from] super::store::Error),
 }
 
+impl From<WorkError> for crate::error::AppError {
+    /// As the Projects page says it; another tenant's objects do not exist.
+    fn from(err: WorkError) -> Self {
+        use crate::error::AppError;
+        match err {
+            WorkError::Invalid { field, message } => AppError::Invalid { field: field.to_owned(), message },
+            WorkError::NotFound => AppError::NotFound("No such project or task in your organisation.".into()),
+            WorkError::Db(e) => super::internal("a project or task write failed")(e),
+        }
+    }
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> WorkError {
     WorkError::Invalid { field, message: message.into() }
 }

@@ -147,6 +147,61 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
     assert!(!schemas.problems(&stray).is_empty(), "an update names what changed");
 }
 
+async fn the_projects_page_queues_events_in_its_persons_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let receiver = Receiver::always(204).await;
+    app.seed_demo().await;
+    let listener = app.register(PluginSpec::new("listener").scopes("read:projects read:tasks").webhook(&receiver.url).events(DATA_EVENTS)).await;
+    let admin = app.sign_in("admin@acme.test").await;
+    listener.install_and_exchange(&app, &admin, "read:projects read:tasks").await;
+    receiver.wait_for(1).await;
+    let member = app.sign_in("member@acme.test").await;
+    let ok = |res: reqwest::Response| async move {
+        let status = res.status();
+        assert_eq!(status, 200, "{}", res.text().await.unwrap());
+    };
+    ok(app.rpc(&member, "add_project", &[("name", "From the page")]).await).await;
+    let created = receiver.wait_for(2).await[1].json();
+    let project = created["data"]["project"]["id"].as_i64().unwrap().to_string();
+    ok(app.rpc(&member, "archive_project", &[("project_id", &project), ("archived", "true")]).await).await;
+    ok(app.rpc(&member, "add_task", &[("project_id", &project), ("title", "Typed on the page")]).await).await;
+    let task = receiver.wait_for(4).await[3].json()["data"]["task"]["id"].as_i64().unwrap().to_string();
+    ok(app.rpc(&member, "move_task", &[("task_id", &task), ("status", "done")]).await).await;
+    ok(app.rpc(&member, "remove_task", &[("task_id", &task)]).await).await;
+    // Deleting a project is for owners and admins; a refusal queues nothing.
+    let (status, _) = crate::support::error_of(app.rpc(&member, "remove_project", &[("project_id", &project)]).await).await;
+    assert_eq!(status, 403);
+    ok(app.rpc(&admin, "remove_project", &[("project_id", &project)]).await).await;
+    // Bad input is refused with its field, and nothing is sent for it.
+    let (status, error) = crate::support::error_of(app.rpc(&member, "add_task", &[("project_id", &project), ("title", "Too late")]).await).await;
+    assert_eq!((status, format!("{error:?}").contains("project_id")), (422, true), "{error:?}");
+
+    let got = bodies(&receiver.wait_for(7).await[1..]);
+    let member_id = app.member_of("member@acme.test").await.id.get();
+    let admin_id = app.member_of("admin@acme.test").await.id.get();
+    let summary: Vec<(&str, &Value)> = got.iter().map(|b| (b["type"].as_str().unwrap(), &b["data"]["actor"])).collect();
+    let (by_member, by_admin) = (json!({ "type": "user", "id": member_id }), json!({ "type": "user", "id": admin_id }));
+    assert_eq!(
+        summary,
+        [
+            ("project.created", &by_member),
+            ("project.updated", &by_member),
+            ("task.created", &by_member),
+            ("task.updated", &by_member),
+            ("task.deleted", &by_member),
+            ("project.deleted", &by_admin),
+        ]
+    );
+    assert_eq!(got[1]["data"]["changed"], json!(["archived"]));
+    assert_eq!(got[3]["data"]["changed"], json!(["status"]));
+    let schemas = Schemas::fetch(&app).await;
+    for body in &got {
+        assert_eq!(schemas.problems(body), Vec::<String>::new());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 7);
+}
+
 async fn only_subscribed_installations_that_may_read_an_event_hear_of_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (to_a, to_b) = (Receiver::always(204).await, Receiver::always(204).await);
@@ -392,6 +447,7 @@ crate::on_both_databases!(
     the_console_warns_after_a_day_of_failures,
     the_deliveries_log_pages_and_filters,
     every_write_path_queues_its_event_and_each_fits_the_published_schema,
+    the_projects_page_queues_events_in_its_persons_name,
     only_subscribed_installations_that_may_read_an_event_hear_of_it,
     a_hanging_endpoint_holds_up_no_other_plugins_deliveries,
 );

@@ -185,9 +185,10 @@ pub async fn record_attempt(conn: &mut Conn, attempt: &Attempt<'_>, now: i64) ->
     Ok(())
 }
 
-/// The endpoint answered: it is no longer failing.
+/// The endpoint answered: it is no longer failing. Writes (and locks) the plugin's row
+/// only when it was failing, so concurrent successful deliveries never queue on it.
 pub async fn endpoint_recovered(conn: &mut Conn, plugin_id: PluginId) -> Result<(), super::Error> {
-    sqlx::query("UPDATE plugins SET webhook_failing_since = NULL WHERE id = $1").bind(plugin_id).execute(conn).await?;
+    sqlx::query("UPDATE plugins SET webhook_failing_since = NULL WHERE id = $1 AND webhook_failing_since IS NOT NULL").bind(plugin_id).execute(conn).await?;
     Ok(())
 }
 

@@ -1,0 +1,52 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, signIn } from "./helpers";
+
+// People change their organisation's projects and tasks on the Projects page (each
+// change is a data event for the plugins that subscribe): hydrated, and as plain forms
+// before the WASM arrives.
+test("a member adds, moves and deletes tasks and archives a project on the Projects page", async ({ page }) => {
+  await signIn(page, "member@acme.test");
+  await page.goto("/projects");
+  await hydrated(page);
+  await page.getByLabel("New project").fill("Playwright board");
+  await page.getByRole("button", { name: "Add project" }).click();
+  const board = page.locator("section.project-board", { has: page.getByRole("heading", { name: "Playwright board" }) });
+  await expect(board).toBeVisible();
+  await expect(board.getByText("No tasks.")).toBeVisible();
+
+  await board.getByLabel("New task in Playwright board").fill("Check the page");
+  await board.getByRole("button", { name: "Add task" }).click();
+  const row = board.locator("li.task-row", { hasText: "Check the page" });
+  await expect(row.locator(".status-pill")).toHaveText("To do");
+  await row.getByLabel("Status of Check the page").selectOption("done");
+  await row.getByRole("button", { name: "Move" }).click();
+  await expect(row.locator(".status-pill")).toHaveText("Done");
+  await row.getByRole("button", { name: "Delete task Check the page" }).click();
+  await expect(board.getByText("No tasks.")).toBeVisible();
+
+  await board.getByRole("button", { name: "Archive" }).click();
+  await expect(board.locator(".badge", { hasText: "Archived" })).toBeVisible();
+  // A member may not delete a project: the page says so and the project stays.
+  await board.getByRole("button", { name: "Delete project Playwright board" }).click();
+  await expect(page.getByTestId("edit-error")).toHaveText("Only owners and admins delete projects.");
+  await expect(board).toBeVisible();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the Projects page's forms work before hydration", async ({ page }) => {
+    // Signing in needs no script either: the form posts.
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill("member@acme.test");
+    await page.getByLabel("Password").fill("plugboard-demo");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.goto("/projects");
+    const board = page.locator("section.project-board", { has: page.getByRole("heading", { name: "Website relaunch" }) });
+    await board.getByLabel("New task in Website relaunch").fill("Added without a script");
+    await board.getByRole("button", { name: "Add task" }).click();
+    // The post comes back to the page, which shows the new task.
+    await expect(page).toHaveURL(/\/projects$/);
+    await expect(board.locator("li.task-row", { hasText: "Added without a script" })).toBeVisible();
+  });
+});
