@@ -26,10 +26,18 @@ test("a member adds, moves and deletes tasks and archives a project on the Proje
 
   await board.getByRole("button", { name: "Archive" }).click();
   await expect(board.locator(".badge", { hasText: "Archived" })).toBeVisible();
-  // A member may not delete a project: the page says so and the project stays.
-  await board.getByRole("button", { name: "Delete project Playwright board" }).click();
-  await expect(page.getByTestId("edit-error")).toHaveText("Only owners and admins delete projects.");
-  await expect(board).toBeVisible();
+  // Members do not delete projects (owners and admins do); viewers only read.
+  await expect(board.getByRole("button", { name: "Delete project Playwright board" })).toHaveCount(0);
+});
+
+test("a viewer reads the Projects page without its forms", async ({ page }) => {
+  await signIn(page, "viewer@acme.test");
+  await page.goto("/projects");
+  await hydrated(page);
+  await expect(page.locator("section.project-board").first()).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add project" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Add task" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Move" })).toHaveCount(0);
 });
 
 test.describe("without JavaScript", () => {

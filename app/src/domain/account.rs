@@ -39,6 +39,16 @@ impl Role {
     pub fn can_manage_plugins(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
+
+    /// Adds, changes and deletes tasks and adds and archives projects: everyone but viewers.
+    pub fn can_edit_work(self) -> bool {
+        !matches!(self, Role::Viewer)
+    }
+
+    /// Deletes a project with its tasks.
+    pub fn can_delete_projects(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
 }
 
 /// A lower-cased email address with one `@`, a local part and a dotted domain.

@@ -91,7 +91,7 @@ impl EventType {
             EventType::ConfigUpdated => "An admin changed the installation's settings; `changed` names the keys.",
             EventType::ProjectCreated => "A project was created.",
             EventType::ProjectUpdated => "A project was renamed, described, archived or unarchived; `changed` names the fields.",
-            EventType::ProjectDeleted => "A project was deleted, and its tasks with it (no `task.deleted` is sent for them).",
+            EventType::ProjectDeleted => "A project was deleted; a `task.deleted` for each of its tasks comes before it.",
             EventType::TaskCreated => "A task was created.",
             EventType::TaskUpdated => "A task's title, status, project, assignee or due date changed; `changed` names the fields.",
             EventType::TaskDeleted => "A task was deleted.",

@@ -109,6 +109,12 @@ impl PluginActivity {
 pub struct WorkOverview {
     pub boards: Vec<ProjectBoard>,
     pub more_projects: i64,
+    /// Whether the reader may add and change projects and tasks (viewers may not).
+    #[serde(default)]
+    pub may_edit: bool,
+    /// Whether the reader may delete projects (owners and admins).
+    #[serde(default)]
+    pub may_delete_projects: bool,
 }
 
 /// A name or title: trimmed, 1 to `max` characters, no control characters.

@@ -19,7 +19,18 @@ async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
     use crate::server::{internal, session, work, AppState};
     let state = AppState::from_context()?;
     let user = session::require_user().await?;
-    work::overview(&state.db, &user.scope()).await.map_err(internal("loading projects failed"))
+    let overview = work::overview(&state.db, &user.scope()).await.map_err(internal("loading projects failed"))?;
+    Ok(WorkOverview { may_edit: user.role.can_edit_work(), may_delete_projects: user.role.can_delete_projects(), ..overview })
+}
+
+/// Viewers read; everyone else edits.
+#[cfg(feature = "ssr")]
+fn may_edit(user: &crate::server::scope::Member) -> Result<(), AppError> {
+    if user.role.can_edit_work() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Viewers see projects and tasks; ask an admin to change your role to edit them.".into()))
+    }
 }
 
 /// A new project, named by a person of the organisation.
@@ -29,6 +40,7 @@ pub async fn add_project(name: String) -> Result<(), AppError> {
         async {
             use crate::server::{session, work};
             let (state, user) = session::signed_in().await?;
+            may_edit(&user)?;
             work::create_project(&state.db, &user.scope(), &work::NewProject { name, description: String::new(), archived: false }).await?;
             state.webhook_wakeup.notify_one();
             Ok(())
@@ -44,6 +56,7 @@ pub async fn archive_project(project_id: ProjectId, archived: bool) -> Result<()
         async {
             use crate::server::{session, work};
             let (state, user) = session::signed_in().await?;
+            may_edit(&user)?;
             let patch = work::ProjectPatch { archived: Some(archived), ..Default::default() };
             work::update_project(&state.db, &user.scope(), project_id, &patch).await?;
             state.webhook_wakeup.notify_one();
@@ -60,7 +73,7 @@ pub async fn remove_project(project_id: ProjectId) -> Result<(), AppError> {
         async {
             use crate::server::{session, work};
             let (state, user) = session::signed_in().await?;
-            if !user.role.can_manage_plugins() {
+            if !user.role.can_delete_projects() {
                 return Err(AppError::Forbidden("Only owners and admins delete projects.".into()));
             }
             work::delete_project(&state.db, &user.scope(), project_id).await?;
@@ -78,6 +91,7 @@ pub async fn add_task(project_id: ProjectId, title: String) -> Result<(), AppErr
         async {
             use crate::server::{session, work};
             let (state, user) = session::signed_in().await?;
+            may_edit(&user)?;
             let new = work::NewTask { project_id, title, status: TaskStatus::Todo, assignee_id: None, due_date: None };
             work::create_task(&state.db, &user.scope(), &new).await?;
             state.webhook_wakeup.notify_one();
@@ -94,6 +108,7 @@ pub async fn move_task(task_id: TaskId, status: TaskStatus) -> Result<(), AppErr
         async {
             use crate::server::{session, work};
             let (state, user) = session::signed_in().await?;
+            may_edit(&user)?;
             work::update_task(&state.db, &user.scope(), task_id, &work::TaskPatch { status: Some(status), ..Default::default() }).await?;
             state.webhook_wakeup.notify_one();
             Ok(())
@@ -108,6 +123,7 @@ pub async fn remove_task(task_id: TaskId) -> Result<(), AppError> {
         async {
             use crate::server::{session, work};
             let (state, user) = session::signed_in().await?;
+            may_edit(&user)?;
             work::delete_task(&state.db, &user.scope(), task_id).await?;
             state.webhook_wakeup.notify_one();
             Ok(())
@@ -198,7 +214,7 @@ pub fn ProjectsPage() -> impl IntoView {
             );
         }
     });
-    let context = RunContext { jobs, run, edits };
+    let context = RunContext { jobs, run, edits, may_edit: false, may_delete: false };
     view! {
         <Title text="Projects"/>
         <section class="hero">
@@ -208,11 +224,7 @@ pub fn ProjectsPage() -> impl IntoView {
         <ClientPluginPanels on_change=move |_| changed.update(|n| *n += 1)/>
         {move || run.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         {move || edits.error().map(|e| view! { <p class="form-error" role="alert" data-testid="edit-error">{e.to_string()}</p> })}
-        <ActionForm action=edits.add_project attr:class="inline-form new-project">
-            <label for="new-project-name">"New project"</label>
-            <input id="new-project-name" name="name" required maxlength="200" placeholder="Name"/>
-            <button type="submit" class="button">"Add project"</button>
-        </ActionForm>
+
         <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
             {move || Suspend::new(async move {
                 let plugins = runnable.await.unwrap_or_default();
@@ -223,14 +235,19 @@ pub fn ProjectsPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(o) if o.boards.is_empty() => view! {
+                        {o.may_edit.then(|| view! { <NewProjectForm edits/> })}
                         <div class="empty-state">
                             <h2>"No projects yet"</h2>
                             <p class="muted">"Projects appear here as your team, or a plugin with the write:projects permission, creates them."</p>
                         </div>
                     }.into_any(),
                     Ok(o) => view! {
+                        {o.may_edit.then(|| view! { <NewProjectForm edits/> })}
                         <div class="project-boards">
-                            {o.boards.into_iter().map(|board| view! { <ProjectBoardView board plugins=plugins.clone() context/> }).collect_view()}
+                            {o.boards.into_iter().map(|board| {
+                                let context = RunContext { may_edit: o.may_edit, may_delete: o.may_delete_projects, ..context };
+                                view! { <ProjectBoardView board plugins=plugins.clone() context/> }
+                            }).collect_view()}
                         </div>
                         {(o.more_projects > 0).then(|| view! {
                             <p class="muted">{format!("{} older projects are not shown.", o.more_projects)}</p>
@@ -242,12 +259,26 @@ pub fn ProjectsPage() -> impl IntoView {
     }
 }
 
-/// What a task row needs to Run plugins and show their jobs, and the page's edits.
+/// What a task row needs to Run plugins and show their jobs, and the page's edits with
+/// what the reader may do.
 #[derive(Clone, Copy)]
 struct RunContext {
     jobs: RwSignal<Vec<JobView>>,
     run: ServerAction<RunPlugin>,
     edits: Edits,
+    may_edit: bool,
+    may_delete: bool,
+}
+
+#[component]
+fn NewProjectForm(edits: Edits) -> impl IntoView {
+    view! {
+        <ActionForm action=edits.add_project attr:class="inline-form new-project">
+            <label for="new-project-name">"New project"</label>
+            <input id="new-project-name" name="name" required maxlength="200" placeholder="Name"/>
+            <button type="submit" class="button">"Add project"</button>
+        </ActionForm>
+    }
 }
 
 /// The changes a person makes on the page; each one read the boards again.
@@ -302,15 +333,19 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
                 <div class="badges">
                     {project.archived.then(|| view! { <span class="badge">"Archived"</span> })}
                     {activity.summary().map(|s| view! { <span class="badge plugin-activity">{s}</span> })}
-                    <ActionForm action=edits.archive_project attr:class="inline-form">
-                        <input type="hidden" name="project_id" value=project_id/>
-                        <input type="hidden" name="archived" value=(!archived).to_string()/>
-                        <button type="submit" class="button subtle">{if archived { "Unarchive" } else { "Archive" }}</button>
-                    </ActionForm>
-                    <ActionForm action=edits.remove_project attr:class="inline-form">
-                        <input type="hidden" name="project_id" value=project_id/>
-                        <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>
-                    </ActionForm>
+                    {context.may_edit.then(|| view! {
+                        <ActionForm action=edits.archive_project attr:class="inline-form">
+                            <input type="hidden" name="project_id" value=project_id/>
+                            <input type="hidden" name="archived" value=(!archived).to_string()/>
+                            <button type="submit" class="button subtle">{if archived { "Unarchive" } else { "Archive" }}</button>
+                        </ActionForm>
+                    })}
+                    {context.may_delete.then(|| view! {
+                        <ActionForm action=edits.remove_project attr:class="inline-form">
+                            <input type="hidden" name="project_id" value=project_id/>
+                            <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>
+                        </ActionForm>
+                    })}
                 </div>
             </header>
             <p class="task-counts muted">
@@ -325,11 +360,13 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
                     </ul>
                 }.into_any()
             }}
-            <ActionForm action=edits.add_task attr:class="inline-form new-task">
-                <input type="hidden" name="project_id" value=project_id/>
-                <input name="title" required maxlength="300" placeholder="New task" aria-label=new_task_label/>
-                <button type="submit" class="button">"Add task"</button>
-            </ActionForm>
+            {context.may_edit.then(|| view! {
+                <ActionForm action=edits.add_task attr:class="inline-form new-task">
+                    <input type="hidden" name="project_id" value=project_id/>
+                    <input name="title" required maxlength="300" placeholder="New task" aria-label=new_task_label/>
+                    <button type="submit" class="button">"Add task"</button>
+                </ActionForm>
+            })}
         </section>
     }
 }
@@ -339,23 +376,25 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
     let TaskCard { task, assignee, activity } = card;
     let status = task.status;
     let task_id = task.id;
-    let RunContext { jobs, run, edits } = context;
+    let RunContext { jobs, run, edits, may_edit, .. } = context;
     let (status_label, delete_label) = (format!("Status of {}", task.title), format!("Delete task {}", task.title));
     view! {
         <li class="task-row" data-task-id=task.id.get()>
             <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
             <span class="task-title">{task.title.clone()}</span>
-            <ActionForm action=edits.move_task attr:class="inline-form move-task">
-                <input type="hidden" name="task_id" value=task_id.get()/>
-                <select name="status" aria-label=status_label>
-                    {TaskStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> }).collect_view()}
-                </select>
-                <button type="submit" class="button subtle">"Move"</button>
-            </ActionForm>
-            <ActionForm action=edits.remove_task attr:class="inline-form">
-                <input type="hidden" name="task_id" value=task_id.get()/>
-                <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>
-            </ActionForm>
+            {may_edit.then(|| view! {
+                <ActionForm action=edits.move_task attr:class="inline-form move-task">
+                    <input type="hidden" name="task_id" value=task_id.get()/>
+                    <select name="status" aria-label=status_label>
+                        {TaskStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button subtle">"Move"</button>
+                </ActionForm>
+                <ActionForm action=edits.remove_task attr:class="inline-form">
+                    <input type="hidden" name="task_id" value=task_id.get()/>
+                    <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>
+                </ActionForm>
+            })}
             <span class="task-meta muted">
                 {assignee.unwrap_or_else(|| "Unassigned".to_owned())}
                 {task.due_date.clone().map(|d| format!(" · due {d}"))}

@@ -132,15 +132,17 @@ fn project_changes(before: &Project, after: &Project) -> Vec<&'static str> {
 
 /// Deletes a project and its tasks; settings that named it lose it in the same
 /// transaction (their plugins hear of it), so a later project can never take its place.
-/// `project.deleted` stands for its tasks too.
+/// A `task.deleted` goes out for each of its tasks, then `project.deleted`.
 pub async fn delete_project(db: &Db, scope: &TenantScope, id: ProjectId) -> Result<(), WorkError> {
     let mut tx = db.begin_write().await?;
-    let Some(project) = store::delete_project(&mut tx, scope, id).await? else {
+    let Some((project, tasks)) = store::delete_project(&mut tx, scope, id).await? else {
         return Err(WorkError::NotFound);
     };
     let t = now();
     super::settings::forget_project(&mut tx, scope, id, t).await?;
-    webhooks::publish(&mut tx, scope, Change::Project(EventType::ProjectDeleted, &project, None), t).await?;
+    let mut changes: Vec<Change<'_>> = tasks.iter().map(|task| Change::Task(EventType::TaskDeleted, task, None)).collect();
+    changes.push(Change::Project(EventType::ProjectDeleted, &project, None));
+    webhooks::publish_all(&mut tx, scope, &changes, t).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -92,6 +92,8 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
     // Nothing changes: nothing is sent.
     api(&app, &token, reqwest::Method::PATCH, &format!("/tasks/{t}"), Some(json!({ "status": "doing" }))).await;
     api(&app, &token, reqwest::Method::DELETE, &format!("/tasks/{t}"), None).await;
+    // A project deleted with a task in it: the task's deletion comes first.
+    let last = api(&app, &token, reqwest::Method::POST, "/tasks", Some(json!({ "project_id": p, "title": "Goes with the project" }))).await;
     api(&app, &token, reqwest::Method::DELETE, &format!("/projects/{p}"), None).await;
 
     // A client-side plugin through the bridge, relayed by a member's page.
@@ -102,7 +104,7 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
     let done = bridge(&app, &member, &quick_add.to_string(), "tasks.update", json!({ "id": framed["id"], "status": "done" })).await;
     let frame_actor = json!({ "type": "installation", "id": quick_add.get(), "plugin": "quick-add" });
 
-    let got = bodies(&receiver.wait_for(9).await[1..]);
+    let got = bodies(&receiver.wait_for(11).await[1..]);
     let summary: Vec<(&str, &Value)> = got.iter().map(|b| (b["type"].as_str().unwrap(), &b["data"]["actor"])).collect();
     // One installation's events arrive in the order they were made.
     assert_eq!(
@@ -112,6 +114,8 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
             ("project.updated", &writer_actor),
             ("task.created", &writer_actor),
             ("task.updated", &writer_actor),
+            ("task.deleted", &writer_actor),
+            ("task.created", &writer_actor),
             ("task.deleted", &writer_actor),
             ("project.deleted", &writer_actor),
             ("task.created", &frame_actor),
@@ -126,10 +130,11 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
     assert_eq!(got[3]["data"]["task"], moved);
     assert_eq!(got[3]["data"]["changed"], json!(["status"]));
     assert_eq!(got[4]["data"]["task"], moved, "a deletion carries the object as it was");
-    assert_eq!(got[5]["data"]["project"], renamed);
-    assert_eq!(got[6]["data"]["task"], framed);
-    assert_eq!(got[7]["data"]["task"], done);
-    assert_eq!(got[7]["data"]["changed"], json!(["status"]));
+    assert_eq!(got[6]["data"]["task"], last);
+    assert_eq!(got[7]["data"]["project"], renamed);
+    assert_eq!(got[8]["data"]["task"], framed);
+    assert_eq!(got[9]["data"]["task"], done);
+    assert_eq!(got[9]["data"]["changed"], json!(["status"]));
     let listening = app.installation_id("listener", "admin@acme.test").await.get();
     assert!(got.iter().all(|b| b["data"]["installation_id"] == listening && b["data"].get("changed").is_some() == b["type"].as_str().unwrap().ends_with("updated")));
 
@@ -207,11 +212,16 @@ async fn only_subscribed_installations_that_may_read_an_event_hear_of_it(backend
     let (to_a, to_b) = (Receiver::always(204).await, Receiver::always(204).await);
     app.seed_demo().await;
     let a = app.register(PluginSpec::new("plugin-a").scopes("read:projects read:tasks").webhook(&to_a.url).events("project.created task.created")).await;
-    let b = app.register(PluginSpec::new("plugin-b").scopes("read:tasks").webhook(&to_b.url).events("task.updated")).await;
+    // B may write tasks, which covers reading them.
+    let b = app.register(PluginSpec::new("plugin-b").scopes("write:tasks").webhook(&to_b.url).events("task.updated")).await;
     let admin = app.sign_in("admin@acme.test").await;
     // A's admin grants less than it asks for: projects only.
     a.install_and_exchange(&app, &admin, "read:projects").await;
-    b.install_and_exchange(&app, &admin, "read:tasks").await;
+    b.install_and_exchange(&app, &admin, "write:tasks").await;
+    // Globex installs A too, with everything: Acme's changes are none of its business.
+    let globex = app.sign_in("owner@globex.test").await;
+    a.install_and_exchange(&app, &globex, "read:projects read:tasks").await;
+    let acme = app.tenant_of("admin@acme.test").await.get();
     let (token, _) = writer(&app, &admin).await;
     let post = |path: &'static str, body: Value| {
         let (app, token) = (&app, token.clone());
@@ -224,7 +234,9 @@ async fn only_subscribed_installations_that_may_read_an_event_hear_of_it(backend
     // A marker A hears: had the task been sent to A, it would have come before it.
     post("/projects", json!({ "name": "Marker 1" })).await;
     let types = |r: &[Received]| r.iter().map(|x| x.json()["type"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
-    assert_eq!(types(&to_a.wait_for(3).await), ["plugin.installed", "project.created", "project.created"]);
+    // A's deliveries to Acme's installation, in order (Globex's go their own way).
+    let in_acme = |r: Vec<Received>| r.into_iter().filter(|x| x.json()["data"]["tenant_id"] == acme).collect::<Vec<_>>();
+    assert_eq!(types(&in_acme(to_a.wait_for(4).await)), ["plugin.installed", "project.created", "project.created"]);
     assert_eq!(types(&to_b.wait_for(2).await), ["plugin.installed", "task.updated"]);
 
     // Granted read:tasks, A hears of tasks; narrowed again, it no longer does.
@@ -233,11 +245,13 @@ async fn only_subscribed_installations_that_may_read_an_event_hear_of_it(backend
     a.install_and_exchange(&app, &admin, "read:projects").await;
     post("/tasks", json!({ "project_id": p, "title": "Unheard again" })).await;
     post("/projects", json!({ "name": "Marker 2" })).await;
-    let got = to_a.wait_for(7).await;
+    let got = in_acme(to_a.wait_for(8).await);
     assert_eq!(types(&got[3..]), ["installation.scopes_updated", "task.created", "installation.scopes_updated", "project.created"]);
     assert_eq!(got[4].json()["data"]["task"]["title"], "Heard by A");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(to_a.received().len(), 7);
+    assert_eq!(to_a.received().len(), 8);
+    let from_globex: Vec<Received> = to_a.received().into_iter().filter(|x| x.json()["data"]["tenant_id"] != acme).collect();
+    assert_eq!(types(&from_globex), ["plugin.installed"], "nothing of Acme's reaches Globex's installation");
     assert_eq!(to_b.received().len(), 2, "B subscribes to task.updated only");
 }
 
@@ -442,7 +456,115 @@ async fn the_deliveries_log_pages_and_filters(backend: Backend) {
     assert_eq!(html.matches("class=\"delivery\"").count(), 50);
 }
 
+async fn queued_data_events_stop_when_the_grant_narrows_or_the_plugin_is_uninstalled(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    let receiver = Receiver::always(204).await;
+    app.seed_demo().await;
+    let plugin = app.register(PluginSpec::new("listener").scopes("read:projects read:tasks").webhook(&receiver.url).events("task.created")).await;
+    let admin = app.sign_in("admin@acme.test").await;
+    plugin.install_and_exchange(&app, &admin, "read:projects read:tasks").await;
+    let (token, _) = writer(&app, &admin).await;
+    let project = app.first_project("admin@acme.test").await.get();
+    let make = |title: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move { api(app, &token, reqwest::Method::POST, "/tasks", Some(json!({ "project_id": project, "title": title }))).await }
+    };
+    let worker = manual_worker(&app);
+    // Queued while the grant read tasks; narrowed before it went out: not sent.
+    make("Queued, then not allowed").await;
+    plugin.install_and_exchange(&app, &admin, "read:projects").await;
+    drain(&worker, app::server::now()).await;
+    // Queued, then uninstalled: not sent either (plugin.uninstalled is).
+    plugin.install_and_exchange(&app, &admin, "read:projects read:tasks").await;
+    make("Queued, then uninstalled").await;
+    let installation = app.installation_id("listener", "admin@acme.test").await.to_string();
+    assert_eq!(app.rpc(&admin, "uninstall_plugin", &[("installation_id", installation.as_str())]).await.status(), 200);
+    drain(&worker, app::server::now()).await;
+    let types: Vec<String> = bodies(&receiver.received()).iter().map(|b| b["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(types, ["plugin.installed", "installation.scopes_updated", "installation.scopes_updated", "plugin.uninstalled"]);
+    let skipped: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE event_type = 'task.created' AND status = 'skipped'").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(skipped, 2);
+    // Redelivering them later sends nothing either.
+    let resent: u64 = sqlx::query("UPDATE webhook_events SET status = 'pending', next_attempt_at = 0, retry_base = attempts WHERE status = 'skipped'").execute(app.db.pool()).await.unwrap().rows_affected();
+    assert_eq!(resent, 2);
+    drain(&worker, app::server::now()).await;
+    assert_eq!(receiver.received().len(), 4);
+}
+
+async fn events_made_while_an_endpoint_is_disabled_are_recovered_after_re_enabling(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    // The first answer turns the endpoint off; it works again afterwards.
+    let receiver = Receiver::start(|n| (if n == 0 { 410 } else { 204 }, Duration::ZERO)).await;
+    let reference = crate::support::reference_plugin::Reference::start().await;
+    let spec = PluginSpec::new("outage-robot").scopes("read:tasks").webhook(&receiver.url).events("task.created");
+    crate::support::plugins::published_and_installed(&app, &reference, spec, &[]).await;
+    let worker = manual_worker(&app);
+    let start = app::server::now();
+    drain(&worker, start).await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let (token, _) = writer(&app, &admin).await;
+    let project = app.first_project("admin@acme.test").await.get();
+    for n in 1..=2 {
+        api(&app, &token, reqwest::Method::POST, "/tasks", Some(json!({ "project_id": project, "title": format!("While off {n}") }))).await;
+    }
+    assert_eq!(drain(&worker, app::server::now()).await, 0, "kept, not sent");
+    let developer = app.sign_in("developer@partners.test").await;
+    let skipped = console_log(&app, &developer, &[("filter[status]", "skipped")]).await;
+    assert_eq!(skipped.deliveries.len(), 2);
+    assert_eq!(app.rpc(&developer, "reenable_webhooks", &[("slug", "outage-robot")]).await.status(), 200);
+    let since = app::server::publishing::deliveries::utc_minute(start);
+    let res = app.rpc(&developer, "resend_failed", &[("slug", "outage-robot"), ("since", since.as_str())]).await;
+    assert_eq!(res.json::<u64>().await.unwrap(), 3, "plugin.installed (failed with 410) and the two tasks");
+    assert_eq!(drain(&worker, app::server::now()).await, 3);
+    let types: Vec<String> = bodies(&receiver.received()[1..]).iter().map(|b| format!("{} {}", b["type"].as_str().unwrap(), b["data"]["task"]["title"].as_str().unwrap_or(""))).collect();
+    assert_eq!(types, ["plugin.installed ", "task.created While off 1", "task.created While off 2"]);
+}
+
+async fn a_lease_gives_one_endpoint_at_most_its_share(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    let receiver = Receiver::always(204).await;
+    app.seed_demo().await;
+    // One plugin installed in six tenants, each with an event due; another plugin with one.
+    let busy = PluginSpec::new("busy").webhook(&receiver.url).register(&app.db, &app.state().vault).await.unwrap();
+    let other = PluginSpec::new("other").webhook(&receiver.url).register(&app.db, &app.state().vault).await.unwrap();
+    let mut recipients = Vec::new();
+    for (plugin, n) in [(&busy, 6), (&other, 1)] {
+        for i in 0..n {
+            let (tenant_id, person) = server::fixtures::tenant_with_owner(&app.db, &format!("{} {i}", plugin.creds.slug)).await.unwrap();
+            let owner = server::fixtures::member(&app.db, person).await.unwrap();
+            let (installation_id, _) = server::fixtures::consent_codes(&app.db, plugin, &owner, &plugin.scopes, 0).await.unwrap();
+            recipients.push(app::server::webhooks::Recipient { installation_id, tenant_id, plugin_id: plugin.id });
+        }
+    }
+    let now = app::server::now();
+    let mut tx = app.db.begin_write().await.unwrap();
+    for recipient in &recipients {
+        // Two each: an installation's second waits for its first.
+        for n in 0..2 {
+            let data = app::server::webhooks::Data::ConfigUpdated(app::server::webhooks::ConfigUpdatedData { recipient: *recipient, changed: vec![format!("k{n}")] });
+            app::server::webhooks::enqueue(&mut tx, &data, now).await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    use app::server::store::webhooks::lease;
+    let first = lease(&app.db, now, now + 60, "first", 100, 4).await.unwrap();
+    let per_plugin = |leased: &[app::server::store::webhooks::Leased], plugin: app::domain::PluginId| leased.iter().filter(|e| e.plugin_id == plugin).count();
+    assert_eq!((per_plugin(&first, busy.id), per_plugin(&first, other.id)), (4, 1));
+    let installations: std::collections::HashSet<_> = first.iter().map(|e| e.installation_id).collect();
+    assert_eq!(installations.len(), first.len(), "one event per installation at a time");
+    // While those are out, the busy plugin gets nothing more, and nobody's second event goes.
+    assert!(lease(&app.db, now, now + 60, "second", 100, 4).await.unwrap().is_empty());
+    // Once they are settled, the next ones go.
+    sqlx::query("UPDATE webhook_events SET status = 'delivered', locked_until = NULL, lock_token = NULL WHERE lock_token = 'first'").execute(app.db.pool()).await.unwrap();
+    let third = lease(&app.db, now, now + 60, "third", 100, 4).await.unwrap();
+    assert_eq!((per_plugin(&third, busy.id), per_plugin(&third, other.id)), (4, 1));
+}
+
 crate::on_both_databases!(
+    queued_data_events_stop_when_the_grant_narrows_or_the_plugin_is_uninstalled,
+    events_made_while_an_endpoint_is_disabled_are_recovered_after_re_enabling,
+    a_lease_gives_one_endpoint_at_most_its_share,
     after_an_outage_resend_failed_since_delivers_each_missed_message_once_in_order,
     the_console_warns_after_a_day_of_failures,
     the_deliveries_log_pages_and_filters,

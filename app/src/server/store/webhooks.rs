@@ -28,13 +28,15 @@ fn held_at(plugin: &str, installation: &str, now: &str) -> String {
 }
 
 /// Queues the event inside the caller's transaction, unless the plugin has no webhook
-/// URL or its endpoint is disabled; held while the plugin is suspended, or the
-/// installation is still stopped by a suspension.
+/// URL; held while the plugin is suspended, or the installation is still stopped by a
+/// suspension. While the endpoint is disabled the event is kept as `skipped`, so that
+/// "Resend failed since …" after re-enabling recovers what happened meanwhile.
 pub async fn enqueue(conn: &mut Conn, event: &NewEvent<'_>, now: i64) -> Result<(), super::Error> {
     sqlx::query(&format!(
-        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at, held_at) \
-         SELECT $1, id, $2, $3, $4, 'pending', 0, $5, $5, {held} FROM plugins \
-         WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> '' AND webhook_disabled_at IS NULL",
+        "INSERT INTO webhook_events (message_id, plugin_id, installation_id, event_type, payload, status, attempts, next_attempt_at, created_at, held_at, finished_at) \
+         SELECT $1, id, $2, $3, $4, CASE WHEN webhook_disabled_at IS NULL THEN 'pending' ELSE 'skipped' END, 0, $5, $5, {held}, \
+                CASE WHEN webhook_disabled_at IS NULL THEN NULL ELSE $5 END FROM plugins \
+         WHERE id = $6 AND webhook_url IS NOT NULL AND webhook_url <> ''",
         held = held_at("$6", "$2", "$5")
     ))
     .bind(event.message_id)
@@ -64,12 +66,32 @@ pub async fn subscribers(conn: &mut Conn, scope: &TenantScope, event: EventType)
     sqlx::query_as(
         "SELECT i.id AS installation_id, i.plugin_id, i.granted_scopes AS granted FROM installations i JOIN plugins p ON p.id = i.plugin_id \
          WHERE i.tenant_id = $1 AND i.status = 'active' AND p.event_types LIKE $2 \
-           AND p.webhook_url IS NOT NULL AND p.webhook_url <> '' AND p.webhook_disabled_at IS NULL ORDER BY i.id",
+           AND p.webhook_url IS NOT NULL AND p.webhook_url <> '' ORDER BY i.id",
     )
     .bind(scope.tenant())
     .bind(format!("%\"{}\"%", event.as_str()))
     .fetch_all(conn)
     .await
+}
+
+/// What a data event's installation is granted now, if it is still active and its
+/// plugin's live version still subscribes to the event's type (checked again at each
+/// attempt: an uninstall, a narrower grant or a new version stops what was queued).
+pub async fn grant_if_subscribed(db: &Db, installation: InstallationId, event_type: &str) -> Result<Option<crate::domain::ScopeSet>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Granted {
+        #[sqlx(try_from = "String")]
+        granted_scopes: super::StoredScopes,
+    }
+    let granted: Option<Granted> = sqlx::query_as(
+        "SELECT i.granted_scopes FROM installations i JOIN plugins p ON p.id = i.plugin_id \
+         WHERE i.id = $1 AND i.status = 'active' AND p.event_types LIKE $2",
+    )
+    .bind(installation)
+    .bind(format!("%\"{event_type}\"%"))
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(granted.map(|g| g.granted_scopes.0))
 }
 
 /// The slug of the plugin behind one of the tenant's installations.
@@ -87,20 +109,25 @@ pub struct Leased {
     pub id: i64,
     pub message_id: String,
     pub plugin_id: PluginId,
+    pub installation_id: InstallationId,
+    pub event_type: String,
     pub payload: String,
     pub attempts: i64,
     /// The attempts before its schedule last started again (a resend).
     pub retry_base: i64,
 }
 
-/// Deletes up to `batch` of the oldest finished events created before `before`, with
-/// their attempts, in one transaction; how many events went.
+/// Deletes up to `batch` of the oldest finished events created before `before` (their
+/// attempts go with them: `ON DELETE CASCADE`), in one statement; how many went.
 pub async fn prune(db: &Db, before: i64, batch: i64) -> Result<u64, super::Error> {
-    let oldest = "SELECT id FROM webhook_events WHERE status <> 'pending' AND created_at < $1 ORDER BY id LIMIT $2";
-    let mut tx = db.begin_write().await?;
-    sqlx::query(&format!("DELETE FROM webhook_attempts WHERE event_id IN ({oldest})")).bind(before).bind(batch).execute(&mut *tx).await?;
-    let deleted = sqlx::query(&format!("DELETE FROM webhook_events WHERE id IN ({oldest})")).bind(before).bind(batch).execute(&mut *tx).await?;
-    tx.commit().await?;
+    let deleted = sqlx::query(
+        "DELETE FROM webhook_events WHERE id IN \
+           (SELECT id FROM webhook_events WHERE status <> 'pending' AND created_at < $1 ORDER BY id LIMIT $2)",
+    )
+    .bind(before)
+    .bind(batch)
+    .execute(db.pool())
+    .await?;
     Ok(deleted.rows_affected())
 }
 
@@ -130,7 +157,7 @@ pub async fn lease(db: &Db, now: i64, locked_until: i64, lock_token: &str, limit
                  ) heads WHERE turn = 1 \
              ) ranked WHERE load <= $5 ORDER BY next_attempt_at, id LIMIT $4) \
            AND status = 'pending' AND held_at IS NULL AND (locked_until IS NULL OR locked_until <= $3) \
-         RETURNING id, message_id, plugin_id, payload, attempts, retry_base",
+         RETURNING id, message_id, plugin_id, installation_id, event_type, payload, attempts, retry_base",
     )
     .bind(locked_until)
     .bind(lock_token)
@@ -393,7 +420,8 @@ pub async fn requeue(db: &Db, plugin: OwnedPlugin, event_id: i64, now: i64) -> R
 
 /// Queues again, due now and each on a fresh retry schedule, every failed or skipped
 /// message of the plugin created at or after `since` (the worker sends them oldest first,
-/// with their own `webhook-id`s); how many.
+/// each with its original `webhook-id`, and skips a data event whose installation may no
+/// longer have it); how many.
 pub async fn resend_failed_since(db: &Db, plugin: OwnedPlugin, since: i64, now: i64) -> Result<u64, super::Error> {
     let queued = sqlx::query(&format!(
         "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1, finished_at = NULL, retry_base = attempts, held_at = {held} \

@@ -163,17 +163,24 @@ pub async fn update_project(
     Ok(Some((before.into(), after.into())))
 }
 
-/// Deletes a project and its tasks, in the caller's transaction: the project as it was,
-/// or `None` when the tenant has no such project.
-pub async fn delete_project(conn: &mut super::Conn, scope: &TenantScope, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
+/// Deletes a project and its tasks, in the caller's transaction: the project and its
+/// tasks as they were, or `None` when the tenant has no such project.
+pub async fn delete_project(conn: &mut super::Conn, scope: &TenantScope, id: ProjectId) -> Result<Option<(Project, Vec<Task>)>, sqlx::Error> {
     let tenant = scope.tenant();
-    sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2").bind(tenant).bind(id).execute(&mut *conn).await?;
+    // The tasks first, then the project: the order `update_task` locks them in.
+    let tasks: Vec<TaskRow> = sqlx::query_as(&format!("DELETE FROM tasks WHERE tenant_id = $1 AND project_id = $2 RETURNING {TASK_COLUMNS}"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
     let deleted: Option<ProjectRow> = sqlx::query_as(&format!("DELETE FROM projects WHERE tenant_id = $1 AND id = $2 RETURNING {PROJECT_COLUMNS}"))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(deleted.map(Project::from))
+    let mut tasks: Vec<Task> = tasks.into_iter().map(Task::from).collect();
+    tasks.sort_by_key(|t| t.id);
+    Ok(deleted.map(|project| (project.into(), tasks)))
 }
 
 /// Up to `limit` tasks after id `after`, by id, of one status and project when given.
@@ -369,5 +376,5 @@ pub async fn overview(db: &Db, scope: &TenantScope, max_projects: i64, max_tasks
             board.tasks.push(card);
         }
     }
-    Ok(WorkOverview { more_projects: (total - boards.len() as i64).max(0), boards })
+    Ok(WorkOverview { more_projects: (total - boards.len() as i64).max(0), boards, may_edit: false, may_delete_projects: false })
 }

@@ -51,24 +51,50 @@ impl Change<'_> {
 /// read it. Only the tenant's installations are looked at (a handful, by index), however
 /// many tenants a subscribing plugin has.
 pub async fn publish(conn: &mut Conn, scope: &TenantScope, change: Change<'_>, now: i64) -> Result<(), stores::Error> {
-    let event = change.event_type();
-    let Some(needed) = event.needs() else { return Ok(()) };
-    let subscribers: Vec<_> = stores::webhooks::subscribers(&mut *conn, scope, event).await?.into_iter().filter(|s| s.granted.0.allows(needed)).collect();
-    if subscribers.is_empty() {
-        return Ok(());
-    }
-    let actor = match scope.by() {
-        Acting::Person(id) => Actor::User { id },
-        Acting::Plugin(id) => Actor::Installation { id, plugin: stores::webhooks::plugin_slug_of(&mut *conn, scope, id).await?.unwrap_or_default() },
-    };
-    for subscriber in subscribers {
-        let recipient = Recipient { installation_id: subscriber.installation_id, tenant_id: scope.tenant(), plugin_id: subscriber.plugin_id };
-        let actor = actor.clone();
-        let data = match &change {
-            Change::Project(t, project, changed) => Data::Project(*t, ProjectData { recipient, actor, project: (*project).clone(), changed: changed.clone() }),
-            Change::Task(t, task, changed) => Data::Task(*t, TaskData { recipient, actor, task: (*task).clone(), changed: changed.clone() }),
+    publish_all(conn, scope, &[change], now).await
+}
+
+/// [`publish`] for several changes of one write, in order: the subscribers of each event
+/// type and the actor are read once.
+pub async fn publish_all(conn: &mut Conn, scope: &TenantScope, changes: &[Change<'_>], now: i64) -> Result<(), stores::Error> {
+    let mut subscribers: Vec<(EventType, Vec<stores::webhooks::Subscriber>)> = Vec::new();
+    let mut actor: Option<Actor> = None;
+    for change in changes {
+        let event = change.event_type();
+        let Some(needed) = event.needs() else { continue };
+        if !subscribers.iter().any(|(t, _)| *t == event) {
+            let found = stores::webhooks::subscribers(&mut *conn, scope, event).await?.into_iter().filter(|s| s.granted.0.allows(needed)).collect();
+            subscribers.push((event, found));
+        }
+        let Some((_, recipients)) = subscribers.iter().find(|(t, _)| *t == event) else { continue };
+        if recipients.is_empty() {
+            continue;
+        }
+        let actor = match &actor {
+            Some(actor) => actor.clone(),
+            None => {
+                let found = match scope.by() {
+                    Acting::Person(id) => Actor::User { id },
+                    Acting::Plugin(id) => {
+                        let slug = stores::webhooks::plugin_slug_of(&mut *conn, scope, id).await?;
+                        if slug.is_none() {
+                            tracing::warn!(installation = id.get(), "a data event's acting installation has no plugin slug");
+                        }
+                        Actor::Installation { id, plugin: slug.unwrap_or_default() }
+                    }
+                };
+                actor.insert(found).clone()
+            }
         };
-        enqueue(&mut *conn, &data, now).await?;
+        for subscriber in recipients {
+            let recipient = Recipient { installation_id: subscriber.installation_id, tenant_id: scope.tenant(), plugin_id: subscriber.plugin_id };
+            let actor = actor.clone();
+            let data = match change {
+                Change::Project(t, project, changed) => Data::Project(*t, ProjectData { recipient, actor, project: (*project).clone(), changed: changed.clone() }),
+                Change::Task(t, task, changed) => Data::Task(*t, TaskData { recipient, actor, task: (*task).clone(), changed: changed.clone() }),
+            };
+            enqueue(&mut *conn, &data, now).await?;
+        }
     }
     Ok(())
 }

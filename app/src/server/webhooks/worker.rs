@@ -54,7 +54,7 @@ impl Default for WorkerConfig {
         Self {
             timeout: Duration::from_secs(15),
             lease_secs: 60,
-            max_in_flight: 128,
+            max_in_flight: 256,
             per_endpoint: 4,
             poll: Duration::from_secs(1),
             retention_secs: 30 * 86_400,
@@ -99,6 +99,9 @@ impl Worker {
         // must never wait for this loop (on SQLite the lease below would wait for it).
         let mut in_flight = tokio::task::JoinSet::new();
         let mut last_housekeeping = 0;
+        // Pruning a long history takes a while: it runs beside the deliveries (and, in a
+        // set, is aborted with the worker).
+        let mut housekeeping = tokio::task::JoinSet::new();
         loop {
             let t = now();
             let room = worker.config.max_in_flight.saturating_sub(in_flight.len());
@@ -113,16 +116,24 @@ impl Worker {
                     Err(e) => tracing::error!(error = %e, "webhook worker could not read the outbox"),
                 }
             }
-            if t - last_housekeeping >= 600 {
+            while housekeeping.try_join_next().is_some() {}
+            if t - last_housekeeping >= 600 && housekeeping.is_empty() {
                 last_housekeeping = t;
-                worker.housekeeping(t).await;
+                let worker = worker.clone();
+                housekeeping.spawn(async move { worker.housekeeping(t).await });
             }
             // Look again when a delivery ends (its slot, its installation's turn and its
             // endpoint's share are free), when an event is queued, or after `poll`.
             tokio::select! {
-                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {
+                Some(ended) = in_flight.join_next(), if !in_flight.is_empty() => {
                     // Gather the others that ended meanwhile, then lease once for all.
-                    while in_flight.try_join_next().is_some() {}
+                    let mut ended = Some(ended);
+                    while let Some(result) = ended {
+                        if let Err(e) = result {
+                            tracing::error!(error = %e, "a webhook delivery task failed");
+                        }
+                        ended = in_flight.try_join_next();
+                    }
                 }
                 _ = wakeup.notified() => {}
                 _ = tokio::time::sleep(worker.config.poll) => {}
@@ -166,6 +177,14 @@ impl Worker {
             }
             _ => return self.finish(event, "skipped", now).await,
         };
+        // A data event goes only where it may still go: the installation active, its
+        // plugin's live version subscribed, its grant reading the object.
+        if let Some(needed) = crate::domain::EventType::parse(&event.event.event_type).and_then(crate::domain::EventType::needs) {
+            let granted = store::grant_if_subscribed(&self.db, event.event.installation_id, &event.event.event_type).await?;
+            if !granted.is_some_and(|g| g.allows(needed)) {
+                return self.finish(event, "skipped", now).await;
+            }
+        }
         let outcome = self.attempt(&url, &secret, event, now).await;
         // The attempt may have taken up to the timeout: the schedule counts from its end.
         self.record(event, &outcome, clock.unwrap_or_else(crate::server::now)).await
