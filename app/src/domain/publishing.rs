@@ -415,8 +415,8 @@ pub struct DeliveryLog {
     pub filter: DeliveryFilter,
     /// `before` for the next (older) page, when there is one.
     pub older: Option<i64>,
-    /// The default of "Resend failed since": since the endpoint started failing, else a
-    /// day ago (`YYYY-MM-DDTHH:MM`, UTC).
+    /// The default of "Resend failed since": when the oldest message that failed since the
+    /// endpoint began failing (else in the last day) was made (`YYYY-MM-DDTHH:MM`, UTC).
     pub resend_from: String,
 }
 

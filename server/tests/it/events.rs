@@ -345,6 +345,9 @@ async fn after_an_outage_resend_failed_since_delivers_each_missed_message_once_i
     assert_eq!(failed.deliveries.len(), 5);
     assert!(failed.deliveries.iter().all(|d| d.event_type == "task.created" && d.attempts.len() == 8));
     assert_eq!(receiver.received().len(), 1 + 5 * 8);
+    // The form suggests resending from the oldest failed message on.
+    let oldest = failed.deliveries.iter().map(|d| d.created_at).min().unwrap();
+    assert_eq!(failed.resend_from, app::server::publishing::deliveries::utc_minute(oldest));
 
     // Resent while still down: each is tried once more and waits on a fresh schedule
     // (5 s), rather than failing at once for having used up the old one.

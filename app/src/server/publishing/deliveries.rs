@@ -45,7 +45,10 @@ pub async fn log(db: &Db, member: &Member, slug: &PluginSlug, filter: DeliveryFi
         })
         .collect();
     let t = now();
-    let resend_from = utc_minute(endpoint.health.webhook_failing_since.unwrap_or(t - 86_400));
+    // Since the oldest message that failed since the endpoint began failing (or in the
+    // last day): a message made before the outage but failed during it is included.
+    let failing_from = endpoint.health.webhook_failing_since.unwrap_or(t - 86_400);
+    let resend_from = utc_minute(webhooks::oldest_failed(db, id, failing_from).await?.unwrap_or(failing_from).min(failing_from));
     Ok(DeliveryLog { plugin_name: endpoint.name, webhook: endpoint.health.view(t), deliveries, filter, older, resend_from })
 }
 
@@ -95,22 +98,17 @@ pub fn utc_minute(unix: i64) -> String {
 pub fn parse_utc_minute(raw: &str) -> Result<i64, String> {
     let bad = || format!("{raw:?} is not a time of the form YYYY-MM-DDTHH:MM (UTC).");
     let (date, clock) = raw.trim().split_once(['T', ' ']).ok_or_else(bad)?;
-    let number = |part: Option<&str>, digits: usize| -> Result<i64, String> {
-        part.filter(|p| p.len() == digits && p.bytes().all(|b| b.is_ascii_digit())).and_then(|p| p.parse().ok()).ok_or_else(bad)
-    };
-    let mut d = date.split('-');
-    let (year, month, day) = (number(d.next(), 4)?, number(d.next(), 2)?, number(d.next(), 2)?);
-    let mut c = clock.split(':');
-    let (hour, minute) = (number(c.next(), 2)?, number(c.next(), 2)?);
-    let second = match c.next() {
-        Some(s) => number(Some(s), 2)?,
-        None => 0,
-    };
-    if d.next().is_some() || c.next().is_some() {
+    // The date as due dates are read; then the clock, HH:MM or HH:MM:SS.
+    let date = crate::domain::parse_due_date(date).map_err(|_| bad())?;
+    let mut fields = date.split('-').chain(clock.split(':')).map(|f| (f.len() == 2 || f.len() == 4).then(|| f.parse::<u16>().ok()).flatten());
+    let mut next = || fields.next().flatten().ok_or_else(bad);
+    let (year, month, day, hour, minute) = (next()?, next()?, next()?, next()?, next()?);
+    let second = if clock.matches(':').count() == 2 { next()? } else { 0 };
+    if clock.matches(':').count() > 2 || clock.split(':').any(|f| f.len() != 2) {
         return Err(bad());
     }
-    let month = u8::try_from(month).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(bad)?;
-    let date = time::Date::from_calendar_date(year as i32, month, day as u8).map_err(|_| bad())?;
+    let month = time::Month::try_from(month as u8).map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(i32::from(year), month, day as u8).map_err(|_| bad())?;
     let clock = time::Time::from_hms(hour as u8, minute as u8, second as u8).map_err(|_| bad())?;
     Ok(time::PrimitiveDateTime::new(date, clock).assume_utc().unix_timestamp())
 }

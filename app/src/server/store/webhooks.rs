@@ -436,6 +436,16 @@ pub async fn resend_failed_since(db: &Db, plugin: OwnedPlugin, since: i64, now: 
     Ok(queued.rows_affected())
 }
 
+/// When the oldest of the plugin's messages that failed or were skipped at or after
+/// `finished_from` was made.
+pub async fn oldest_failed(db: &Db, plugin: OwnedPlugin, finished_from: i64) -> Result<Option<i64>, super::Error> {
+    sqlx::query_scalar("SELECT MIN(created_at) FROM webhook_events WHERE plugin_id = $1 AND status IN ('failed', 'skipped') AND finished_at >= $2")
+        .bind(plugin.id())
+        .bind(finished_from)
+        .fetch_one(db.pool())
+        .await
+}
+
 /// Turns the plugin's disabled endpoint back on, with the failure clock at zero.
 pub async fn reenable_endpoint(db: &Db, plugin: OwnedPlugin) -> Result<(), super::Error> {
     sqlx::query("UPDATE plugins SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL, webhook_failing_since = NULL WHERE id = $1")
