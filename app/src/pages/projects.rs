@@ -23,113 +23,85 @@ async fn projects_overview_inner() -> Result<WorkOverview, AppError> {
     Ok(WorkOverview { may_edit: user.role.can_edit_work(), may_delete_projects: user.role.can_delete_projects(), ..overview })
 }
 
-/// Viewers read; everyone else edits.
+/// One edit of the page by a signed-in person who may edit (viewers only read): `change`
+/// writes through `server::work`, which queues its data events; the worker is woken.
 #[cfg(feature = "ssr")]
-fn may_edit(user: &crate::server::scope::Member) -> Result<(), AppError> {
-    if user.role.can_edit_work() {
+async fn edit<F>(change: impl FnOnce(crate::server::AppState, crate::server::scope::Member) -> F) -> Result<(), AppError>
+where
+    F: std::future::Future<Output = Result<(), AppError>>,
+{
+    let outcome = async {
+        let (state, user) = crate::server::session::signed_in().await?;
+        if !user.role.can_edit_work() {
+            return Err(AppError::Forbidden("Viewers see projects and tasks; ask an admin to change your role to edit them.".into()));
+        }
+        let wakeup = state.webhook_wakeup.clone();
+        change(state, user).await?;
+        wakeup.notify_one();
         Ok(())
-    } else {
-        Err(AppError::Forbidden("Viewers see projects and tasks; ask an admin to change your role to edit them.".into()))
-    }
+    };
+    crate::server_fn::with_status(outcome.await)
 }
 
 /// A new project, named by a person of the organisation.
 #[server(prefix = "/rpc", endpoint = "add_project")]
 pub async fn add_project(name: String) -> Result<(), AppError> {
-    crate::server_fn::with_status(
-        async {
-            use crate::server::{session, work};
-            let (state, user) = session::signed_in().await?;
-            may_edit(&user)?;
-            work::create_project(&state.db, &user.scope(), &work::NewProject { name, description: String::new(), archived: false }).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::work::{create_project, NewProject};
+    edit(|state, user| async move {
+        create_project(&state.db, &user.scope(), &NewProject { name, description: String::new(), archived: false }).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Archives a project, or brings it back.
 #[server(prefix = "/rpc", endpoint = "archive_project")]
 pub async fn archive_project(project_id: ProjectId, archived: bool) -> Result<(), AppError> {
-    crate::server_fn::with_status(
-        async {
-            use crate::server::{session, work};
-            let (state, user) = session::signed_in().await?;
-            may_edit(&user)?;
-            let patch = work::ProjectPatch { archived: Some(archived), ..Default::default() };
-            work::update_project(&state.db, &user.scope(), project_id, &patch).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::work::{update_project, ProjectPatch};
+    edit(|state, user| async move {
+        update_project(&state.db, &user.scope(), project_id, &ProjectPatch { archived: Some(archived), ..Default::default() }).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Deletes a project and its tasks: owners and admins only.
 #[server(prefix = "/rpc", endpoint = "remove_project")]
 pub async fn remove_project(project_id: ProjectId) -> Result<(), AppError> {
-    crate::server_fn::with_status(
-        async {
-            use crate::server::{session, work};
-            let (state, user) = session::signed_in().await?;
-            if !user.role.can_delete_projects() {
-                return Err(AppError::Forbidden("Only owners and admins delete projects.".into()));
-            }
-            work::delete_project(&state.db, &user.scope(), project_id).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
+    edit(|state, user| async move {
+        if !user.role.can_delete_projects() {
+            return Err(AppError::Forbidden("Only owners and admins delete projects.".into()));
         }
-        .await,
-    )
+        Ok(crate::server::work::delete_project(&state.db, &user.scope(), project_id).await?)
+    })
+    .await
 }
 
 /// A new task to do in one of the organisation's projects.
 #[server(prefix = "/rpc", endpoint = "add_task")]
 pub async fn add_task(project_id: ProjectId, title: String) -> Result<(), AppError> {
-    crate::server_fn::with_status(
-        async {
-            use crate::server::{session, work};
-            let (state, user) = session::signed_in().await?;
-            may_edit(&user)?;
-            let new = work::NewTask { project_id, title, status: TaskStatus::Todo, assignee_id: None, due_date: None };
-            work::create_task(&state.db, &user.scope(), &new).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::work::{create_task, NewTask};
+    edit(|state, user| async move {
+        create_task(&state.db, &user.scope(), &NewTask { project_id, title, status: TaskStatus::Todo, assignee_id: None, due_date: None }).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Moves a task to another status.
 #[server(prefix = "/rpc", endpoint = "move_task")]
 pub async fn move_task(task_id: TaskId, status: TaskStatus) -> Result<(), AppError> {
-    crate::server_fn::with_status(
-        async {
-            use crate::server::{session, work};
-            let (state, user) = session::signed_in().await?;
-            may_edit(&user)?;
-            work::update_task(&state.db, &user.scope(), task_id, &work::TaskPatch { status: Some(status), ..Default::default() }).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::work::{update_task, TaskPatch};
+    edit(|state, user| async move {
+        update_task(&state.db, &user.scope(), task_id, &TaskPatch { status: Some(status), ..Default::default() }).await?;
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_task")]
 pub async fn remove_task(task_id: TaskId) -> Result<(), AppError> {
-    crate::server_fn::with_status(
-        async {
-            use crate::server::{session, work};
-            let (state, user) = session::signed_in().await?;
-            may_edit(&user)?;
-            work::delete_task(&state.db, &user.scope(), task_id).await?;
-            state.webhook_wakeup.notify_one();
-            Ok(())
-        }
-        .await,
-    )
+    edit(|state, user| async move { Ok(crate::server::work::delete_task(&state.db, &user.scope(), task_id).await?) }).await
 }
 
 /// Installed plugins that can Run on tasks.

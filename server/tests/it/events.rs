@@ -302,6 +302,18 @@ async fn drain(worker: &app::server::webhooks::worker::Worker, t: i64) -> usize 
     }
 }
 
+/// "outage-robot", published through the console by developer@partners.test with its
+/// webhook at `receiver` and subscribed to `events`, installed in Acme; a manual worker.
+async fn console_plugin(backend: Backend, receiver: &Receiver, events: &str) -> (TestApp, app::server::webhooks::worker::Worker) {
+    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
+    app.seed_demo().await;
+    let reference = crate::support::reference_plugin::Reference::start().await;
+    let spec = PluginSpec::new("outage-robot").scopes("read:tasks").webhook(&receiver.url).events(events);
+    crate::support::plugins::published_and_installed(&app, &reference, spec, &[]).await;
+    let worker = manual_worker(&app);
+    (app, worker)
+}
+
 async fn console_log(app: &TestApp, developer: &reqwest::Client, query: &[(&str, &str)]) -> app::domain::DeliveryLog {
     let mut form = vec![("slug", "outage-robot")];
     form.extend_from_slice(query);
@@ -313,15 +325,10 @@ async fn console_log(app: &TestApp, developer: &reqwest::Client, query: &[(&str,
 async fn after_an_outage_resend_failed_since_delivers_each_missed_message_once_in_order(backend: Backend) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
-    app.seed_demo().await;
     let down = Arc::new(AtomicBool::new(false));
     let is_down = down.clone();
     let receiver = Receiver::start(move |_| (if is_down.load(Ordering::SeqCst) { 503 } else { 204 }, Duration::ZERO)).await;
-    let reference = crate::support::reference_plugin::Reference::start().await;
-    let spec = PluginSpec::new("outage-robot").scopes("read:tasks").webhook(&receiver.url).events("task.created");
-    crate::support::plugins::published_and_installed(&app, &reference, spec, &[]).await;
-    let worker = manual_worker(&app);
+    let (app, worker) = console_plugin(backend, &receiver, "task.created").await;
     let start = app::server::now();
     assert_eq!(drain(&worker, start).await, 1, "plugin.installed");
 
@@ -381,14 +388,9 @@ async fn after_an_outage_resend_failed_since_delivers_each_missed_message_once_i
 }
 
 async fn the_console_warns_after_a_day_of_failures(backend: Backend) {
-    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
-    app.seed_demo().await;
     let receiver = Receiver::always(503).await;
-    let reference = crate::support::reference_plugin::Reference::start().await;
-    let spec = PluginSpec::new("outage-robot").scopes("read:tasks").webhook(&receiver.url).events("task.created");
-    crate::support::plugins::published_and_installed(&app, &reference, spec, &[]).await;
+    let (app, worker) = console_plugin(backend, &receiver, "task.created").await;
     let developer = app.sign_in("developer@partners.test").await;
-    let worker = manual_worker(&app);
     let now = app::server::now();
     drain(&worker, now).await;
     let card = |overview: app::domain::DeveloperOverview| overview.plugins.into_iter().find(|p| p.slug == "outage-robot").unwrap().webhook_alert;
@@ -410,16 +412,11 @@ async fn the_console_warns_after_a_day_of_failures(backend: Backend) {
     let disabled = card(overview().await);
     assert!(matches!(&disabled, Some(app::domain::EndpointAlert::Disabled { reason, .. }) if reason == "Deliveries have failed for 5 days."), "{disabled:?}");
     assert_eq!(console_log(&app, &developer, &[]).await.webhook.alert, disabled);
-
 }
 
 async fn the_deliveries_log_pages_and_filters(backend: Backend) {
-    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
-    app.seed_demo().await;
     let receiver = Receiver::always(204).await;
-    let reference = crate::support::reference_plugin::Reference::start().await;
-    let spec = PluginSpec::new("outage-robot").scopes("read:tasks").webhook(&receiver.url).events("task.created task.deleted");
-    crate::support::plugins::published_and_installed(&app, &reference, spec, &[]).await;
+    let (app, worker) = console_plugin(backend, &receiver, "task.created task.deleted").await;
     let developer = app.sign_in("developer@partners.test").await;
     let admin = app.sign_in("admin@acme.test").await;
     let (token, _) = writer(&app, &admin).await;
@@ -430,7 +427,7 @@ async fn the_deliveries_log_pages_and_filters(backend: Backend) {
     }
     api(&app, &token, reqwest::Method::DELETE, &format!("/tasks/{last}"), None).await;
     // One delivered, the rest pending.
-    manual_worker(&app).deliver_due(app::server::now()).await.unwrap();
+    worker.deliver_due(app::server::now()).await.unwrap();
 
     let first = console_log(&app, &developer, &[]).await;
     assert_eq!(first.deliveries.len(), 50);
@@ -495,14 +492,9 @@ async fn queued_data_events_stop_when_the_grant_narrows_or_the_plugin_is_uninsta
 }
 
 async fn events_made_while_an_endpoint_is_disabled_are_recovered_after_re_enabling(backend: Backend) {
-    let app = TestApp::spawn_with(backend, Options { webhook_worker: false, ..Options::default() }).await;
-    app.seed_demo().await;
     // The first answer turns the endpoint off; it works again afterwards.
     let receiver = Receiver::start(|n| (if n == 0 { 410 } else { 204 }, Duration::ZERO)).await;
-    let reference = crate::support::reference_plugin::Reference::start().await;
-    let spec = PluginSpec::new("outage-robot").scopes("read:tasks").webhook(&receiver.url).events("task.created");
-    crate::support::plugins::published_and_installed(&app, &reference, spec, &[]).await;
-    let worker = manual_worker(&app);
+    let (app, worker) = console_plugin(backend, &receiver, "task.created").await;
     let start = app::server::now();
     drain(&worker, start).await;
     let admin = app.sign_in("admin@acme.test").await;
