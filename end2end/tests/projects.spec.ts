@@ -16,18 +16,28 @@ test("a member adds, moves and deletes tasks and archives a project on the Proje
 
   await board.getByLabel("New task in Playwright board").fill("Check the page");
   await board.getByRole("button", { name: "Add task" }).click();
-  const row = board.locator("li.task-row", { hasText: "Check the page" });
+  await board.getByText("Edit", { exact: true }).click();
+  await board.getByLabel("Title of Check the page").fill("Check the page well");
+  await board.getByLabel("Due date of Check the page").fill("2027-01-31");
+  await board.getByRole("button", { name: "Save", exact: true }).click();
+  const row = board.locator("li.task-row", { hasText: "Check the page well" });
+  await expect(row.locator(".task-meta")).toContainText("due 2027-01-31");
   await expect(row.locator(".status-pill")).toHaveText("To do");
-  await row.getByLabel("Status of Check the page").selectOption("done");
+  await row.getByLabel("Status of Check the page well").selectOption("done");
   await row.getByRole("button", { name: "Move" }).click();
   await expect(row.locator(".status-pill")).toHaveText("Done");
-  await row.getByRole("button", { name: "Delete task Check the page" }).click();
+  await row.getByRole("button", { name: "Delete task Check the page well" }).click();
   await expect(board.getByText("No tasks.")).toBeVisible();
 
-  await board.getByRole("button", { name: "Archive" }).click();
-  await expect(board.locator(".badge", { hasText: "Archived" })).toBeVisible();
+  await board.getByText("Rename", { exact: true }).click();
+  await board.getByLabel("Name of project Playwright board").fill("Playwright board, renamed");
+  await board.getByRole("button", { name: "Save name" }).click();
+  const renamed = page.locator("section.project-board", { has: page.getByRole("heading", { name: "Playwright board, renamed" }) });
+  await expect(renamed).toBeVisible();
+  await renamed.getByRole("button", { name: "Archive" }).click();
+  await expect(renamed.locator(".badge", { hasText: "Archived" })).toBeVisible();
   // Members do not delete projects (owners and admins do); viewers only read.
-  await expect(board.getByRole("button", { name: "Delete project Playwright board" })).toHaveCount(0);
+  await expect(renamed.getByRole("button", { name: /Delete project/ })).toHaveCount(0);
 });
 
 test("a viewer reads the Projects page without its forms", async ({ page }) => {

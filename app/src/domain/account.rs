@@ -51,6 +51,20 @@ impl Role {
     }
 }
 
+/// A person of a tenant as the API shows them to a plugin granted `read:users`: never
+/// password or platform data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrgUser {
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    /// owner, admin, member or viewer.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub role: Role,
+}
+
 /// A lower-cased email address with one `@`, a local part and a dotted domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email(String);

@@ -3,7 +3,7 @@
 //! that code does not make one up from a number it holds. An id comes from a row the
 //! store read (`server::store::StoredId` is the key, and only the store makes one), or
 //! from a request: `Deserialize` for JSON and server-function arguments, `FromStr` for
-//! the ids that paths and pages carry (installations, projects, tasks). A request may name any number; whether
+//! the ids that paths and pages carry (installations, projects, tasks, users). A request may name any number; whether
 //! the tenant has such an object is the store's question, which it answers through the
 //! scope (a number no row has names nothing, as before ids were typed).
 
@@ -81,7 +81,7 @@ id_type!(
     TaskId
 );
 
-in_paths!(InstallationId, ProjectId, TaskId);
+in_paths!(InstallationId, ProjectId, TaskId, UserId);
 
 /// A run of a plugin on a task: random text that Plugboard makes and sends the plugin,
 /// which answers with it.

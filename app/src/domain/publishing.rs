@@ -316,6 +316,8 @@ pub struct DeveloperPlugin {
 pub struct ConsolePlugin {
     pub form: PluginForm,
     pub client_id: String,
+    /// The `plugin_id` its webhooks and plugin-server calls carry.
+    pub plugin_id: i64,
     pub state: ReviewState,
     /// Why it was last rejected or unpublished.
     pub review_reason: Option<String>,

@@ -27,6 +27,8 @@ const ROUTES: &[(&str, &str, Option<Scope>, &str)] = &[
     ("GET", "/api/v1/tasks/{id}", Some(Scope::ReadTasks), "One task."),
     ("PATCH", "/api/v1/tasks/{id}", Some(Scope::WriteTasks), "Change the given fields; null clears assignee_id or due_date."),
     ("DELETE", "/api/v1/tasks/{id}", Some(Scope::WriteTasks), "Delete a task."),
+    ("GET", "/api/v1/users", Some(Scope::ReadUsers), "The tenant's people, oldest first: id, name, email, role."),
+    ("GET", "/api/v1/users/{id}", Some(Scope::ReadUsers), "One of them."),
     ("POST", "/api/v1/jobs/{id}", None, "Finish a Run you answered with 202: {\"status\": \"done\", \"result\"?: {…}} or {\"status\": \"failed\", \"error\"}."),
 ];
 
@@ -36,12 +38,12 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (400, "invalid_request", "A token in the URL, or a malformed Authorization header."),
     (401, "invalid_token", "No token, or one that is unknown, expired, revoked, or of an uninstalled plugin."),
     (403, "insufficient_scope", "The installation did not grant the scope the route needs; the message names it."),
-    (404, "not_found", "No such object in this tenant (another tenant's objects do not exist for you)."),
+    (404, "not_found", "The path names no object of this tenant (another tenant's objects do not exist for you)."),
     (405, "method_not_allowed", "The route does not take that method."),
     (413, "payload_too_large", "The body is over 64 KiB."),
     (415, "unsupported_media_type", "The body is not sent as application/json."),
     (409, "conflict", "The job is already finished, or its deadline passed."),
-    (422, "validation_failed", "A rule was broken, e.g. an empty title or a date that does not exist; field names it."),
+    (422, "validation_failed", "A rule was broken, e.g. an empty title or a date that does not exist, or a reference in the body (project_id, assignee_id) to no object of this tenant (another tenant's too); field names it."),
     (429, "rate_limited", "Too many requests for this installation; wait Retry-After seconds."),
 ];
 
@@ -195,8 +197,11 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <ul>
                     <li>"Send " <code>"Authorization: Bearer pba_…"</code> " on every call. A token in the query string is refused, even a valid one."</li>
                     <li>"Access tokens live one hour (" <code>"expires_in"</code> "). Refresh tokens rotate on every use; an already-used one revokes the whole grant."</li>
-                    <li>"A missing, unknown, expired or revoked token, or one of an uninstalled plugin, answers " <code>"401"</code>
-                        " with " <code>"WWW-Authenticate: Bearer error=\"invalid_token\""</code> ". Uninstalling revokes every token at once."</li>
+                    <li>"An unknown, expired or revoked token, or one of an uninstalled plugin, answers " <code>"401"</code>
+                        " with " <code>"WWW-Authenticate: Bearer realm=\"Plugboard\", error=\"invalid_token\""</code> ". "
+                        "A request without a token gets " <code>"401"</code> " with " <code>"WWW-Authenticate: Bearer realm=\"Plugboard\""</code>
+                        " and no error code there, as RFC 6750 §3.1 says (the JSON body's code is still " <code>"invalid_token"</code> "). "
+                        "Uninstalling revokes every token at once."</li>
                     <li><code>"POST /oauth/introspect"</code> " (RFC 7662) tells you what a token of yours is; " <code>"POST /oauth/revoke"</code> " (RFC 7009) ends it."</li>
                 </ul>
             </section>
@@ -204,7 +209,11 @@ pub fn ApiDocsPage() -> impl IntoView {
             <section id="scopes">
                 <h2>"Scopes"</h2>
                 <p>"The admin sees each sentence on the consent screen. " <code>"write:X"</code> " also allows " <code>"read:X"</code>
-                   ". A refresh may narrow the scope, never widen it beyond the grant. A plugin that needs more publishes a "
+                   ". A refresh may ask for fewer scopes than the installation grants, never more: the new access token carries only "
+                   "those, the grant itself does not change, and a later refresh without " <code>"scope"</code> " gets the whole grant again. "
+                   "A call a narrowed token may not make answers " <code>"403 insufficient_scope"</code> " saying the token, not the installation, lacks the scope; "
+                   <code>"GET /api/v1/installation"</code> " lists both (" <code>"scopes"</code> ": this token's, " <code>"granted_scopes"</code>
+                   ": the installation's). A plugin that needs more publishes a "
                    "version that asks for it: each installation keeps its grant (calls needing the new scope get "
                    <code>"403 insufficient_scope"</code> ") until an owner or admin approves the update; the grant then widens "
                    "in place, " <code>"installation.scopes_updated"</code> " tells you (with " <code>"scopes"</code> " and "
@@ -283,7 +292,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                         " and later " <code>"POST /api/v1/jobs/{jobId}"</code> " with your access token. A job not finished within 10 minutes times out."</li>
                 </ul>
                 <p>"Or give Plugboard your service's OAuth settings (" <code>"oauth_config"</code> "): it runs the authorization code flow with PKCE as your client, "
-                   "with the redirect URI " <code>"/marketplace/callback/{pluginId}"</code> ", keeps each person's tokens encrypted, refreshes them before they expire, "
+                   "with the redirect URI " <code>"/marketplace/callback/{slug}"</code> ", keeps each person's tokens encrypted, refreshes them before they expire, "
                    "and sends the access token as " <code>"serviceAccessToken"</code> " with content to process."</p>
             </section>
 
@@ -295,7 +304,8 @@ pub fn ApiDocsPage() -> impl IntoView {
                    "The bridge, " <code>"/bridge/v1.js"</code> ", is loaded before your bundle and gives you " <code>"window.plugboard"</code> ":"</p>
                 <ul>
                     <li><code>"plugboard.projects.list(params)"</code> " (read:projects), " <code>"plugboard.tasks.list(params)"</code> " (read:tasks): the REST API's query parameters and answers."</li>
-                    <li><code>"plugboard.tasks.create(fields)"</code> ", " <code>"plugboard.tasks.update(id, fields)"</code> " (write:tasks): the REST API's bodies, checked the same way."</li>
+                    <li><code>"plugboard.tasks.create(fields)"</code> ", " <code>"plugboard.tasks.update(id, fields)"</code> " (write:tasks): the REST API's bodies, checked the same way. "
+                        "Your frame acts as the person using it: a write needs their role too, so a viewer's call answers " <code>"forbidden"</code> "."</li>
                     <li><code>"plugboard.context.get()"</code> " → " <code>"{tenant, user: {displayName}, plugin, theme}"</code> "; " <code>"plugboard.ui.notify(message)"</code> " shows a toast under your plugin's name."</li>
                     <li><code>"plugboard.settings.get()"</code> " → " <code>"{settings, missing}"</code> ": the installation's settings, without the secret ones (they never reach a browser)."</li>
                 </ul>

@@ -65,6 +65,29 @@ pub async fn archive_project(project_id: ProjectId, archived: bool) -> Result<()
     .await
 }
 
+/// Renames a project.
+#[server(prefix = "/rpc", endpoint = "rename_project")]
+pub async fn rename_project(project_id: ProjectId, name: String) -> Result<(), AppError> {
+    use crate::server::work::{update_project, ProjectPatch};
+    edit(|state, user| async move {
+        update_project(&state.db, &user.scope(), project_id, &ProjectPatch { name: Some(name), ..Default::default() }).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Changes a task's title and due date (an empty date clears it).
+#[server(prefix = "/rpc", endpoint = "edit_task")]
+pub async fn edit_task(task_id: TaskId, title: String, #[server(default)] due_date: String) -> Result<(), AppError> {
+    use crate::server::work::{update_task, TaskPatch};
+    edit(|state, user| async move {
+        let due_date = Some(Some(due_date.trim().to_owned()).filter(|d| !d.is_empty()));
+        update_task(&state.db, &user.scope(), task_id, &TaskPatch { title: Some(title), due_date, ..Default::default() }).await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Deletes a project and its tasks: owners and admins only.
 #[server(prefix = "/rpc", endpoint = "remove_project")]
 pub async fn remove_project(project_id: ProjectId) -> Result<(), AppError> {
@@ -114,7 +137,7 @@ pub async fn runnable_plugins() -> Result<Vec<RunnablePlugin>, AppError> {
 async fn runnable_plugins_inner() -> Result<Vec<RunnablePlugin>, AppError> {
     use crate::server::{internal, plugin_servers::jobs, session};
     let (state, user) = session::signed_in().await?;
-    jobs::runnable(&state.db, &user.scope()).await.map_err(internal("listing runnable plugins failed"))
+    jobs::runnable(&state.db, &user).await.map_err(internal("listing runnable plugins failed"))
 }
 
 /// The organisation's latest Runs, newest first.
@@ -155,9 +178,11 @@ pub fn ProjectsPage() -> impl IntoView {
     let edits = Edits {
         add_project: ServerAction::<AddProject>::new(),
         archive_project: ServerAction::<ArchiveProject>::new(),
+        rename_project: ServerAction::<RenameProject>::new(),
         remove_project: ServerAction::<RemoveProject>::new(),
         add_task: ServerAction::<AddTask>::new(),
         move_task: ServerAction::<MoveTask>::new(),
+        edit_task: ServerAction::<EditTask>::new(),
         remove_task: ServerAction::<RemoveTask>::new(),
     };
     let overview = Resource::new(move || (changed.get(), edits.version()), |_| projects_overview());
@@ -258,9 +283,11 @@ fn NewProjectForm(edits: Edits) -> impl IntoView {
 struct Edits {
     add_project: ServerAction<AddProject>,
     archive_project: ServerAction<ArchiveProject>,
+    rename_project: ServerAction<RenameProject>,
     remove_project: ServerAction<RemoveProject>,
     add_task: ServerAction<AddTask>,
     move_task: ServerAction<MoveTask>,
+    edit_task: ServerAction<EditTask>,
     remove_task: ServerAction<RemoveTask>,
 }
 
@@ -269,9 +296,11 @@ impl Edits {
     fn version(&self) -> usize {
         self.add_project.version().get()
             + self.archive_project.version().get()
+            + self.rename_project.version().get()
             + self.remove_project.version().get()
             + self.add_task.version().get()
             + self.move_task.version().get()
+            + self.edit_task.version().get()
             + self.remove_task.version().get()
     }
 
@@ -280,9 +309,11 @@ impl Edits {
         let err = |v: Option<Result<(), AppError>>| v.and_then(Result::err);
         err(self.add_project.value().get())
             .or_else(|| err(self.archive_project.value().get()))
+            .or_else(|| err(self.rename_project.value().get()))
             .or_else(|| err(self.remove_project.value().get()))
             .or_else(|| err(self.add_task.value().get()))
             .or_else(|| err(self.move_task.value().get()))
+            .or_else(|| err(self.edit_task.value().get()))
             .or_else(|| err(self.remove_task.value().get()))
     }
 }
@@ -295,6 +326,7 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
     let project_id = project.id.get();
     let archived = project.archived;
     let (delete_label, new_task_label) = (format!("Delete project {}", project.name), format!("New task in {}", project.name));
+    let (project_name, rename_label) = (project.name.clone(), format!("Name of project {}", project.name));
     view! {
         <section class="project-board" data-project-id=project.id.get()>
             <header class="project-head">
@@ -306,6 +338,14 @@ fn ProjectBoardView(board: ProjectBoard, plugins: Vec<RunnablePlugin>, context: 
                     {project.archived.then(|| view! { <span class="badge">"Archived"</span> })}
                     {activity.summary().map(|s| view! { <span class="badge plugin-activity">{s}</span> })}
                     {context.may_edit.then(|| view! {
+                        <details class="edit">
+                            <summary>"Rename"</summary>
+                            <ActionForm action=edits.rename_project attr:class="inline-form">
+                                <input type="hidden" name="project_id" value=project_id/>
+                                <input name="name" required maxlength="200" value=project_name.clone() aria-label=rename_label.clone()/>
+                                <button type="submit" class="button subtle">"Save name"</button>
+                            </ActionForm>
+                        </details>
                         <ActionForm action=edits.archive_project attr:class="inline-form">
                             <input type="hidden" name="project_id" value=project_id/>
                             <input type="hidden" name="archived" value=(!archived).to_string()/>
@@ -350,6 +390,8 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
     let task_id = task.id;
     let RunContext { jobs, run, edits, may_edit, .. } = context;
     let (status_label, delete_label) = (format!("Status of {}", task.title), format!("Delete task {}", task.title));
+    let (edit_label, title_label, due_label) = (format!("Edit task {}", task.title), format!("Title of {}", task.title), format!("Due date of {}", task.title));
+    let (title, due) = (task.title.clone(), task.due_date.clone().unwrap_or_default());
     view! {
         <li class="task-row" data-task-id=task.id.get()>
             <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
@@ -362,6 +404,15 @@ fn TaskRow(card: TaskCard, plugins: Vec<RunnablePlugin>, context: RunContext) ->
                     </select>
                     <button type="submit" class="button subtle">"Move"</button>
                 </ActionForm>
+                <details class="edit">
+                    <summary aria-label=edit_label>"Edit"</summary>
+                    <ActionForm action=edits.edit_task attr:class="inline-form">
+                        <input type="hidden" name="task_id" value=task_id.get()/>
+                        <input name="title" required maxlength="300" value=title.clone() aria-label=title_label.clone()/>
+                        <input type="date" name="due_date" value=due.clone() aria-label=due_label.clone()/>
+                        <button type="submit" class="button subtle">"Save"</button>
+                    </ActionForm>
+                </details>
                 <ActionForm action=edits.remove_task attr:class="inline-form">
                     <input type="hidden" name="task_id" value=task_id.get()/>
                     <button type="submit" class="button subtle danger" aria-label=delete_label>"Delete"</button>

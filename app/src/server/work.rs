@@ -238,6 +238,16 @@ pub async fn delete_task(db: &Db, scope: &TenantScope, id: TaskId) -> Result<(),
     Ok(())
 }
 
+/// The tenant's people, by id (`read:users`).
+pub async fn list_users(db: &Db, scope: &TenantScope, after: Option<i64>, limit: i64) -> Result<Page<crate::domain::OrgUser>, super::store::Error> {
+    let items = store::users(db, scope, after.unwrap_or(0), limit + 1).await?;
+    Ok(page(items, limit, |u| u.id.get()))
+}
+
+pub async fn get_user(db: &Db, scope: &TenantScope, id: UserId) -> Result<crate::domain::OrgUser, WorkError> {
+    store::user(db, scope, id).await?.ok_or(WorkError::NotFound)
+}
+
 /// At most this many projects on the Projects page, and tasks in all of them.
 pub const OVERVIEW_PROJECTS: i64 = 50;
 const OVERVIEW_TASKS: i64 = 2_000;

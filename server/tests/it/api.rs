@@ -19,6 +19,9 @@ struct World {
     plugin: TestPlugin,
     acme_project: ProjectId,
     acme_task: TaskId,
+    /// Acme's admin and Globex's owner, people the users routes return.
+    acme_user: app::domain::UserId,
+    globex_user: app::domain::UserId,
     globex_project: ProjectId,
     globex_task: TaskId,
     /// Acme's and Globex's scopes, for reading what the API left behind.
@@ -71,6 +74,8 @@ impl World {
         let (matrix_job, globex_job) = (pending_job(&app, &acme_admin).await, pending_job(&app, &globex_owner).await);
         let (acme_scope, globex_scope) = (acme_admin.scope(), globex_owner.scope());
         Self {
+            acme_user: acme_admin.id,
+            globex_user: globex_owner.id,
             acme_project: app.first_project_in(&acme_scope).await,
             acme_task: app.first_task_in(&acme_scope).await,
             globex_project: app.first_project_in(&globex_scope).await,
@@ -129,6 +134,8 @@ fn routes(w: &World, project: ProjectId, task: TaskId) -> Vec<Route> {
         r(Method::PATCH, format!("/tasks/{task}"), Some(json!({"status": "done"})), Some("write:tasks"), 200),
         r(Method::DELETE, format!("/tasks/{task}"), None, Some("write:tasks"), 204),
         r(Method::DELETE, format!("/projects/{project}"), None, Some("write:projects"), 204),
+        r(Method::GET, "/users".into(), None, Some("read:users"), 200),
+        r(Method::GET, format!("/users/{}", w.acme_user), None, Some("read:users"), 200),
         r(Method::POST, format!("/jobs/{}", w.matrix_job), Some(json!({"status": "done", "result": {"message": "Done."}})), None, 200),
     ]
 }
@@ -166,6 +173,7 @@ async fn every_route_refuses_bad_tokens(backend: Backend) {
         let (s, h, b) = w.call(None, route.method.clone(), &route.path, route.body.clone()).await;
         assert_error(s, &b, 401, "invalid_token", &ctx);
         assert_eq!(h["www-authenticate"], "Bearer realm=\"Plugboard\"", "{ctx}");
+        assert_eq!(b["error"]["message"], "Send an access token in the Authorization header: Bearer pba_…", "{ctx}");
         for (label, token) in [("bad", "pba_not-a-token"), ("revoked", revoked.as_str()), ("uninstalled", gone.as_str()), ("refresh", refresh_token.as_str())] {
             let (s, h, b) = w.call(Some(token), route.method.clone(), &route.path, route.body.clone()).await;
             assert_error(s, &b, 401, "invalid_token", &format!("{ctx} with a {label} token"));
@@ -201,6 +209,23 @@ async fn every_route_enforces_its_scope(backend: Backend) {
     assert_eq!(w.call(Some(read_only), Method::GET, "/tasks", None).await.0, 200);
     let (s, _, b) = w.call(Some(read_only), Method::POST, "/tasks", Some(json!({"project_id": w.acme_project, "title": "x"}))).await;
     assert_error(s, &b, 403, "insufficient_scope", "read-only token writing");
+    // The answer blames the token, which a refresh narrowed, not the installation's grant
+    // (the installation-level refusal above says the installation did not grant it).
+    let message = b["error"]["message"].as_str().unwrap();
+    assert!(message.contains("this access token was narrowed") && !message.contains("did not grant"), "{message}");
+    let (_, _, me) = w.call(Some(read_only), Method::GET, "/installation", None).await;
+    assert_eq!(me["scopes"], json!(["read:tasks"]));
+    assert_eq!(me["granted_scopes"].as_array().unwrap().len(), ALL.split(' ').count(), "{me}");
+    // A refresh without `scope` gets the whole grant back: narrowing never shrinks the grant.
+    let whole: Value = w
+        .plugin
+        .token(&w.app, &[("grant_type", "refresh_token"), ("refresh_token", narrowed["refresh_token"].as_str().unwrap())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, _, me) = w.call(Some(whole["access_token"].as_str().unwrap()), Method::GET, "/installation", None).await;
+    assert_eq!(me["scopes"], me["granted_scopes"], "{whole}");
     // write:tasks alone covers reading tasks.
     assert_eq!(w.call(Some(&w.tasks_only), Method::GET, &format!("/tasks/{}", w.acme_task), None).await.0, 200);
 }
@@ -232,6 +257,16 @@ async fn another_tenants_objects_are_not_found(backend: Backend) {
     assert_eq!(b["error"]["field"], "project_id");
     // Globex's own token sees its project.
     assert_eq!(w.call(Some(&w.globex), Method::GET, &format!("/projects/{}", w.globex_project), None).await.0, 200);
+    // People: Acme's token lists Acme's (name, email, role, never a password hash) and
+    // finds none of Globex's.
+    let (s, _, people) = w.call(Some(&w.full), Method::GET, "/users?limit=100", None).await;
+    assert_eq!(s, 200);
+    let people = people["data"].as_array().unwrap();
+    assert!(people.iter().any(|p| p["id"] == w.acme_user.get() && p["role"] == "admin" && p["email"] == "admin@acme.test"), "{people:?}");
+    assert!(people.iter().all(|p| p["id"] != w.globex_user.get() && p.as_object().unwrap().len() == 4), "{people:?}");
+    let (s, _, b) = w.call(Some(&w.full), Method::GET, &format!("/users/{}", w.globex_user), None).await;
+    assert_error(s, &b, 404, "not_found", "another tenant's person");
+    assert_eq!(w.call(Some(&w.globex), Method::GET, &format!("/users/{}", w.globex_user), None).await.0, 200);
     // Unchanged after all that.
     let still = work::get_project(&w.app.db, &w.globex_scope, w.globex_project).await.unwrap().name;
     assert_eq!(still, globex_name);
@@ -454,6 +489,23 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let doc: Value = crate::support::get(w.app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // The install flow as an oauth2 scheme, with every scope and its consent sentence.
+    let flow = &doc["components"]["securitySchemes"]["oauth2"]["flows"]["authorizationCode"];
+    assert_eq!(flow["authorizationUrl"], w.app.url("/oauth/authorize"));
+    assert_eq!(flow["tokenUrl"], w.app.url("/oauth/token"));
+    for scope in app::domain::Scope::ALL {
+        assert_eq!(flow["scopes"][scope.as_str()], scope.sentence());
+    }
+    assert_eq!(doc["info"]["license"]["name"], "MIT");
+    // Every operation that takes a bearer token takes the same scopes through oauth2.
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let security = operation["security"].as_array().unwrap();
+            let bearer: Vec<&Value> = security.iter().filter_map(|r| r.get("bearer")).collect();
+            let oauth2: Vec<&Value> = security.iter().filter_map(|r| r.get("oauth2")).collect();
+            assert_eq!(bearer, oauth2);
+        }
+    }
     // Paths are relative to the server URL.
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
     let mut documented: Vec<String> = Vec::new();
@@ -475,7 +527,7 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
     let mut served: Vec<String> = routes(&w, w.acme_project, w.acme_task)
         .iter()
         .map(|r| {
-            let ids = [w.acme_project.to_string(), w.acme_task.to_string(), w.matrix_job.to_string()];
+            let ids = [w.acme_project.to_string(), w.acme_task.to_string(), w.matrix_job.to_string(), w.acme_user.to_string()];
             let path = r.path.split('/').map(|segment| if ids.iter().any(|id| id == segment) { "{id}" } else { segment }).collect::<Vec<_>>().join("/");
             format!("{} {path}", r.method)
         })

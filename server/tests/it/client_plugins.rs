@@ -84,6 +84,16 @@ async fn bridge_calls_follow_the_api_rules(backend: Backend) {
     let context = call(&app, &member, &counter, "context.get", Value::Null).await.unwrap();
     assert_eq!((context["tenant"]["name"].as_str(), context["user"]["displayName"].as_str()), (Some("Acme Corp"), Some("Mia Member")));
 
+    // The plugin acts as the person using it: a viewer's Quick Add reads but may not write.
+    let viewer = app.sign_in("viewer@acme.test").await;
+    assert!(call(&app, &viewer, &quick_add, "tasks.list", json!({})).await.is_ok());
+    let refused = call(&app, &viewer, &quick_add, "tasks.create", json!({ "project_id": project, "title": "By a viewer" })).await.unwrap_err();
+    assert_eq!(refused.code, "forbidden");
+    let refused = call(&app, &viewer, &quick_add, "tasks.update", json!({ "id": created["id"], "status": "todo" })).await.unwrap_err();
+    assert_eq!(refused.code, "forbidden");
+    let (_, page) = app.get_html(&member, "/projects").await;
+    assert!(!page.contains("By a viewer"));
+
     // The grant holds on the server too, whatever the page says.
     let refused = call(&app, &member, &counter, "tasks.create", json!({ "project_id": project, "title": "x" })).await.unwrap_err();
     assert_eq!(refused.code, "insufficient_scope");

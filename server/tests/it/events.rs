@@ -169,9 +169,14 @@ async fn the_projects_page_queues_events_in_its_persons_name(backend: Backend) {
     let created = receiver.wait_for(2).await[1].json();
     let project = created["data"]["project"]["id"].as_i64().unwrap().to_string();
     ok(app.rpc(&member, "archive_project", &[("project_id", &project), ("archived", "true")]).await).await;
+    ok(app.rpc(&member, "rename_project", &[("project_id", &project), ("name", "Renamed on the page")]).await).await;
     ok(app.rpc(&member, "add_task", &[("project_id", &project), ("title", "Typed on the page")]).await).await;
-    let task = receiver.wait_for(4).await[3].json()["data"]["task"]["id"].as_i64().unwrap().to_string();
+    let task = receiver.wait_for(5).await[4].json()["data"]["task"]["id"].as_i64().unwrap().to_string();
     ok(app.rpc(&member, "move_task", &[("task_id", &task), ("status", "done")]).await).await;
+    ok(app.rpc(&member, "edit_task", &[("task_id", &task), ("title", "Edited on the page"), ("due_date", "2027-01-31")]).await).await;
+    // A date that does not exist is refused with its field.
+    let (status, error) = crate::support::error_of(app.rpc(&member, "edit_task", &[("task_id", &task), ("title", "x"), ("due_date", "2027-02-30")]).await).await;
+    assert_eq!((status, format!("{error:?}").contains("due_date")), (422, true), "{error:?}");
     ok(app.rpc(&member, "remove_task", &[("task_id", &task)]).await).await;
     // Deleting a project is for owners and admins; a refusal queues nothing.
     let (status, _) = crate::support::error_of(app.rpc(&member, "remove_project", &[("project_id", &project)]).await).await;
@@ -181,7 +186,7 @@ async fn the_projects_page_queues_events_in_its_persons_name(backend: Backend) {
     let (status, error) = crate::support::error_of(app.rpc(&member, "add_task", &[("project_id", &project), ("title", "Too late")]).await).await;
     assert_eq!((status, format!("{error:?}").contains("project_id")), (422, true), "{error:?}");
 
-    let got = bodies(&receiver.wait_for(7).await[1..]);
+    let got = bodies(&receiver.wait_for(9).await[1..]);
     let member_id = app.member_of("member@acme.test").await.id.get();
     let admin_id = app.member_of("admin@acme.test").await.id.get();
     let summary: Vec<(&str, &Value)> = got.iter().map(|b| (b["type"].as_str().unwrap(), &b["data"]["actor"])).collect();
@@ -191,20 +196,25 @@ async fn the_projects_page_queues_events_in_its_persons_name(backend: Backend) {
         [
             ("project.created", &by_member),
             ("project.updated", &by_member),
+            ("project.updated", &by_member),
             ("task.created", &by_member),
+            ("task.updated", &by_member),
             ("task.updated", &by_member),
             ("task.deleted", &by_member),
             ("project.deleted", &by_admin),
         ]
     );
     assert_eq!(got[1]["data"]["changed"], json!(["archived"]));
-    assert_eq!(got[3]["data"]["changed"], json!(["status"]));
+    assert_eq!(got[2]["data"]["changed"], json!(["name"]));
+    assert_eq!(got[4]["data"]["changed"], json!(["status"]));
+    assert_eq!(got[5]["data"]["changed"], json!(["title", "due_date"]));
+    assert_eq!((got[5]["data"]["task"]["title"].as_str(), got[5]["data"]["task"]["due_date"].as_str()), (Some("Edited on the page"), Some("2027-01-31")));
     let schemas = Schemas::fetch(&app).await;
     for body in &got {
         assert_eq!(schemas.problems(body), Vec::<String>::new());
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.received().len(), 7);
+    assert_eq!(receiver.received().len(), 9);
 }
 
 async fn only_subscribed_installations_that_may_read_an_event_hear_of_it(backend: Backend) {
@@ -514,6 +524,9 @@ async fn events_made_while_an_endpoint_is_disabled_are_recovered_after_re_enabli
     assert_eq!(drain(&worker, app::server::now()).await, 3);
     let types: Vec<String> = bodies(&receiver.received()[1..]).iter().map(|b| format!("{} {}", b["type"].as_str().unwrap(), b["data"]["task"]["title"].as_str().unwrap_or(""))).collect();
     assert_eq!(types, ["plugin.installed ", "task.created While off 1", "task.created While off 2"]);
+    // The console shows the plugin id its webhooks carry.
+    let console = crate::support::plugins::console(&app, &developer, "outage-robot").await;
+    assert_eq!(receiver.received()[0].json()["data"]["plugin_id"], console.plugin_id);
 }
 
 async fn a_lease_gives_one_endpoint_at_most_its_share(backend: Backend) {

@@ -69,6 +69,16 @@ async fn a_run_answered_at_once_is_done(backend: Backend) {
     assert_eq!(runs(&app, &member).await, vec![job.clone()]);
     let (_, page) = app.get_html(&member, "/projects").await;
     assert!(page.contains("data-job-status=\"done\"") && page.contains("2 hours."), "the page shows the answer");
+
+    // A Run may change the task: viewers, who may not, are offered none and refused one.
+    let viewer = app.sign_in("viewer@acme.test").await;
+    let offered: Vec<serde_json::Value> = app.rpc(&viewer, "runnable_plugins", &[]).await.json().await.unwrap();
+    assert!(offered.is_empty(), "{offered:?}");
+    let (_, page) = app.get_html(&viewer, "/projects").await;
+    assert!(!page.contains("data-testid=\"run-plugin\""));
+    let (status, _) = crate::support::error_of(run(&app, &viewer, &installation, &task).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(reference.memory.received.lock().unwrap().len(), 1, "nothing was sent for the viewer");
 }
 
 async fn an_accepted_run_is_finished_by_the_plugin_through_the_api(backend: Backend) {

@@ -178,6 +178,8 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
             <h2>"Credentials"</h2>
             <dl>
                 <dt>"Client ID"</dt><dd><code data-testid="client-id">{plugin.client_id.clone()}</code></dd>
+                <dt>"Plugin ID"</dt><dd><code data-testid="plugin-id">{plugin.plugin_id}</code>
+                    <span class="muted">" (the " <code>"plugin_id"</code> " of its webhooks and plugin-server calls)"</span></dd>
                 <dt>"Client secret"</dt><dd class="muted">"Shown once, when made. Rotating it stops the old one at once."</dd>
             </dl>
             <div class="actions">

@@ -18,17 +18,24 @@ pub struct Caller {
     /// The installation's tenant, acting as the installation.
     pub scope: TenantScope,
     pub plugin: PluginId,
+    /// What this token may do: the installation's grant, or less for a token a refresh
+    /// narrowed.
     pub scopes: ScopeSet,
+    /// What the installation grants.
+    pub granted: ScopeSet,
     pub plugin_slug: String,
     pub tenant_name: String,
     pub installed_at: i64,
 }
 
 impl Caller {
-    /// Refuses the call unless a granted scope covers `needed` (`write:X` covers `read:X`).
+    /// Refuses the call unless one of the token's scopes covers `needed` (`write:X`
+    /// covers `read:X`), saying whether the installation lacks it or only this token.
     pub fn require(&self, needed: Scope) -> Result<(), ApiError> {
         if self.scopes.allows(needed) {
             Ok(())
+        } else if self.granted.allows(needed) {
+            Err(ApiError::TokenLacksScope(needed))
         } else {
             Err(ApiError::InsufficientScope(needed))
         }
@@ -106,6 +113,7 @@ async fn resolve(state: &AppState, query: Option<&str>, authorization: Option<&H
         scope,
         plugin: live.plugin_id,
         scopes: live.info.scopes,
+        granted: live.granted,
         plugin_slug: live.plugin_slug,
         tenant_name: live.tenant_name,
         installed_at: live.installed_at,

@@ -17,7 +17,10 @@ pub enum ApiError {
     InvalidToken,
     /// A token in the query string, or a malformed `Authorization` header.
     BadAuthorization(&'static str),
+    /// The installation did not grant the scope.
     InsufficientScope(Scope),
+    /// The installation granted it, but this token was narrowed without it.
+    TokenLacksScope(Scope),
     NotFound,
     MethodNotAllowed,
     /// The request's syntax: unknown fields, wrong types, bad JSON, bad parameters.
@@ -55,10 +58,16 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, String, Option<String>) {
         match self {
-            Self::MissingToken => (StatusCode::UNAUTHORIZED, "invalid_token", "Send an access token: Authorization: Bearer pba_….".into(), None),
+            Self::MissingToken => (StatusCode::UNAUTHORIZED, "invalid_token", "Send an access token in the Authorization header: Bearer pba_…".into(), None),
             Self::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token", "The access token is invalid, expired or revoked, or the plugin was uninstalled.".into(), None),
             Self::BadAuthorization(m) => (StatusCode::BAD_REQUEST, "invalid_request", (*m).into(), None),
             Self::InsufficientScope(s) => (StatusCode::FORBIDDEN, "insufficient_scope", format!("This call needs the {s} scope, which the installation did not grant."), None),
+            Self::TokenLacksScope(s) => (
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                format!("This call needs the {s} scope: the installation grants it, but this access token was narrowed without it. Refresh without `scope` for a token with the whole grant."),
+                None,
+            ),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "No such resource.".into(), None),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This resource does not support that method.".into(), None),
             Self::BadRequest { field, message } => (StatusCode::BAD_REQUEST, "bad_request", message.clone(), field.clone()),
@@ -121,7 +130,7 @@ impl IntoResponse for ApiError {
             Self::MissingToken => Some("Bearer realm=\"Plugboard\"".to_owned()),
             Self::InvalidToken => Some("Bearer realm=\"Plugboard\", error=\"invalid_token\"".to_owned()),
             Self::BadAuthorization(_) => Some("Bearer realm=\"Plugboard\", error=\"invalid_request\"".to_owned()),
-            Self::InsufficientScope(s) => Some(format!("Bearer realm=\"Plugboard\", error=\"insufficient_scope\", scope=\"{s}\"")),
+            Self::InsufficientScope(s) | Self::TokenLacksScope(s) => Some(format!("Bearer realm=\"Plugboard\", error=\"insufficient_scope\", scope=\"{s}\"")),
             _ => None,
         };
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {

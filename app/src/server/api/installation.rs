@@ -14,9 +14,12 @@ pub struct InstallationView {
     pub tenant_id: i64,
     pub tenant_name: String,
     pub plugin: String,
-    /// Scopes this token may use now.
+    /// Scopes this token may use now: the grant, or less for a token a refresh narrowed.
     #[schema(value_type = Vec<String>, example = json!(["read:projects", "write:tasks"]))]
     pub scopes: ScopeSet,
+    /// Scopes the installation grants (a refresh without `scope` gets them all).
+    #[schema(value_type = Vec<String>, example = json!(["read:projects", "write:tasks"]))]
+    pub granted_scopes: ScopeSet,
     pub installed_at: i64,
 }
 
@@ -36,6 +39,7 @@ pub async fn get_installation(Extension(caller): Extension<Caller>) -> Json<Inst
         tenant_name: caller.tenant_name,
         plugin: caller.plugin_slug,
         scopes: caller.scopes,
+        granted_scopes: caller.granted,
         installed_at: caller.installed_at,
     })
 }

@@ -12,6 +12,7 @@ mod jobs;
 mod pagination;
 pub(crate) mod projects;
 pub(crate) mod tasks;
+mod users;
 
 pub use auth::{rate_key, spend, Caller, Spent, WINDOW_SECS};
 pub use error::ApiError;
@@ -33,7 +34,8 @@ use utoipa_axum::routes;
         title = "Plugboard plugin API",
         version = "1",
         description = "What an installed plugin can do with a tenant's projects and tasks. Authenticate with the access \
-token from the OAuth install (`Authorization: Bearer pba_…`); each route names the scope it needs (`write:X` covers `read:X`)."
+token from the OAuth install (`Authorization: Bearer pba_…`); each route names the scope it needs (`write:X` covers `read:X`).",
+        license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/api/v1")),
     modifiers(&BearerScheme),
@@ -41,6 +43,7 @@ token from the OAuth install (`Authorization: Bearer pba_…`); each route names
         (name = "installation", description = "The installation behind the token"),
         (name = "projects", description = "The tenant's projects"),
         (name = "tasks", description = "The tenant's tasks"),
+        (name = "users", description = "The tenant's people (read:users)"),
         (name = "jobs", description = "Runs a plugin accepted (202) and finishes later"),
     )
 )]
@@ -64,22 +67,52 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(projects::get_project, projects::update_project, projects::delete_project))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::update_task, tasks::delete_task))
+        .routes(routes!(users::list_users))
+        .routes(routes!(users::get_user))
         .routes(routes!(jobs::complete_job))
         .split_for_parts();
     add_shared_responses(&mut doc);
     (routes, doc)
 }
 
-/// The OpenAPI 3.1 document, built from the handlers' annotations, with the webhook
-/// events Plugboard sends under `webhooks` (built from the payload types).
-pub fn openapi() -> serde_json::Value {
-    with_webhooks(&documented().1)
+/// The OpenAPI 3.1 document for a Plugboard at `public_url`, built from the handlers'
+/// annotations, with the webhook events Plugboard sends under `webhooks` (built from the
+/// payload types) and its OAuth server as an `oauth2` security scheme.
+pub fn openapi(public_url: &str) -> serde_json::Value {
+    finish_document(&documented().1, public_url)
 }
 
-fn with_webhooks(doc: &utoipa::openapi::OpenApi) -> serde_json::Value {
+fn finish_document(doc: &utoipa::openapi::OpenApi, public_url: &str) -> serde_json::Value {
     let mut doc = serde_json::to_value(doc).unwrap_or_default();
     crate::server::webhooks::events::add_to_openapi(&mut doc);
+    add_oauth2(&mut doc, public_url.trim_end_matches('/'));
     doc
+}
+
+/// The install flow as an `oauth2` scheme (authorization code; PKCE with S256 is
+/// required), each scope with the sentence the consent screen shows, offered beside
+/// `bearer` on every operation, so tools such as Swagger UI and Postman can authorise.
+fn add_oauth2(doc: &mut serde_json::Value, base: &str) {
+    use serde_json::{json, Map, Value};
+    let scopes: Map<String, Value> = crate::domain::Scope::ALL.into_iter().map(|s| (s.as_str().to_owned(), Value::from(s.sentence()))).collect();
+    doc["components"]["securitySchemes"]["oauth2"] = json!({
+        "type": "oauth2",
+        "description": "The install flow: authorization code with PKCE (S256, required). Register the plugin in the developer console for a client id and secret.",
+        "flows": { "authorizationCode": {
+            "authorizationUrl": format!("{base}/oauth/authorize"),
+            "tokenUrl": format!("{base}/oauth/token"),
+            "refreshUrl": format!("{base}/oauth/token"),
+            "scopes": scopes,
+        } },
+    });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+            if let Some(security) = operation.get_mut("security").and_then(Value::as_array_mut) {
+                let alternatives: Vec<Value> = security.iter().filter_map(|r| r.get("bearer")).map(|scopes| json!({ "oauth2": scopes })).collect();
+                security.extend(alternatives);
+            }
+        }
+    }
 }
 
 /// Answers that every route can give whatever its handler does (authentication and the
@@ -139,7 +172,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let (routes, doc) = documented();
     // The document is the same for the life of the process: serialised once, cached by
     // clients for an hour and revalidated by its ETag after that.
-    let body = axum::body::Bytes::from(serde_json::to_vec(&with_webhooks(&doc)).unwrap_or_default());
+    let body = axum::body::Bytes::from(serde_json::to_vec(&finish_document(&doc, &state.settings.public_url)).unwrap_or_default());
     let etag = format!("\"{}\"", &crate::server::secrets::sha256_hex_bytes(&body)[..16]);
     let authenticated = routes
         .layer(axum::middleware::from_fn_with_state(state.clone(), wake_the_webhook_worker))

@@ -20,6 +20,10 @@ pub async fn call(state: &AppState, user: &Member, installation: InstallationId,
         .ok_or_else(BridgeError::uninstalled)?;
     let method = BridgeMethod::parse(method).ok_or_else(|| BridgeError::new("unknown_method", format!("There is no method {method:?}.")))?;
     method.check(&install.granted)?;
+    // The plugin acts as the person using it: a write needs their role as well as its grant.
+    if method.writes() && !user.role.can_edit_work() {
+        return Err(BridgeError::new("forbidden", "Viewers may not change tasks, so a plugin used by a viewer may not either."));
+    }
     if api::spend(state, installation, now).over() {
         return Err(BridgeError::new("rate_limited", "Too many calls for this installation; wait a minute."));
     }
@@ -29,12 +33,13 @@ pub async fn call(state: &AppState, user: &Member, installation: InstallationId,
         scope: user.scope().acting_as(installation),
         plugin: install.plugin_id,
         scopes: install.granted.clone(),
+        granted: install.granted.clone(),
         plugin_slug: install.slug.clone(),
         tenant_name: user.tenant_name.clone(),
         installed_at: 0,
     };
     let answer = run(state, &caller, user, method, params).await.map_err(|e| e.to_bridge())?;
-    if matches!(method, BridgeMethod::TasksCreate | BridgeMethod::TasksUpdate) {
+    if method.writes() {
         // Its data events are queued: the worker looks at once.
         state.webhook_wakeup.notify_one();
     }

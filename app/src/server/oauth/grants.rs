@@ -219,6 +219,8 @@ pub async fn introspect(db: &Db, client: &Client, token: &str, now: i64) -> Resu
 #[derive(Debug, Clone)]
 pub struct LiveToken {
     pub info: TokenInfo,
+    /// What the installation grants (the token's scopes are at most these).
+    pub granted: ScopeSet,
     pub plugin_id: PluginId,
     pub plugin_slug: String,
     pub tenant_name: String,
@@ -242,7 +244,7 @@ pub async fn live_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<Li
         installation_id: row.installation_id,
         tenant_id: row.tenant_id,
     };
-    Ok(Some(LiveToken { info, plugin_id: row.plugin_id, plugin_slug: row.slug, tenant_name: row.tenant_name, installed_at: row.installed_at }))
+    Ok(Some(LiveToken { info, granted, plugin_id: row.plugin_id, plugin_slug: row.slug, tenant_name: row.tenant_name, installed_at: row.installed_at }))
 }
 
 /// Uninstall: every grant, token and unused code of the installation dies.

@@ -27,6 +27,8 @@ pub enum RunError {
     NoTaskAccess,
     #[error("no such task")]
     TaskNotFound,
+    #[error("the person may not change tasks")]
+    NotAllowed,
     #[error(transparent)]
     Db(#[from] stores::Error),
 }
@@ -40,6 +42,7 @@ impl From<RunError> for crate::error::AppError {
                 "This plugin was not granted read:tasks, so it may not see tasks. An admin can install it again with that permission.".into(),
             ),
             RunError::TaskNotFound => AppError::NotFound("No such task in your organisation.".into()),
+            RunError::NotAllowed => AppError::Forbidden("Viewers may not run plugins on tasks; ask an admin to change your role.".into()),
             RunError::Db(e) => crate::server::internal("running a plugin failed")(e),
         }
     }
@@ -130,10 +133,13 @@ async fn find(db: &Db, scope: &TenantScope, id: &JobId) -> Result<Option<Job>, s
     store::find(db, scope, id).await?.map(Job::try_from).transpose()
 }
 
-/// Installed plugins that can Run on the tenant's tasks (they process content and were
-/// granted read:tasks).
-pub async fn runnable(db: &Db, scope: &TenantScope) -> Result<Vec<RunnablePlugin>, stores::Error> {
-    Ok(PluginInstall::load(db, scope, Which::All)
+/// Installed plugins that `user` can Run on the tenant's tasks (they process content and
+/// were granted read:tasks; a Run may change the task, so viewers are offered none).
+pub async fn runnable(db: &Db, user: &Member) -> Result<Vec<RunnablePlugin>, stores::Error> {
+    if !user.role.can_edit_work() {
+        return Ok(Vec::new());
+    }
+    Ok(PluginInstall::load(db, &user.scope(), Which::All)
         .await?
         .into_iter()
         .filter(|i| i.processes_content && i.server_url.is_some() && i.granted.allows(Scope::ReadTasks))
@@ -143,6 +149,9 @@ pub async fn runnable(db: &Db, scope: &TenantScope) -> Result<Vec<RunnablePlugin
 
 /// Runs an installed plugin on one of the tenant's tasks, on `user`'s behalf.
 pub async fn run_on_task(state: &AppState, user: &Member, installation: InstallationId, task_id: TaskId, now: i64) -> Result<Job, RunError> {
+    if !user.role.can_edit_work() {
+        return Err(RunError::NotAllowed);
+    }
     let install = PluginInstall::find(&state.db, &user.scope(), Which::Installation(installation))
         .await?
         .filter(|i| i.processes_content)

@@ -161,6 +161,7 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         None => None,
     };
     Ok(ConsolePlugin {
+        plugin_id: id.id().get(),
         oauth_client_secret_set: f.oauth_client_secret.is_some(),
         oauth_callback_url: service_oauth::callback_url(public_url, slug.as_str()),
         bundle,

@@ -341,6 +341,41 @@ pub async fn delete_task(conn: &mut super::Conn, scope: &TenantScope, id: TaskId
     Ok(deleted.map(Task::from))
 }
 
+#[derive(sqlx::FromRow)]
+struct OrgUserRow {
+    id: UserId,
+    display_name: String,
+    email: String,
+    #[sqlx(try_from = "String")]
+    role: Known<crate::domain::Role>,
+}
+
+impl From<OrgUserRow> for crate::domain::OrgUser {
+    fn from(r: OrgUserRow) -> Self {
+        crate::domain::OrgUser { id: r.id, name: r.display_name, email: r.email, role: r.role.0 }
+    }
+}
+
+/// Up to `limit` of the tenant's people after id `after`, by id.
+pub async fn users(db: &Db, scope: &TenantScope, after: i64, limit: i64) -> Result<Vec<crate::domain::OrgUser>, sqlx::Error> {
+    let rows: Vec<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+        .bind(scope.tenant())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn user(db: &Db, scope: &TenantScope, id: UserId) -> Result<Option<crate::domain::OrgUser>, sqlx::Error> {
+    let row: Option<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id = $2")
+        .bind(scope.tenant())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(Into::into))
+}
+
 const PROJECT_ORDER: &str = "x.archived, x.updated_at DESC, x.id DESC";
 
 /// The plugins behind `created_by_installation` and `updated_by_installation` of table `x`.
