@@ -71,7 +71,9 @@ fn bodies(received: &[Received]) -> Vec<Value> {
     received.iter().map(Received::json).collect()
 }
 
-async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(backend: Backend) {
+/// Demo data, and "listener" (subscribed to every data event, granted reads of projects
+/// and tasks) installed in Acme, its plugin.installed received; Acme's admin signed in.
+async fn listening(backend: Backend) -> (TestApp, Receiver, reqwest::Client) {
     let app = TestApp::spawn(backend).await;
     let receiver = Receiver::always(204).await;
     app.seed_demo().await;
@@ -79,6 +81,11 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
     let admin = app.sign_in("admin@acme.test").await;
     listener.install_and_exchange(&app, &admin, "read:projects read:tasks").await;
     assert_eq!(receiver.wait_for(1).await[0].json()["type"], "plugin.installed");
+    (app, receiver, admin)
+}
+
+async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(backend: Backend) {
+    let (app, receiver, admin) = listening(backend).await;
     let (token, writer_installation) = writer(&app, &admin).await;
     let writer_actor = json!({ "type": "installation", "id": writer_installation, "plugin": "writer" });
 
@@ -153,13 +160,7 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
 }
 
 async fn the_projects_page_queues_events_in_its_persons_name(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let receiver = Receiver::always(204).await;
-    app.seed_demo().await;
-    let listener = app.register(PluginSpec::new("listener").scopes("read:projects read:tasks").webhook(&receiver.url).events(DATA_EVENTS)).await;
-    let admin = app.sign_in("admin@acme.test").await;
-    listener.install_and_exchange(&app, &admin, "read:projects read:tasks").await;
-    receiver.wait_for(1).await;
+    let (app, receiver, admin) = listening(backend).await;
     let member = app.sign_in("member@acme.test").await;
     let ok = |res: reqwest::Response| async move {
         let status = res.status();

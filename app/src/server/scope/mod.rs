@@ -36,20 +36,20 @@
 //! but not make one:
 //!
 //! ```compile_fail,E0451
-//! use app::domain::TenantId;
-//! use app::server::scope::TenantScope;
-//! fn forge(tenant: TenantId) -> TenantScope {
+//! use app::domain::{InstallationId, TenantId};
+//! use app::server::scope::{Acting, TenantScope};
+//! fn forge(tenant: TenantId, installation: InstallationId) -> TenantScope {
 //!     // The fields are private.
-//!     TenantScope { tenant, by: app::server::scope::Acting::Plugin(todo!()) }
+//!     TenantScope { tenant, by: Acting::Plugin(installation) }
 //! }
 //! ```
 //!
 //! ```compile_fail,E0624
-//! use app::domain::TenantId;
-//! use app::server::scope::TenantScope;
-//! fn forge(tenant: TenantId) -> TenantScope {
+//! use app::domain::{InstallationId, TenantId};
+//! use app::server::scope::{Acting, TenantScope};
+//! fn forge(tenant: TenantId, installation: InstallationId) -> TenantScope {
 //!     // And its constructor is private.
-//!     TenantScope::new(tenant, todo!())
+//!     TenantScope::new(tenant, Acting::Plugin(installation))
 //! }
 //! ```
 //!
