@@ -15,6 +15,8 @@ pub enum EventType {
     ScopesUpdated,
     #[serde(rename = "installation.config_updated")]
     ConfigUpdated,
+    #[serde(rename = "grant.revoked")]
+    GrantRevoked,
     #[serde(rename = "project.created")]
     ProjectCreated,
     #[serde(rename = "project.updated")]
@@ -30,11 +32,12 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::PluginInstalled,
         EventType::PluginUninstalled,
         EventType::ScopesUpdated,
         EventType::ConfigUpdated,
+        EventType::GrantRevoked,
         EventType::ProjectCreated,
         EventType::ProjectUpdated,
         EventType::ProjectDeleted,
@@ -59,6 +62,7 @@ impl EventType {
             EventType::PluginUninstalled => "plugin.uninstalled",
             EventType::ScopesUpdated => "installation.scopes_updated",
             EventType::ConfigUpdated => "installation.config_updated",
+            EventType::GrantRevoked => "grant.revoked",
             EventType::ProjectCreated => "project.created",
             EventType::ProjectUpdated => "project.updated",
             EventType::ProjectDeleted => "project.deleted",
@@ -78,7 +82,7 @@ impl EventType {
         match self {
             EventType::ProjectCreated | EventType::ProjectUpdated | EventType::ProjectDeleted => Some(Scope::ReadProjects),
             EventType::TaskCreated | EventType::TaskUpdated | EventType::TaskDeleted => Some(Scope::ReadTasks),
-            EventType::PluginInstalled | EventType::PluginUninstalled | EventType::ScopesUpdated | EventType::ConfigUpdated => None,
+            EventType::PluginInstalled | EventType::PluginUninstalled | EventType::ScopesUpdated | EventType::ConfigUpdated | EventType::GrantRevoked => None,
         }
     }
 
@@ -89,6 +93,7 @@ impl EventType {
             EventType::PluginUninstalled => "An organisation uninstalled the plugin; its tokens no longer work.",
             EventType::ScopesUpdated => "An organisation granted the installation other permissions (an update, or a narrower grant).",
             EventType::ConfigUpdated => "An admin changed the installation's settings; `changed` names the keys.",
+            EventType::GrantRevoked => "Plugboard revoked the installation's grant because one of its refresh tokens, or its authorization code, was presented twice (someone may hold a copy): every token of the grant stopped working. The installation stays installed; its owners and admins are asked to reconnect the plugin, which brings a new authorization code.",
             EventType::ProjectCreated => "A project was created.",
             EventType::ProjectUpdated => "A project was renamed, described, archived or unarchived; `changed` names the fields.",
             EventType::ProjectDeleted => "A project was deleted; a `task.deleted` for each of its tasks comes before it.",

@@ -29,6 +29,10 @@ pub struct InstalledPlugin {
     pub has_settings: bool,
     /// A required setting has no value: "Finish setting up".
     pub setup_needed: bool,
+    /// When Plugboard revoked the installation's grant because a copy of one of its
+    /// tokens was used (reuse detection): the plugin has no access until an owner or
+    /// admin reconnects it.
+    pub reconnect_needed: Option<i64>,
     /// For owners and admins: a saved setting no longer fits the live version.
     pub settings_flagged: bool,
 }

@@ -1,7 +1,7 @@
 //! Publishing: what the developer console, the staff review queue and reviews share
 //! between the server and the browser.
 
-use super::{Category, EventType, Scope};
+use super::{Category, EventType, InstallationId, Scope};
 use serde::{Deserialize, Serialize};
 
 /// Where a plugin stands on its way to the marketplace.
@@ -481,6 +481,82 @@ pub struct InstallStats {
     pub rating: f64,
     pub review_count: i64,
     pub days: Vec<DayStats>,
+    pub token_health: TokenHealth,
+}
+
+/// What went wrong when a plugin presented one of its codes or refresh tokens at the
+/// token endpoint (recorded for the developer's console, per installation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TokenFailure {
+    /// A refresh token was presented after it had been used: Plugboard revoked the grant.
+    RefreshReused,
+    /// An authorization code was presented a second time: Plugboard revoked the grant.
+    CodeReused,
+    /// A refresh token of a grant revoked before (for reuse, or by the plugin itself).
+    GrantRevoked,
+    /// A refresh token unused for 90 days.
+    Expired,
+    /// A refresh asked for scopes beyond the grant.
+    ScopeTooWide,
+    /// The grant refreshed more often than its budget allows.
+    RateLimited,
+}
+
+impl TokenFailure {
+    pub const ALL: [TokenFailure; 6] =
+        [TokenFailure::RefreshReused, TokenFailure::CodeReused, TokenFailure::GrantRevoked, TokenFailure::Expired, TokenFailure::ScopeTooWide, TokenFailure::RateLimited];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenFailure::RefreshReused => "refresh_reused",
+            TokenFailure::CodeReused => "code_reused",
+            TokenFailure::GrantRevoked => "grant_revoked",
+            TokenFailure::Expired => "expired",
+            TokenFailure::ScopeTooWide => "scope_too_wide",
+            TokenFailure::RateLimited => "rate_limited",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// Reuse detection revoked the grant: the installation needs its admins to reconnect it.
+    pub fn is_reuse(self) -> bool {
+        matches!(self, TokenFailure::RefreshReused | TokenFailure::CodeReused)
+    }
+
+    /// What happened, for the console.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            TokenFailure::RefreshReused => "Reuse detected: a refresh token was presented after it had been used, so Plugboard revoked the grant. Store each new refresh token before you use the access token, and refresh from one place at a time.",
+            TokenFailure::CodeReused => "Reuse detected: an authorization code was exchanged a second time, so Plugboard revoked the grant it had started.",
+            TokenFailure::GrantRevoked => "A refresh token of a revoked grant was presented. The installation's admins must reconnect the plugin.",
+            TokenFailure::Expired => "A refresh token unused for 90 days was presented.",
+            TokenFailure::ScopeTooWide => "A refresh asked for scopes beyond what the installation granted.",
+            TokenFailure::RateLimited => "The grant refreshed more often than its budget allows.",
+        }
+    }
+}
+
+/// One refused code or refresh token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenFailureView {
+    pub at: i64,
+    pub kind: TokenFailure,
+    pub installation_id: InstallationId,
+    pub tenant_name: String,
+}
+
+/// A plugin's refused codes and refresh tokens over the statistics' period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenHealth {
+    /// Refused refreshes, reuse included.
+    pub refresh_failures: i64,
+    /// Grants revoked for reuse (of a refresh token or a code).
+    pub reuse_detected: i64,
+    /// The latest, newest first.
+    pub recent: Vec<TokenFailureView>,
 }
 
 /// A plugin as staff review it.

@@ -63,6 +63,22 @@ curl -s -u "$CLIENT_ID:$CLIENT_SECRET" "$PLUGBOARD/oauth/token" \
   -d redirect_uri=https://your.app/callback -d code_verifier="$VERIFIER"
 # {"access_token":"pba_…","token_type":"Bearer","expires_in":3600,"refresh_token":"pbr_…","scope":"read:projects write:tasks"}"#;
 
+/// The first redirect URI's two roles, drawn as the admin's browser meets them.
+const HANDOVER_DIAGRAM: &str = r#"Admin's browser               Plugboard                       Your plugin: first redirect URI
+      |                           |                                         |
+      |-- clicks Install -------->|                                         |
+      |<-- 303 to https://your.app/callback?install_token=JWT ---------------|
+      |--------------------------------------------------------------------->| ROLE 1: the hand-over
+      |                           |        verify the JWT (whsec_, iss, aud, |   (install_token present)
+      |                           |        exp); make state + PKCE verifier  |
+      |<-- 302 to YOUR configured Plugboard /oauth/authorize?...&state&code_challenge
+      |-------------------------->|                                         |
+      |   consent screen: Allow   |                                         |
+      |<-- 303 to https://your.app/callback?code=...&state=...&iss=... ------|
+      |--------------------------------------------------------------------->| ROLE 2: the OAuth callback
+      |                           |<-- POST /oauth/token (code, verifier) ---|   (code or error present)
+      |                           |--- access + refresh token (one tenant) ->|"#;
+
 const HANDOVER_EXAMPLE: &str = r#"// Node.js: check Plugboard's Install hand-over (?install_token=…) before starting the install.
 import crypto from "node:crypto";
 const PLUGBOARD = "https://plugboard.example.com"; // from your configuration, never from the link
@@ -153,6 +169,7 @@ pub fn ApiDocsPage() -> impl IntoView {
             </section>
             <nav class="docs-toc" aria-label="On this page">
                 <a href="#install">"Install"</a>
+                <a href="#handover">"Install hand-over"</a>
                 <a href="#authentication">"Authentication"</a>
                 <a href="#scopes">"Scopes"</a>
                 <a href="#routes">"Routes"</a>
@@ -179,6 +196,28 @@ pub fn ApiDocsPage() -> impl IntoView {
                     <a href="/.well-known/oauth-authorization-server" rel="external"><code>"/.well-known/oauth-authorization-server"</code></a>"."
                 </p>
                 <pre class="code"><code>{INSTALL_EXAMPLE}</code></pre>
+                <pre class="code"><code>{CALL_EXAMPLE}</code></pre>
+            </section>
+
+            <section id="handover">
+                <h2>"The Install hand-over"</h2>
+                <p>
+                    "Plugboard cannot start the authorization for you: only your plugin may hold the PKCE verifier and the "
+                    <code>"state"</code>". So your " <strong>"first"</strong> " registered redirect URI has two roles, told apart by its query:"
+                </p>
+                <ol>
+                    <li><strong>"Hand-over"</strong>" ("<code>"install_token"</code>" present): an admin clicked Install, Reconnect or "
+                        "Reactivate. Verify the token, make a "<code>"state"</code>" and a PKCE pair, and send the browser to "
+                        <code>"/oauth/authorize"</code>" of the Plugboard you were configured with."</li>
+                    <li><strong>"Callback"</strong>" ("<code>"code"</code>" or "<code>"error"</code>", with "<code>"state"</code>" and "
+                        <code>"iss"</code>"): the admin answered the consent. Check "<code>"state"</code>" and "<code>"iss"</code>", then exchange the code."</li>
+                </ol>
+                <pre class="code" role="img" aria-label="Sequence: Install sends the browser to the plugin's first redirect URI with an install_token; the plugin redirects to Plugboard's authorize endpoint; after the consent the browser returns to the same URI with a code, which the plugin exchanges at the token endpoint."><code>{HANDOVER_DIAGRAM}</code></pre>
+                <p>
+                    "Your other redirect URIs only ever receive callbacks. A draft's hand-over goes only to its developer's own "
+                    "organisation. Reconnect (after a grant was revoked for reuse) and Reactivate (after a suspension) run the "
+                    "same hand-over for an installation that exists: the consent shows what it grants, and the new code starts a new grant."
+                </p>
                 <h3 id="install-handover">"Checking the hand-over"</h3>
                 <p>
                     "Anyone can build a link to your redirect URI. The Install hand-over is therefore one token, "
@@ -189,7 +228,6 @@ pub fn ApiDocsPage() -> impl IntoView {
                     "configured with; send the admin only to that Plugboard, and your client secret only to its token endpoint."
                 </p>
                 <pre class="code"><code>{HANDOVER_EXAMPLE}</code></pre>
-                <pre class="code"><code>{CALL_EXAMPLE}</code></pre>
             </section>
 
             <section id="authentication">
@@ -202,6 +240,14 @@ pub fn ApiDocsPage() -> impl IntoView {
                         "A request without a token gets " <code>"401"</code> " with " <code>"WWW-Authenticate: Bearer realm=\"Plugboard\""</code>
                         " and no error code there, as RFC 6750 §3.1 says (the JSON body's code is still " <code>"invalid_token"</code> "). "
                         "Uninstalling revokes every token at once."</li>
+                    <li>"Reuse detection: presenting a refresh token that was already used, or a code a second time, revokes the "
+                        "grant and every token of it (someone may hold a copy). The token endpoint then answers your client "
+                        <code>"400 invalid_grant"</code>" with an "<code>"error_description"</code>" that says the grant was revoked for reuse "
+                        "(another client presenting it learns nothing); " <code>"grant.revoked"</code> " reaches your webhook with the "
+                        <code>"reason"</code>"; the console's Statistics tab lists it under Token health with the time and installation; "
+                        "and the organisation's owners and admins see \"Reconnect needed\" on Installed plugins. Their Reconnect runs the "
+                        <a href="#handover">"Install hand-over"</a>" again, and the new code starts a new grant. To avoid it: store each new "
+                        "refresh token before using the access token, and refresh from one place at a time."</li>
                     <li><code>"POST /oauth/introspect"</code> " (RFC 7662) tells you what a token of yours is; " <code>"POST /oauth/revoke"</code> " (RFC 7009) ends it."</li>
                 </ul>
             </section>

@@ -273,6 +273,18 @@ fn InstalledRow(
                         {can_manage.then(|| view! { <a class="button primary" href=format!("/marketplace/{}/install", plugin.slug.as_str())>"Reactivate"</a> })}
                     </p>
                 })}
+                {plugin.reconnect_needed.map(|at| view! {
+                    <p class="form-error" role="alert" data-testid="reconnect-needed">
+                        <strong>"Reconnect needed. "</strong>
+                        {format!(
+                            "On {} Plugboard stopped this plugin's access: one of its tokens was used twice, so someone may hold a copy. It does nothing with your data until {}.",
+                            format_date(at),
+                            if can_manage { "you reconnect it (you are asked to allow it again)" } else { "an owner or admin reconnects it" },
+                        )}
+                        " "
+                        {can_manage.then(|| view! { <a class="button primary" href=format!("/marketplace/{}/install", plugin.slug.as_str())>"Reconnect"</a> })}
+                    </p>
+                })}
                 {plugin.setup_needed.then(|| view! {
                     <p class="notice" data-testid="finish-setup">
                         {if can_manage { "Finish setting up: a required setting has no value. " } else { "Not set up yet: an owner or admin has to finish its settings. " }}

@@ -41,19 +41,19 @@ async fn bridge(app: &TestApp, member: &reqwest::Client, installation: &str, met
 /// The schema Plugboard publishes for the body's `type`, checked by an independent
 /// validator twice: the OpenAPI document's `webhooks` entry and the API guide's
 /// self-contained schema.
-struct Schemas {
+pub(crate) struct Schemas {
     openapi: Value,
     guide: Vec<app::domain::EventDoc>,
 }
 
 impl Schemas {
-    async fn fetch(app: &TestApp) -> Self {
+    pub(crate) async fn fetch(app: &TestApp) -> Self {
         let openapi: Value = crate::support::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
         let guide = app.rpc(&app.client(), "event_catalog", &[]).await.json().await.unwrap();
         Schemas { openapi, guide }
     }
 
-    fn problems(&self, body: &Value) -> Vec<String> {
+    pub(crate) fn problems(&self, body: &Value) -> Vec<String> {
         let event = body["type"].as_str().expect("a type");
         let schema_ref = &self.openapi["webhooks"][event]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
         let from_openapi = json!({ "$ref": schema_ref, "components": self.openapi["components"] });

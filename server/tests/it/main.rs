@@ -19,6 +19,7 @@ mod runs;
 mod server_fns;
 mod settings;
 mod support;
+mod token_health;
 mod transfer;
 mod versions;
 mod webhooks;

@@ -3,7 +3,8 @@
 use crate::components::charts::{InstallsChart, RatingChart};
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::{format_count, Rating};
-use crate::domain::InstallStats;
+use crate::components::format::format_time;
+use crate::domain::{InstallStats, TokenHealth};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,10 +56,48 @@ pub fn StatsPage() -> impl IntoView {
                                 <p class="muted">"The mean at the end of each day of the reviews written by then, as they read now."</p>
                                 <RatingChart days=stats.days/>
                             </section>
+                            <TokenHealthPanel health=stats.token_health/>
                         }.into_any()
                     }
                 }
             })}
         </Transition>
+    }
+}
+
+/// Refused refresh tokens and codes: what the plugin should fix, and which installations
+/// wait for a reconnect.
+#[component]
+fn TokenHealthPanel(health: TokenHealth) -> impl IntoView {
+    view! {
+        <section class="panel" data-testid="token-health">
+            <h2>"Token health"</h2>
+            <p class="muted">{format!(
+                "Codes and refresh tokens the token endpoint refused in {STATS_DAYS} days (at most one of each kind per installation a minute). A grant revoked for reuse stays revoked: its organisation's admins see \"Reconnect needed\", and the plugin gets grant.revoked."
+            )}</p>
+            <section class="stat-tiles">
+                <div class="tile" data-testid="refresh-failures"><span class="figure">{format_count(health.refresh_failures)}</span>" refused refreshes"</div>
+                <div class="tile" data-testid="reuse-detected"><span class="figure">{format_count(health.reuse_detected)}</span>" grants revoked for reuse"</div>
+            </section>
+            {if health.recent.is_empty() {
+                view! { <p class="muted">"Nothing refused."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="docs-table">
+                        <thead><tr><th scope="col">"When"</th><th scope="col">"Organisation"</th><th scope="col">"Installation"</th><th scope="col">"What happened"</th></tr></thead>
+                        <tbody>
+                            {health.recent.into_iter().map(|f| view! {
+                                <tr data-failure=f.kind.as_str()>
+                                    <td>{format_time(f.at)}</td>
+                                    <td>{f.tenant_name}</td>
+                                    <td><code>{f.installation_id.to_string()}</code></td>
+                                    <td>{f.kind.sentence()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
     }
 }

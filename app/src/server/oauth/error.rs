@@ -1,6 +1,7 @@
 //! RFC 6749 §5.2 errors of the token, revocation and introspection endpoints. The
 //! descriptions are fixed per code: a failure tells a caller what kind of thing went
-//! wrong, never which credential or which check.
+//! wrong, never which credential or which check, with one exception: a client told its
+//! own grant was revoked for reuse, so that it asks its installation to reconnect.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,10 @@ pub enum OAuthError {
     InvalidClient,
     #[error("The authorization code or refresh token is invalid, expired, revoked, or was issued to another client.")]
     InvalidGrant,
+    /// Told only to the client whose token it was (authenticated): reuse detection
+    /// revoked its grant, and only the installation's admins can bring a new one.
+    #[error("{}", revoked_for_reuse(*.0))]
+    RevokedForReuse(crate::server::webhooks::RevokedFor),
     #[error("The requested scope is invalid or wider than what was granted.")]
     InvalidScope,
     #[error("grant_type must be authorization_code or refresh_token.")]
@@ -33,7 +38,7 @@ impl OAuthError {
         match self {
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidClient => "invalid_client",
-            Self::InvalidGrant => "invalid_grant",
+            Self::InvalidGrant | Self::RevokedForReuse(_) => "invalid_grant",
             Self::InvalidScope => "invalid_scope",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::RateLimited { .. } => "rate_limited",
@@ -63,10 +68,25 @@ impl From<super::grants::GrantError> for OAuthError {
         use super::grants::GrantError;
         match err {
             GrantError::InvalidGrant => Self::InvalidGrant,
+            GrantError::RevokedForReuse(reason) => Self::RevokedForReuse(reason),
             GrantError::InvalidScope => Self::InvalidScope,
             GrantError::InvalidRequest(m) => Self::InvalidRequest(m.into()),
             GrantError::RateLimited { retry_after } => Self::RateLimited { retry_after },
             GrantError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn revoked_for_reuse(reason: crate::server::webhooks::RevokedFor) -> &'static str {
+    use crate::server::webhooks::RevokedFor;
+    match reason {
+        RevokedFor::RefreshTokenReused => {
+            "The grant was revoked because one of its refresh tokens was presented after it had been used (reuse detection: someone may hold a copy). \
+             Its tokens no longer work; the organisation's owners and admins are asked to reconnect the plugin, which brings a new authorization code."
+        }
+        RevokedFor::AuthorizationCodeReused => {
+            "The grant was revoked because its authorization code was presented a second time (reuse detection: someone may hold a copy). \
+             Its tokens no longer work; the organisation's owners and admins are asked to reconnect the plugin, which brings a new authorization code."
         }
     }
 }

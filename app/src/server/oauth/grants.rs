@@ -4,11 +4,12 @@
 //! whole family at once.
 
 use super::pkce;
-use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId};
+use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId, TokenFailure};
 use crate::server::store::installations::InstallStatus;
 use crate::server::secrets::{random_token, sha256_hex};
 use crate::server::store::grants::{self as store, CodeRequest, NewToken, TokenKind};
 use crate::server::store::{self as stores, Conn};
+use crate::server::webhooks::{self, Data, GrantRevokedData, Recipient, RevokedFor};
 use crate::server::Db;
 
 pub const CODE_TTL_SECS: i64 = 5 * 60;
@@ -42,6 +43,10 @@ pub enum GrantError {
     /// One variant for all of these, so that failures cannot be told apart.
     #[error("invalid grant")]
     InvalidGrant,
+    /// The client's own code or refresh token, of a grant that reuse detection revoked
+    /// (now or before): the plugin is told why, so that it can ask for a reconnect.
+    #[error("the grant was revoked for reuse")]
+    RevokedForReuse(RevokedFor),
     #[error("the requested scope is wider than the grant")]
     InvalidScope,
     #[error("{0}")]
@@ -90,11 +95,15 @@ pub(crate) async fn exchange_code(
     let code_hash = sha256_hex(code);
     let mut tx = db.begin_write().await?;
     let Some(row) = store::code(&mut tx, &code_hash).await? else { return Err(GrantError::InvalidGrant) };
+    let family_of = |grant| Family { grant, plugin: row.plugin_id, installation: row.installation_id, tenant: row.tenant_id };
     if row.used_at.is_some() {
         // A second use: whoever holds the code now, the first exchange's tokens die too.
         if let Some(grant) = row.grant_id {
-            revoke_grant(&mut tx, grant, now).await?;
+            revoke_for_reuse(&mut tx, &family_of(grant), RevokedFor::AuthorizationCodeReused, now).await?;
             tx.commit().await?;
+            if row.plugin_id == client.plugin_id {
+                return Err(GrantError::RevokedForReuse(RevokedFor::AuthorizationCodeReused));
+            }
         }
         return Err(GrantError::InvalidGrant);
     }
@@ -111,8 +120,9 @@ pub(crate) async fn exchange_code(
     // Claim the code; under a race only one transaction gets the row.
     if !store::claim_code(&mut tx, &code_hash, now).await? {
         if let Some(grant) = store::code_grant(&mut tx, &code_hash).await? {
-            revoke_grant(&mut tx, grant, now).await?;
+            revoke_for_reuse(&mut tx, &family_of(grant), RevokedFor::AuthorizationCodeReused, now).await?;
             tx.commit().await?;
+            return Err(GrantError::RevokedForReuse(RevokedFor::AuthorizationCodeReused));
         }
         return Err(GrantError::InvalidGrant);
     }
@@ -129,7 +139,8 @@ pub(crate) async fn exchange_code(
 }
 
 /// `grant_type=refresh_token`: rotates the refresh token. Presenting one that was
-/// already used revokes the grant (someone else has a copy).
+/// already used revokes the grant (someone else has a copy). A refusal of the client's
+/// own token is recorded for its console's token health.
 pub async fn refresh(
     db: &Db,
     client: &Client,
@@ -138,29 +149,80 @@ pub async fn refresh(
     budget: &Budget,
     now: i64,
 ) -> Result<IssuedTokens, GrantError> {
+    match rotate(db, client, refresh_token, requested, budget, now).await {
+        Ok(tokens) => Ok(tokens),
+        Err(Refused { error, record }) => {
+            if let Some((installation, kind)) = record {
+                // Its own write, after the refusal rolled back; losing it loses a console
+                // line, never the answer.
+                let recorded = async {
+                    let mut tx = db.begin_write().await?;
+                    store::record_failure(&mut tx, client.plugin_id, installation, kind, now).await?;
+                    tx.commit().await
+                };
+                if let Err(e) = recorded.await {
+                    tracing::warn!(error = %e, "could not record a refused refresh token");
+                }
+            }
+            Err(error)
+        }
+    }
+}
+
+/// A refused refresh, and what to record of it after the transaction rolled back.
+struct Refused {
+    error: GrantError,
+    record: Option<(InstallationId, TokenFailure)>,
+}
+
+impl<E: Into<GrantError>> From<E> for Refused {
+    fn from(error: E) -> Self {
+        Refused { error: error.into(), record: None }
+    }
+}
+
+async fn rotate(
+    db: &Db,
+    client: &Client,
+    refresh_token: &str,
+    requested: Option<&ScopeSet>,
+    budget: &Budget,
+    now: i64,
+) -> Result<IssuedTokens, Refused> {
     let token_hash = sha256_hex(refresh_token);
     let mut tx = db.begin_write().await?;
-    let Some(row) = store::refresh_token(&mut tx, &token_hash).await? else { return Err(GrantError::InvalidGrant) };
+    let Some(row) = store::refresh_token(&mut tx, &token_hash).await? else { return Err(GrantError::InvalidGrant.into()) };
     let family = Family { grant: row.grant_id, plugin: row.plugin_id, installation: row.installation_id, tenant: row.tenant_id };
+    let refuse = |error, kind| Refused { error, record: Some((family.installation, kind)) };
     // Lock order: grant, then its tokens (as `revoke_grant` takes them). Racing
     // refreshes of one token would otherwise deadlock on PostgreSQL.
     store::lock_grant(&mut tx, family.grant).await?;
-    if family.plugin != client.plugin_id || row.revoked_at.is_some() || row.grant_revoked_at.is_some() || row.status.0 != InstallStatus::Active {
-        return Err(GrantError::InvalidGrant);
+    if family.plugin != client.plugin_id || row.status.0 != InstallStatus::Active {
+        return Err(GrantError::InvalidGrant.into());
+    }
+    if row.grant_revoked_at.is_some() {
+        let error = match row.grant_revoked_for.0.and_then(RevokedFor::of) {
+            Some(reuse) => GrantError::RevokedForReuse(reuse),
+            None => GrantError::InvalidGrant,
+        };
+        return Err(refuse(error, TokenFailure::GrantRevoked));
+    }
+    if row.revoked_at.is_some() {
+        return Err(GrantError::InvalidGrant.into());
     }
     if row.used_at.is_some() {
-        revoke_grant(&mut tx, family.grant, now).await?;
+        revoke_for_reuse(&mut tx, &family, RevokedFor::RefreshTokenReused, now).await?;
         tx.commit().await?;
-        return Err(GrantError::InvalidGrant);
+        return Err(GrantError::RevokedForReuse(RevokedFor::RefreshTokenReused).into());
     }
     if row.expires_at <= now {
-        return Err(GrantError::InvalidGrant);
+        return Err(refuse(GrantError::InvalidGrant, TokenFailure::Expired));
     }
     // The grant's scopes as they stand now: an approved update widened them, a narrower
     // live version narrowed them (RFC 6749 §6: no `scope` means all the grant has).
     let granted = row.grant_scopes.0;
     let scopes = match requested {
-        Some(asked) if !asked.is_subset_of(&granted) => return Err(GrantError::InvalidScope),
+        Some(asked) if !asked.is_subset_of(&granted) => return Err(refuse(GrantError::InvalidScope, TokenFailure::ScopeTooWide)),
         Some(asked) => asked.clone(),
         None => granted,
     };
@@ -170,13 +232,13 @@ pub async fn refresh(
     if let crate::server::rate_limit::Verdict::Limited { retry_after } =
         crate::server::rate_limit::verdict(refreshes, budget.per_grant_per_minute, 60, now)
     {
-        return Err(GrantError::RateLimited { retry_after });
+        return Err(refuse(GrantError::RateLimited { retry_after }, TokenFailure::RateLimited));
     }
     if !store::claim_token(&mut tx, &token_hash, now).await? {
         // Another request rotated it first: the same token twice means a copy exists.
-        revoke_grant(&mut tx, family.grant, now).await?;
+        revoke_for_reuse(&mut tx, &family, RevokedFor::RefreshTokenReused, now).await?;
         tx.commit().await?;
-        return Err(GrantError::InvalidGrant);
+        return Err(GrantError::RevokedForReuse(RevokedFor::RefreshTokenReused).into());
     }
     let tokens = issue_pair(&mut tx, &family, &scopes, now).await?;
     tx.commit().await?;
@@ -189,7 +251,9 @@ pub async fn revoke(db: &Db, client: &Client, token: &str, now: i64) -> Result<(
     let token_hash = sha256_hex(token);
     let mut tx = db.begin_write().await?;
     match store::token_of_plugin(&mut tx, &token_hash, client.plugin_id).await? {
-        Some((TokenKind::Refresh, grant)) => revoke_grant(&mut tx, grant, now).await?,
+        Some((TokenKind::Refresh, grant)) => {
+            store::revoke_grant(&mut tx, grant, None, now).await?;
+        }
         Some((TokenKind::Access, _)) => store::revoke_token(&mut tx, &token_hash, now).await?,
         None => {}
     }
@@ -252,10 +316,17 @@ pub async fn revoke_installation(conn: &mut Conn, uninstalled: &crate::server::s
     store::revoke_installation(conn, uninstalled, now).await
 }
 
-async fn revoke_grant(conn: &mut Conn, grant: i64, now: i64) -> Result<(), stores::Error> {
-    store::revoke_grant(conn, grant, now).await?;
-    tracing::warn!(grant, "OAuth grant revoked after a code or refresh token was presented twice");
-    Ok(())
+/// Reuse detection: the grant and its tokens die, in the caller's transaction, with
+/// why; the first time, the console records it and the plugin hears `grant.revoked`.
+async fn revoke_for_reuse(conn: &mut Conn, family: &Family, reason: RevokedFor, now: i64) -> Result<(), stores::Error> {
+    let failure = reason.failure();
+    if !store::revoke_grant(conn, family.grant, Some(failure), now).await? {
+        return Ok(());
+    }
+    tracing::warn!(grant = family.grant, installation = %family.installation, reason = failure.as_str(), "OAuth grant revoked after a code or refresh token was presented twice");
+    store::record_failure(&mut *conn, family.plugin, family.installation, failure, now).await?;
+    let recipient = Recipient { installation_id: family.installation, tenant_id: family.tenant, plugin_id: family.plugin };
+    webhooks::enqueue(conn, &Data::GrantRevoked(GrantRevokedData { recipient, reason }), now).await
 }
 
 struct Family {

@@ -2,8 +2,8 @@
 //! values. Every token descends from one grant; revoking the grant kills the family.
 
 use super::installations::InstallStatus;
-use super::{Conn, Known, Named, StoredScopes};
-use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId, UserId};
+use super::{Conn, Known, KnownOpt, Named, StoredScopes};
+use crate::domain::{InstallationId, PluginId, ScopeSet, TenantId, TokenFailure, TokenFailureView, UserId};
 use crate::server::Db;
 
 /// An access or a refresh token.
@@ -142,6 +142,9 @@ pub struct RefreshToken {
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub grant_revoked_at: Option<i64>,
+    /// Why the grant was revoked, when reuse detection revoked it.
+    #[sqlx(try_from = "Option<String>")]
+    pub grant_revoked_for: KnownOpt<TokenFailure>,
     #[sqlx(try_from = "String")]
     pub grant_scopes: StoredScopes,
     #[sqlx(try_from = "String")]
@@ -151,7 +154,7 @@ pub struct RefreshToken {
 pub async fn refresh_token(conn: &mut Conn, token_hash: &str) -> Result<Option<RefreshToken>, super::Error> {
     sqlx::query_as(
         "SELECT t.grant_id, t.plugin_id, t.installation_id, t.tenant_id, t.scopes, t.expires_at, t.used_at, t.revoked_at, \
-                g.revoked_at AS grant_revoked_at, g.scopes AS grant_scopes, i.status \
+                g.revoked_at AS grant_revoked_at, g.revoked_for AS grant_revoked_for, g.scopes AS grant_scopes, i.status \
          FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN installations i ON i.id = t.installation_id \
          WHERE t.token_hash = $1 AND t.kind = 'refresh'",
     )
@@ -261,11 +264,76 @@ pub async fn lock_grant(conn: &mut Conn, grant: i64) -> Result<(), super::Error>
     Ok(())
 }
 
-/// The grant and every token descended from it die.
-pub async fn revoke_grant(conn: &mut Conn, grant: i64, now: i64) -> Result<(), super::Error> {
-    sqlx::query("UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL").bind(now).bind(grant).execute(&mut *conn).await?;
+/// The grant and every token descended from it die; `reuse` says why when reuse
+/// detection revoked it. False when it had been revoked before (nothing changes then).
+pub async fn revoke_grant(conn: &mut Conn, grant: i64, reuse: Option<TokenFailure>, now: i64) -> Result<bool, super::Error> {
+    let revoked = sqlx::query("UPDATE oauth_grants SET revoked_at = $1, revoked_for = $2 WHERE id = $3 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(reuse.map(TokenFailure::as_str))
+        .bind(grant)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL").bind(now).bind(grant).execute(&mut *conn).await?;
+    Ok(revoked.rows_affected() == 1)
+}
+
+/// Records a refused code or refresh token of the plugin's installation, at most one of
+/// each kind per installation a minute (a plugin retrying in a loop writes one row).
+pub async fn record_failure(conn: &mut Conn, plugin: PluginId, installation: InstallationId, kind: TokenFailure, now: i64) -> Result<(), super::Error> {
+    sqlx::query(
+        "INSERT INTO oauth_token_failures (plugin_id, installation_id, kind, at) SELECT $1, $2, $3, $4 \
+         WHERE NOT EXISTS (SELECT 1 FROM oauth_token_failures WHERE installation_id = $2 AND kind = $3 AND at > $4 - 60)",
+    )
+    .bind(plugin)
+    .bind(installation)
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// The plugin's refused codes and refresh tokens since `since`: how many of each kind,
+/// and the latest `limit`, newest first, with their installation's tenant.
+pub async fn failures_since(db: &Db, plugin: super::plugins::OwnedPlugin, since: i64, limit: i64) -> Result<(Vec<(TokenFailure, i64)>, Vec<TokenFailureView>), super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        #[sqlx(try_from = "String")]
+        kind: Known<TokenFailure>,
+        n: i64,
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        at: i64,
+        #[sqlx(try_from = "String")]
+        kind: Known<TokenFailure>,
+        installation_id: InstallationId,
+        tenant_name: String,
+    }
+    let counts: Vec<Count> = sqlx::query_as("SELECT kind, COUNT(*) AS n FROM oauth_token_failures WHERE plugin_id = $1 AND at >= $2 GROUP BY kind")
+        .bind(plugin.id())
+        .bind(since)
+        .fetch_all(db.pool())
+        .await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT f.at, f.kind, f.installation_id, t.name AS tenant_name FROM oauth_token_failures f \
+         JOIN installations i ON i.id = f.installation_id JOIN tenants t ON t.id = i.tenant_id \
+         WHERE f.plugin_id = $1 AND f.at >= $2 ORDER BY f.at DESC, f.id DESC LIMIT $3",
+    )
+    .bind(plugin.id())
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok((
+        counts.into_iter().map(|c| (c.kind.0, c.n)).collect(),
+        rows.into_iter().map(|r| TokenFailureView { at: r.at, kind: r.kind.0, installation_id: r.installation_id, tenant_name: r.tenant_name }).collect(),
+    ))
+}
+
+/// Forgets refused tokens recorded before `before`.
+pub async fn prune_failures(db: &Db, before: i64) -> Result<u64, super::Error> {
+    Ok(sqlx::query("DELETE FROM oauth_token_failures WHERE at < $1").bind(before).execute(db.pool()).await?.rows_affected())
 }
 
 /// A token of the grant's family to store, by its hash.

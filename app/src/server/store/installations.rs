@@ -204,6 +204,7 @@ struct InstalledRow {
     is_verified: Flag,
     display_name: Option<String>,
     email: Option<String>,
+    reconnect_needed: Option<i64>,
     #[sqlx(flatten)]
     standing: UpdateFacts,
     #[sqlx(flatten)]
@@ -229,12 +230,17 @@ const UPDATE_FACTS: &str = "i.suspended_at AS installation_suspended_at, i.decli
      (SELECT MAX(v.number) FROM plugin_versions v WHERE v.plugin_id = p.id AND v.state = 'published') AS live_version, \
      (SELECT v.release_notes FROM plugin_versions v WHERE v.plugin_id = p.id AND v.state = 'published' ORDER BY v.number DESC LIMIT 1) AS release_notes";
 
+/// When reuse detection revoked installation `i`'s latest grant (NULL when that grant
+/// is live, or ended otherwise): a reconnect brings a newer one.
+const RECONNECT_NEEDED: &str = "(SELECT CASE WHEN g.revoked_for IS NOT NULL THEN g.revoked_at END FROM oauth_grants g \
+     WHERE g.installation_id = i.id ORDER BY g.id DESC LIMIT 1) AS reconnect_needed";
+
 /// The tenant's active installations, newest first, each with what its update request,
 /// suspension and settings are worked out from.
 pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin, UpdateFacts, super::settings::SettingsColumns)>, super::Error> {
     let rows: Vec<InstalledRow> = sqlx::query_as(&format!(
         "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
-                u.display_name, u.email, {UPDATE_FACTS}, {} \
+                u.display_name, u.email, {RECONNECT_NEEDED}, {UPDATE_FACTS}, {} \
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
          WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
         super::settings::SETTINGS_COLUMNS
@@ -262,6 +268,7 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin
             has_settings: false,
             setup_needed: false,
             settings_flagged: false,
+            reconnect_needed: r.reconnect_needed,
         }, r.standing, r.settings))
         .collect())
 }

@@ -233,6 +233,19 @@ impl<T: Named> TryFrom<String> for Known<T> {
     }
 }
 
+/// A nullable named value read strictly: NULL is `None`, a name the code does not know
+/// is a decode error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownOpt<T>(pub Option<T>);
+
+impl<T: Named> TryFrom<Option<String>> for KnownOpt<T> {
+    type Error = UnknownValue;
+
+    fn try_from(name: Option<String>) -> Result<Self, UnknownValue> {
+        name.map(|n| Known::<T>::try_from(n).map(|k| k.0)).transpose().map(KnownOpt)
+    }
+}
+
 /// A stored value the code does not know.
 #[derive(Debug)]
 pub struct UnknownValue {
@@ -269,6 +282,7 @@ named_by_parse! {
     crate::domain::DecisionKind => "review decision",
     crate::domain::VersionState => "version state",
     crate::domain::Category => "category",
+    crate::domain::TokenFailure => "token failure",
 }
 
 #[cfg(test)]

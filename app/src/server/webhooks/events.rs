@@ -3,7 +3,7 @@
 //! document's `webhooks` section and on the API guide, so the two cannot drift apart.
 //! The examples are built by the same code from sample values.
 
-use crate::domain::{EventDoc, EventType, InstallationId, PluginId, Project, Scope, ScopeSet, Task, TaskStatus, TenantId, UserId};
+use crate::domain::{EventDoc, EventType, InstallationId, PluginId, Project, Scope, ScopeSet, Task, TaskStatus, TenantId, TokenFailure, UserId};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use utoipa::openapi::{RefOr, Schema};
@@ -76,6 +76,44 @@ pub struct ConfigUpdatedData {
     pub changed: Vec<String>,
 }
 
+/// Why a grant was revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokedFor {
+    /// A refresh token was presented after it had been used.
+    RefreshTokenReused,
+    /// The authorization code that started the grant was presented again.
+    AuthorizationCodeReused,
+}
+
+impl RevokedFor {
+    /// How the console records it.
+    pub fn failure(self) -> TokenFailure {
+        match self {
+            RevokedFor::RefreshTokenReused => TokenFailure::RefreshReused,
+            RevokedFor::AuthorizationCodeReused => TokenFailure::CodeReused,
+        }
+    }
+
+    /// The reuse a recorded failure was, if it was one.
+    pub fn of(failure: TokenFailure) -> Option<Self> {
+        match failure {
+            TokenFailure::RefreshReused => Some(RevokedFor::RefreshTokenReused),
+            TokenFailure::CodeReused => Some(RevokedFor::AuthorizationCodeReused),
+            TokenFailure::GrantRevoked | TokenFailure::Expired | TokenFailure::ScopeTooWide | TokenFailure::RateLimited => None,
+        }
+    }
+}
+
+/// `grant.revoked`: the plugin's tokens for this installation no longer work; it gets new
+/// ones when an owner or admin reconnects it (a consent, then a code as at install).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GrantRevokedData {
+    #[serde(flatten)]
+    pub recipient: Recipient,
+    pub reason: RevokedFor,
+}
+
 /// `project.created`, `project.deleted` (the project as it was) and `project.updated`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProjectData {
@@ -109,6 +147,7 @@ pub enum Data {
     Uninstalled(UninstalledData),
     ScopesUpdated(ScopesUpdatedData),
     ConfigUpdated(ConfigUpdatedData),
+    GrantRevoked(GrantRevokedData),
     Project(EventType, ProjectData),
     Task(EventType, TaskData),
 }
@@ -120,6 +159,7 @@ impl Data {
             Data::Uninstalled(_) => EventType::PluginUninstalled,
             Data::ScopesUpdated(_) => EventType::ScopesUpdated,
             Data::ConfigUpdated(_) => EventType::ConfigUpdated,
+            Data::GrantRevoked(_) => EventType::GrantRevoked,
             Data::Project(t, _) | Data::Task(t, _) => *t,
         }
     }
@@ -130,6 +170,7 @@ impl Data {
             Data::Uninstalled(d) => d.recipient,
             Data::ScopesUpdated(d) => d.recipient,
             Data::ConfigUpdated(d) => d.recipient,
+            Data::GrantRevoked(d) => d.recipient,
             Data::Project(_, d) => d.recipient,
             Data::Task(_, d) => d.recipient,
         }
@@ -141,6 +182,7 @@ impl Data {
             Data::Uninstalled(d) => serde_json::to_value(d),
             Data::ScopesUpdated(d) => serde_json::to_value(d),
             Data::ConfigUpdated(d) => serde_json::to_value(d),
+            Data::GrantRevoked(d) => serde_json::to_value(d),
             Data::Project(_, d) => serde_json::to_value(d),
             Data::Task(_, d) => serde_json::to_value(d),
         };
@@ -174,6 +216,7 @@ fn data_schema(event: EventType) -> (String, RefOr<Schema>, Vec<(String, RefOr<S
         EventType::PluginUninstalled => of::<UninstalledData>(),
         EventType::ScopesUpdated => of::<ScopesUpdatedData>(),
         EventType::ConfigUpdated => of::<ConfigUpdatedData>(),
+        EventType::GrantRevoked => of::<GrantRevokedData>(),
         EventType::ProjectCreated | EventType::ProjectUpdated | EventType::ProjectDeleted => of::<ProjectData>(),
         EventType::TaskCreated | EventType::TaskUpdated | EventType::TaskDeleted => of::<TaskData>(),
     }
@@ -250,6 +293,7 @@ fn sample_event(event: EventType) -> Result<Value, serde_json::Error> {
         EventType::PluginUninstalled => Data::Uninstalled(UninstalledData { recipient }),
         EventType::ScopesUpdated => Data::ScopesUpdated(ScopesUpdatedData { recipient, previous_scopes: ScopeSet::new([Scope::ReadProjects]), scopes }),
         EventType::ConfigUpdated => Data::ConfigUpdated(ConfigUpdatedData { recipient, changed: vec!["channel".into()] }),
+        EventType::GrantRevoked => Data::GrantRevoked(GrantRevokedData { recipient, reason: RevokedFor::RefreshTokenReused }),
         EventType::ProjectCreated | EventType::ProjectDeleted => Data::Project(event, ProjectData { recipient, actor, project, changed: None }),
         EventType::ProjectUpdated => Data::Project(event, ProjectData { recipient, actor, project, changed: Some(vec!["name"]) }),
         EventType::TaskCreated | EventType::TaskDeleted => {

@@ -13,7 +13,7 @@ use crate::server::store::webhooks::NewEvent;
 use crate::server::store::{self as stores, Conn};
 
 pub use crate::domain::EventType;
-pub use events::{Actor, ConfigUpdatedData, Data, InstalledData, ProjectData, Recipient, ScopesUpdatedData, TaskData, UninstalledData};
+pub use events::{Actor, ConfigUpdatedData, Data, GrantRevokedData, InstalledData, ProjectData, Recipient, RevokedFor, ScopesUpdatedData, TaskData, UninstalledData};
 
 /// Queues one event for its recipient inside the caller's transaction. Plugins without
 /// a webhook URL, or whose endpoint is disabled, get nothing.

@@ -14,7 +14,7 @@ use super::signature;
 use crate::server::outbound::{self, OutboundPolicy};
 use crate::server::secrets::random_hex;
 use crate::server::store::webhooks::{self as store, Attempt, Leased};
-use crate::server::store::{self as stores, consents};
+use crate::server::store::{self as stores, consents, grants};
 use crate::server::{now, rate_limit, Db};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -283,6 +283,10 @@ impl Worker {
         }
         if let Err(e) = self.prune_history(now).await {
             tracing::warn!(error = %e, "could not prune old webhook deliveries");
+        }
+        // The console's token health keeps as long as its delivery log.
+        if let Err(e) = grants::prune_failures(&self.db, now - self.config.retention_secs).await {
+            tracing::warn!(error = %e, "could not prune refused-token records");
         }
     }
 
