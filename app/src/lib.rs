@@ -20,6 +20,7 @@ use pages::api_docs::ApiDocsPage;
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
 use pages::developer::{deliveries::DeliveriesPage, form::NewPluginPage, home::DeveloperHomePage, plugin::DeveloperPluginPage, stats::StatsPage};
 use pages::installed::InstalledPage;
+use pages::invites::InvitePage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
 use pages::projects::ProjectsPage;
 use pages::settings::InstallationSettingsPage;
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
                     <Route path=path!("/installed/:slug/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/invites/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer") view={Lazy::<DeveloperHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer/new") view={Lazy::<NewPluginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer/plugins/:slug") view={Lazy::<DeveloperPluginRoute>::new()} ssr=SsrMode::Async/>
@@ -116,6 +118,7 @@ macro_rules! lazy_page {
 
 lazy_page! {
     ProjectsRoute => ProjectsPage;
+    InviteRoute => InvitePage;
     SettingsRoute => InstallationSettingsPage;
     DeveloperHomeRoute => DeveloperHomePage;
     NewPluginRoute => NewPluginPage;

@@ -135,6 +135,12 @@ impl TenantName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `other` names the same organisation: the same words, whatever their case.
+    pub fn names(&self, other: &str) -> bool {
+        let words = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+        words(&self.0) == words(other)
+    }
 }
 
 /// Who is signed in, as pages need to know it.

@@ -33,6 +33,9 @@ pub struct InstalledPlugin {
     /// tokens was used (reuse detection): the plugin has no access until an owner or
     /// admin reconnects it.
     pub reconnect_needed: Option<i64>,
+    /// Staff have not published the plugin: the organisation runs a version nobody
+    /// reviewed (its developer's own, or an invited one's test install).
+    pub test_version: bool,
     /// For owners and admins: a saved setting no longer fits the live version.
     pub settings_flagged: bool,
 }

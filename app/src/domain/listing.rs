@@ -224,6 +224,8 @@ pub struct PluginDetail {
     pub updated_at: i64,
     /// The signed-in user may install it (owner or admin).
     pub can_install: bool,
+    /// The viewer's organisation accepted an invite to test it before staff publish it.
+    pub invited: bool,
     pub signed_in: bool,
     /// The signed-in user may rate and review it: an owner or admin of an organisation
     /// that has it installed.

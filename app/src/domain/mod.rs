@@ -25,7 +25,7 @@ pub use listing::{
 };
 pub use publishing::{
     BundleRef, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryLog, DeliveryStatus, DeveloperOverview, DeveloperPlugin,
-    EndpointAlert, FieldChange, InstallStats, PluginForm, QueueItem, ReleaseNote, ReviewState, ShownSecrets, StaffPlugin, Suspension, TokenFailure, TokenFailureView, TokenHealth, VersionDiff,
+    EndpointAlert, FieldChange, InstallStats, InviteDetails, InviteLink, InviteView, PluginForm, QueueItem, ReleaseNote, ReviewState, ShownSecrets, StaffPlugin, Suspension, TokenFailure, TokenFailureView, TokenHealth, VersionDiff,
     VersionState, VersionSummary, WebhookEndpoint,
 };
 pub use scope::{Scope, ScopeSet};

@@ -339,6 +339,43 @@ pub struct ConsolePlugin {
     /// live version or nothing differs).
     pub pending: Option<VersionDiff>,
     pub suspension: Option<Suspension>,
+    /// Organisations invited to install it before staff publish it, newest first.
+    pub invites: Vec<InviteView>,
+}
+
+/// An invitation to install a plugin before staff publish it (a test install).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteView {
+    pub id: i64,
+    /// The organisation's name as the developer typed it.
+    pub organisation: String,
+    pub created_at: i64,
+    /// Who accepted it for the organisation, and when.
+    pub accepted: Option<(String, i64)>,
+    /// The organisation has the plugin installed now.
+    pub installed: bool,
+}
+
+/// A new invite's link: shown once (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteLink {
+    pub organisation: String,
+    pub url: String,
+}
+
+/// An invite as the person who opens its link sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteDetails {
+    pub plugin_name: String,
+    pub slug: String,
+    pub author: String,
+    pub organisation: String,
+    /// Its organisation accepted it (maybe just now).
+    pub accepted: bool,
+    /// The plugin was published since: anybody may install it from the marketplace.
+    pub published: bool,
+    /// Why the signed-in person cannot accept it (`None`: they can, or it is accepted).
+    pub refusal: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

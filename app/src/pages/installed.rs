@@ -259,6 +259,12 @@ fn InstalledRow(
             <div class="installed-main">
                 <h2><A href=href>{plugin.name.clone()}</A></h2>
                 <p class="author">{format!("by {}", plugin.author)}{plugin.is_verified.then_some(" · ✓ Verified")}</p>
+                {plugin.test_version.then(|| view! {
+                    <p class="notice" data-testid="test-version">
+                        <strong>"Test version. "</strong>
+                        "Plugboard staff have not reviewed this plugin yet: your organisation runs it as its developer's test."
+                    </p>
+                })}
                 <p class="muted">{when}</p>
                 <ul class="granted-scopes" aria-label="Granted permissions">
                     {scopes.iter().map(|s| view! { <li title=s.sentence()><code>{s.as_str()}</code></li> }).collect_view()}

@@ -263,10 +263,19 @@ fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply:
     let releases = plugin.releases.clone();
     view! {
         <Title text=card.name.clone()/>
-        {(plugin.state != ReviewState::Published).then(|| view! {
-            <p class="notice" data-testid="preview-notice">
-                {format!("Preview: this plugin is {} and not in the marketplace. Only its developer and Plugboard staff see this page.", plugin.state.label().to_lowercase())}
-            </p>
+        {(plugin.state != ReviewState::Published).then(|| if plugin.invited {
+            view! {
+                <p class="notice" data-testid="preview-notice">
+                    <strong>"Test version. "</strong>
+                    "Plugboard staff have not reviewed this plugin yet. Its developer invited your organisation to try it; nobody else sees it."
+                </p>
+            }.into_any()
+        } else {
+            view! {
+                <p class="notice" data-testid="preview-notice">
+                    {format!("Preview: this plugin is {} and not in the marketplace. Only its developer and Plugboard staff see this page.", plugin.state.label().to_lowercase())}
+                </p>
+            }.into_any()
         })}
         <p class="breadcrumbs"><A href="/marketplace">"Marketplace"</A> " / " {card.category.label()}</p>
         <article class="plugin-detail" data-plugin-slug=card.slug.clone()>

@@ -3,6 +3,7 @@ pub mod api_docs;
 pub mod auth;
 pub mod developer;
 pub mod installed;
+pub mod invites;
 pub mod marketplace;
 pub mod projects;
 pub mod settings;

@@ -127,16 +127,22 @@ pub async fn uninstall(db: &Db, by: &Member, installation: InstallationId) -> Re
     let mut tx = db.begin_write().await?;
     let Some((plugin_id, status)) = store::current(&mut tx, scope, installation).await? else { return Err(InstallError::NotInstalled) };
     let Some(uninstalled) = store::mark_uninstalled(&mut tx, scope, installation, t).await? else { return Err(InstallError::NotInstalled) };
-    grants::revoke_installation(&mut tx, &uninstalled, t).await?;
-    store::cut_off(&mut tx, &uninstalled, t).await?;
-    // Only an active installation was counted and announced; a pending one never was.
-    if status == InstallStatus::Active {
-        let tenant_id = scope.tenant();
-        store::count_uninstall(&mut tx, plugin_id, tenant_id, t).await?;
-        let recipient = Recipient { installation_id: installation, tenant_id, plugin_id };
-        webhooks::enqueue(&mut tx, &Data::Uninstalled(UninstalledData { recipient }), t).await?;
-    }
+    let recipient = Recipient { installation_id: installation, tenant_id: scope.tenant(), plugin_id };
+    wind_up(&mut tx, &uninstalled, recipient, status, t).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// What follows marking an installation uninstalled, in its transaction: every token
+/// and unused code dies, its connections and pending Runs end, and an active one counts
+/// down and is announced (a pending one never was either).
+pub(crate) async fn wind_up(conn: &mut Conn, uninstalled: &store::Uninstalled, recipient: Recipient, status: InstallStatus, now: i64) -> Result<(), stores::Error> {
+    grants::revoke_installation(&mut *conn, uninstalled, now).await?;
+    store::cut_off(&mut *conn, uninstalled, now).await?;
+    if status == InstallStatus::Active {
+        store::count_uninstall(&mut *conn, recipient.plugin_id, recipient.tenant_id, now).await?;
+        webhooks::enqueue(conn, &Data::Uninstalled(UninstalledData { recipient }), now).await?;
+    }
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod db;
 pub mod http;
 pub mod icons;
 pub mod installations;
+pub mod invites;
 pub mod markdown;
 pub mod oauth;
 pub mod outbound;

@@ -19,6 +19,7 @@ mod runs;
 mod server_fns;
 mod settings;
 mod support;
+mod test_installs;
 mod token_health;
 mod transfer;
 mod versions;

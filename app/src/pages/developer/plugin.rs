@@ -4,7 +4,8 @@
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::PluginIcon;
 use crate::components::versions::{VersionDiffView, VersionHistory};
-use crate::domain::{ConsolePlugin, PluginForm, ReviewState, ShownSecrets, VersionState};
+use crate::components::format::format_date;
+use crate::domain::{ConsolePlugin, InviteLink, InviteView, PluginForm, ReviewState, ShownSecrets, VersionState};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,6 +58,27 @@ pub async fn submit_plugin(slug: String, release_notes: String) -> Result<i64, A
     .await
 }
 
+/// Invites the organisation named `organisation` to install the unpublished plugin: the
+/// link to send them (shown once).
+#[server(prefix = "/rpc", endpoint = "invite_organisation")]
+pub async fn invite_organisation(slug: String, organisation: String) -> Result<InviteLink, AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move {
+        Ok(crate::server::publishing::invites::invite(&state.db, &user, &slug, &organisation, &state.settings.public_url).await?)
+    })
+    .await
+}
+
+/// Withdraws an invite; the organisation's test install of the unpublished plugin ends.
+#[server(prefix = "/rpc", endpoint = "revoke_invite")]
+pub async fn revoke_invite(slug: String, invite_id: i64) -> Result<(), AppError> {
+    with_my_plugin(&slug, |state, user, slug| async move {
+        crate::server::publishing::invites::revoke(&state.db, &user, &slug, invite_id).await?;
+        state.webhook_wakeup.notify_one();
+        Ok(())
+    })
+    .await
+}
+
 /// What the console says about a refused icon upload (`?icon_error=`).
 fn icon_problem(code: &str) -> &'static str {
     match code {
@@ -91,16 +113,18 @@ pub fn DeveloperPluginPage() -> impl IntoView {
     let slug = slug_from_route();
     let update = ServerAction::<UpdatePlugin>::new();
     let submit = ServerAction::<SubmitPlugin>::new();
+    let invite = ServerAction::<InviteOrganisation>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
     let plugin = Resource::new(
-        move || (slug.get(), update.version().get(), submit.version().get()),
-        |(slug, _, _)| load_developer_plugin(slug),
+        move || (slug.get(), update.version().get(), submit.version().get(), invite.version().get(), revoke.version().get()),
+        |(slug, ..)| load_developer_plugin(slug),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match plugin.await {
                     Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
-                    Ok(p) => view! { <ConsolePluginView plugin=p update submit/> }.into_any(),
+                    Ok(p) => view! { <ConsolePluginView plugin=p update submit invite revoke/> }.into_any(),
                 }
             })}
         </Transition>
@@ -108,7 +132,13 @@ pub fn DeveloperPluginPage() -> impl IntoView {
 }
 
 #[component]
-fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, submit: ServerAction<SubmitPlugin>) -> impl IntoView {
+fn ConsolePluginView(
+    plugin: ConsolePlugin,
+    update: ServerAction<UpdatePlugin>,
+    submit: ServerAction<SubmitPlugin>,
+    invite: ServerAction<InviteOrganisation>,
+    revoke: ServerAction<RevokeInvite>,
+) -> impl IntoView {
     let slug = plugin.form.slug.clone();
     let slug_submit = slug.clone();
     let rotate = ServerAction::<RotateSecret>::new();
@@ -173,6 +203,7 @@ fn ConsolePluginView(plugin: ConsolePlugin, update: ServerAction<UpdatePlugin>, 
             {move || submit.value().get().and_then(Result::err).map(|e| error_view(&e))}
         </section>
         <VersionHistory versions/>
+        {(state != ReviewState::Published).then(|| view! { <TestInstalls slug=slug.clone() invites=plugin.invites.clone() invite revoke/> })}
 
         <section class="panel credentials">
             <h2>"Credentials"</h2>
@@ -282,5 +313,65 @@ fn RotateSecret(rotate: ServerAction<RotateSecret>, slug: String, secret: &'stat
                 <button class="button subtle" on:click=move |_| confirming.set(false)>"Cancel"</button>
             </div>
         </Show>
+    }
+}
+
+/// Test installs: organisations invited to install the plugin before staff publish it.
+#[component]
+fn TestInstalls(slug: String, invites: Vec<InviteView>, invite: ServerAction<InviteOrganisation>, revoke: ServerAction<RevokeInvite>) -> impl IntoView {
+    let invite_error = Signal::derive(move || invite.value().get().and_then(Result::err));
+    let slug_revoke = StoredValue::new(slug.clone());
+    view! {
+        <section class="panel test-installs" data-testid="test-installs">
+            <h2>"Test installs"</h2>
+            <p class="muted">
+                "Before staff publish the plugin, invite organisations to try it: each invite is a link for an owner or admin of the "
+                "organisation you name. Once they accept, they install it through the usual consent screen, marked as a test version, "
+                "and run what you save, as your own organisation does. Withdrawing an invite uninstalls it there."
+            </p>
+            <ActionForm action=invite attr:class="inline-form invite-form">
+                <input type="hidden" name="slug" value=slug/>
+                <label for="invite-organisation">"Organisation's name on Plugboard"</label>
+                <input id="invite-organisation" name="organisation" required maxlength="80" autocomplete="off"/>
+                <button type="submit" class="button">"Create invite link"</button>
+            </ActionForm>
+            {move || invite_error.get().map(|e| view! {
+                <p class="form-error" role="alert">{e.field_message("organisation").unwrap_or_else(|| e.to_string())}</p>
+            })}
+            {move || invite.value().get().and_then(Result::ok).map(|link| view! {
+                <div class="notice secret" role="status" data-testid="invite-link">
+                    <p>{format!("Send this link to an owner or admin of {}. It is shown only now.", link.organisation)}</p>
+                    <code>{link.url}</code>
+                </div>
+            })}
+            {move || revoke.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            {(!invites.is_empty()).then(|| view! {
+                <table class="docs-table">
+                    <thead><tr><th scope="col">"Organisation"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Action"</span></th></tr></thead>
+                    <tbody>
+                        {invites.into_iter().map(|i| {
+                            let status = match &i.accepted {
+                                Some((who, at)) if i.installed => format!("Installed · accepted by {who} on {}", format_date(*at)),
+                                Some((who, at)) => format!("Accepted by {who} on {}, not installed", format_date(*at)),
+                                None => format!("Waiting for acceptance · invited {}", format_date(i.created_at)),
+                            };
+                            view! {
+                                <tr data-invite=i.organisation.clone()>
+                                    <td>{i.organisation.clone()}</td>
+                                    <td>{status}</td>
+                                    <td>
+                                        <ActionForm action=revoke attr:class="inline-form">
+                                            <input type="hidden" name="slug" value=slug_revoke.get_value()/>
+                                            <input type="hidden" name="invite_id" value=i.id/>
+                                            <button type="submit" class="button subtle">{if i.installed { "Withdraw and uninstall" } else { "Withdraw" }}</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
     }
 }

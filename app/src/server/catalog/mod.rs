@@ -146,8 +146,10 @@ pub async fn plugin_detail(
         reviews,
         created_at: row.created_at,
         updated_at: row.updated_at,
-        // Its developer may install an unpublished plugin to try it, as the install route allows.
-        can_install: manages && (state == ReviewState::Published || is_developer),
+        // Its developer, and the organisations invited to test it, may install an
+        // unpublished plugin, as the install route allows.
+        can_install: manages && (state == ReviewState::Published || is_developer || row.invited.0),
+        invited: row.invited.0 && state != ReviewState::Published,
         signed_in: viewer.is_some(),
         can_review: manages && card.is_installed,
         can_reply: is_developer,

@@ -107,8 +107,9 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     }
 
     // An unpublished plugin's redirect URI is only its developer's word: nobody reviewed
-    // it, so Plugboard sends nobody there but the developer until it is published.
-    // Anyone else (staff included) sees an error page, signed in or not.
+    // it, so Plugboard sends nobody there but the developer, and the organisations the
+    // developer invited to test it, until it is published. Anyone else (staff included)
+    // sees an error page, signed in or not.
     let viewer = if plugin.is_published {
         None
     } else {
@@ -117,7 +118,11 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
             Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
             Err(e) => return server_error(e),
         };
-        if plugin.developer_id != Some(user.id) {
+        let invited = match crate::server::store::invites::is_invited(&state.db, plugin.id, user.scope().tenant()).await {
+            Ok(invited) => invited,
+            Err(e) => return server_error(e),
+        };
+        if plugin.developer_id != Some(user.id) && !invited {
             return pages::error_page(
                 StatusCode::BAD_REQUEST,
                 "This plugin is not available",
@@ -368,7 +373,17 @@ pub async fn launch_install(
     };
     let (client_id, visible) = match store_plugins::install_gate(&state.db, &slug).await {
         Ok(Some(gate)) => {
-            let visible = gate.suspended_at.is_none() && (gate.is_published.0 || gate.developer_id == Some(user.id));
+            let tries = || async {
+                if gate.developer_id == Some(user.id) {
+                    return Ok(true);
+                }
+                crate::server::store::invites::is_invited(&state.db, gate.id, user.scope().tenant()).await
+            };
+            let visible = gate.suspended_at.is_none()
+                && (gate.is_published.0 || match tries().await {
+                    Ok(tries) => tries,
+                    Err(e) => return server_error(e),
+                });
             (gate.client_id, visible)
         }
         Ok(None) => (String::new(), false),

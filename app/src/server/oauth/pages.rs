@@ -99,6 +99,7 @@ pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet
     let icon = view! { <PluginIcon name=plugin.name.clone() slug=plugin.slug.clone() icon_url=plugin.icon_url.clone() size="large"/> };
     let author = plugin.author.clone();
     let verified = plugin.is_verified;
+    let test_version = !plugin.is_published;
     let who = format!("Signed in as {} · {}", user.email, user.role.label());
     let host = url::Url::parse(uri.as_str()).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
     let (name, tenant) = (&plugin.name, &user.tenant_name);
@@ -130,7 +131,11 @@ pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet
                 <p class="badges">
                     {verified.then(|| view! { <span class="badge verified" title="Reviewed by Plugboard">"✓ Verified"</span> })}
                     <span class="badge">{format!("by {author}")}</span>
+                    {test_version.then(|| view! { <span class="badge test-version" data-testid="consent-test-version">"Test version"</span> })}
                 </p>
+                {test_version.then(|| view! {
+                    <p class="notice">"Plugboard staff have not reviewed this version yet: only its developer and the organisations they invited can install it."</p>
+                })}
                 <h2>{lead}</h2>
                 {(!nothing).then(|| view! { <ul class="scope-list" data-testid="consent-added"><ScopeItems scopes=added mark="added"/></ul> })}
                 {(!removed.is_empty()).then(|| view! {

@@ -8,6 +8,7 @@
 pub mod credentials;
 pub mod deliveries;
 pub mod form;
+pub mod invites;
 pub mod plugins;
 pub mod stats;
 pub mod submission;

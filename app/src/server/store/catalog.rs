@@ -121,6 +121,10 @@ impl Viewer {
         self.user
     }
 
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
     pub fn is_staff(&self) -> bool {
         self.is_staff
     }
@@ -139,16 +143,22 @@ pub struct DetailRow {
     #[sqlx(try_from = "String")]
     pub review_state: Known<ReviewState>,
     pub developer_id: Option<UserId>,
+    /// The viewer's tenant holds a live invite to test it.
+    #[sqlx(try_from = "i64")]
+    pub invited: Flag,
 }
 
-/// The plugin `slug`: published ones for everybody, others only for their developer and
-/// staff. `None` when there is none the viewer may see.
+/// The plugin `slug`: published ones for everybody, others only for their developer,
+/// the organisations invited to test them, and staff. `None` when there is none the
+/// viewer may see.
 pub async fn detail(db: &Db, slug: &str, viewer: Option<Viewer>) -> Result<Option<DetailRow>, super::Error> {
     sqlx::query_as(&format!(
-        "SELECT {CARD_COLUMNS}, p.author_url, p.permissions, p.created_at, p.updated_at, p.review_state, p.developer_id \
+        "SELECT {CARD_COLUMNS}, p.author_url, p.permissions, p.created_at, p.updated_at, p.review_state, p.developer_id, \
+                CASE WHEN {invited} THEN 1 ELSE 0 END AS invited \
          FROM plugins p \
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE p.slug = $2 AND (p.is_published = 1 OR p.developer_id = $3 OR $4 = 1)"
+         WHERE p.slug = $2 AND (p.is_published = 1 OR p.developer_id = $3 OR $4 = 1 OR {invited})",
+        invited = super::invites::invited_condition("$1"),
     ))
     .bind(viewer.map_or(-1, |v| v.tenant.get()))
     .bind(slug)

@@ -26,17 +26,20 @@ pub async fn store(conn: &mut Conn, plugin: OwnedPlugin, v: i64, content_type: &
 
 /// The icon `v` of the plugin `slug` (its type and bytes) if the viewer may see it:
 /// everybody the live version's (`url`, the address it would have) once the plugin is
-/// published; its developer and staff every upload.
+/// published; its developer, the organisations invited to test it, and staff every
+/// upload.
 pub async fn visible(db: &Db, slug: &str, v: i64, url: &str, viewer: Option<Viewer>) -> Result<Option<(String, Vec<u8>)>, super::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id \
-         WHERE p.slug = $1 AND i.v = $2 AND ((p.is_published = 1 AND p.icon_url = $3) OR p.developer_id = $4 OR $5 = 1)",
-    )
+         WHERE p.slug = $1 AND i.v = $2 AND ((p.is_published = 1 AND p.icon_url = $3) OR p.developer_id = $4 OR $5 = 1 OR {})",
+        super::invites::invited_condition("$6"),
+    ))
     .bind(slug)
     .bind(v)
     .bind(url)
     .bind(viewer.map_or(-1, |v| v.user().get()))
     .bind(i64::from(viewer.is_some_and(|v| v.is_staff())))
+    .bind(viewer.map_or(-1, |v| v.tenant().get()))
     .fetch_optional(db.pool())
     .await
 }

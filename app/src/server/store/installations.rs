@@ -145,6 +145,35 @@ pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation
     Ok((changed.rows_affected() == 1).then_some(Uninstalled { installation }))
 }
 
+/// The developer revoked the invite a tenant had accepted: the tenant's installation of
+/// the plugin (pending or active), if it has one, is marked uninstalled as Uninstall marks
+/// it: the proof the steps after it take, its id, and its status before.
+pub async fn end_test_install(
+    conn: &mut Conn,
+    revoked: &super::invites::RevokedInvite,
+    now: i64,
+) -> Result<Option<(Uninstalled, InstallationId, InstallStatus)>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: InstallationId,
+        #[sqlx(try_from = "String")]
+        status: Known<InstallStatus>,
+    }
+    let Some(tenant) = revoked.tenant else { return Ok(None) };
+    let found: Option<Row> = sqlx::query_as("SELECT id, status FROM installations WHERE plugin_id = $1 AND tenant_id = $2 AND status <> 'uninstalled'")
+        .bind(revoked.plugin)
+        .bind(tenant)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = found else { return Ok(None) };
+    let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', config = '{}', config_secrets = '{}', updated_at = $1 WHERE id = $2 AND status <> 'uninstalled'")
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((changed.rows_affected() == 1).then_some((Uninstalled { installation: row.id }, row.id, row.status.0)))
+}
+
 /// An uninstalled installation's service connections go, and its pending Runs fail.
 pub async fn cut_off(conn: &mut Conn, uninstalled: &Uninstalled, now: i64) -> Result<(), super::Error> {
     let installation = uninstalled.id();
@@ -205,6 +234,8 @@ struct InstalledRow {
     display_name: Option<String>,
     email: Option<String>,
     reconnect_needed: Option<i64>,
+    #[sqlx(try_from = "i64")]
+    is_published: Flag,
     #[sqlx(flatten)]
     standing: UpdateFacts,
     #[sqlx(flatten)]
@@ -239,7 +270,7 @@ const RECONNECT_NEEDED: &str = "(SELECT CASE WHEN g.revoked_for IS NOT NULL THEN
 /// suspension and settings are worked out from.
 pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin, UpdateFacts, super::settings::SettingsColumns)>, super::Error> {
     let rows: Vec<InstalledRow> = sqlx::query_as(&format!(
-        "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
+        "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, p.is_published, \
                 u.display_name, u.email, {RECONNECT_NEEDED}, {UPDATE_FACTS}, {} \
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
          WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
@@ -269,6 +300,7 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin
             setup_needed: false,
             settings_flagged: false,
             reconnect_needed: r.reconnect_needed,
+            test_version: !r.is_published.0,
         }, r.standing, r.settings))
         .collect())
 }

@@ -29,6 +29,7 @@ pub mod consents;
 pub mod grants;
 pub mod icons;
 pub mod installations;
+pub mod invites;
 pub mod jobs;
 pub mod plugins;
 pub mod rate_limits;

@@ -77,6 +77,7 @@ pub async fn client_secret_hash(db: &Db, client_id: &str) -> Result<Option<(Plug
 /// Who may see a plugin's Install: its client id, whether it is published, and its developer.
 #[derive(sqlx::FromRow)]
 pub struct InstallGate {
+    pub id: PluginId,
     pub client_id: String,
     #[sqlx(try_from = "i64")]
     pub is_published: Flag,
@@ -85,7 +86,7 @@ pub struct InstallGate {
 }
 
 pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, super::Error> {
-    sqlx::query_as("SELECT client_id, is_published, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
+    sqlx::query_as("SELECT id, client_id, is_published, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
 }
 
 /// What a consent is checked against when the admin answers it: the scopes the live

@@ -33,6 +33,17 @@ impl TestApp {
 /// published by staff. The reference server learns its secret and client id.
 /// (Staff mark plugins verified, not the console: a verified spec is refused.)
 pub async fn published(app: &TestApp, reference: &Reference, spec: PluginSpec, fields: &[(&str, &str)]) -> TestPlugin {
+    let slug = spec.slug().to_owned();
+    let (plugin, secrets) = drafted(app, spec, fields).await;
+    reference.configure(secrets.webhook_secret.as_deref().unwrap(), &secrets.client_id);
+    let developer = app.sign_in("developer@partners.test").await;
+    release(app, &developer, &slug, "First release.").await;
+    plugin
+}
+
+/// A plugin the demo developer registered through the console as [`published`] does,
+/// left a draft; with the secrets the console showed.
+pub async fn drafted(app: &TestApp, spec: PluginSpec, fields: &[(&str, &str)]) -> (TestPlugin, app::domain::ShownSecrets) {
     assert!(!spec.is_verified(), "the console cannot register a plugin verified");
     let (slug, scope) = (spec.slug(), spec.scope_list());
     let developer = app.sign_in("developer@partners.test").await;
@@ -58,9 +69,7 @@ pub async fn published(app: &TestApp, reference: &Reference, spec: PluginSpec, f
     let res = app.rpc(&developer, "create_plugin", &form).await;
     assert_eq!(res.status(), 200, "create {slug}");
     let secrets: app::domain::ShownSecrets = res.json().await.unwrap();
-    reference.configure(secrets.webhook_secret.as_deref().unwrap(), &secrets.client_id);
-    release(app, &developer, slug, "First release.").await;
-    TestPlugin::from_console(&secrets, &redirect_uri)
+    (TestPlugin::from_console(&secrets, &redirect_uri), secrets)
 }
 
 /// The developer submits the plugin's next version with `notes`, and staff publish it.

@@ -1,0 +1,153 @@
+//! Invites to install a plugin before staff publish it (test installs, issue 20). The
+//! developer's steps take the [`OwnedPlugin`] their scope found; accepting takes the
+//! accepting person's [`TenantScope`], so an invite binds to the tenant authentication
+//! gave, never to one a request names.
+
+use super::plugins::OwnedPlugin;
+use super::{Conn, Flag};
+use crate::domain::{PluginId, TenantId, UserId};
+use crate::server::scope::TenantScope;
+use crate::server::Db;
+
+/// The SQL condition that tenant `$tenant` holds a live invite to plugin `p` (accepted and
+/// not revoked), for the gates that let invited organisations see and install an
+/// unpublished plugin; `tenant` is the placeholder its caller binds the tenant to.
+pub fn invited_condition(tenant: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM plugin_invites inv WHERE inv.plugin_id = p.id AND inv.tenant_id = {tenant} AND inv.revoked_at IS NULL)")
+}
+
+/// A new invite, by the hash of its token.
+pub async fn create(conn: &mut Conn, plugin: OwnedPlugin, organisation: &str, token_hash: &str, now: i64) -> Result<i64, super::Error> {
+    sqlx::query_scalar("INSERT INTO plugin_invites (plugin_id, organisation, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(plugin.id())
+        .bind(organisation)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+/// A live invite of the developer's plugin, as the console lists it.
+#[derive(sqlx::FromRow)]
+pub struct InviteRow {
+    pub id: i64,
+    pub organisation: String,
+    pub created_at: i64,
+    pub accepted_at: Option<i64>,
+    pub accepted_by: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub installed: Flag,
+}
+
+/// The plugin's live invites, newest first.
+pub async fn list(db: &Db, plugin: OwnedPlugin) -> Result<Vec<InviteRow>, super::Error> {
+    sqlx::query_as(
+        "SELECT v.id, v.organisation, v.created_at, v.accepted_at, COALESCE(NULLIF(u.display_name, ''), u.email) AS accepted_by, \
+                CASE WHEN EXISTS (SELECT 1 FROM installations i WHERE i.plugin_id = v.plugin_id AND i.tenant_id = v.tenant_id \
+                                  AND i.status = 'active') THEN 1 ELSE 0 END AS installed \
+         FROM plugin_invites v LEFT JOIN users u ON u.id = v.accepted_by \
+         WHERE v.plugin_id = $1 AND v.revoked_at IS NULL ORDER BY v.id DESC",
+    )
+    .bind(plugin.id())
+    .fetch_all(db.pool())
+    .await
+}
+
+/// An invite found by its token's hash, with its plugin.
+#[derive(sqlx::FromRow)]
+pub struct InviteFacts {
+    pub id: i64,
+    pub plugin_id: PluginId,
+    pub organisation: String,
+    pub tenant_id: Option<TenantId>,
+    pub revoked_at: Option<i64>,
+    pub slug: String,
+    pub plugin_name: String,
+    pub author: String,
+    #[sqlx(try_from = "i64")]
+    pub is_published: Flag,
+    pub suspended_at: Option<i64>,
+}
+
+pub async fn by_token(conn: &mut Conn, token_hash: &str) -> Result<Option<InviteFacts>, super::Error> {
+    sqlx::query_as(
+        "SELECT v.id, v.plugin_id, v.organisation, v.tenant_id, v.revoked_at, p.slug, p.name AS plugin_name, p.author, \
+                p.is_published, p.suspended_at \
+         FROM plugin_invites v JOIN plugins p ON p.id = v.plugin_id WHERE v.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await
+}
+
+/// What accepting an invite came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// The invite is the scope's tenant's now.
+    Now,
+    /// The tenant holds another live invite to the plugin already: nothing changed.
+    AlreadyInvited,
+    /// Another request took it, or it was revoked, meanwhile.
+    Gone,
+}
+
+/// Binds the open invite to the scope's tenant, accepted by `user`.
+pub async fn accept(conn: &mut Conn, invite: i64, scope: &TenantScope, user: UserId, now: i64) -> Result<Accepted, super::Error> {
+    let result = sqlx::query(
+        "UPDATE plugin_invites SET tenant_id = $1, accepted_by = $2, accepted_at = $3 WHERE id = $4 AND tenant_id IS NULL AND revoked_at IS NULL",
+    )
+    .bind(scope.tenant())
+    .bind(user)
+    .bind(now)
+    .bind(invite)
+    .execute(conn)
+    .await;
+    Ok(match super::unless_taken(result, ())? {
+        Ok(done) if done.rows_affected() == 1 => Accepted::Now,
+        Ok(_) => Accepted::Gone,
+        Err(()) => Accepted::AlreadyInvited,
+    })
+}
+
+/// An invite the developer revoked: the tenant that had accepted it, if one had. Only
+/// [`revoke`] makes one, so the test install it ends is one the developer invited.
+pub struct RevokedInvite {
+    pub(super) plugin: PluginId,
+    pub(super) tenant: Option<TenantId>,
+}
+
+impl RevokedInvite {
+    pub fn tenant(&self) -> Option<TenantId> {
+        self.tenant
+    }
+}
+
+/// Revokes the plugin's live invite `invite`; `None` when it has none such.
+pub async fn revoke(conn: &mut Conn, plugin: OwnedPlugin, invite: i64, now: i64) -> Result<Option<RevokedInvite>, super::Error> {
+    let tenant: Option<Option<TenantId>> = sqlx::query_scalar(
+        "UPDATE plugin_invites SET revoked_at = $1 WHERE id = $2 AND plugin_id = $3 AND revoked_at IS NULL RETURNING tenant_id",
+    )
+    .bind(now)
+    .bind(invite)
+    .bind(plugin.id())
+    .fetch_optional(conn)
+    .await?;
+    Ok(tenant.map(|tenant| RevokedInvite { plugin: plugin.id(), tenant }))
+}
+
+/// Whether the tenant holds a live invite to the plugin.
+pub async fn is_invited(db: &Db, plugin: PluginId, tenant: TenantId) -> Result<bool, super::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM plugin_invites WHERE plugin_id = $1 AND tenant_id = $2 AND revoked_at IS NULL")
+        .bind(plugin)
+        .bind(tenant)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Whether staff have published the developer's plugin (a test install ends with its
+/// invite only before then).
+pub async fn is_published(conn: &mut Conn, plugin: OwnedPlugin) -> Result<bool, super::Error> {
+    let published: i64 = sqlx::query_scalar("SELECT is_published FROM plugins WHERE id = $1").bind(plugin.id()).fetch_one(conn).await?;
+    Ok(published == 1)
+}
