@@ -4,7 +4,7 @@
 //! marked as a test version, until the developer withdraws the invite, which uninstalls
 //! it there. Nobody else sees the draft.
 
-use crate::support::plugins::{approve, authorize, drafted};
+use crate::support::plugins::{approve, authorize, consent_token, drafted};
 use crate::support::receiver::Receiver;
 use crate::support::{error_of, Backend, PluginSpec, TestApp};
 use app::domain::{ConsolePlugin, InviteDetails, InviteLink};
@@ -147,7 +147,34 @@ async fn invites_are_only_for_unpublished_plugins_of_ones_own(backend: Backend) 
     assert_eq!(error_of(app.rpc(&developer, "invite_organisation", &[("slug", SLUG), ("organisation", "Initech")]).await).await.0, 409);
 }
 
+async fn an_invite_withdrawn_during_the_consent_issues_no_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let (plugin, _) = drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[]).await;
+    let developer = app.sign_in("developer@partners.test").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let token = invite(&app, &developer, "Acme Corp").await;
+    assert_eq!(app.rpc(&admin, "accept_invite", &[("token", &token)]).await.status(), 200);
+    let res = authorize(&app, &admin, &plugin.authorize_params("read:projects", "st")).await;
+    assert_eq!(res.status(), 200);
+    let consent = consent_token(&res.text().await.unwrap());
+    let id = console(&app, &developer).await.invites[0].id.to_string();
+    assert_eq!(app.rpc(&developer, "revoke_invite", &[("slug", SLUG), ("invite_id", &id)]).await.status(), 200);
+    let res = admin
+        .post(app.url("/oauth/authorize"))
+        .header("origin", app.base.clone())
+        .form(&[("consent", consent.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "no redirect with a code");
+    assert!(res.text().await.unwrap().contains("withdrew the invite"));
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_codes").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(pending, 0);
+}
+
 crate::on_both_databases!(
     an_invited_organisation_installs_the_draft_until_the_invite_is_withdrawn,
+    an_invite_withdrawn_during_the_consent_issues_no_code,
     invites_are_only_for_unpublished_plugins_of_ones_own,
 );

@@ -242,10 +242,15 @@ pub async fn answer_consent(State(state): State<AppState>, headers: HeaderMap, F
                 (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
             }
             Ok(Issued::Suspended) => suspended_meanwhile(),
+            Ok(Issued::Withdrawn) => withdrawn_meanwhile(),
             Err(e) => server_error(e),
         },
         _ => pages::error_page(StatusCode::BAD_REQUEST, "Unknown answer", "Choose Allow or Deny."),
     }
+}
+
+fn withdrawn_meanwhile() -> Response {
+    pages::error_page(StatusCode::BAD_REQUEST, "This plugin is not available", "Its developer withdrew the invite to test it while you were deciding, so it cannot be installed.")
 }
 
 fn suspended_meanwhile() -> Response {
@@ -269,6 +274,9 @@ enum Issued {
     Settings { ticket: String, slug: crate::domain::PluginSlug },
     /// Staff suspended the plugin meanwhile: nothing.
     Suspended,
+    /// The developer withdrew the invite that let the tenant test the unpublished
+    /// plugin meanwhile: nothing.
+    Withdrawn,
 }
 
 /// Why a consent that waited for settings cannot go on to the plugin.
@@ -278,6 +286,8 @@ pub enum ResumeError {
     Expired,
     #[error("the plugin was suspended")]
     Suspended,
+    #[error("the invite to test the plugin was withdrawn")]
+    Withdrawn,
     #[error(transparent)]
     Db(#[from] stores::Error),
 }
@@ -290,6 +300,7 @@ impl From<ResumeError> for crate::error::AppError {
                 "This installation cannot continue: it was finished already, or waited more than 30 minutes. Your settings are saved; install the plugin again from the marketplace.".into(),
             ),
             ResumeError::Suspended => AppError::Conflict("Plugboard suspended this plugin, so it cannot be installed for now.".into()),
+            ResumeError::Withdrawn => AppError::Conflict("Its developer withdrew the invite to test this plugin, so it cannot be installed.".into()),
             ResumeError::Db(e) => crate::server::internal("continuing an installation failed")(e),
         }
     }
@@ -313,6 +324,7 @@ pub async fn resume_after_settings(state: &AppState, user: &Member, ticket: &str
     match issue(state, user, &consent, &uri, Step::SettingsDone, t).await? {
         Issued::Code(code) => Ok(client_url(state, &uri, &[("code", &code)], consent.state.as_deref())),
         Issued::Suspended => Err(ResumeError::Suspended),
+        Issued::Withdrawn => Err(ResumeError::Withdrawn),
         Issued::Settings { .. } => Err(ResumeError::Expired),
     }
 }
@@ -324,11 +336,14 @@ pub async fn resume_after_settings(state: &AppState, user: &Member, ticket: &str
 async fn issue(state: &AppState, user: &Member, consent: &Consent, uri: &RedirectUri, step: Step, t: i64) -> Result<Issued, stores::Error> {
     let plugin: PluginId = consent.plugin_id;
     let mut tx = state.db.begin_write().await?;
-    let (live, suspended) = store_plugins::consent_gate(&mut tx, plugin).await?;
-    if suspended {
+    let gate = store_plugins::consent_gate(&mut tx, plugin, &user.scope(), user.id).await?;
+    if gate.suspended {
         return Ok(Issued::Suspended);
     }
-    let scopes: &ScopeSet = &consent.scopes.0.intersect(&live);
+    if !gate.open {
+        return Ok(Issued::Withdrawn);
+    }
+    let scopes: &ScopeSet = &consent.scopes.0.intersect(&gate.live);
     let installation = installations::record_consent(&mut tx, &user.scope(), plugin, user.id, scopes, t).await?;
     if step == Step::Consented {
         if let Some(slug) = crate::server::settings::setup_needed(&mut tx, &user.scope(), installation).await? {

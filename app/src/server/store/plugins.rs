@@ -8,7 +8,7 @@ use crate::domain::{Category, DecisionKind, PluginId, ReviewState, ScopeSet, Use
 use crate::server::oauth::redirect_uri::{self, RedirectUri};
 use crate::server::plugin_servers::service_oauth::ServiceOAuth;
 use crate::server::registry::NewPlugin;
-use crate::server::scope::{DeveloperScope, StaffScope};
+use crate::server::scope::{DeveloperScope, StaffScope, TenantScope};
 use crate::server::Db;
 
 /// The registry facts the consent screen needs.
@@ -89,18 +89,38 @@ pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, su
     sqlx::query_as("SELECT id, client_id, is_published, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
 }
 
-/// What a consent is checked against when the admin answers it: the scopes the live
-/// version asks for, and whether staff suspended the plugin meanwhile (read inside the
+/// What a consent is checked against when the admin answers it (read inside the
 /// consent's transaction).
-pub async fn consent_gate(conn: &mut Conn, plugin: PluginId) -> Result<(ScopeSet, bool), super::Error> {
+pub struct ConsentGate {
+    /// The scopes the live version asks for.
+    pub live: ScopeSet,
+    /// Staff suspended the plugin meanwhile.
+    pub suspended: bool,
+    /// The admin may still install it: it is published, or theirs, or their tenant still
+    /// holds an invite to test it.
+    pub open: bool,
+}
+
+pub async fn consent_gate(conn: &mut Conn, plugin: PluginId, scope: &TenantScope, user: UserId) -> Result<ConsentGate, super::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(try_from = "String")]
         permissions: StoredScopes,
         suspended_at: Option<i64>,
+        #[sqlx(try_from = "i64")]
+        open: Flag,
     }
-    let row: Row = sqlx::query_as("SELECT permissions, suspended_at FROM plugins WHERE id = $1").bind(plugin).fetch_one(conn).await?;
-    Ok((row.permissions.0, row.suspended_at.is_some()))
+    let row: Row = sqlx::query_as(&format!(
+        "SELECT p.permissions, p.suspended_at, CASE WHEN p.is_published = 1 OR p.developer_id = $2 OR {} THEN 1 ELSE 0 END AS open \
+         FROM plugins p WHERE p.id = $1",
+        super::invites::invited_condition("$3"),
+    ))
+    .bind(plugin)
+    .bind(user)
+    .bind(scope.tenant())
+    .fetch_one(conn)
+    .await?;
+    Ok(ConsentGate { live: row.permissions.0, suspended: row.suspended_at.is_some(), open: row.open.0 })
 }
 
 /// Records a step of a plugin's review (a submission or a staff decision), by `actor`,
