@@ -1,4 +1,4 @@
--- Test installs (issue 20). A developer invites an organisation, named, to install a plugin
+-- Test installs and private plugins (issue 20). A developer invites an organisation, named, to install a plugin
 -- staff have not published yet: the invite is a link (stored by the SHA-256 of its token)
 -- that an owner or admin of an organisation of that name accepts, binding it to their
 -- tenant. While the plugin is unpublished, a tenant with a live (accepted, unrevoked)
@@ -17,3 +17,19 @@ CREATE TABLE plugin_invites (
 CREATE INDEX plugin_invites_plugin ON plugin_invites (plugin_id, id);
 -- One live invite per tenant and plugin; the gates look it up by tenant.
 CREATE UNIQUE INDEX plugin_invites_tenant ON plugin_invites (tenant_id, plugin_id) WHERE revoked_at IS NULL;
+
+-- Private plugins: a version may be published for the invited organisations only (a
+-- tenant's own internal tools). It is reviewed like every field, and the marketplace never
+-- lists a private plugin, so its catalog version moves when it changes.
+ALTER TABLE plugin_versions ADD COLUMN is_private BIGINT NOT NULL DEFAULT 0 CHECK (is_private IN (0, 1));
+ALTER TABLE plugins ADD COLUMN is_private BIGINT NOT NULL DEFAULT 0 CHECK (is_private IN (0, 1));
+DROP TRIGGER plugins_catalog_update ON plugins;
+CREATE TRIGGER plugins_catalog_update BEFORE UPDATE ON plugins
+    FOR EACH ROW
+    WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.description IS DISTINCT FROM NEW.description
+       OR OLD.category IS DISTINCT FROM NEW.category OR OLD.is_published IS DISTINCT FROM NEW.is_published
+       OR OLD.install_count IS DISTINCT FROM NEW.install_count OR OLD.rating IS DISTINCT FROM NEW.rating
+       OR OLD.review_count IS DISTINCT FROM NEW.review_count OR OLD.created_at IS DISTINCT FROM NEW.created_at
+       OR OLD.author IS DISTINCT FROM NEW.author OR OLD.icon_url IS DISTINCT FROM NEW.icon_url
+       OR OLD.is_verified IS DISTINCT FROM NEW.is_verified OR OLD.is_private IS DISTINCT FROM NEW.is_private)
+    EXECUTE FUNCTION plugins_catalog_stamp();

@@ -226,6 +226,8 @@ pub struct PluginDetail {
     pub can_install: bool,
     /// The viewer's organisation accepted an invite to test it before staff publish it.
     pub invited: bool,
+    /// Its live version is private: only invited organisations see it.
+    pub private: bool,
     pub signed_in: bool,
     /// The signed-in user may rate and review it: an owner or admin of an organisation
     /// that has it installed.

@@ -284,6 +284,9 @@ pub struct PluginForm {
     /// Checked data event types, by name (issue 19).
     #[serde(default)]
     pub events: Vec<String>,
+    /// Published for the invited organisations only, never listed in the marketplace.
+    #[serde(default)]
+    pub private: bool,
 }
 
 /// The console's front page: the developer profile and its plugins.

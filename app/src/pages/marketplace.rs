@@ -277,6 +277,9 @@ fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply:
                 </p>
             }.into_any()
         })}
+        {(plugin.private && plugin.state == ReviewState::Published).then(|| view! {
+            <p class="notice" data-testid="private-notice">"Private plugin: not listed in the marketplace. Only the organisations its developer invited can see and install it."</p>
+        })}
         <p class="breadcrumbs"><A href="/marketplace">"Marketplace"</A> " / " {card.category.label()}</p>
         <article class="plugin-detail" data-plugin-slug=card.slug.clone()>
             <header class="detail-head">

@@ -62,7 +62,7 @@ fn view(facts: &InviteFacts, viewer: Option<&Member>) -> InviteDetails {
         author: facts.author.clone(),
         organisation: facts.organisation.clone(),
         accepted: viewer.is_some_and(|m| facts.tenant_id == Some(m.scope().tenant())),
-        published: facts.is_published.0,
+        published: facts.open_to_all.0,
         refusal: refusal(facts, viewer),
     }
 }

@@ -43,6 +43,8 @@ pub struct NewPlugin {
     pub settings_schema: Option<String>,
     /// The data events it subscribes to (issue 19).
     pub subscriptions: crate::domain::Subscriptions,
+    /// Installable only by the organisations its developer invites, never listed.
+    pub private: bool,
     pub publish: bool,
     pub verified: bool,
     pub developer_id: Option<crate::domain::UserId>,
@@ -85,6 +87,7 @@ impl NewPlugin {
             client_origins: Vec::new(),
             settings_schema: None,
             subscriptions: crate::domain::Subscriptions::default(),
+            private: false,
             publish: false,
             verified: false,
             developer_id: None,

@@ -173,7 +173,72 @@ async fn an_invite_withdrawn_during_the_consent_issues_no_code(backend: Backend)
     assert_eq!(pending, 0);
 }
 
+async fn testers_run_what_the_developer_saves_until_staff_publish(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let (plugin, _) = drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[]).await;
+    let developer = app.sign_in("developer@partners.test").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let token = invite(&app, &developer, "Acme Corp").await;
+    assert_eq!(app.rpc(&admin, "accept_invite", &[("token", &token)]).await.status(), 200);
+    plugin.install_and_exchange(&app, &admin, "read:projects").await;
+    // A tester's installation does not freeze the draft: the next save runs there too.
+    let mut form = console(&app, &developer).await.form;
+    form.name = "Trial Robot 2".into();
+    crate::support::plugins::save(&app, &developer, &form).await;
+    let (_, installed) = app.get_html(&admin, "/installed").await;
+    assert!(installed.contains("Trial Robot 2"), "the tester runs the saved draft");
+}
+
+async fn a_private_plugin_is_reviewed_then_installable_only_where_invited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let (plugin, _) = drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[("form[private]", "true")]).await;
+    let developer = app.sign_in("developer@partners.test").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let globex = app.sign_in("owner@globex.test").await;
+    assert!(console(&app, &developer).await.form.private);
+    let token = invite(&app, &developer, "Acme Corp").await;
+    assert_eq!(app.rpc(&admin, "accept_invite", &[("token", &token)]).await.status(), 200);
+    // Staff review it like any plugin; publishing it lists it nowhere.
+    crate::support::plugins::release(&app, &developer, SLUG, "Internal tool.").await;
+    let anonymous = app.client();
+    for browser in [&anonymous, &globex, &admin] {
+        let (_, html) = app.get_html(browser, &format!("/marketplace?q={SLUG}")).await;
+        assert!(!crate::support::card_slugs(&html).contains(&SLUG.to_owned()), "a private plugin is never listed");
+    }
+    assert_eq!(app.get_html(&globex, &format!("/marketplace/{SLUG}")).await.0, 404);
+    assert_eq!(app.get_html(&anonymous, &format!("/marketplace/{SLUG}")).await.0, 404);
+    let params = plugin.authorize_params("read:projects", "st");
+    assert_eq!(authorize(&app, &globex, &params).await.status(), 400);
+    // The invited organisation sees it as private (reviewed: no test-version mark) and installs it.
+    let (status, page) = app.get_html(&admin, &format!("/marketplace/{SLUG}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-testid=\"private-notice\"") && !page.contains("Test version."), "{page}");
+    let tokens = plugin.install_and_exchange(&app, &admin, "read:projects").await;
+    let (_, installed) = app.get_html(&admin, "/installed").await;
+    assert!(installed.contains(&format!("data-installed=\"{SLUG}\"")) && !installed.contains("data-testid=\"test-version\""));
+    // Invites go on after publishing, and withdrawing one still uninstalls.
+    invite(&app, &developer, "Initech").await;
+    let acme = console(&app, &developer).await.invites.into_iter().find(|i| i.organisation == "Acme Corp").unwrap();
+    assert_eq!(app.rpc(&developer, "revoke_invite", &[("slug", SLUG), ("invite_id", &acme.id.to_string())]).await.status(), 200);
+    assert!(!plugin.is_active(&app, tokens["access_token"].as_str().unwrap()).await);
+    assert_eq!(authorize(&app, &admin, &params).await.status(), 400);
+    // A later version made public (reviewed like any change) is listed for everybody.
+    let mut form = console(&app, &developer).await.form;
+    form.private = false;
+    crate::support::plugins::save(&app, &developer, &form).await;
+    let diff = console(&app, &developer).await.pending.expect("a draft that differs");
+    assert!(format!("{diff:?}").contains("Public: listed in the marketplace"), "{diff:?}");
+    crate::support::plugins::release(&app, &developer, SLUG, "Now for everyone.").await;
+    let (_, html) = app.get_html(&globex, &format!("/marketplace?q={SLUG}")).await;
+    assert!(crate::support::card_slugs(&html).contains(&SLUG.to_owned()), "listed once public");
+    assert_eq!(authorize(&app, &globex, &params).await.status(), 200);
+}
+
 crate::on_both_databases!(
+    testers_run_what_the_developer_saves_until_staff_publish,
+    a_private_plugin_is_reviewed_then_installable_only_where_invited,
     an_invited_organisation_installs_the_draft_until_the_invite_is_withdrawn,
     an_invite_withdrawn_during_the_consent_issues_no_code,
     invites_are_only_for_unpublished_plugins_of_ones_own,

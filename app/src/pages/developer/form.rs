@@ -111,6 +111,10 @@ pub(super) fn PluginFormFields(
                     checked=initial.processes_content/>
                 <label for="plugin-processes-content">"Processes content: offer Run on tasks (POST /plugin/{pluginId})"</label>
             </div>
+            <div class="scope-choice">
+                <input type="checkbox" id="plugin-private" name="form[private]" value="true" checked=initial.private/>
+                <label for="plugin-private">"Private: never listed in the marketplace; only the organisations you invite (Test installs) can install it. Staff still review it."</label>
+            </div>
         </fieldset>
         <fieldset class="plugin-oauth">
             <legend>"Your service's OAuth (optional)"</legend>

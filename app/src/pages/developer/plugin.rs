@@ -203,7 +203,7 @@ fn ConsolePluginView(
             {move || submit.value().get().and_then(Result::err).map(|e| error_view(&e))}
         </section>
         <VersionHistory versions/>
-        {(state != ReviewState::Published).then(|| view! { <TestInstalls slug=slug.clone() invites=plugin.invites.clone() invite revoke/> })}
+        {(state != ReviewState::Published || plugin.form.private).then(|| view! { <TestInstalls slug=slug.clone() invites=plugin.invites.clone() invite revoke/> })}
 
         <section class="panel credentials">
             <h2>"Credentials"</h2>

@@ -50,7 +50,8 @@ pub async fn catch_up(db: &Db, index: &CatalogIndex) -> Result<(), super::store:
     for row in rows {
         let version = row.catalog_version;
         let listed = match Category::parse(&row.category) {
-            Some(category) if row.is_published.0 => Change::Listed(Listed {
+            // A private plugin is never listed, published or not.
+            Some(category) if row.is_published.0 && !row.is_private.0 => Change::Listed(Listed {
                 id: row.id,
                 name: row.name,
                 description: row.description,
@@ -148,8 +149,9 @@ pub async fn plugin_detail(
         updated_at: row.updated_at,
         // Its developer, and the organisations invited to test it, may install an
         // unpublished plugin, as the install route allows.
-        can_install: manages && (state == ReviewState::Published || is_developer || row.invited.0),
+        can_install: manages && ((state == ReviewState::Published && !row.is_private.0) || is_developer || row.invited.0),
         invited: row.invited.0 && state != ReviewState::Published,
+        private: row.is_private.0,
         signed_in: viewer.is_some(),
         can_review: manages && card.is_installed,
         can_reply: is_developer,

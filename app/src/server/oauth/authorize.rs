@@ -110,7 +110,7 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
     // it, so Plugboard sends nobody there but the developer, and the organisations the
     // developer invited to test it, until it is published. Anyone else (staff included)
     // sees an error page, signed in or not.
-    let viewer = if plugin.is_published {
+    let viewer = if plugin.is_published && !plugin.is_private {
         None
     } else {
         let user = match session::user_of_request(&state, &headers).await {
@@ -395,7 +395,7 @@ pub async fn launch_install(
                 crate::server::store::invites::is_invited(&state.db, gate.id, user.scope().tenant()).await
             };
             let visible = gate.suspended_at.is_none()
-                && (gate.is_published.0 || match tries().await {
+                && ((gate.is_published.0 && !gate.is_private.0) || match tries().await {
                     Ok(tries) => tries,
                     Err(e) => return server_error(e),
                 });

@@ -27,8 +27,8 @@ pub async fn invite(db: &Db, member: &Member, slug: &PluginSlug, organisation: &
         return Err(PublishingError::Conflict("This plugin has 25 open invites, the most it may have: revoke one first."));
     }
     let mut tx = db.begin_write().await?;
-    if store::is_published(&mut tx, plugin).await? {
-        return Err(PublishingError::Conflict("Staff have published this plugin: every organisation can install it from the marketplace."));
+    if store::open_to_all(&mut tx, plugin).await? {
+        return Err(PublishingError::Conflict("Staff have published this plugin publicly: every organisation can install it from the marketplace."));
     }
     let token = random_token("pbi_");
     store::create(&mut tx, plugin, name.as_str(), &sha256_hex(&token), now()).await?;
@@ -51,18 +51,18 @@ pub async fn list(db: &Db, plugin: crate::server::store::plugins::OwnedPlugin) -
         .collect())
 }
 
-/// Revokes an invite; while the plugin is unpublished, the organisation that accepted it
-/// loses its test install at once (tokens, connections and Runs end; the plugin hears
+/// Revokes an invite; while the plugin is unpublished or private, the organisation that
+/// accepted it loses its installation at once (tokens, connections and Runs end; the plugin hears
 /// `plugin.uninstalled`), in the same transaction.
 pub async fn revoke(db: &Db, member: &Member, slug: &PluginSlug, invite: i64) -> Result<(), PublishingError> {
     let plugin = owned(db, member, slug).await?;
     let t = now();
     let mut tx = db.begin_write().await?;
-    let published = store::is_published(&mut tx, plugin).await?;
+    let open_to_all = store::open_to_all(&mut tx, plugin).await?;
     let Some(revoked) = store::revoke(&mut tx, plugin, invite, t).await? else {
         return Err(PublishingError::Conflict("This plugin has no such open invite: it was revoked already."));
     };
-    if !published {
+    if !open_to_all {
         if let (Some(tenant_id), Some((uninstalled, installation_id, status))) = (revoked.tenant(), installations::end_test_install(&mut tx, &revoked, t).await?) {
             let recipient = Recipient { installation_id, tenant_id, plugin_id: plugin.id() };
             wind_up(&mut tx, &uninstalled, recipient, status, t).await?;

@@ -155,6 +155,7 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         client_origins: f.client_origins.join("\n"),
         settings_schema: f.settings_schema.clone().unwrap_or_default(),
         events: f.subscriptions.iter().map(|e| e.as_str().to_owned()).collect(),
+        private: f.private,
     };
     let bundle = match &f.bundle_sha256 {
         Some(sha) => Some((sha.clone(), versions::bundle_size(db, sha).await?.unwrap_or(0))),

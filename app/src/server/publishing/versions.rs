@@ -55,6 +55,7 @@ fn fields(r: &Reviewed) -> Vec<(&'static str, String)> {
         ("Connect/Logout button", yes_no(r.show_authorization_button)),
         ("Paid (license status)", yes_no(r.monetized)),
         ("Runs (content processing)", yes_no(r.processes_content)),
+        ("Visibility", if r.private { "Private: invited organisations only".into() } else { "Public: listed in the marketplace".into() }),
         ("OAuth client of its service", oauth),
         (
             "OAuth client secret",

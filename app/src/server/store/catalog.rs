@@ -41,7 +41,7 @@ pub async fn cards(db: &Db, ids: &[i64], viewer: Option<TenantId>) -> Result<Vec
     let sql = format!(
         "SELECT {CARD_COLUMNS} FROM plugins p \
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE p.id IN ({placeholders}) AND +p.is_published = 1"
+         WHERE p.id IN ({placeholders}) AND +p.is_published = 1 AND p.is_private = 0"
     );
     // `+` keeps SQLite from answering through an index on `is_published` (a scan of
     // the whole catalog) instead of looking the ids up; PostgreSQL reads it as plain.
@@ -73,6 +73,8 @@ pub struct ChangedRow {
     pub category: String,
     #[sqlx(try_from = "i64")]
     pub is_published: Flag,
+    #[sqlx(try_from = "i64")]
+    pub is_private: Flag,
     pub install_count: i64,
     pub rating: f64,
     pub review_count: i64,
@@ -92,7 +94,7 @@ pub struct RemovalRow {
 pub async fn changes_since(db: &Db, since: i64) -> Result<(Vec<ChangedRow>, Vec<RemovalRow>), super::Error> {
     tokio::try_join!(
         sqlx::query_as(
-            "SELECT id, name, description, category, is_published, install_count, rating, review_count, created_at, \
+            "SELECT id, name, description, category, is_published, is_private, install_count, rating, review_count, created_at, \
                     catalog_version FROM plugins WHERE catalog_version > $1",
         )
         .bind(since)
@@ -146,18 +148,21 @@ pub struct DetailRow {
     /// The viewer's tenant holds a live invite to test it.
     #[sqlx(try_from = "i64")]
     pub invited: Flag,
+    #[sqlx(try_from = "i64")]
+    pub is_private: Flag,
 }
 
-/// The plugin `slug`: published ones for everybody, others only for their developer,
-/// the organisations invited to test them, and staff. `None` when there is none the
+/// The plugin `slug`: published public ones for everybody, others (drafts, private ones)
+/// only for their developer, the organisations they invited, and staff. `None` when there is none the
 /// viewer may see.
 pub async fn detail(db: &Db, slug: &str, viewer: Option<Viewer>) -> Result<Option<DetailRow>, super::Error> {
     sqlx::query_as(&format!(
         "SELECT {CARD_COLUMNS}, p.author_url, p.permissions, p.created_at, p.updated_at, p.review_state, p.developer_id, \
-                CASE WHEN {invited} THEN 1 ELSE 0 END AS invited \
+                CASE WHEN {invited} THEN 1 ELSE 0 END AS invited, p.is_private \
          FROM plugins p \
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE p.slug = $2 AND (p.is_published = 1 OR p.developer_id = $3 OR $4 = 1 OR {invited})",
+         WHERE p.slug = $2 AND ({open} OR p.developer_id = $3 OR $4 = 1 OR {invited})",
+        open = super::invites::OPEN_TO_ALL,
         invited = super::invites::invited_condition("$1"),
     ))
     .bind(viewer.map_or(-1, |v| v.tenant.get()))

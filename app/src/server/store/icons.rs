@@ -31,7 +31,8 @@ pub async fn store(conn: &mut Conn, plugin: OwnedPlugin, v: i64, content_type: &
 pub async fn visible(db: &Db, slug: &str, v: i64, url: &str, viewer: Option<Viewer>) -> Result<Option<(String, Vec<u8>)>, super::Error> {
     sqlx::query_as(&format!(
         "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id \
-         WHERE p.slug = $1 AND i.v = $2 AND ((p.is_published = 1 AND p.icon_url = $3) OR p.developer_id = $4 OR $5 = 1 OR {})",
+         WHERE p.slug = $1 AND i.v = $2 AND (({} AND p.icon_url = $3) OR p.developer_id = $4 OR $5 = 1 OR {})",
+        super::invites::OPEN_TO_ALL,
         super::invites::invited_condition("$6"),
     ))
     .bind(slug)

@@ -9,6 +9,10 @@ use crate::domain::{PluginId, TenantId, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
+/// The SQL condition that plugin `p` is open to every organisation: published and not
+/// private.
+pub const OPEN_TO_ALL: &str = "(p.is_published = 1 AND p.is_private = 0)";
+
 /// The SQL condition that tenant `$tenant` holds a live invite to plugin `p` (accepted and
 /// not revoked), for the gates that let invited organisations see and install an
 /// unpublished plugin; `tenant` is the placeholder its caller binds the tenant to.
@@ -64,17 +68,18 @@ pub struct InviteFacts {
     pub slug: String,
     pub plugin_name: String,
     pub author: String,
+    /// Published and not private: anybody installs it from the marketplace.
     #[sqlx(try_from = "i64")]
-    pub is_published: Flag,
+    pub open_to_all: Flag,
     pub suspended_at: Option<i64>,
 }
 
 pub async fn by_token(conn: &mut Conn, token_hash: &str) -> Result<Option<InviteFacts>, super::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT v.id, v.plugin_id, v.organisation, v.tenant_id, v.revoked_at, p.slug, p.name AS plugin_name, p.author, \
-                p.is_published, p.suspended_at \
+                CASE WHEN {OPEN_TO_ALL} THEN 1 ELSE 0 END AS open_to_all, p.suspended_at \
          FROM plugin_invites v JOIN plugins p ON p.id = v.plugin_id WHERE v.token_hash = $1",
-    )
+    ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await
@@ -145,9 +150,12 @@ pub async fn is_invited(db: &Db, plugin: PluginId, tenant: TenantId) -> Result<b
     Ok(found.is_some())
 }
 
-/// Whether staff have published the developer's plugin (a test install ends with its
-/// invite only before then).
-pub async fn is_published(conn: &mut Conn, plugin: OwnedPlugin) -> Result<bool, super::Error> {
-    let published: i64 = sqlx::query_scalar("SELECT is_published FROM plugins WHERE id = $1").bind(plugin.id()).fetch_one(conn).await?;
-    Ok(published == 1)
+/// Whether the developer's plugin is open to every organisation (published, not
+/// private): then invites have nothing to open, and withdrawing one uninstalls nothing.
+pub async fn open_to_all(conn: &mut Conn, plugin: OwnedPlugin) -> Result<bool, super::Error> {
+    let open: i64 = sqlx::query_scalar(&format!("SELECT CASE WHEN {OPEN_TO_ALL} THEN 1 ELSE 0 END FROM plugins p WHERE p.id = $1"))
+        .bind(plugin.id())
+        .fetch_one(conn)
+        .await?;
+    Ok(open == 1)
 }

@@ -20,6 +20,8 @@ pub struct PluginClient {
     pub icon_url: Option<String>,
     pub is_verified: bool,
     pub is_published: bool,
+    /// Published for invited organisations only.
+    pub is_private: bool,
     pub developer_id: Option<UserId>,
     pub redirect_uris: Vec<RedirectUri>,
     pub permissions: ScopeSet,
@@ -38,6 +40,8 @@ struct ClientRow {
     is_verified: Flag,
     #[sqlx(try_from = "i64")]
     is_published: Flag,
+    #[sqlx(try_from = "i64")]
+    is_private: Flag,
     developer_id: Option<UserId>,
     #[sqlx(try_from = "String")]
     redirect_uris: StoredRedirectUris,
@@ -48,7 +52,7 @@ struct ClientRow {
 
 pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, super::Error> {
     let row: Option<ClientRow> = sqlx::query_as(
-        "SELECT id, slug, name, author, icon_url, is_verified, is_published, developer_id, redirect_uris, permissions, suspended_at \
+        "SELECT id, slug, name, author, icon_url, is_verified, is_published, is_private, developer_id, redirect_uris, permissions, suspended_at \
          FROM plugins WHERE client_id = $1",
     )
     .bind(client_id)
@@ -62,6 +66,7 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, su
         icon_url: r.icon_url,
         is_verified: r.is_verified.0,
         is_published: r.is_published.0,
+        is_private: r.is_private.0,
         developer_id: r.developer_id,
         redirect_uris: r.redirect_uris.0,
         permissions: r.permissions.0,
@@ -81,12 +86,14 @@ pub struct InstallGate {
     pub client_id: String,
     #[sqlx(try_from = "i64")]
     pub is_published: Flag,
+    #[sqlx(try_from = "i64")]
+    pub is_private: Flag,
     pub developer_id: Option<UserId>,
     pub suspended_at: Option<i64>,
 }
 
 pub async fn install_gate(db: &Db, slug: &str) -> Result<Option<InstallGate>, super::Error> {
-    sqlx::query_as("SELECT id, client_id, is_published, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
+    sqlx::query_as("SELECT id, client_id, is_published, is_private, developer_id, suspended_at FROM plugins WHERE slug = $1").bind(slug).fetch_optional(db.pool()).await
 }
 
 /// What a consent is checked against when the admin answers it (read inside the
@@ -111,8 +118,9 @@ pub async fn consent_gate(conn: &mut Conn, plugin: PluginId, scope: &TenantScope
         open: Flag,
     }
     let row: Row = sqlx::query_as(&format!(
-        "SELECT p.permissions, p.suspended_at, CASE WHEN p.is_published = 1 OR p.developer_id = $2 OR {} THEN 1 ELSE 0 END AS open \
+        "SELECT p.permissions, p.suspended_at, CASE WHEN {} OR p.developer_id = $2 OR {} THEN 1 ELSE 0 END AS open \
          FROM plugins p WHERE p.id = $1",
+        super::invites::OPEN_TO_ALL,
         super::invites::invited_condition("$3"),
     ))
     .bind(plugin)
@@ -325,8 +333,8 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     let inserted: Result<PluginId, _> = sqlx::query_scalar(
         "INSERT INTO plugins (slug, name, description, author, category, is_verified, is_published, client_id, \
              client_secret_hash, permissions, redirect_uris, webhook_url, webhook_secret, kind, developer_id, created_at, updated_at, \
-             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, config_schema, event_types) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+             review_state, author_url, icon_url, server_url, show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, client_origins, config_schema, event_types, is_private) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'server', $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
          RETURNING id",
     )
     .bind(plugin.slug.as_str())
@@ -356,6 +364,7 @@ pub async fn insert(db: &Db, plugin: &NewPlugin, credentials: &StoredCredentials
     .bind(origins_json(&plugin.client_origins))
     .bind(plugin.settings_schema.as_deref())
     .bind(plugin.subscriptions.to_json())
+    .bind(i64::from(plugin.private))
     .fetch_one(&mut *tx)
     .await;
     let id = match super::unless_taken(inserted, SlugTaken)? {

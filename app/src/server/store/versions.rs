@@ -15,7 +15,7 @@ use super::plugins::OwnedPlugin;
 
 /// The columns a version and the `plugins` row share: what staff review.
 const REVIEWED: &str = "name, description, author, author_url, icon_url, category, permissions, webhook_url, server_url, \
-     show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, bundle_sha256, client_origins, config_schema, event_types";
+     show_authorization_button, monetized, processes_content, oauth_config, oauth_client_secret, bundle_sha256, client_origins, config_schema, event_types, is_private";
 
 /// What staff review of a version, decoded strictly.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +41,8 @@ pub struct Reviewed {
     pub settings_schema: Option<String>,
     /// The data events it subscribes to (issue 19).
     pub subscriptions: Subscriptions,
+    /// Published for invited organisations only (issue 20).
+    pub private: bool,
 }
 
 impl Reviewed {
@@ -66,6 +68,7 @@ impl Reviewed {
             client_origins: edit.client_origins.clone(),
             settings_schema: edit.settings_schema.clone(),
             subscriptions: edit.subscriptions.clone(),
+            private: edit.private,
         }
     }
 }
@@ -98,6 +101,8 @@ struct ReviewedRow {
     config_schema: Option<String>,
     #[sqlx(try_from = "String")]
     event_types: StoredSubscriptions,
+    #[sqlx(try_from = "i64")]
+    is_private: Flag,
 }
 
 impl From<ReviewedRow> for Reviewed {
@@ -121,6 +126,7 @@ impl From<ReviewedRow> for Reviewed {
             client_origins: r.client_origins.0,
             settings_schema: r.config_schema,
             subscriptions: r.event_types.0,
+            private: r.is_private.0,
         }
     }
 }
@@ -260,7 +266,7 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
         "UPDATE plugin_versions SET name = $1, description = $2, author = $3, author_url = $4, icon_url = $5, category = $6, \
              permissions = $7, webhook_url = $8, server_url = $9, show_authorization_button = $10, monetized = $11, \
              processes_content = $12, oauth_config = $13, oauth_client_secret = $14, client_origins = $15, updated_at = $16, \
-             config_schema = $19, event_types = $20 \
+             config_schema = $19, event_types = $20, is_private = $21 \
          WHERE id = $17 AND plugin_id = $18 AND state = 'draft'",
     )
     .bind(&edit.name)
@@ -283,6 +289,7 @@ pub async fn save_draft(conn: &mut Conn, plugin: OwnedPlugin, version: i64, edit
     .bind(plugin.id())
     .bind(edit.settings_schema.as_deref())
     .bind(edit.subscriptions.to_json())
+    .bind(i64::from(edit.private))
     .execute(conn)
     .await?;
     Ok(saved.rows_affected() == 1)
@@ -345,14 +352,17 @@ pub async fn make_live(conn: &mut Conn, _staff: &StaffScope, plugin: PluginId, v
 }
 
 /// A plugin that nobody but its developer runs (no version ever published, no
-/// installation outside the developer's organisation) runs its draft in its developer's
-/// own installations: the draft's fields go onto the row as they are saved. False when
+/// installation outside the developer's organisation and the organisations invited to
+/// test it) runs its draft in those installations: the draft's fields go onto the row as
+/// they are saved. False when
 /// the plugin runs elsewhere (a plugin that went back to review before versions existed
 /// may still be installed by others): then nothing changes until staff publish.
 pub async fn mirror_unpublished(conn: &mut Conn, plugin: OwnedPlugin, version: i64, now: i64) -> Result<bool, super::Error> {
     let guard = "AND NOT EXISTS (SELECT 1 FROM plugin_versions pv WHERE pv.plugin_id = plugins.id AND pv.state = 'published') \
          AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.plugin_id = plugins.id AND i.status <> 'uninstalled' \
-                         AND i.tenant_id <> COALESCE((SELECT u.tenant_id FROM users u WHERE u.id = plugins.developer_id), -1))";
+                         AND i.tenant_id <> COALESCE((SELECT u.tenant_id FROM users u WHERE u.id = plugins.developer_id), -1) \
+                         AND NOT EXISTS (SELECT 1 FROM plugin_invites inv WHERE inv.plugin_id = plugins.id \
+                                         AND inv.tenant_id = i.tenant_id AND inv.revoked_at IS NULL))";
     copy_to_plugin(conn, plugin.id(), version, guard, now).await
 }
 
