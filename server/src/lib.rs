@@ -2,6 +2,7 @@
 //! the router, and a server that shuts down cleanly.
 
 pub mod assets;
+pub mod developer_cli;
 pub mod fixtures;
 pub mod scratch;
 pub mod seed;

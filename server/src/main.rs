@@ -43,7 +43,8 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
-    /// Register plugins as OAuth clients (for operators and scripts).
+    /// Register plugins as OAuth clients (operators, on the database), or check and deploy
+    /// plugboard.toml (developers, at a running Plugboard with a developer token).
     Plugins {
         #[command(subcommand)]
         command: PluginsCommand,
@@ -89,6 +90,41 @@ enum PluginsCommand {
         #[arg(long)]
         slug: String,
     },
+    /// Check plugboard.toml with the console form's rules, at a running Plugboard
+    /// (developer token).
+    Validate {
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Say what deploying plugboard.toml would change against what runs now, each change
+    /// as live now, needs review or needs re-consent by installers, and why.
+    Diff {
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Register the plugin plugboard.toml describes, or save it as the plugin's draft,
+    /// upload its client_bundle, and with --submit send it for review.
+    Deploy {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        /// Submit the version for review with these release notes.
+        #[arg(long, value_name = "RELEASE_NOTES")]
+        submit: Option<String>,
+    },
+}
+
+/// A running Plugboard and a developer token for the developer commands.
+#[derive(clap::Args)]
+struct RemoteArgs {
+    /// The plugin's manifest.
+    #[arg(long, default_value = "plugboard.toml")]
+    manifest: std::path::PathBuf,
+    /// Plugboard's address, e.g. https://plugboard.example.com.
+    #[arg(long, env = "PLUGBOARD_URL")]
+    url: String,
+    /// A developer token (pbd_…) made in the developer console.
+    #[arg(long, env = "PLUGBOARD_DEVELOPER_TOKEN", hide_env_values = true)]
+    token: String,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +170,22 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    // The developer commands talk to a running Plugboard; they open no database.
+    if let Some(Command::Plugins { command }) = &cli.command {
+        use server::developer_cli::{self, Action, Remote};
+        let (remote, action) = match command {
+            PluginsCommand::Validate { remote } => (remote, Action::Validate),
+            PluginsCommand::Diff { remote } => (remote, Action::Diff),
+            PluginsCommand::Deploy { remote, submit } => (remote, Action::Deploy { submit: submit.clone() }),
+            PluginsCommand::Create { .. } | PluginsCommand::RotateSecret { .. } => return operator(cli).await,
+        };
+        let remote = Remote { url: remote.url.clone(), token: remote.token.clone(), manifest: remote.manifest.clone() };
+        return developer_cli::run(&remote, action).await;
+    }
+    operator(cli).await
+}
+
+async fn operator(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     if let Some(Command::Precompress) = cli.command {
         return precompress(&config);
@@ -222,6 +274,9 @@ async fn plugins(db: &app::server::Db, config: &Config, command: PluginsCommand)
         PluginsCommand::RotateSecret { slug } => {
             let slug = PluginSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?;
             registry::rotate_client_secret(db, &slug).await.map_err(|e| e.to_string())?
+        }
+        PluginsCommand::Validate { .. } | PluginsCommand::Diff { .. } | PluginsCommand::Deploy { .. } => {
+            return Err("the developer commands run against a Plugboard's address, not its database".into())
         }
     };
     println!("{}", serde_json::to_string_pretty(&credentials).map_err(|e| e.to_string())?);

@@ -24,7 +24,7 @@ pub use listing::{
     MarketplaceQuery, PluginCard, PluginDetail, PluginPage, ReviewView, Sort, PAGE_SIZE,
 };
 pub use publishing::{
-    BundleRef, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryLog, DeliveryStatus, DeveloperOverview, DeveloperPlugin,
+    BundleRef, ConsolePlugin, DayStats, Decision, DecisionKind, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryLog, DeliveryStatus, DeveloperOverview, DeveloperPlugin, DeveloperToken,
     EndpointAlert, FieldChange, InstallStats, InviteDetails, InviteLink, InviteView, PluginForm, QueueItem, ReleaseNote, ReviewState, ShownSecrets, StaffPlugin, Suspension, TokenFailure, TokenFailureView, TokenHealth, VersionDiff,
     VersionState, VersionSummary, WebhookEndpoint,
 };

@@ -296,6 +296,8 @@ pub struct DeveloperOverview {
     /// The public name plugins are published under (the default author).
     pub developer_name: String,
     pub plugins: Vec<DeveloperPlugin>,
+    /// Their live developer tokens, newest first.
+    pub tokens: Vec<DeveloperToken>,
 }
 
 /// One line of a developer's plugin list.
@@ -344,6 +346,16 @@ pub struct ConsolePlugin {
     pub suspension: Option<Suspension>,
     /// Organisations invited to install it before staff publish it, newest first.
     pub invites: Vec<InviteView>,
+}
+
+/// A developer token (a personal access token for the CLI) as the console lists it; the
+/// token itself is shown once, when made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeveloperToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
 }
 
 /// An invitation to install a plugin before staff publish it (a test install).

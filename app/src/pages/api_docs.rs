@@ -79,6 +79,48 @@ const HANDOVER_DIAGRAM: &str = r#"Admin's browser               Plugboard       
       |                           |<-- POST /oauth/token (code, verifier) ---|   (code or error present)
       |                           |--- access + refresh token (one tenant) ->|"#;
 
+const MANIFEST_EXAMPLE: &str = r#"# plugboard.toml: one version of your plugin, kept in your repository.
+slug = "task-sync"                  # its address and client identity; never changes
+name = "Task Sync"
+description = "Keeps your tasks in step with the tracker."   # Markdown
+author = "Robot Works"
+author_url = "https://robot.works"
+category = "automation"             # productivity, communication, developer-tools, analytics,
+                                    # automation, security, finance, marketing, support
+private = false                     # true: only organisations you invite can install it
+scopes = ["read:projects", "write:tasks"]
+redirect_uris = ["https://sync.robot.works/oauth/callback"]   # the first one also gets the hand-over
+webhook_url = "https://sync.robot.works/hooks"
+events = ["task.created", "task.updated"]
+server_url = "https://sync.robot.works/plugboard"            # a plugin server (optional)
+show_authorization_button = false
+monetized = false
+processes_content = false
+client_bundle = "dist/plugin.js"    # client-side code, relative to this file (optional)
+client_origins = ["https://api.robot.works"]
+settings_schema = '''
+{"type": "object", "properties": {"project": {"type": "integer", "x-source": "projects"}}, "required": ["project"]}
+'''
+
+[oauth]                             # Plugboard as the OAuth client of your service (optional);
+authorization_url = "https://robot.works/oauth/authorize"   # its client secret is typed once
+token_url = "https://robot.works/oauth/token"               # in the console, never in this file
+client_id = "plugboard"
+scopes = ["tasks"]"#;
+
+const CLI_EXAMPLE: &str = r#"export PLUGBOARD_URL=https://plugboard.example.com
+export PLUGBOARD_DEVELOPER_TOKEN=pbd_…      # Developer console → Developer tokens
+server plugins validate                     # the console form's checks, by key
+server plugins diff                         # what would change, and how it reaches organisations
+server plugins deploy                       # register it, or save it as the draft; uploads client_bundle
+server plugins deploy --submit "Adds due dates."   # then submit it for review
+
+task-sync: 2 changes against what runs now
+  Description: "Keeps tasks in step." → "Keeps your tasks in step with the tracker."
+    [needs review] Organisations run version 3 until staff publish the new one.
+  Scopes added: + write:tasks
+    [needs review, needs re-consent by installers] … Each of its 12 installations keeps what it granted until an owner or admin approves the update."#;
+
 const HANDOVER_EXAMPLE: &str = r#"// Node.js: check Plugboard's Install hand-over (?install_token=…) before starting the install.
 import crypto from "node:crypto";
 const PLUGBOARD = "https://plugboard.example.com"; // from your configuration, never from the link
@@ -177,6 +219,8 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <a href="#pagination">"Pagination"</a>
                 <a href="#rate-limits">"Rate limits"</a>
                 <a href="#settings">"Settings"</a>
+                <a href="#testing">"Testing"</a>
+                <a href="#manifest">"plugboard.toml"</a>
                 <a href="#webhooks">"Webhooks"</a>
                 <a href="#events">"Events"</a>
             </nav>
@@ -392,6 +436,36 @@ pub fn ApiDocsPage() -> impl IntoView {
                    ", the names of the settings that changed (never their values): read them again. "
                    "A new version's schema applies when staff publish it: values that still fit are kept; the others are left out of the answer "
                    "and shown to the admins to set again, and an installation missing a required setting shows “Finish setting up”."</p>
+            </section>
+
+            <section id="testing">
+                <h2>"Test installs and private plugins"</h2>
+                <p>"Until staff publish your plugin, it installs in your own organisation, and in the organisations you invite. "
+                   "Under Test installs on the plugin's console page, name the organisation as it is called on Plugboard and send "
+                   "the link to one of its owners or admins. Once they accept, their organisation sees the plugin's page and installs "
+                   "it through the usual consent screen, marked " <strong>"Test version"</strong> " there and on Installed plugins, and "
+                   "it runs each draft you save, as your own organisation does. Withdraw the invite and it is uninstalled there at once."</p>
+                <p>"A " <strong>"private"</strong> " plugin (" <code>"private = true"</code> ", or the console's checkbox) is reviewed "
+                   "and published like any other, but never listed: only the organisations you invite see and install it, for a "
+                   "company's own internal tools. Withdrawing an invite uninstalls it there too."</p>
+            </section>
+
+            <section id="manifest">
+                <h2>"plugboard.toml and the CLI"</h2>
+                <p>"The console's form as a file: keep it in your repository and deploy from CI. The console exports the current "
+                   "one (Credentials → Export plugboard.toml). Unknown keys are refused; every key but " <code>"slug"</code> ", "
+                   <code>"name"</code> ", " <code>"author"</code> ", " <code>"category"</code> " and " <code>"redirect_uris"</code> " is optional."</p>
+                <pre class="code"><code>{MANIFEST_EXAMPLE}</code></pre>
+                <p>"The " <code>"server"</code> " binary's developer commands call a running Plugboard with a developer token "
+                   "(made on the console's home page; it acts as you on your own plugins only). " <code>"diff"</code>
+                   " classifies each change: " <strong>"live now"</strong> " (redirect URIs, which are the plugin's own; anything while "
+                   "nothing is published), " <strong>"needs review"</strong> " (every reviewed field of a published plugin), "
+                   <strong>"needs re-consent by installers"</strong> " (new scopes: installations keep their grant until approved)."</p>
+                <pre class="code"><code>{CLI_EXAMPLE}</code></pre>
+                <p>"The commands call " <code>"/api/developer/v1"</code> " (" <code>"validate"</code> ", " <code>"diff"</code> ", "
+                   <code>"deploy"</code> ", " <code>"plugins/{slug}/bundle"</code> ", " <code>"plugins/{slug}/submit"</code> ", "
+                   <code>"plugins/{slug}/manifest"</code> ") with " <code>"Authorization: Bearer pbd_…"</code> "; a failure is "
+                   <code>"{\"error\": {\"code\", \"message\", \"fields\"?}}"</code> "."</p>
             </section>
 
             <section id="webhooks">

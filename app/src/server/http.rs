@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(super::icons::router())
         .merge(super::plugin_servers::routes::router())
         .merge(super::client_plugins::bundles::router())
+        .merge(super::developer_api::router())
         .merge(super::client_plugins::frame::router())
         .nest_service("/pkg", built_assets(&state.leptos_options))
         .leptos_routes(&state, routes, move || crate::shell(shell_options.clone()))

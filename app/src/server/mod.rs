@@ -9,6 +9,7 @@ pub mod client_addr;
 pub mod client_plugins;
 pub mod publishing;
 pub mod db;
+pub mod developer_api;
 pub mod http;
 pub mod icons;
 pub mod installations;

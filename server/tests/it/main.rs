@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod api_property;
 mod cli;
+mod developer_cli;
 mod client_plugins;
 mod hardening;
 mod health;

@@ -3,7 +3,7 @@
 use crate::components::format::format_date;
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::{format_count, PluginIcon, Rating};
-use crate::domain::{DeveloperOverview, DeveloperPlugin};
+use crate::domain::{DeveloperOverview, DeveloperPlugin, DeveloperToken};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,8 +17,12 @@ pub async fn load_developer_overview() -> Result<DeveloperOverview, AppError> {
             use crate::server::publishing;
             let (state, user) = crate::server::session::signed_in().await?;
             let developer_name = publishing::developer_name(&state.db, &user).await?;
-            let plugins = if user.is_developer { publishing::plugins::list_mine(&state.db, &user).await? } else { Vec::new() };
-            Ok(DeveloperOverview { is_developer: user.is_developer, developer_name, plugins })
+            let (plugins, tokens) = if user.is_developer {
+                (publishing::plugins::list_mine(&state.db, &user).await?, publishing::tokens(&state.db, &user).await?)
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            Ok(DeveloperOverview { is_developer: user.is_developer, developer_name, plugins, tokens })
         }
         .await,
     )
@@ -35,10 +39,38 @@ pub async fn become_developer(developer_name: String) -> Result<(), AppError> {
     )
 }
 
+/// Makes a developer token for the CLI: the token, shown once.
+#[server(prefix = "/rpc", endpoint = "create_developer_token")]
+pub async fn create_developer_token(name: String) -> Result<String, AppError> {
+    crate::server_fn::with_status(
+        async {
+            let (state, user) = crate::server::session::signed_in().await?;
+            Ok(crate::server::publishing::create_token(&state.db, &user, &name).await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "revoke_developer_token")]
+pub async fn revoke_developer_token(token_id: i64) -> Result<(), AppError> {
+    crate::server_fn::with_status(
+        async {
+            let (state, user) = crate::server::session::signed_in().await?;
+            Ok(crate::server::publishing::revoke_token(&state.db, &user, token_id).await?)
+        }
+        .await,
+    )
+}
+
 #[component]
 pub fn DeveloperHomePage() -> impl IntoView {
     let become_dev = ServerAction::<BecomeDeveloper>::new();
-    let overview = Resource::new(move || become_dev.version().get(), |_| load_developer_overview());
+    let create_token = ServerAction::<CreateDeveloperToken>::new();
+    let revoke_token = ServerAction::<RevokeDeveloperToken>::new();
+    let overview = Resource::new(
+        move || (become_dev.version().get(), create_token.version().get(), revoke_token.version().get()),
+        |_| load_developer_overview(),
+    );
     view! {
         <Title text="Developer console"/>
         <section class="hero">
@@ -61,7 +93,10 @@ pub fn DeveloperHomePage() -> impl IntoView {
                             </ActionForm>
                         </section>
                     }.into_any(),
-                    Ok(o) => view! { <DeveloperPluginList plugins=o.plugins/> }.into_any(),
+                    Ok(o) => view! {
+                        <DeveloperPluginList plugins=o.plugins/>
+                        <DeveloperTokens tokens=o.tokens create=create_token revoke=revoke_token/>
+                    }.into_any(),
                 }
             })}
         </Transition>
@@ -105,5 +140,54 @@ fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+    }
+}
+
+/// Developer tokens: personal access tokens for the CLI (`server plugins validate|diff|deploy`).
+#[component]
+fn DeveloperTokens(tokens: Vec<DeveloperToken>, create: ServerAction<CreateDeveloperToken>, revoke: ServerAction<RevokeDeveloperToken>) -> impl IntoView {
+    view! {
+        <section class="panel" data-testid="developer-tokens">
+            <h2>"Developer tokens"</h2>
+            <p class="muted">
+                "For the CLI: " <code>"server plugins validate|diff|deploy"</code> " with " <code>"PLUGBOARD_DEVELOPER_TOKEN"</code>
+                ". A token acts as you on your own plugins only, and on nothing else. "
+                <a href="/docs/api#manifest">"How to use it"</a>
+            </p>
+            <ActionForm action=create attr:class="inline-form">
+                <label for="token-name">"What it is for"</label>
+                <input id="token-name" name="name" required maxlength="80" placeholder="CI deploys"/>
+                <button type="submit" class="button">"Create token"</button>
+            </ActionForm>
+            {move || create.value().get().map(|made| match made {
+                Ok(token) => view! {
+                    <div class="notice secret" role="status" data-testid="new-developer-token">
+                        <p>"Copy it now: it is shown only this once."</p>
+                        <code>{token}</code>
+                    </div>
+                }.into_any(),
+                Err(e) => error_view(&e).into_any(),
+            })}
+            {(!tokens.is_empty()).then(|| view! {
+                <table class="docs-table">
+                    <thead><tr><th scope="col">"Token"</th><th scope="col">"Made"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Action"</span></th></tr></thead>
+                    <tbody>
+                        {tokens.into_iter().map(|t| view! {
+                            <tr data-token=t.name.clone()>
+                                <td>{t.name.clone()}</td>
+                                <td>{format_date(t.created_at)}</td>
+                                <td>{t.last_used_at.map_or_else(|| "never".to_owned(), format_date)}</td>
+                                <td>
+                                    <ActionForm action=revoke attr:class="inline-form">
+                                        <input type="hidden" name="token_id" value=t.id/>
+                                        <button type="submit" class="button subtle">"Revoke"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
     }
 }

@@ -179,7 +179,7 @@ fn ConsolePluginView(
         <ConsoleTabs slug=slug.clone() current=""/>
         <section class="panel review-state" data-testid="review-state">
             {match state {
-                ReviewState::Draft => "A draft: only you and staff can see it. Install it in your own organisation to try it.",
+                ReviewState::Draft => "A draft: only you, the organisations you invite and staff can see it. Install it in your own organisation to try it, or invite others under Test installs.",
                 ReviewState::InReview => "Submitted: Plugboard staff will review it and publish it or tell you what to change.",
                 ReviewState::Published if suspended => "Suspended: out of the marketplace and stopped in every organisation until Plugboard lifts it.",
                 ReviewState::Published => "Published: organisations find it in the marketplace.",
@@ -212,6 +212,10 @@ fn ConsolePluginView(
                 <dt>"Plugin ID"</dt><dd><code data-testid="plugin-id">{plugin.plugin_id}</code>
                     <span class="muted">" (the " <code>"plugin_id"</code> " of its webhooks and plugin-server calls)"</span></dd>
                 <dt>"Client secret"</dt><dd class="muted">"Shown once, when made. Rotating it stops the old one at once."</dd>
+                <dt>"Manifest"</dt><dd>
+                    <a href=format!("/developer/plugins/{slug}/plugboard.toml") rel="external" download="plugboard.toml" data-testid="export-manifest">"Export plugboard.toml"</a>
+                    <span class="muted">" for " <code>"server plugins validate|diff|deploy"</code> " ("<a href="/docs/api#manifest">"how"</a>")"</span>
+                </dd>
             </dl>
             <div class="actions">
                 <RotateSecret rotate slug=slug.clone() secret="client" label="Rotate client secret"

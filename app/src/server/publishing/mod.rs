@@ -6,9 +6,11 @@
 //! the store's typed `OwnedPlugin` that every later step takes.
 
 pub mod credentials;
+pub mod deploy;
 pub mod deliveries;
 pub mod form;
 pub mod invites;
+pub mod manifest;
 pub mod plugins;
 pub mod stats;
 pub mod submission;
@@ -62,6 +64,29 @@ impl From<RegistryError> for PublishingError {
             RegistryError::Db(e) => PublishingError::Db(e),
         }
     }
+}
+
+/// The developer's live tokens for the CLI, newest first.
+pub async fn tokens(db: &Db, member: &Member) -> Result<Vec<crate::domain::DeveloperToken>, PublishingError> {
+    Ok(stores::developer_tokens::list(db, &developer(member)?).await?)
+}
+
+/// Makes a developer token named `name` (what it is for): the token, shown once.
+pub async fn create_token(db: &Db, member: &Member, name: &str) -> Result<String, PublishingError> {
+    let name = name.trim();
+    if !(1..=80).contains(&name.chars().count()) {
+        return Err(PublishingError::Invalid(vec![FieldError::new("name", "Name the token (what it is for): 1 to 80 characters.")]));
+    }
+    let made = super::scope::developer_token::create(db, member, name).await?;
+    made.map(|(token, _)| token).ok_or(PublishingError::NotDeveloper)
+}
+
+/// Revokes one of the developer's tokens: the CLI using it is refused from the next call.
+pub async fn revoke_token(db: &Db, member: &Member, id: i64) -> Result<(), PublishingError> {
+    if !stores::developer_tokens::revoke(db, &developer(member)?, id, super::now()).await? {
+        return Err(PublishingError::Conflict("You have no such token: it was revoked already."));
+    }
+    Ok(())
 }
 
 /// The member as a developer, acting on their own plugins; refused without a developer profile.

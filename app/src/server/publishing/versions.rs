@@ -74,17 +74,7 @@ fn fields(r: &Reviewed) -> Vec<(&'static str, String)> {
 pub async fn diff(db: &Db, version: &Version, live: Option<&Version>) -> Result<VersionDiff, stores::Error> {
     let after = &version.fields;
     let before = live.map(|l| &l.fields);
-    let mut changes = Vec::new();
-    let empty: Vec<(&'static str, String)> = Vec::new();
-    let before_fields = before.map(fields).unwrap_or(empty);
-    for (field, value) in fields(after) {
-        let old = before_fields.iter().find(|(f, _)| *f == field).map(|(_, v)| v.clone());
-        let secret_changed = field == "OAuth client secret" && before.is_some_and(|b| b.oauth_client_secret != after.oauth_client_secret);
-        if old.as_deref() != Some(value.as_str()) || secret_changed {
-            let after_text = if secret_changed && value == "set" { "set (a new secret)".to_owned() } else { value };
-            changes.push(FieldChange { field: field.to_owned(), before: old.unwrap_or_default(), after: after_text });
-        }
-    }
+    let changes = field_changes(after, before);
     let no_scopes = crate::domain::ScopeSet::default();
     let before_scopes = before.map(|b| &b.scopes).unwrap_or(&no_scopes);
     let scopes_added: Vec<Scope> = after.scopes.without(before_scopes).iter().collect();
@@ -107,6 +97,22 @@ pub async fn diff(db: &Db, version: &Version, live: Option<&Version>) -> Result<
         bundle_before: bundle_ref(db, before_bundle).await?,
         bundle_after: bundle_ref(db, after.bundle_sha256.clone()).await?,
     })
+}
+
+/// Every reviewed field but scopes, origins and the bundle that differs between `after`
+/// and `before` (none: everything is new), as text.
+pub fn field_changes(after: &Reviewed, before: Option<&Reviewed>) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    let before_fields = before.map(fields).unwrap_or_default();
+    for (field, value) in fields(after) {
+        let old = before_fields.iter().find(|(f, _)| *f == field).map(|(_, v)| v.clone());
+        let secret_changed = field == "OAuth client secret" && before.is_some_and(|b| b.oauth_client_secret != after.oauth_client_secret);
+        if old.as_deref() != Some(value.as_str()) || secret_changed {
+            let after_text = if secret_changed && value == "set" { "set (a new secret)".to_owned() } else { value };
+            changes.push(FieldChange { field: field.to_owned(), before: old.unwrap_or_default(), after: after_text });
+        }
+    }
+    changes
 }
 
 async fn bundle_ref(db: &Db, sha256: Option<String>) -> Result<Option<BundleRef>, stores::Error> {

@@ -11,7 +11,8 @@
 //!
 //! A developer's own plugins are reached through a [`DeveloperScope`], and the review
 //! queue through a [`StaffScope`]: a signed-in member with the developer profile or the
-//! staff flag gives one ([`Member::as_developer`], [`Member::as_staff`]).
+//! staff flag gives one ([`Member::as_developer`], [`Member::as_staff`]). A developer
+//! token gives its developer for the developer API only ([`developer_token`]).
 //!
 //! The fields are private and the constructor lives here, so no other module can make a
 //! scope up from a tenant id out of a request, a row or a URL. A session opens only for
@@ -112,6 +113,7 @@
 //! ```
 
 pub mod bearer;
+pub mod developer_token;
 pub mod session;
 
 use crate::domain::{InstallationId, SessionUser, TenantId, UserId};

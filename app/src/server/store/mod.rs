@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod connections;
 pub mod consents;
+pub mod developer_tokens;
 pub mod grants;
 pub mod icons;
 pub mod installations;

@@ -36,6 +36,13 @@ pub struct StoredSession {
 struct SessionRow {
     created_at: i64,
     last_seen_at: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
+
+/// A signed-in person's columns (`u` users, `t` their tenant): [`USER_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
     id: UserId,
     tenant_id: TenantId,
     email: String,
@@ -49,29 +56,34 @@ struct SessionRow {
     tenant_name: String,
 }
 
+/// The columns of [`UserRow`].
+pub(super) const USER_COLUMNS: &str = "u.id, u.tenant_id, u.email, u.display_name, u.role, u.is_developer, u.is_staff, t.name AS tenant_name";
+
+impl UserRow {
+    pub(super) fn into_user(self) -> SessionUser {
+        SessionUser {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            tenant_name: self.tenant_name,
+            email: self.email,
+            display_name: self.display_name,
+            role: self.role.0,
+            is_developer: self.is_developer.0,
+            is_staff: self.is_staff.0,
+        }
+    }
+}
+
 /// The session with this token hash, whatever its age (the caller decides whether it
 /// is still valid).
 pub async fn find(db: &Db, token_hash: &str) -> Result<Option<StoredSession>, super::Error> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT s.created_at, s.last_seen_at, u.id, u.tenant_id, u.email, u.display_name, u.role, u.is_developer, u.is_staff, t.name AS tenant_name
-         FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id
-         WHERE s.id_hash = $1",
-    )
+    let row: Option<SessionRow> = sqlx::query_as(&format!(
+        "SELECT s.created_at, s.last_seen_at, {USER_COLUMNS} \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
+         WHERE s.id_hash = $1"
+    ))
     .bind(token_hash)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| StoredSession {
-        created_at: r.created_at,
-        last_seen_at: r.last_seen_at,
-        user: SessionUser {
-            id: r.id,
-            tenant_id: r.tenant_id,
-            tenant_name: r.tenant_name,
-            email: r.email,
-            display_name: r.display_name,
-            role: r.role.0,
-            is_developer: r.is_developer.0,
-            is_staff: r.is_staff.0,
-        },
-    }))
+    Ok(row.map(|r| StoredSession { created_at: r.created_at, last_seen_at: r.last_seen_at, user: r.user.into_user() }))
 }

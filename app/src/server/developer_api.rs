@@ -1,0 +1,188 @@
+//! The developer API (`/api/developer/v1`, issue 20): what `server plugins
+//! validate|diff|deploy` calls with a developer token. Thin handlers over
+//! `publishing::deploy`; every answer is JSON, a failure `{"error": {"code", "message",
+//! "fields"?}}` with its status. The console's export of `plugboard.toml` is here too,
+//! with the session instead of a token.
+
+use super::client_plugins::bundles::{self, BundleError, MAX_BUNDLE_BYTES};
+use super::publishing::{deploy, PublishingError};
+use super::scope::developer_token::{self, TokenDeveloper};
+use super::{now, session, AppState};
+use crate::domain::PluginSlug;
+use crate::error::AppError;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+/// The largest manifest the API reads.
+const MAX_MANIFEST_BYTES: usize = 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/developer/v1/validate", post(validate))
+        .route("/api/developer/v1/diff", post(diff))
+        .route("/api/developer/v1/deploy", post(deploy_route))
+        .route("/api/developer/v1/plugins/{slug}/submit", post(submit))
+        .route("/api/developer/v1/plugins/{slug}/manifest", get(manifest))
+        .route("/api/developer/v1/plugins/{slug}/bundle", put(bundle).layer(DefaultBodyLimit::max(MAX_BUNDLE_BYTES + 1024)))
+        .route("/developer/plugins/{slug}/plugboard.toml", get(export))
+        .layer(DefaultBodyLimit::max(MAX_MANIFEST_BYTES))
+}
+
+/// A failure as the developer API answers it.
+struct ApiFailure(AppError);
+
+impl From<AppError> for ApiFailure {
+    fn from(err: AppError) -> Self {
+        ApiFailure(err)
+    }
+}
+
+impl From<PublishingError> for ApiFailure {
+    fn from(err: PublishingError) -> Self {
+        ApiFailure(err.into())
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = match status.as_u16() {
+            401 => "invalid_token",
+            403 => "forbidden",
+            404 => "not_found",
+            409 => "conflict",
+            422 => "validation_failed",
+            _ if status.is_server_error() => "server_error",
+            _ => "bad_request",
+        };
+        let message = match &err {
+            AppError::NotSignedIn => "Send a developer token in the Authorization header: Bearer pbd_… (make one in the developer console).".to_owned(),
+            other => other.to_string(),
+        };
+        let mut error = serde_json::json!({ "code": code, "message": message });
+        if let AppError::InvalidFields(fields) = &err {
+            error["fields"] = serde_json::to_value(fields).unwrap_or_default();
+        }
+        let mut response = (status, Json(serde_json::json!({ "error": error }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"Plugboard developer API\""));
+        }
+        response
+    }
+}
+
+type Answer<T> = Result<T, ApiFailure>;
+
+async fn developer(state: &AppState, headers: &HeaderMap) -> Answer<TokenDeveloper> {
+    match developer_token::of_request(&state.db, headers).await {
+        Ok(Some(developer)) => Ok(developer),
+        Ok(None) => Err(ApiFailure(AppError::NotSignedIn)),
+        Err(e) => Err(ApiFailure(super::internal("reading a developer token failed")(e))),
+    }
+}
+
+fn slug_of(raw: &str) -> Answer<PluginSlug> {
+    PluginSlug::parse(raw).map_err(|_| ApiFailure(AppError::NotFound("None of your plugins has this address.".into())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestBody {
+    manifest: String,
+    /// The SHA-256 (hex) of the bundle the CLI would upload, for `diff`.
+    #[serde(default)]
+    bundle_sha256: Option<String>,
+}
+
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Answer<T> {
+    serde_json::from_slice(bytes).map_err(|e| ApiFailure(AppError::BadRequest(format!("send JSON with a \"manifest\" string: {e}"))))
+}
+
+async fn validate(State(state): State<AppState>, headers: HeaderMap, raw: Bytes) -> Answer<Json<serde_json::Value>> {
+    developer(&state, &headers).await?;
+    let ManifestBody { manifest, .. } = body(&raw)?;
+    let (manifest, _) = deploy::validate(&manifest, &state.settings.outbound).map_err(|fields| ApiFailure(AppError::InvalidFields(fields)))?;
+    Ok(Json(serde_json::json!({ "valid": true, "slug": manifest.slug })))
+}
+
+async fn diff(State(state): State<AppState>, headers: HeaderMap, raw: Bytes) -> Answer<Json<deploy::Plan>> {
+    let developer = developer(&state, &headers).await?;
+    let ManifestBody { manifest, bundle_sha256 } = body(&raw)?;
+    let bundle = bundle_sha256.filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).map(|s| s.to_ascii_lowercase());
+    Ok(Json(deploy::plan(&state.db, developer.publisher(), &manifest, bundle, &state.settings.outbound).await?))
+}
+
+async fn deploy_route(State(state): State<AppState>, headers: HeaderMap, raw: Bytes) -> Answer<Json<deploy::Deployed>> {
+    let developer = developer(&state, &headers).await?;
+    let ManifestBody { manifest, .. } = body(&raw)?;
+    Ok(Json(deploy::deploy(&state.db, &state.vault, developer.publisher(), &manifest, &state.settings.outbound).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    release_notes: String,
+}
+
+async fn submit(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, raw: Bytes) -> Answer<Json<serde_json::Value>> {
+    let developer = developer(&state, &headers).await?;
+    let slug = slug_of(&slug)?;
+    let SubmitBody { release_notes } = serde_json::from_slice(&raw)
+        .map_err(|e| ApiFailure(AppError::BadRequest(format!("send JSON with a \"release_notes\" string: {e}"))))?;
+    let version = deploy::submit(&state.db, developer.publisher(), &slug, &release_notes).await?;
+    Ok(Json(serde_json::json!({ "submitted": version })))
+}
+
+async fn manifest(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Answer<Response> {
+    let developer = developer(&state, &headers).await?;
+    let slug = slug_of(&slug)?;
+    let text = deploy::export(&state.db, developer.publisher(), &slug, &state.settings.public_url).await?;
+    Ok(toml_file(text, false))
+}
+
+async fn bundle(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, bytes: Bytes) -> Answer<Json<serde_json::Value>> {
+    let developer = developer(&state, &headers).await?;
+    let slug = slug_of(&slug)?;
+    let saved = bundles::upload(&state.db, developer.publisher(), &slug, &bytes, now()).await.map_err(|e| match e {
+        BundleError::TooLarge => ApiFailure(AppError::invalid("client_bundle", "The bundle must be at most 512 KiB.")),
+        BundleError::NotJavaScript => ApiFailure(AppError::invalid("client_bundle", "The bundle must be the plugin's JavaScript: one UTF-8 .js file (not a page).")),
+        BundleError::Console(e) => e.into(),
+    })?;
+    let draft = match saved {
+        super::publishing::versions::Saved::Draft(n) => Some(n),
+        _ => None,
+    };
+    Ok(Json(serde_json::json!({ "draft": draft })))
+}
+
+/// `GET /developer/plugins/{slug}/plugboard.toml`: the console's export, as a download.
+async fn export(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
+    let user = match session::user_of_request(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return session::sign_in_first(&format!("/developer/plugins/{slug}")),
+        Err(e) => return ApiFailure(super::internal("reading the session failed")(e)).into_response(),
+    };
+    let answer: Answer<String> = async {
+        let slug = slug_of(&slug)?;
+        Ok(deploy::export(&state.db, &user, &slug, &state.settings.public_url).await?)
+    }
+    .await;
+    match answer {
+        Ok(text) => toml_file(text, true),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+fn toml_file(text: String, download: bool) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "application/toml; charset=utf-8")], text).into_response();
+    if download {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static("attachment; filename=\"plugboard.toml\""));
+    }
+    response
+}
