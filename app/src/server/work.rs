@@ -115,9 +115,12 @@ pub async fn update_project(db: &Db, scope: &TenantScope, id: ProjectId, patch: 
     let mut tx = db.begin_write().await?;
     let (before, after) = store::update_project(&mut tx, scope, id, name.as_deref(), description.as_deref(), patch.archived).await?.ok_or(WorkError::NotFound)?;
     let changed = project_changes(&before, &after);
-    if !changed.is_empty() {
-        webhooks::publish(&mut tx, scope, Change::Project(EventType::ProjectUpdated, &after, Some(changed)), now()).await?;
+    if changed.is_empty() {
+        // An update that changes nothing writes nothing (not even `updated_at`), as it
+        // sends nothing: the transaction rolls back.
+        return Ok(before);
     }
+    webhooks::publish(&mut tx, scope, Change::Project(EventType::ProjectUpdated, &after, Some(changed)), now()).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -209,9 +212,11 @@ pub async fn update_task(db: &Db, scope: &TenantScope, id: TaskId, patch: &TaskP
     let mut tx = db.begin_write().await?;
     let (before, after) = store::update_task(&mut tx, scope, id, &changes).await??;
     let changed = task_changes(&before, &after);
-    if !changed.is_empty() {
-        webhooks::publish(&mut tx, scope, Change::Task(EventType::TaskUpdated, &after, Some(changed)), now()).await?;
+    if changed.is_empty() {
+        // Nothing changed: nothing is written (not even `updated_at`) and nothing sent.
+        return Ok(before);
     }
+    webhooks::publish(&mut tx, scope, Change::Task(EventType::TaskUpdated, &after, Some(changed)), now()).await?;
     tx.commit().await?;
     Ok(after)
 }

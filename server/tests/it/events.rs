@@ -96,8 +96,11 @@ async fn every_write_path_queues_its_event_and_each_fits_the_published_schema(ba
     let task = api(&app, &token, reqwest::Method::POST, "/tasks", Some(json!({ "project_id": p, "title": "Draft" }))).await;
     let t = task["id"].as_i64().unwrap();
     let moved = api(&app, &token, reqwest::Method::PATCH, &format!("/tasks/{t}"), Some(json!({ "status": "doing", "title": "Draft" }))).await;
-    // Nothing changes: nothing is sent.
-    api(&app, &token, reqwest::Method::PATCH, &format!("/tasks/{t}"), Some(json!({ "status": "doing" }))).await;
+    // Nothing changes: nothing is sent, and nothing is written, not even `updated_at` (a
+    // second later, so a write would show).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let unchanged = api(&app, &token, reqwest::Method::PATCH, &format!("/tasks/{t}"), Some(json!({ "status": "doing" }))).await;
+    assert_eq!(unchanged, moved, "an update that changes nothing writes nothing");
     api(&app, &token, reqwest::Method::DELETE, &format!("/tasks/{t}"), None).await;
     // A project deleted with a task in it: the task's deletion comes first.
     let last = api(&app, &token, reqwest::Method::POST, "/tasks", Some(json!({ "project_id": p, "title": "Goes with the project" }))).await;
