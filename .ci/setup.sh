@@ -55,6 +55,17 @@ if $for_tests; then
     python3 -m venv target/tools/venv
     target/tools/venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
   fi
+  # The sample plugins (examples/): authlib for the Python one, oauth4webapi for Node's.
+  if ! target/tools/samples-venv/bin/python -c 'import authlib, requests' 2>/dev/null; then
+    step "sample plugins' Python packages (authlib)"
+    mkdir -p target/tools
+    python3 -m venv target/tools/samples-venv
+    target/tools/samples-venv/bin/pip install --quiet --disable-pip-version-check -r examples/python/requirements.txt
+  fi
+  if ! [ -d examples/node/node_modules/oauth4webapi ] || [ examples/node/package-lock.json -nt examples/node/node_modules/.package-lock.json ]; then
+    step "sample plugins' npm packages (oauth4webapi)"
+    (cd examples/node && npm ci --no-audit --no-fund --silent)
+  fi
   if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     step "end2end npm packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

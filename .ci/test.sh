@@ -25,5 +25,8 @@ bash end2end/api-fuzz/run.sh
 printf '\n== Playwright (Chromium)\n'
 (cd end2end && npx playwright test)
 
+printf '\n== Sample plugins: Python (authlib) and Node.js (oauth4webapi) against the release server\n'
+bash examples/run.sh
+
 printf '\n== Lighthouse, mobile preset (accessibility, best practices, SEO 100; performance at least 90)\n'
 bash end2end/lighthouse.sh

@@ -367,27 +367,30 @@ async function installCallback(req, res, url, client) {
   const shownSettings = Object.fromEntries(
     Object.entries(settings.body.settings).map(([k, v]) => [k, /key|secret|token/.test(k) ? "(received)" : v]),
   );
-  // Straight away, the plugin does its job through the REST API: a task in the first
-  // project, if it was granted what that takes (a plugin that only reads tasks, such as a
-  // client-side one, adds nothing and says so).
+  // Straight away, the plugin does its job through the REST API: a task in the
+  // organisation's newest open project (the list is oldest first), if it was granted what
+  // that takes (a plugin that only reads tasks, such as a client-side one, adds nothing
+  // and says so).
   const granted = new Set(String(tokens.scope ?? "").split(" "));
   let outcome = "Not allowed to add tasks";
+  let createdIn = "";
   if (granted.has("read:projects") && granted.has("write:tasks")) {
-    const projects = await api("/projects?limit=1");
+    const projects = await api("/projects?archived=false&limit=100");
     if (projects.status !== 200) return apiFailed(projects);
-    const project = projects.body.data[0];
+    const project = projects.body.data.at(-1);
     // An organisation without projects gets no task, and the plugin says so.
     const created = project
       ? await api("/tasks", { method: "POST", body: JSON.stringify({ project_id: project.id, title: "Log this week's hours" }) })
       : null;
     if (created && created.status !== 201) return apiFailed(created);
     outcome = created ? created.body.title : "No project to add a task to";
+    createdIn = project ? project.name : "";
   }
   page(
     res,
     200,
     "Connected to Plugboard",
-    `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(outcome)}</p>` +
+    `<p id="scope">${escapeHtml(tokens.scope)}</p><p id="created-task">${escapeHtml(outcome)}</p><p id="created-in">${escapeHtml(createdIn)}</p>` +
       `<p id="settings">${escapeHtml(JSON.stringify(shownSettings))}</p><p id="missing">${escapeHtml(settings.body.missing.join(" "))}</p>` +
       `<p><a href="${plugboard}/installed">Back to Plugboard</a></p>`,
   );
