@@ -14,3 +14,5 @@ CREATE TABLE oauth_token_failures (
     at              BIGINT  NOT NULL
 );
 CREATE INDEX oauth_token_failures_plugin ON oauth_token_failures (plugin_id, at);
+-- At most one row of a kind per installation a minute: the check looks here.
+CREATE INDEX oauth_token_failures_installation ON oauth_token_failures (installation_id, kind, at);

@@ -50,9 +50,11 @@ pub async fn run(remote: &Remote, action: Action) -> Result<(), String> {
                 println!("registered {slug}. Keep these secrets now: they are shown only this once.");
                 println!("{}", serde_json::to_string(created).map_err(|e| e.to_string())?);
             }
-            match deployed["draft"].as_i64() {
-                Some(n) => println!("saved in draft version {n}: organisations keep running the live version until staff publish it"),
-                None => println!("saved: your organisation and the ones you invited run it now"),
+            match (deployed["outcome"].as_str(), deployed["draft"].as_i64()) {
+                (Some("draft"), Some(n)) => println!("saved in draft version {n}: organisations keep running the live version until staff publish it"),
+                (Some("running"), _) => println!("saved: your organisation and the ones you invited run it now"),
+                (Some("unchanged"), _) => println!("nothing staff review changed"),
+                _ => {}
             }
             if let Some((path, bytes)) = bundle_of(&remote.manifest, &text)? {
                 api.put_js(&format!("/api/developer/v1/plugins/{slug}/bundle"), bytes).await?;

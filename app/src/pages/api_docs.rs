@@ -258,7 +258,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                 </ol>
                 <pre class="code" role="img" aria-label="Sequence: Install sends the browser to the plugin's first redirect URI with an install_token; the plugin redirects to Plugboard's authorize endpoint; after the consent the browser returns to the same URI with a code, which the plugin exchanges at the token endpoint."><code>{HANDOVER_DIAGRAM}</code></pre>
                 <p>
-                    "Your other redirect URIs only ever receive callbacks. A draft's hand-over goes only to its developer's own "
+                    "Your other redirect URIs only ever receive callbacks. A draft's hand-over goes only to its developer's own organisation and the ones they invited "
                     "organisation. Reconnect (after a grant was revoked for reuse) and Reactivate (after a suspension) run the "
                     "same hand-over for an installation that exists: the consent shows what it grants, and the new code starts a new grant."
                 </p>

@@ -263,11 +263,11 @@ fn PluginDetailView(plugin: PluginDetail, save: ServerAction<SaveReview>, reply:
     let releases = plugin.releases.clone();
     view! {
         <Title text=card.name.clone()/>
-        {(plugin.state != ReviewState::Published).then(|| if plugin.invited {
+        {(plugin.state != ReviewState::Published || plugin.invited).then(|| if plugin.invited {
             view! {
                 <p class="notice" data-testid="preview-notice">
                     <strong>"Test version. "</strong>
-                    "Plugboard staff have not reviewed this plugin yet. Its developer invited your organisation to try it; nobody else sees it."
+                    "Plugboard staff have not reviewed this plugin yet. Its developer invited your organisation to try it; besides them and staff, only the organisations they invited see it."
                 </p>
             }.into_any()
         } else {

@@ -11,6 +11,7 @@ use super::{now, session, AppState};
 use crate::domain::PluginSlug;
 use crate::error::AppError;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,23 +35,43 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A failure as the developer API answers it.
-struct ApiFailure(AppError);
+enum ApiFailure {
+    App(AppError),
+    /// The body is over the limit (axum's own answer would be plain text).
+    TooLarge,
+}
 
 impl From<AppError> for ApiFailure {
     fn from(err: AppError) -> Self {
-        ApiFailure(err)
+        ApiFailure::App(err)
     }
 }
 
 impl From<PublishingError> for ApiFailure {
     fn from(err: PublishingError) -> Self {
-        ApiFailure(err.into())
+        ApiFailure::App(err.into())
+    }
+}
+
+impl From<BytesRejection> for ApiFailure {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiFailure::TooLarge
+        } else {
+            ApiFailure::App(AppError::BadRequest(rejection.body_text()))
+        }
     }
 }
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        let err = self.0;
+        let err = match self {
+            ApiFailure::App(err) => err,
+            ApiFailure::TooLarge => {
+                let error = serde_json::json!({ "code": "payload_too_large", "message": "The body is over the limit: a manifest of at most 256 KiB, a bundle of at most 512 KiB." });
+                return (StatusCode::PAYLOAD_TOO_LARGE, Json(serde_json::json!({ "error": error }))).into_response();
+            }
+        };
         let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let code = match status.as_u16() {
             401 => "invalid_token",
@@ -82,13 +103,13 @@ type Answer<T> = Result<T, ApiFailure>;
 async fn developer(state: &AppState, headers: &HeaderMap) -> Answer<TokenDeveloper> {
     match developer_token::of_request(&state.db, headers).await {
         Ok(Some(developer)) => Ok(developer),
-        Ok(None) => Err(ApiFailure(AppError::NotSignedIn)),
-        Err(e) => Err(ApiFailure(super::internal("reading a developer token failed")(e))),
+        Ok(None) => Err(ApiFailure::App(AppError::NotSignedIn)),
+        Err(e) => Err(ApiFailure::App(super::internal("reading a developer token failed")(e))),
     }
 }
 
 fn slug_of(raw: &str) -> Answer<PluginSlug> {
-    PluginSlug::parse(raw).map_err(|_| ApiFailure(AppError::NotFound("None of your plugins has this address.".into())))
+    PluginSlug::parse(raw).map_err(|_| ApiFailure::App(AppError::NotFound("None of your plugins has this address.".into())))
 }
 
 #[derive(Deserialize)]
@@ -101,26 +122,34 @@ struct ManifestBody {
 }
 
 fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Answer<T> {
-    serde_json::from_slice(bytes).map_err(|e| ApiFailure(AppError::BadRequest(format!("send JSON with a \"manifest\" string: {e}"))))
+    serde_json::from_slice(bytes).map_err(|e| ApiFailure::App(AppError::BadRequest(format!("send JSON with a \"manifest\" string: {e}"))))
 }
 
-async fn validate(State(state): State<AppState>, headers: HeaderMap, raw: Bytes) -> Answer<Json<serde_json::Value>> {
+async fn validate(State(state): State<AppState>, headers: HeaderMap, raw: Result<Bytes, BytesRejection>) -> Answer<Json<serde_json::Value>> {
     developer(&state, &headers).await?;
+    let raw = raw?;
     let ManifestBody { manifest, .. } = body(&raw)?;
-    let (manifest, _) = deploy::validate(&manifest, &state.settings.outbound).map_err(|fields| ApiFailure(AppError::InvalidFields(fields)))?;
+    let (manifest, _) = deploy::validate(&manifest, &state.settings.outbound).map_err(|fields| ApiFailure::App(AppError::InvalidFields(fields)))?;
     Ok(Json(serde_json::json!({ "valid": true, "slug": manifest.slug })))
 }
 
-async fn diff(State(state): State<AppState>, headers: HeaderMap, raw: Bytes) -> Answer<Json<deploy::Plan>> {
+async fn diff(State(state): State<AppState>, headers: HeaderMap, raw: Result<Bytes, BytesRejection>) -> Answer<Json<deploy::Plan>> {
     let developer = developer(&state, &headers).await?;
-    let ManifestBody { manifest, bundle_sha256 } = body(&raw)?;
-    let bundle = bundle_sha256.filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).map(|s| s.to_ascii_lowercase());
+    let ManifestBody { manifest, bundle_sha256 } = body(&raw?)?;
+    let bundle = match bundle_sha256 {
+        Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => Some(s.to_ascii_lowercase()),
+        Some(_) => {
+            let field = crate::error::FieldError::new("bundle_sha256", "Send the bundle's SHA-256 as 64 hexadecimal digits.");
+            return Err(ApiFailure::App(AppError::InvalidFields(vec![field])));
+        }
+        None => None,
+    };
     Ok(Json(deploy::plan(&state.db, developer.publisher(), &manifest, bundle, &state.settings.outbound).await?))
 }
 
-async fn deploy_route(State(state): State<AppState>, headers: HeaderMap, raw: Bytes) -> Answer<Json<deploy::Deployed>> {
+async fn deploy_route(State(state): State<AppState>, headers: HeaderMap, raw: Result<Bytes, BytesRejection>) -> Answer<Json<deploy::Deployed>> {
     let developer = developer(&state, &headers).await?;
-    let ManifestBody { manifest, .. } = body(&raw)?;
+    let ManifestBody { manifest, .. } = body(&raw?)?;
     Ok(Json(deploy::deploy(&state.db, &state.vault, developer.publisher(), &manifest, &state.settings.outbound).await?))
 }
 
@@ -130,11 +159,12 @@ struct SubmitBody {
     release_notes: String,
 }
 
-async fn submit(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, raw: Bytes) -> Answer<Json<serde_json::Value>> {
+async fn submit(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, raw: Result<Bytes, BytesRejection>) -> Answer<Json<serde_json::Value>> {
     let developer = developer(&state, &headers).await?;
     let slug = slug_of(&slug)?;
+    let raw = raw?;
     let SubmitBody { release_notes } = serde_json::from_slice(&raw)
-        .map_err(|e| ApiFailure(AppError::BadRequest(format!("send JSON with a \"release_notes\" string: {e}"))))?;
+        .map_err(|e| ApiFailure::App(AppError::BadRequest(format!("send JSON with a \"release_notes\" string: {e}"))))?;
     let version = deploy::submit(&state.db, developer.publisher(), &slug, &release_notes).await?;
     Ok(Json(serde_json::json!({ "submitted": version })))
 }
@@ -146,12 +176,13 @@ async fn manifest(State(state): State<AppState>, headers: HeaderMap, Path(slug):
     Ok(toml_file(text, false))
 }
 
-async fn bundle(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, bytes: Bytes) -> Answer<Json<serde_json::Value>> {
+async fn bundle(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, bytes: Result<Bytes, BytesRejection>) -> Answer<Json<serde_json::Value>> {
     let developer = developer(&state, &headers).await?;
     let slug = slug_of(&slug)?;
+    let bytes = bytes?;
     let saved = bundles::upload(&state.db, developer.publisher(), &slug, &bytes, now()).await.map_err(|e| match e {
-        BundleError::TooLarge => ApiFailure(AppError::invalid("client_bundle", "The bundle must be at most 512 KiB.")),
-        BundleError::NotJavaScript => ApiFailure(AppError::invalid("client_bundle", "The bundle must be the plugin's JavaScript: one UTF-8 .js file (not a page).")),
+        BundleError::TooLarge => ApiFailure::App(AppError::invalid("client_bundle", "The bundle must be at most 512 KiB.")),
+        BundleError::NotJavaScript => ApiFailure::App(AppError::invalid("client_bundle", "The bundle must be the plugin's JavaScript: one UTF-8 .js file (not a page).")),
         BundleError::Console(e) => e.into(),
     })?;
     let draft = match saved {
@@ -166,7 +197,7 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, Path(slug): P
     let user = match session::user_of_request(&state, &headers).await {
         Ok(Some(user)) => user,
         Ok(None) => return session::sign_in_first(&format!("/developer/plugins/{slug}")),
-        Err(e) => return ApiFailure(super::internal("reading the session failed")(e)).into_response(),
+        Err(e) => return ApiFailure::App(super::internal("reading the session failed")(e)).into_response(),
     };
     let answer: Answer<String> = async {
         let slug = slug_of(&slug)?;

@@ -6,7 +6,7 @@
 
 use crate::support::{Backend, TestApp, TestPlugin};
 use app::domain::{ConsolePlugin, ReviewState, ShownSecrets};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const MANIFEST: &str = r#"
 slug = "toml-robot"
@@ -192,13 +192,47 @@ async fn a_developer_token_reaches_its_own_developers_plugins_only(backend: Back
     assert_eq!(app.rpc(&developer, "revoke_developer_token", &[("token_id", &id)]).await.status(), 200);
     let (ok, _, err) = cli(&app, &token, &work, &["validate"]);
     assert!(!ok && err.contains("401"), "{err}");
-    // Not a developer's session either: a plugin token or a session cookie is no developer token.
+    // A session cookie is no developer token, nor is no token at all.
+    let res = developer.post(app.url("/api/developer/v1/validate")).json(&serde_json::json!({ "manifest": MANIFEST })).send().await.unwrap();
+    assert_eq!(res.status(), 401, "the developer's own session");
     let res = crate::support::http().post(app.url("/api/developer/v1/validate")).json(&serde_json::json!({ "manifest": MANIFEST })).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    assert!(Path::new(&work.0).exists());
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_token");
+}
+
+async fn bad_requests_to_the_developer_api_get_clear_json_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let developer = app.sign_in("developer@partners.test").await;
+    let token = token_of(&app, &developer).await;
+    let post = |path: &str, body: reqwest::Body| {
+        crate::support::http().post(app.url(path)).bearer_auth(&token).header("content-type", "application/json").body(body).send()
+    };
+    let error = |res: reqwest::Response| async move {
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await.expect("a JSON error");
+        (status, body["error"]["code"].as_str().unwrap_or_default().to_owned(), body)
+    };
+    let (status, code, _) = error(post("/api/developer/v1/validate", "not json".into()).await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (400, "bad_request"));
+    let huge = serde_json::json!({ "manifest": "#".repeat(300 * 1024) }).to_string();
+    let (status, code, _) = error(post("/api/developer/v1/validate", huge.into()).await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+    let body = serde_json::json!({ "manifest": MANIFEST, "bundle_sha256": "xyz" }).to_string();
+    let (status, code, body) = error(post("/api/developer/v1/diff", body.into()).await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (422, "validation_failed"));
+    assert_eq!(body["error"]["fields"][0]["field"], "bundle_sha256");
+    // An unknown key is reported on its own line.
+    let typo = format!("{MANIFEST}colour = \"red\"\n");
+    let (status, _, body) = error(post("/api/developer/v1/validate", serde_json::json!({ "manifest": typo }).to_string().into()).await.unwrap()).await;
+    assert_eq!(status, 422);
+    let line = typo.lines().position(|l| l.starts_with("colour")).unwrap() + 1;
+    assert!(body["error"]["fields"][0]["message"].as_str().unwrap().starts_with(&format!("line {line}:")), "{body}");
 }
 
 crate::on_both_databases!(
     a_manifest_is_validated_deployed_and_diffed_as_the_console_would,
     a_developer_token_reaches_its_own_developers_plugins_only,
+    bad_requests_to_the_developer_api_get_clear_json_errors,
 );

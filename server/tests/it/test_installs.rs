@@ -139,9 +139,13 @@ async fn invites_are_only_for_unpublished_plugins_of_ones_own(backend: Backend) 
     app.seed_demo().await;
     drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[]).await;
     let developer = app.sign_in("developer@partners.test").await;
-    // Somebody else's plugin, and a plugin that is published.
+    // Somebody else's plugin (a member who is no developer, and another developer), and
+    // a plugin that is published.
     let admin = app.sign_in("admin@acme.test").await;
     assert_eq!(error_of(app.rpc(&admin, "invite_organisation", &[("slug", SLUG), ("organisation", "Globex")]).await).await.0, 403);
+    let other = app.sign_in("owner@globex.test").await;
+    assert_eq!(app.rpc(&other, "become_developer", &[("developer_name", "Globex Labs")]).await.status(), 200);
+    assert_eq!(error_of(app.rpc(&other, "invite_organisation", &[("slug", SLUG), ("organisation", "Globex")]).await).await.0, 404);
     invite(&app, &developer, "Globex").await;
     crate::support::plugins::release(&app, &developer, SLUG, "First release.").await;
     assert_eq!(error_of(app.rpc(&developer, "invite_organisation", &[("slug", SLUG), ("organisation", "Initech")]).await).await.0, 409);
@@ -236,7 +240,39 @@ async fn a_private_plugin_is_reviewed_then_installable_only_where_invited(backen
     assert_eq!(authorize(&app, &globex, &params).await.status(), 200);
 }
 
+async fn organisations_that_installed_a_plugin_before_it_turned_private_keep_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.seed_demo().await;
+    let (plugin, _) = drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[]).await;
+    let developer = app.sign_in("developer@partners.test").await;
+    crate::support::plugins::release(&app, &developer, SLUG, "For everyone.").await;
+    let globex = app.sign_in("owner@globex.test").await;
+    plugin.install_and_exchange(&app, &globex, "read:projects").await;
+    let mut form = console(&app, &developer).await.form;
+    form.private = true;
+    crate::support::plugins::save(&app, &developer, &form).await;
+    crate::support::plugins::release(&app, &developer, SLUG, "Internal from now on.").await;
+    // Globex keeps it: its page, its consent (a reconnect or an update), its Install link.
+    let params = plugin.authorize_params("read:projects", "st");
+    assert_eq!(app.get_html(&globex, &format!("/marketplace/{SLUG}")).await.0, 200);
+    assert_eq!(authorize(&app, &globex, &params).await.status(), 200);
+    let tokens = plugin.install_and_exchange(&app, &globex, "read:projects").await;
+    assert!(plugin.is_active(&app, tokens["access_token"].as_str().unwrap()).await);
+    let res = globex.get(app.url(&format!("/marketplace/{SLUG}/install"))).send().await.unwrap();
+    assert_eq!(res.status(), 303, "Reconnect hands over");
+    // Nobody else: Initech neither sees nor installs it.
+    let initech = app.sign_in("owner@initech.test").await;
+    assert_eq!(app.get_html(&initech, &format!("/marketplace/{SLUG}")).await.0, 404);
+    assert_eq!(authorize(&app, &initech, &params).await.status(), 400);
+    assert_eq!(initech.get(app.url(&format!("/marketplace/{SLUG}/install"))).send().await.unwrap().status(), 404);
+    // Once Globex uninstalls, it is outside too.
+    let installation = app.installation_id(SLUG, "owner@globex.test").await;
+    assert_eq!(app.rpc(&globex, "uninstall_plugin", &[("installation_id", &installation.get().to_string())]).await.status(), 200);
+    assert_eq!(authorize(&app, &globex, &params).await.status(), 400);
+}
+
 crate::on_both_databases!(
+    organisations_that_installed_a_plugin_before_it_turned_private_keep_it,
     testers_run_what_the_developer_saves_until_staff_publish,
     a_private_plugin_is_reviewed_then_installable_only_where_invited,
     an_invited_organisation_installs_the_draft_until_the_invite_is_withdrawn,

@@ -149,7 +149,20 @@ async fn expired_and_too_wide_refreshes_are_recorded_without_a_reconnect(backend
     assert!(!html.contains("reconnect-needed"), "{html}");
 }
 
+async fn a_code_replayed_after_an_uninstall_is_no_reuse(backend: Backend) {
+    let (app, plugin, _receiver, admin, _) = installed(backend).await;
+    let code = plugin.install(&app, &admin, "read:projects").await;
+    assert_eq!(plugin.exchange(&app, &code).await.status(), 200);
+    let installation = app.installation_id("sync-robot", "admin@acme.test").await;
+    assert_eq!(app.rpc(&admin, "uninstall_plugin", &[("installation_id", &installation.get().to_string())]).await.status(), 200);
+    // The grant ended with the uninstall: the replay is refused, and not called a reuse.
+    let (status, error, description) = refusal(plugin.exchange(&app, &code).await).await;
+    assert_eq!((status, error.as_str(), description.as_str()), (400, "invalid_grant", GENERIC));
+    assert_eq!(token_health(&app).await.reuse_detected, 0);
+}
+
 crate::on_both_databases!(
+    a_code_replayed_after_an_uninstall_is_no_reuse,
     a_reused_refresh_token_is_told_to_the_plugin_its_developer_and_the_admins,
     a_replayed_code_is_told_and_recorded,
     expired_and_too_wide_refreshes_are_recorded_without_a_reconnect,

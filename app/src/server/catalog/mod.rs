@@ -150,7 +150,7 @@ pub async fn plugin_detail(
         // Its developer, and the organisations invited to test it, may install an
         // unpublished plugin, as the install route allows.
         can_install: manages && ((state == ReviewState::Published && !row.is_private.0) || is_developer || row.invited.0),
-        invited: row.invited.0 && state != ReviewState::Published,
+        invited: row.invited.0 && row.never_published.0,
         private: row.is_private.0,
         signed_in: viewer.is_some(),
         can_review: manages && card.is_installed,

@@ -108,8 +108,9 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
 
     // An unpublished plugin's redirect URI is only its developer's word: nobody reviewed
     // it, so Plugboard sends nobody there but the developer, and the organisations the
-    // developer invited to test it, until it is published. Anyone else (staff included)
-    // sees an error page, signed in or not.
+    // developer invited to test it, until it is published; a private one only the invited
+    // organisations and those that installed it before it turned private. Anyone else
+    // (staff included) sees an error page, signed in or not.
     let viewer = if plugin.is_published && !plugin.is_private {
         None
     } else {
@@ -118,11 +119,11 @@ pub async fn show_consent(State(state): State<AppState>, headers: HeaderMap, Raw
             Ok(None) => return session::sign_in_first(&format!("/oauth/authorize?{raw_query}")),
             Err(e) => return server_error(e),
         };
-        let invited = match crate::server::store::invites::is_invited(&state.db, plugin.id, user.scope().tenant()).await {
-            Ok(invited) => invited,
+        let admitted = match crate::server::store::invites::is_admitted(&state.db, plugin.id, user.scope().tenant()).await {
+            Ok(admitted) => admitted,
             Err(e) => return server_error(e),
         };
-        if plugin.developer_id != Some(user.id) && !invited {
+        if plugin.developer_id != Some(user.id) && !admitted {
             return pages::error_page(
                 StatusCode::BAD_REQUEST,
                 "This plugin is not available",
@@ -392,7 +393,7 @@ pub async fn launch_install(
                 if gate.developer_id == Some(user.id) {
                     return Ok(true);
                 }
-                crate::server::store::invites::is_invited(&state.db, gate.id, user.scope().tenant()).await
+                crate::server::store::invites::is_admitted(&state.db, gate.id, user.scope().tenant()).await
             };
             let visible = gate.suspended_at.is_none()
                 && ((gate.is_published.0 && !gate.is_private.0) || match tries().await {

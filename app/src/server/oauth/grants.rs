@@ -99,10 +99,10 @@ pub(crate) async fn exchange_code(
     if row.used_at.is_some() {
         // A second use: whoever holds the code now, the first exchange's tokens die too.
         if let Some(grant) = row.grant_id {
-            revoke_for_reuse(&mut tx, &family_of(grant), RevokedFor::AuthorizationCodeReused, now).await?;
+            let reuse = revoke_for_reuse(&mut tx, &family_of(grant), RevokedFor::AuthorizationCodeReused, now).await?;
             tx.commit().await?;
             if row.plugin_id == client.plugin_id {
-                return Err(GrantError::RevokedForReuse(RevokedFor::AuthorizationCodeReused));
+                return Err(reuse.map_or(GrantError::InvalidGrant, GrantError::RevokedForReuse));
             }
         }
         return Err(GrantError::InvalidGrant);
@@ -120,9 +120,9 @@ pub(crate) async fn exchange_code(
     // Claim the code; under a race only one transaction gets the row.
     if !store::claim_code(&mut tx, &code_hash, now).await? {
         if let Some(grant) = store::code_grant(&mut tx, &code_hash).await? {
-            revoke_for_reuse(&mut tx, &family_of(grant), RevokedFor::AuthorizationCodeReused, now).await?;
+            let reuse = revoke_for_reuse(&mut tx, &family_of(grant), RevokedFor::AuthorizationCodeReused, now).await?;
             tx.commit().await?;
-            return Err(GrantError::RevokedForReuse(RevokedFor::AuthorizationCodeReused));
+            return Err(reuse.map_or(GrantError::InvalidGrant, GrantError::RevokedForReuse));
         }
         return Err(GrantError::InvalidGrant);
     }
@@ -318,15 +318,18 @@ pub async fn revoke_installation(conn: &mut Conn, uninstalled: &crate::server::s
 
 /// Reuse detection: the grant and its tokens die, in the caller's transaction, with
 /// why; the first time, the console records it and the plugin hears `grant.revoked`.
-async fn revoke_for_reuse(conn: &mut Conn, family: &Family, reason: RevokedFor, now: i64) -> Result<(), stores::Error> {
+/// The answer is why the grant is revoked: `reason`, or the reuse that revoked it
+/// before; `None` when it had ended otherwise (an uninstall, the plugin's own revocation).
+async fn revoke_for_reuse(conn: &mut Conn, family: &Family, reason: RevokedFor, now: i64) -> Result<Option<RevokedFor>, stores::Error> {
     let failure = reason.failure();
     if !store::revoke_grant(conn, family.grant, Some(failure), now).await? {
-        return Ok(());
+        return Ok(store::revoked_for(conn, family.grant).await?.and_then(RevokedFor::of));
     }
     tracing::warn!(grant = family.grant, installation = %family.installation, reason = failure.as_str(), "OAuth grant revoked after a code or refresh token was presented twice");
     store::record_failure(&mut *conn, family.plugin, family.installation, failure, now).await?;
     let recipient = Recipient { installation_id: family.installation, tenant_id: family.tenant, plugin_id: family.plugin };
-    webhooks::enqueue(conn, &Data::GrantRevoked(GrantRevokedData { recipient, reason }), now).await
+    webhooks::enqueue(conn, &Data::GrantRevoked(GrantRevokedData { recipient, reason }), now).await?;
+    Ok(Some(reason))
 }
 
 struct Family {

@@ -99,7 +99,7 @@ pub fn consent_page(plugin: &PluginClient, user: &SessionUser, scopes: &ScopeSet
     let icon = view! { <PluginIcon name=plugin.name.clone() slug=plugin.slug.clone() icon_url=plugin.icon_url.clone() size="large"/> };
     let author = plugin.author.clone();
     let verified = plugin.is_verified;
-    let test_version = !plugin.is_published;
+    let test_version = plugin.never_published;
     let who = format!("Signed in as {} · {}", user.email, user.role.label());
     let host = url::Url::parse(uri.as_str()).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
     let (name, tenant) = (&plugin.name, &user.tenant_name);

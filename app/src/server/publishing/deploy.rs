@@ -172,10 +172,25 @@ fn planned(change: crate::domain::FieldChange) -> PlannedChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
     pub slug: String,
+    pub outcome: Outcome,
     /// A new plugin's credentials, shown this once.
     pub created: Option<ShownSecrets>,
     /// The draft version the change went into, when the plugin has a live one.
     pub draft: Option<i64>,
+}
+
+/// Where a deploy's change went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new plugin, a draft.
+    Registered,
+    /// Nothing staff review changed (redirect URIs may have).
+    Unchanged,
+    /// Nothing is published: the developer's and invited organisations run it now.
+    Running,
+    /// Into the draft version: organisations run the live one until staff publish it.
+    Draft,
 }
 
 /// Registers the plugin the manifest describes, or saves it as the plugin's draft (the
@@ -184,15 +199,16 @@ pub async fn deploy(db: &Db, vault: &Vault, member: &Member, text: &str, policy:
     let (manifest, edit) = validate(text, policy).map_err(invalid)?;
     let form = manifest.to_form();
     let slug: PluginSlug = edit.slug.clone();
-    let (created, draft) = match owned(db, member, &slug).await {
+    let (outcome, created, draft) = match owned(db, member, &slug).await {
         Ok(_) => match plugins::update(db, vault, member, &slug, &form, policy).await? {
-            Saved::Draft(n) => (None, Some(n)),
-            Saved::Unchanged | Saved::Running => (None, None),
+            Saved::Draft(n) => (Outcome::Draft, None, Some(n)),
+            Saved::Unchanged => (Outcome::Unchanged, None, None),
+            Saved::Running => (Outcome::Running, None, None),
         },
-        Err(PublishingError::NotFound) => (Some(plugins::create(db, vault, member, &form, policy).await?), None),
+        Err(PublishingError::NotFound) => (Outcome::Registered, Some(plugins::create(db, vault, member, &form, policy).await?), None),
         Err(e) => return Err(e),
     };
-    Ok(Deployed { slug: slug.as_str().to_owned(), created, draft })
+    Ok(Deployed { slug: slug.as_str().to_owned(), outcome, created, draft })
 }
 
 /// Submits the plugin's next version with its release notes: its number.
@@ -205,5 +221,8 @@ pub async fn submit(db: &Db, member: &Member, slug: &PluginSlug, notes: &str) ->
 pub async fn export(db: &Db, member: &Member, slug: &PluginSlug, public_url: &str) -> Result<String, PublishingError> {
     let console = plugins::console_plugin(db, member, slug, public_url).await?;
     let bundle = console.bundle.as_ref().map(|_| "plugin.js");
-    Ok(Manifest::of_form(&console.form, bundle).to_toml())
+    Manifest::of_form(&console.form, bundle).to_toml().map_err(|e| {
+        tracing::error!(error = %e, plugin = %slug.as_str(), "could not write a plugin's manifest");
+        PublishingError::Internal("the manifest could not be written")
+    })
 }

@@ -16,17 +16,17 @@ use crate::server::{now, Db};
 
 /// How many live invites a plugin may have: test installs are for a handful of
 /// organisations, not a way around review.
-pub const MAX_INVITES: usize = 25;
+pub const MAX_INVITES: i64 = 25;
 
 /// Invites the organisation named `organisation` to install the plugin: the link to send.
 pub async fn invite(db: &Db, member: &Member, slug: &PluginSlug, organisation: &str, public_url: &str) -> Result<InviteLink, PublishingError> {
     let plugin = owned(db, member, slug).await?;
     let name = TenantName::parse(organisation)
         .map_err(|_| PublishingError::Invalid(vec![FieldError::new("organisation", "Name the organisation you invite, as it is called on Plugboard: 2 to 80 characters.")]))?;
-    if store::list(db, plugin).await?.len() >= MAX_INVITES {
-        return Err(PublishingError::Conflict("This plugin has 25 open invites, the most it may have: revoke one first."));
-    }
     let mut tx = db.begin_write().await?;
+    if store::count(&mut tx, plugin).await? >= MAX_INVITES {
+        return Err(PublishingError::Conflict("This plugin has 25 open invites, the most it may have: withdraw one first."));
+    }
     if store::open_to_all(&mut tx, plugin).await? {
         return Err(PublishingError::Conflict("Staff have published this plugin publicly: every organisation can install it from the marketplace."));
     }

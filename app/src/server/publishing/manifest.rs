@@ -75,7 +75,7 @@ impl Manifest {
     /// problem of the field `manifest`, with its line.
     pub fn parse(text: &str) -> Result<Self, Vec<FieldError>> {
         toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|span| format!("line {}: ", text[..span.start.min(text.len())].lines().count().max(1))).unwrap_or_default();
+            let at = e.span().map(|span| format!("line {}: ", text.get(..span.start).unwrap_or(text).matches('\n').count() + 1)).unwrap_or_default();
             vec![FieldError::new("manifest", format!("{at}{}", e.message().trim()))]
         })
     }
@@ -145,9 +145,9 @@ impl Manifest {
     }
 
     /// The file's text.
-    pub fn to_toml(&self) -> String {
-        let body = toml::to_string(self).unwrap_or_default();
-        format!("# {FILE_NAME}: one version of a Plugboard plugin. `server plugins validate|diff|deploy` read it;\n# the API guide's \"plugboard.toml\" section lists every key.\n\n{body}")
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        let body = toml::to_string(self)?;
+        Ok(format!("# {FILE_NAME}: one version of a Plugboard plugin. `server plugins validate|diff|deploy` read it;\n# the API guide's \"plugboard.toml\" section lists every key.\n\n{body}"))
     }
 
     /// Where a form rule's field is in the file.
@@ -192,7 +192,7 @@ scopes = ["read"]
         assert_eq!(form.redirect_uris, "https://sync.example.com/callback");
         assert_eq!(form.oauth_token_url, "https://svc.example.com/token");
         assert_eq!(form.events, ["task.created"]);
-        let again = Manifest::parse(&Manifest::of_form(&form, Some("dist/plugin.js")).to_toml()).unwrap();
+        let again = Manifest::parse(&Manifest::of_form(&form, Some("dist/plugin.js")).to_toml().unwrap()).unwrap();
         assert_eq!(again, manifest);
     }
 
@@ -204,6 +204,9 @@ scopes = ["read"]
         assert!(problems[0].message.contains("webhok_url"), "{problems:?}");
         let broken = Manifest::parse("slug = \"a\"\nname = ").unwrap_err();
         assert!(broken[0].message.starts_with("line 2"), "{broken:?}");
+        // An unknown key at the start of its line is reported on that line.
+        let unknown = Manifest::parse("slug = \"a\"\ncolour = 1\n").unwrap_err();
+        assert!(unknown[0].message.starts_with("line 2"), "{unknown:?}");
         assert_eq!(Manifest::key_of("oauth_token_url"), "oauth.token_url");
     }
 }

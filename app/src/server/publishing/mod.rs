@@ -36,6 +36,9 @@ pub enum PublishingError {
     Conflict(&'static str),
     #[error("no such delivery of this plugin's")]
     NoSuchDelivery,
+    /// Something that cannot fail did: logged where it happened.
+    #[error("{0}")]
+    Internal(&'static str),
     #[error(transparent)]
     Db(#[from] stores::Error),
 }
@@ -48,6 +51,7 @@ impl From<PublishingError> for AppError {
             PublishingError::Invalid(errors) => AppError::InvalidFields(errors),
             PublishingError::Conflict(message) => AppError::Conflict(message.into()),
             PublishingError::NoSuchDelivery => AppError::NotFound("This plugin has no such delivery.".into()),
+            PublishingError::Internal(_) => AppError::Internal,
             PublishingError::Db(e) => super::internal("developer console storage failed")(e),
         }
     }

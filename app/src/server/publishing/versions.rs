@@ -126,8 +126,8 @@ async fn bundle_ref(db: &Db, sha256: Option<String>) -> Result<Option<BundleRef>
 pub enum Saved {
     /// Nothing staff review changed: no version was started.
     Unchanged,
-    /// The plugin has nothing live and runs nowhere but in its developer's organisation:
-    /// those installations run the change now.
+    /// The plugin has nothing live and runs nowhere but in its developer's organisation and
+    /// the organisations they invited to test it: those installations run the change now.
     Running,
     /// In draft version `n`: tenants keep running what staff published until they
     /// publish this one.

@@ -150,6 +150,9 @@ pub struct DetailRow {
     pub invited: Flag,
     #[sqlx(try_from = "i64")]
     pub is_private: Flag,
+    /// No version of it was ever published (what runs is its developer's draft).
+    #[sqlx(try_from = "i64")]
+    pub never_published: Flag,
 }
 
 /// The plugin `slug`: published public ones for everybody, others (drafts, private ones)
@@ -158,12 +161,15 @@ pub struct DetailRow {
 pub async fn detail(db: &Db, slug: &str, viewer: Option<Viewer>) -> Result<Option<DetailRow>, super::Error> {
     sqlx::query_as(&format!(
         "SELECT {CARD_COLUMNS}, p.author_url, p.permissions, p.created_at, p.updated_at, p.review_state, p.developer_id, \
-                CASE WHEN {invited} THEN 1 ELSE 0 END AS invited, p.is_private \
+                CASE WHEN {invited} THEN 1 ELSE 0 END AS invited, p.is_private, \
+                CASE WHEN {never} THEN 1 ELSE 0 END AS never_published \
          FROM plugins p \
          LEFT JOIN installations i ON i.plugin_id = p.id AND i.tenant_id = $1 AND i.status = 'active' \
-         WHERE p.slug = $2 AND ({open} OR p.developer_id = $3 OR $4 = 1 OR {invited})",
+         WHERE p.slug = $2 AND ({open} OR p.developer_id = $3 OR $4 = 1 OR {admitted})",
         open = super::invites::OPEN_TO_ALL,
+        never = super::invites::NEVER_PUBLISHED,
         invited = super::invites::invited_condition("$1"),
+        admitted = super::invites::admitted_condition("$1"),
     ))
     .bind(viewer.map_or(-1, |v| v.tenant.get()))
     .bind(slug)

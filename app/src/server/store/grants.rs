@@ -277,6 +277,13 @@ pub async fn revoke_grant(conn: &mut Conn, grant: i64, reuse: Option<TokenFailur
     Ok(revoked.rows_affected() == 1)
 }
 
+/// Why the grant was revoked, when reuse detection revoked it.
+pub async fn revoked_for(conn: &mut Conn, grant: i64) -> Result<Option<TokenFailure>, super::Error> {
+    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT revoked_for FROM oauth_grants WHERE id = $1").bind(grant).fetch_optional(conn).await?;
+    let stored = stored.flatten();
+    Ok(KnownOpt::<TokenFailure>::try_from(stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))?.0)
+}
+
 /// Records a refused code or refresh token of the plugin's installation, at most one of
 /// each kind per installation a minute (a plugin retrying in a loop writes one row).
 pub async fn record_failure(conn: &mut Conn, plugin: PluginId, installation: InstallationId, kind: TokenFailure, now: i64) -> Result<(), super::Error> {

@@ -33,7 +33,7 @@ pub async fn visible(db: &Db, slug: &str, v: i64, url: &str, viewer: Option<View
         "SELECT i.content_type, i.bytes FROM plugin_icons i JOIN plugins p ON p.id = i.plugin_id \
          WHERE p.slug = $1 AND i.v = $2 AND (({} AND p.icon_url = $3) OR p.developer_id = $4 OR $5 = 1 OR {})",
         super::invites::OPEN_TO_ALL,
-        super::invites::invited_condition("$6"),
+        super::invites::admitted_condition("$6"),
     ))
     .bind(slug)
     .bind(v)

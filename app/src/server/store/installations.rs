@@ -7,6 +7,7 @@ use crate::domain::{InstallationId, InstalledPlugin, PluginId, PluginSlug, Scope
 use crate::server::plugin_servers::{Bundle, PluginInstall, Which};
 use crate::server::scope::{StaffScope, TenantScope};
 use crate::server::Db;
+use super::invites::NEVER_PUBLISHED;
 
 /// Where an installation is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,10 +137,15 @@ impl Uninstalled {
 /// starts from nothing); `None` when it was uninstalled already (a
 /// concurrent Uninstall).
 pub async fn mark_uninstalled(conn: &mut Conn, scope: &TenantScope, installation: InstallationId, now: i64) -> Result<Option<Uninstalled>, super::Error> {
+    mark(conn, installation, scope.tenant(), now).await
+}
+
+/// Marks the tenant's installation uninstalled and forgets its settings.
+async fn mark(conn: &mut Conn, installation: InstallationId, tenant: TenantId, now: i64) -> Result<Option<Uninstalled>, super::Error> {
     let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', config = '{}', config_secrets = '{}', updated_at = $1 WHERE id = $2 AND tenant_id = $3 AND status <> 'uninstalled'")
         .bind(now)
         .bind(installation)
-        .bind(scope.tenant())
+        .bind(tenant)
         .execute(&mut *conn)
         .await?;
     Ok((changed.rows_affected() == 1).then_some(Uninstalled { installation }))
@@ -160,18 +166,20 @@ pub async fn end_test_install(
         status: Known<InstallStatus>,
     }
     let Some(tenant) = revoked.tenant else { return Ok(None) };
+    // The installation's row lock first (a no-op write, as the code exchange takes it):
+    // its status is then the one it keeps until this transaction ends.
+    sqlx::query("UPDATE installations SET updated_at = updated_at WHERE plugin_id = $1 AND tenant_id = $2 AND status <> 'uninstalled'")
+        .bind(revoked.plugin)
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
     let found: Option<Row> = sqlx::query_as("SELECT id, status FROM installations WHERE plugin_id = $1 AND tenant_id = $2 AND status <> 'uninstalled'")
         .bind(revoked.plugin)
         .bind(tenant)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = found else { return Ok(None) };
-    let changed = sqlx::query("UPDATE installations SET status = 'uninstalled', config = '{}', config_secrets = '{}', updated_at = $1 WHERE id = $2 AND status <> 'uninstalled'")
-        .bind(now)
-        .bind(row.id)
-        .execute(&mut *conn)
-        .await?;
-    Ok((changed.rows_affected() == 1).then_some((Uninstalled { installation: row.id }, row.id, row.status.0)))
+    Ok(mark(conn, row.id, tenant, now).await?.map(|uninstalled| (uninstalled, row.id, row.status.0)))
 }
 
 /// An uninstalled installation's service connections go, and its pending Runs fail.
@@ -234,8 +242,9 @@ struct InstalledRow {
     display_name: Option<String>,
     email: Option<String>,
     reconnect_needed: Option<i64>,
+    /// No version of it was ever published.
     #[sqlx(try_from = "i64")]
-    is_published: Flag,
+    test_version: Flag,
     #[sqlx(flatten)]
     standing: UpdateFacts,
     #[sqlx(flatten)]
@@ -270,7 +279,8 @@ const RECONNECT_NEEDED: &str = "(SELECT CASE WHEN g.revoked_for IS NOT NULL THEN
 /// suspension and settings are worked out from.
 pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin, UpdateFacts, super::settings::SettingsColumns)>, super::Error> {
     let rows: Vec<InstalledRow> = sqlx::query_as(&format!(
-        "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, p.is_published, \
+        "SELECT i.id, i.granted_scopes, i.installed_at, p.slug, p.name, p.author, p.icon_url, p.is_verified, \
+                CASE WHEN {NEVER_PUBLISHED} THEN 1 ELSE 0 END AS test_version, \
                 u.display_name, u.email, {RECONNECT_NEEDED}, {UPDATE_FACTS}, {} \
          FROM installations i JOIN plugins p ON p.id = i.plugin_id LEFT JOIN users u ON u.id = i.installed_by \
          WHERE i.tenant_id = $1 AND i.status = 'active' ORDER BY i.installed_at DESC, i.id DESC",
@@ -300,7 +310,7 @@ pub async fn active(db: &Db, scope: &TenantScope) -> Result<Vec<(InstalledPlugin
             setup_needed: false,
             settings_flagged: false,
             reconnect_needed: r.reconnect_needed,
-            test_version: !r.is_published.0,
+            test_version: r.test_version.0,
         }, r.standing, r.settings))
         .collect())
 }

@@ -9,6 +9,11 @@ use crate::domain::{PluginId, TenantId, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
+/// The SQL condition that staff never published a version of plugin `p`: what runs of
+/// it is its developer's draft (a test version), not merely a suspended or unpublished
+/// reviewed one.
+pub const NEVER_PUBLISHED: &str = "NOT EXISTS (SELECT 1 FROM plugin_versions npv WHERE npv.plugin_id = p.id AND npv.state = 'published')";
+
 /// The SQL condition that plugin `p` is open to every organisation: published and not
 /// private.
 pub const OPEN_TO_ALL: &str = "(p.is_published = 1 AND p.is_private = 0)";
@@ -18,6 +23,35 @@ pub const OPEN_TO_ALL: &str = "(p.is_published = 1 AND p.is_private = 0)";
 /// unpublished plugin; `tenant` is the placeholder its caller binds the tenant to.
 pub fn invited_condition(tenant: &str) -> String {
     format!("EXISTS (SELECT 1 FROM plugin_invites inv WHERE inv.plugin_id = p.id AND inv.tenant_id = {tenant} AND inv.revoked_at IS NULL)")
+}
+
+/// The SQL condition that tenant `$tenant` may see and install plugin `p` although it is
+/// not open to all: it holds a live invite, or it installed the plugin and has not
+/// uninstalled it (an organisation that installed a public plugin keeps it, its page,
+/// updates and Reconnect, when a later version is private).
+pub fn admitted_condition(tenant: &str) -> String {
+    format!(
+        "({} OR EXISTS (SELECT 1 FROM installations adm WHERE adm.plugin_id = p.id AND adm.tenant_id = {tenant} AND adm.status <> 'uninstalled'))",
+        invited_condition(tenant)
+    )
+}
+
+/// Takes the row lock of the tenant's live invite to the plugin, if it holds one (a no-op
+/// write, as SQLite has no `FOR UPDATE`): a consent issuing a code and the developer
+/// withdrawing the invite then happen one after the other, so a withdrawal always finds
+/// (and ends) the installation the consent made, or the consent sees the invite gone.
+pub async fn lock(conn: &mut Conn, plugin: PluginId, tenant: TenantId) -> Result<(), super::Error> {
+    sqlx::query("UPDATE plugin_invites SET organisation = organisation WHERE plugin_id = $1 AND tenant_id = $2 AND revoked_at IS NULL")
+        .bind(plugin)
+        .bind(tenant)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many live invites the plugin has, in the caller's transaction.
+pub async fn count(conn: &mut Conn, plugin: OwnedPlugin) -> Result<i64, super::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM plugin_invites WHERE plugin_id = $1 AND revoked_at IS NULL").bind(plugin.id()).fetch_one(conn).await
 }
 
 /// A new invite, by the hash of its token.
@@ -140,14 +174,15 @@ pub async fn revoke(conn: &mut Conn, plugin: OwnedPlugin, invite: i64, now: i64)
     Ok(tenant.map(|tenant| RevokedInvite { plugin: plugin.id(), tenant }))
 }
 
-/// Whether the tenant holds a live invite to the plugin.
-pub async fn is_invited(db: &Db, plugin: PluginId, tenant: TenantId) -> Result<bool, super::Error> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM plugin_invites WHERE plugin_id = $1 AND tenant_id = $2 AND revoked_at IS NULL")
+/// Whether the tenant is admitted to the plugin that is not open to all: a live invite,
+/// or an installation it kept ([`admitted_condition`]).
+pub async fn is_admitted(db: &Db, plugin: PluginId, tenant: TenantId) -> Result<bool, super::Error> {
+    let admitted: i64 = sqlx::query_scalar(&format!("SELECT CASE WHEN {} THEN 1 ELSE 0 END FROM plugins p WHERE p.id = $1", admitted_condition("$2")))
         .bind(plugin)
         .bind(tenant)
-        .fetch_optional(db.pool())
+        .fetch_one(db.pool())
         .await?;
-    Ok(found.is_some())
+    Ok(admitted == 1)
 }
 
 /// Whether the developer's plugin is open to every organisation (published, not

@@ -22,6 +22,8 @@ pub struct PluginClient {
     pub is_published: bool,
     /// Published for invited organisations only.
     pub is_private: bool,
+    /// No version of it was ever published: what runs is its developer's draft.
+    pub never_published: bool,
     pub developer_id: Option<UserId>,
     pub redirect_uris: Vec<RedirectUri>,
     pub permissions: ScopeSet,
@@ -42,6 +44,8 @@ struct ClientRow {
     is_published: Flag,
     #[sqlx(try_from = "i64")]
     is_private: Flag,
+    #[sqlx(try_from = "i64")]
+    never_published: Flag,
     developer_id: Option<UserId>,
     #[sqlx(try_from = "String")]
     redirect_uris: StoredRedirectUris,
@@ -51,10 +55,12 @@ struct ClientRow {
 }
 
 pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, super::Error> {
-    let row: Option<ClientRow> = sqlx::query_as(
-        "SELECT id, slug, name, author, icon_url, is_verified, is_published, is_private, developer_id, redirect_uris, permissions, suspended_at \
-         FROM plugins WHERE client_id = $1",
-    )
+    let row: Option<ClientRow> = sqlx::query_as(&format!(
+        "SELECT p.id, p.slug, p.name, p.author, p.icon_url, p.is_verified, p.is_published, p.is_private, \
+                CASE WHEN {} THEN 1 ELSE 0 END AS never_published, p.developer_id, p.redirect_uris, p.permissions, p.suspended_at \
+         FROM plugins p WHERE p.client_id = $1",
+        super::invites::NEVER_PUBLISHED,
+    ))
     .bind(client_id)
     .fetch_optional(db.pool())
     .await?;
@@ -67,6 +73,7 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<PluginClient>, su
         is_verified: r.is_verified.0,
         is_published: r.is_published.0,
         is_private: r.is_private.0,
+        never_published: r.never_published.0,
         developer_id: r.developer_id,
         redirect_uris: r.redirect_uris.0,
         permissions: r.permissions.0,
@@ -103,8 +110,8 @@ pub struct ConsentGate {
     pub live: ScopeSet,
     /// Staff suspended the plugin meanwhile.
     pub suspended: bool,
-    /// The admin may still install it: it is published, or theirs, or their tenant still
-    /// holds an invite to test it.
+    /// The admin may still install it: it is open to all, or theirs, or their tenant still
+    /// holds an invite to it or installed it before it turned private.
     pub open: bool,
 }
 
@@ -117,11 +124,14 @@ pub async fn consent_gate(conn: &mut Conn, plugin: PluginId, scope: &TenantScope
         #[sqlx(try_from = "i64")]
         open: Flag,
     }
+    // The tenant's invite first: a withdrawal waits for this consent, or this consent
+    // for the withdrawal.
+    super::invites::lock(&mut *conn, plugin, scope.tenant()).await?;
     let row: Row = sqlx::query_as(&format!(
         "SELECT p.permissions, p.suspended_at, CASE WHEN {} OR p.developer_id = $2 OR {} THEN 1 ELSE 0 END AS open \
          FROM plugins p WHERE p.id = $1",
         super::invites::OPEN_TO_ALL,
-        super::invites::invited_condition("$3"),
+        super::invites::admitted_condition("$3"),
     ))
     .bind(plugin)
     .bind(user)
