@@ -151,7 +151,8 @@ async fn invites_are_only_for_unpublished_plugins_of_ones_own(backend: Backend) 
     assert_eq!(error_of(app.rpc(&developer, "invite_organisation", &[("slug", SLUG), ("organisation", "Initech")]).await).await.0, 409);
 }
 
-async fn an_invite_withdrawn_during_the_consent_issues_no_code(backend: Backend) {
+/// Demo data, a draft reading projects, and Acme invited to it (its admin accepted).
+async fn acme_invited(backend: Backend) -> (TestApp, crate::support::TestPlugin, reqwest::Client, reqwest::Client) {
     let app = TestApp::spawn(backend).await;
     app.seed_demo().await;
     let (plugin, _) = drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[]).await;
@@ -159,6 +160,11 @@ async fn an_invite_withdrawn_during_the_consent_issues_no_code(backend: Backend)
     let admin = app.sign_in("admin@acme.test").await;
     let token = invite(&app, &developer, "Acme Corp").await;
     assert_eq!(app.rpc(&admin, "accept_invite", &[("token", &token)]).await.status(), 200);
+    (app, plugin, developer, admin)
+}
+
+async fn an_invite_withdrawn_during_the_consent_issues_no_code(backend: Backend) {
+    let (app, plugin, developer, admin) = acme_invited(backend).await;
     let res = authorize(&app, &admin, &plugin.authorize_params("read:projects", "st")).await;
     assert_eq!(res.status(), 200);
     let consent = consent_token(&res.text().await.unwrap());
@@ -178,13 +184,7 @@ async fn an_invite_withdrawn_during_the_consent_issues_no_code(backend: Backend)
 }
 
 async fn testers_run_what_the_developer_saves_until_staff_publish(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.seed_demo().await;
-    let (plugin, _) = drafted(&app, PluginSpec::new(SLUG).scopes("read:projects"), &[]).await;
-    let developer = app.sign_in("developer@partners.test").await;
-    let admin = app.sign_in("admin@acme.test").await;
-    let token = invite(&app, &developer, "Acme Corp").await;
-    assert_eq!(app.rpc(&admin, "accept_invite", &[("token", &token)]).await.status(), 200);
+    let (app, plugin, developer, admin) = acme_invited(backend).await;
     plugin.install_and_exchange(&app, &admin, "read:projects").await;
     // A tester's installation does not freeze the draft: the next save runs there too.
     let mut form = console(&app, &developer).await.form;
