@@ -22,6 +22,7 @@ use pages::developer::{deliveries::DeliveriesPage, form::NewPluginPage, home::De
 use pages::installed::InstalledPage;
 use pages::invites::InvitePage;
 use pages::marketplace::{MarketplacePage, PluginDetailPage};
+use pages::members::MembersPage;
 use pages::projects::ProjectsPage;
 use pages::settings::InstallationSettingsPage;
 
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/installed/:slug/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/invites/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer") view={Lazy::<DeveloperHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer/new") view={Lazy::<NewPluginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/developer/plugins/:slug") view={Lazy::<DeveloperPluginRoute>::new()} ssr=SsrMode::Async/>
@@ -119,6 +121,7 @@ macro_rules! lazy_page {
 lazy_page! {
     ProjectsRoute => ProjectsPage;
     InviteRoute => InvitePage;
+    MembersRoute => MembersPage;
     SettingsRoute => InstallationSettingsPage;
     DeveloperHomeRoute => DeveloperHomePage;
     NewPluginRoute => NewPluginPage;

@@ -15,6 +15,7 @@ pub fn Header() -> impl IntoView {
                     <A href="/marketplace">"Marketplace"</A>
                     <A href="/installed">"Installed plugins"</A>
                     <A href="/projects">"Projects"</A>
+                    <A href="/members">"Members"</A>
                     <A href="/docs/api">"Plugin API"</A>
                     <A href="/developer">"Developers"</A>
                 </nav>

@@ -65,6 +65,17 @@ pub struct OrgUser {
     pub role: Role,
 }
 
+/// The Members page: the organisation's people, and what the viewer may do with them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersPage {
+    pub people: Vec<OrgUser>,
+    pub me: UserId,
+    /// Owners and admins add, change and remove people.
+    pub may_manage: bool,
+    /// Only owners make, change or remove owners.
+    pub is_owner: bool,
+}
+
 /// A lower-cased email address with one `@`, a local part and a dotted domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email(String);

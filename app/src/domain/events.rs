@@ -29,10 +29,16 @@ pub enum EventType {
     TaskUpdated,
     #[serde(rename = "task.deleted")]
     TaskDeleted,
+    #[serde(rename = "member.added")]
+    MemberAdded,
+    #[serde(rename = "member.updated")]
+    MemberUpdated,
+    #[serde(rename = "member.removed")]
+    MemberRemoved,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 14] = [
         EventType::PluginInstalled,
         EventType::PluginUninstalled,
         EventType::ScopesUpdated,
@@ -44,16 +50,22 @@ impl EventType {
         EventType::TaskCreated,
         EventType::TaskUpdated,
         EventType::TaskDeleted,
+        EventType::MemberAdded,
+        EventType::MemberUpdated,
+        EventType::MemberRemoved,
     ];
 
     /// The data events a version may subscribe to.
-    pub const SUBSCRIBABLE: [EventType; 6] = [
+    pub const SUBSCRIBABLE: [EventType; 9] = [
         EventType::ProjectCreated,
         EventType::ProjectUpdated,
         EventType::ProjectDeleted,
         EventType::TaskCreated,
         EventType::TaskUpdated,
         EventType::TaskDeleted,
+        EventType::MemberAdded,
+        EventType::MemberUpdated,
+        EventType::MemberRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +81,9 @@ impl EventType {
             EventType::TaskCreated => "task.created",
             EventType::TaskUpdated => "task.updated",
             EventType::TaskDeleted => "task.deleted",
+            EventType::MemberAdded => "member.added",
+            EventType::MemberUpdated => "member.updated",
+            EventType::MemberRemoved => "member.removed",
         }
     }
 
@@ -82,6 +97,7 @@ impl EventType {
         match self {
             EventType::ProjectCreated | EventType::ProjectUpdated | EventType::ProjectDeleted => Some(Scope::ReadProjects),
             EventType::TaskCreated | EventType::TaskUpdated | EventType::TaskDeleted => Some(Scope::ReadTasks),
+            EventType::MemberAdded | EventType::MemberUpdated | EventType::MemberRemoved => Some(Scope::ReadUsers),
             EventType::PluginInstalled | EventType::PluginUninstalled | EventType::ScopesUpdated | EventType::ConfigUpdated | EventType::GrantRevoked => None,
         }
     }
@@ -100,6 +116,9 @@ impl EventType {
             EventType::TaskCreated => "A task was created.",
             EventType::TaskUpdated => "A task's title, status, project, assignee or due date changed; `changed` names the fields.",
             EventType::TaskDeleted => "A task was deleted.",
+            EventType::MemberAdded => "A person joined the organisation.",
+            EventType::MemberUpdated => "A person's role changed; `changed` names the fields.",
+            EventType::MemberRemoved => "A person left the organisation (as they were); a `task.updated` for each task they were assigned comes before it.",
         }
     }
 }

@@ -14,7 +14,7 @@ mod settings;
 mod slug;
 mod work;
 
-pub use account::{Email, OrgUser, Password, Role, SessionUser, TenantName};
+pub use account::{Email, MembersPage, OrgUser, Password, Role, SessionUser, TenantName};
 pub use bridge::{BridgeError, BridgeMethod, ClientPlugin};
 pub use category::Category;
 pub use events::{EventDoc, EventType, Subscriptions};

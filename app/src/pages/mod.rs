@@ -5,5 +5,6 @@ pub mod developer;
 pub mod installed;
 pub mod invites;
 pub mod marketplace;
+pub mod members;
 pub mod projects;
 pub mod settings;

@@ -15,6 +15,7 @@ pub mod icons;
 pub mod installations;
 pub mod invites;
 pub mod markdown;
+pub mod members;
 pub mod oauth;
 pub mod outbound;
 pub mod plugin_servers;

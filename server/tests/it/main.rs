@@ -10,6 +10,7 @@ mod client_plugins;
 mod hardening;
 mod health;
 mod marketplace;
+mod members;
 mod migrations;
 mod oauth;
 mod plugin_servers;

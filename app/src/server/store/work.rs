@@ -356,6 +356,46 @@ impl From<OrgUserRow> for crate::domain::OrgUser {
     }
 }
 
+/// The tenant's person `id`, their row locked (a no-op write), in the caller's transaction.
+pub async fn lock_user(conn: &mut super::Conn, scope: &TenantScope, id: UserId) -> Result<Option<crate::domain::OrgUser>, sqlx::Error> {
+    sqlx::query("UPDATE users SET role = role WHERE tenant_id = $1 AND id = $2").bind(scope.tenant()).bind(id).execute(&mut *conn).await?;
+    let row: Option<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id = $2")
+        .bind(scope.tenant())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(Into::into))
+}
+
+/// Gives the tenant's person `id` another role: the person after.
+pub async fn set_role(conn: &mut super::Conn, scope: &TenantScope, id: UserId, role: crate::domain::Role) -> Result<crate::domain::OrgUser, sqlx::Error> {
+    let row: OrgUserRow = sqlx::query_as("UPDATE users SET role = $1 WHERE tenant_id = $2 AND id = $3 RETURNING id, display_name, email, role")
+        .bind(role.as_str())
+        .bind(scope.tenant())
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.into())
+}
+
+/// The tenant's tasks assigned to person `user`, by id.
+pub async fn assigned_tasks(conn: &mut super::Conn, scope: &TenantScope, user: UserId) -> Result<Vec<TaskId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM tasks WHERE tenant_id = $1 AND assignee_id = $2 ORDER BY id").bind(scope.tenant()).bind(user).fetch_all(conn).await
+}
+
+/// Whether person `user` is the developer of any plugin (removing them would orphan it).
+pub async fn develops_plugins(conn: &mut super::Conn, user: UserId) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM plugins WHERE developer_id = $1 LIMIT 1").bind(user).fetch_optional(conn).await?;
+    Ok(found.is_some())
+}
+
+/// Deletes the tenant's person `id` (their sessions, connections and tokens go with them;
+/// what they made stays, no longer theirs).
+pub async fn delete_user(conn: &mut super::Conn, scope: &TenantScope, id: UserId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2").bind(scope.tenant()).bind(id).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Up to `limit` of the tenant's people after id `after`, by id.
 pub async fn users(db: &Db, scope: &TenantScope, after: i64, limit: i64) -> Result<Vec<crate::domain::OrgUser>, sqlx::Error> {
     let rows: Vec<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3")

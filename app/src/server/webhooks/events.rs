@@ -3,7 +3,7 @@
 //! document's `webhooks` section and on the API guide, so the two cannot drift apart.
 //! The examples are built by the same code from sample values.
 
-use crate::domain::{EventDoc, EventType, InstallationId, PluginId, Project, Scope, ScopeSet, Task, TaskStatus, TenantId, TokenFailure, UserId};
+use crate::domain::{EventDoc, EventType, InstallationId, OrgUser, PluginId, Project, Role, Scope, ScopeSet, Task, TaskStatus, TenantId, TokenFailure, UserId};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use utoipa::openapi::{RefOr, Schema};
@@ -140,6 +140,19 @@ pub struct TaskData {
     pub changed: Option<Vec<&'static str>>,
 }
 
+/// `member.added`, `member.removed` (the person as they were) and `member.updated`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberData {
+    #[serde(flatten)]
+    pub recipient: Recipient,
+    pub actor: Actor,
+    /// As `GET /api/v1/users/{id}` returns them.
+    pub user: OrgUser,
+    /// `member.updated` only: the fields that changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<&'static str>>,
+}
+
 /// An event's `data`, typed.
 #[derive(Debug, Clone)]
 pub enum Data {
@@ -150,6 +163,7 @@ pub enum Data {
     GrantRevoked(GrantRevokedData),
     Project(EventType, ProjectData),
     Task(EventType, TaskData),
+    Member(EventType, MemberData),
 }
 
 impl Data {
@@ -160,7 +174,7 @@ impl Data {
             Data::ScopesUpdated(_) => EventType::ScopesUpdated,
             Data::ConfigUpdated(_) => EventType::ConfigUpdated,
             Data::GrantRevoked(_) => EventType::GrantRevoked,
-            Data::Project(t, _) | Data::Task(t, _) => *t,
+            Data::Project(t, _) | Data::Task(t, _) | Data::Member(t, _) => *t,
         }
     }
 
@@ -173,6 +187,7 @@ impl Data {
             Data::GrantRevoked(d) => d.recipient,
             Data::Project(_, d) => d.recipient,
             Data::Task(_, d) => d.recipient,
+            Data::Member(_, d) => d.recipient,
         }
     }
 
@@ -185,6 +200,7 @@ impl Data {
             Data::GrantRevoked(d) => serde_json::to_value(d),
             Data::Project(_, d) => serde_json::to_value(d),
             Data::Task(_, d) => serde_json::to_value(d),
+            Data::Member(_, d) => serde_json::to_value(d),
         };
         // Plain structs of numbers and strings: serialising them cannot fail.
         value.unwrap_or_default()
@@ -219,6 +235,7 @@ fn data_schema(event: EventType) -> (String, RefOr<Schema>, Vec<(String, RefOr<S
         EventType::GrantRevoked => of::<GrantRevokedData>(),
         EventType::ProjectCreated | EventType::ProjectUpdated | EventType::ProjectDeleted => of::<ProjectData>(),
         EventType::TaskCreated | EventType::TaskUpdated | EventType::TaskDeleted => of::<TaskData>(),
+        EventType::MemberAdded | EventType::MemberUpdated | EventType::MemberRemoved => of::<MemberData>(),
     }
 }
 
@@ -240,9 +257,12 @@ pub fn schema_name(event: EventType) -> String {
 fn envelope(event: EventType, data_ref: &str) -> Value {
     let mut data = json!({ "$ref": data_ref });
     // `changed` is there exactly on the `updated` events.
-    if let EventType::ProjectUpdated | EventType::TaskUpdated = event {
+    if let EventType::ProjectUpdated | EventType::TaskUpdated | EventType::MemberUpdated = event {
         data = json!({ "allOf": [data, { "type": "object", "required": ["changed"] }] });
-    } else if matches!(event, EventType::ProjectCreated | EventType::ProjectDeleted | EventType::TaskCreated | EventType::TaskDeleted) {
+    } else if matches!(
+        event,
+        EventType::ProjectCreated | EventType::ProjectDeleted | EventType::TaskCreated | EventType::TaskDeleted | EventType::MemberAdded | EventType::MemberRemoved
+    ) {
         data = json!({ "allOf": [data, { "not": { "type": "object", "required": ["changed"] } }] });
     }
     json!({
@@ -301,6 +321,11 @@ fn sample_event(event: EventType) -> Result<Value, serde_json::Error> {
             Data::Task(event, TaskData { recipient, actor, task, changed: None })
         }
         EventType::TaskUpdated => Data::Task(event, TaskData { recipient, actor, task, changed: Some(vec!["status", "assignee_id"]) }),
+        EventType::MemberAdded | EventType::MemberUpdated | EventType::MemberRemoved => {
+            let user = OrgUser { id: id(43)?, name: "Nia Newcomer".into(), email: "nia@acme.example".into(), role: Role::Member };
+            let changed = (event == EventType::MemberUpdated).then(|| vec!["role"]);
+            Data::Member(event, MemberData { recipient, actor, user, changed })
+        }
     };
     serde_json::from_str(&data.payload(1_795_000_600))
 }
@@ -408,7 +433,7 @@ mod tests {
             let e = example(event);
             assert_eq!(e["type"], event.as_str());
             assert_eq!(e["data"]["installation_id"], 7);
-            let updated = matches!(event, EventType::TaskUpdated | EventType::ProjectUpdated | EventType::ConfigUpdated);
+            let updated = matches!(event, EventType::TaskUpdated | EventType::ProjectUpdated | EventType::ConfigUpdated | EventType::MemberUpdated);
             assert_eq!(e["data"].get("changed").is_some(), updated, "{event}");
             assert_eq!(e["data"].get("actor").is_some(), event.needs().is_some(), "{event}");
         }

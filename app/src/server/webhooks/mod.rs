@@ -13,7 +13,7 @@ use crate::server::store::webhooks::NewEvent;
 use crate::server::store::{self as stores, Conn};
 
 pub use crate::domain::EventType;
-pub use events::{Actor, ConfigUpdatedData, Data, GrantRevokedData, InstalledData, ProjectData, Recipient, RevokedFor, ScopesUpdatedData, TaskData, UninstalledData};
+pub use events::{Actor, ConfigUpdatedData, Data, GrantRevokedData, InstalledData, MemberData, ProjectData, Recipient, RevokedFor, ScopesUpdatedData, TaskData, UninstalledData};
 
 /// Queues one event for its recipient inside the caller's transaction. Plugins without
 /// a webhook URL, or whose endpoint is disabled, get nothing.
@@ -36,12 +36,13 @@ pub async fn enqueue(conn: &mut Conn, data: &Data, now: i64) -> Result<(), store
 pub enum Change<'a> {
     Project(EventType, &'a Project, Option<Vec<&'static str>>),
     Task(EventType, &'a Task, Option<Vec<&'static str>>),
+    Member(EventType, &'a crate::domain::OrgUser, Option<Vec<&'static str>>),
 }
 
 impl Change<'_> {
     fn event_type(&self) -> EventType {
         match self {
-            Change::Project(t, ..) | Change::Task(t, ..) => *t,
+            Change::Project(t, ..) | Change::Task(t, ..) | Change::Member(t, ..) => *t,
         }
     }
 }
@@ -92,6 +93,7 @@ pub async fn publish_all(conn: &mut Conn, scope: &TenantScope, changes: &[Change
             let data = match change {
                 Change::Project(t, project, changed) => Data::Project(*t, ProjectData { recipient, actor, project: (*project).clone(), changed: changed.clone() }),
                 Change::Task(t, task, changed) => Data::Task(*t, TaskData { recipient, actor, task: (*task).clone(), changed: changed.clone() }),
+                Change::Member(t, user, changed) => Data::Member(*t, MemberData { recipient, actor, user: (*user).clone(), changed: changed.clone() }),
             };
             enqueue(&mut *conn, &data, now).await?;
         }
