@@ -15,10 +15,15 @@ test("an owner adds a person, changes their role and removes them on the Members
   await page.getByRole("button", { name: "Add person" }).click();
   const row = page.locator('tr[data-member="pat@acme.test"]');
   await expect(row).toContainText("Pat Playwright");
-  await row.getByLabel("Role of Pat Playwright").selectOption("viewer");
-  await row.getByRole("button", { name: "Change role" }).click();
-  await expect(row.getByLabel("Role of Pat Playwright")).toHaveValue("viewer");
-  await row.getByRole("button", { name: "Remove Pat Playwright" }).click();
+  const who = "Pat Playwright (pat@acme.test)";
+  await row.getByLabel(`Role of ${who}`).selectOption("viewer");
+  const changed = page.waitForResponse((r) => r.url().endsWith("/rpc/change_member_role") && r.status() === 200);
+  await row.getByRole("button", { name: `Change the role of ${who}` }).click();
+  await changed;
+  await page.reload();
+  await hydrated(page);
+  await expect(row.getByLabel(`Role of ${who}`)).toHaveValue("viewer");
+  await row.getByRole("button", { name: `Remove ${who}` }).click();
   await expect(row).toHaveCount(0);
   // Nobody changes themselves.
   await expect(page.locator('tr[data-member="owner@acme.test"]').getByRole("button")).toHaveCount(0);

@@ -65,19 +65,23 @@ pub fn MembersPage() -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let page = Resource::new(move || (add.version().get(), change.version().get(), remove.version().get()), |_| load_members());
-    let failure = move || {
-        [add.value().get().and_then(Result::err), change.value().get().and_then(Result::err), remove.value().get().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .next()
-    };
+    // The list reloads after a person is added (not after a refused Add, which would
+    // empty the form the admin typed), and after every change or removal.
+    let added = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            added.update(|n| *n += 1);
+        }
+    });
+    let page = Resource::new(move || (added.get(), change.version().get(), remove.version().get()), |_| load_members());
+    let failure = move || [change.value().get().and_then(Result::err), remove.value().get().and_then(Result::err)].into_iter().flatten().next();
     view! {
         <Title text="Members"/>
         <section class="hero">
             <h1>"Members"</h1>
             <p class="muted">"The people of your organisation and their roles. Plugins granted “See the names and email addresses of the people in your organisation” read this list."</p>
         </section>
+        {move || failure().map(|e| view! { <p class="form-error" role="alert" data-testid="members-error">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -86,7 +90,6 @@ pub fn MembersPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || failure().map(|e| view! { <p class="form-error" role="alert" data-testid="members-error">{e.to_string()}</p> })}
     }
 }
 
@@ -108,7 +111,8 @@ fn MembersView(page: MembersPage, add: ServerAction<AddMember>, change: ServerAc
             <tbody>
                 {people.into_iter().map(|person| {
                     let editable = may_manage && person.id != me && (is_owner || person.role != Role::Owner);
-                    let name = person.name.clone();
+                    let who = format!("{} ({})", person.name, person.email);
+                    let remove_label = format!("Remove {who}");
                     view! {
                         <tr data-member=person.email.clone()>
                             <td>{person.name.clone()}{(person.id == me).then_some(" (you)")}</td>
@@ -117,9 +121,9 @@ fn MembersView(page: MembersPage, add: ServerAction<AddMember>, change: ServerAc
                                 view! {
                                     <ActionForm action=change attr:class="inline-form">
                                         <input type="hidden" name="user_id" value=person.id.get()/>
-                                        <label class="visually-hidden" for=format!("role-{}", person.id.get())>{format!("Role of {name}")}</label>
+                                        <label class="visually-hidden" for=format!("role-{}", person.id.get())>{format!("Role of {who}")}</label>
                                         <select id=format!("role-{}", person.id.get()) name="role">{role_options(is_owner, person.role)}</select>
-                                        <button type="submit" class="button subtle">"Change role"</button>
+                                        <button type="submit" class="button subtle" aria-label=format!("Change the role of {who}")>"Change role"</button>
                                     </ActionForm>
                                 }.into_any()
                             } else {
@@ -129,7 +133,7 @@ fn MembersView(page: MembersPage, add: ServerAction<AddMember>, change: ServerAc
                                 <td>{editable.then(|| view! {
                                     <ActionForm action=remove attr:class="inline-form">
                                         <input type="hidden" name="user_id" value=person.id.get()/>
-                                        <button type="submit" class="button danger" aria-label=format!("Remove {}", person.name)>"Remove"</button>
+                                        <button type="submit" class="button danger" aria-label=remove_label.clone()>"Remove"</button>
                                     </ActionForm>
                                 })}</td>
                             })}
@@ -150,6 +154,10 @@ fn MembersView(page: MembersPage, add: ServerAction<AddMember>, change: ServerAc
                     <select id="member-role" name="role">{role_options(is_owner, Role::Member)}</select>
                     <label for="member-password">"First password (hand it over; at least 10 characters)"</label>
                     <input id="member-password" name="password" type="password" required minlength="10" autocomplete="new-password"/>
+                    {move || add.value().get().and_then(Result::err).map(|e| {
+                        let text = ["email", "name", "role", "password"].into_iter().filter_map(|f| e.field_message(f)).collect::<Vec<_>>().join(" ");
+                        view! { <p class="form-error" role="alert" data-testid="add-member-error">{if text.is_empty() { e.to_string() } else { text }}</p> }
+                    })}
                     <button type="submit" class="button primary">"Add person"</button>
                 </ActionForm>
             </section>

@@ -3,7 +3,8 @@
 //! a person. Each change is a data event (`member.added`, `member.updated`,
 //! `member.removed`) for the plugins that subscribe and may read users, queued in the
 //! change's transaction. Only owners make or unmake owners; nobody changes or removes
-//! themselves, so an organisation always keeps an owner.
+//! themselves; every change checks, under the rows' locks, that the actor still may and
+//! that an owner remains.
 
 use super::accounts::{self, AccountError, NewUser};
 use super::scope::Member;
@@ -70,11 +71,14 @@ pub struct NewMember<'a> {
     pub password: &'a str,
 }
 
-/// Adds a person with a first password (the admin hands it over; they can change it
-/// later): the person as a plugin sees them.
+/// Adds a person with a first password, which the owner or admin hands over: the person
+/// as a plugin sees them.
 pub async fn add(db: &Db, by: &Member, form: &NewMember<'_>) -> Result<OrgUser, MemberError> {
     if !by.role.can_manage_plugins() {
         return Err(MemberError::NotAllowed(MANAGERS_ONLY));
+    }
+    if form.name.chars().count() > 80 {
+        return Err(MemberError::Invalid(vec![FieldError::new("name", "Use a name of at most 80 characters.")]));
     }
     let mut problems = Vec::new();
     let email = Email::parse(form.email).map_err(|m| problems.push(FieldError::new("email", m))).ok();
@@ -92,7 +96,10 @@ pub async fn add(db: &Db, by: &Member, form: &NewMember<'_>) -> Result<OrgUser, 
     let mut tx = db.begin_write().await?;
     let person = NewUser { email: &email, display_name: form.name, password: &password, role };
     let id = accounts::insert_user(&mut tx, scope.tenant(), &person, &hash).await.map_err(MemberError::Account)?;
-    let user = store::lock_user(&mut tx, &scope, id).await?.ok_or(MemberError::NotFound)?;
+    let user = store::lock_user(&mut tx, &scope, id).await?.map(|locked| locked.user).ok_or_else(|| {
+        tracing::error!(user = id.get(), "a person just added is not found");
+        MemberError::Db(stores::Error::RowNotFound)
+    })?;
     webhooks::publish(&mut tx, &scope, Change::Member(EventType::MemberAdded, &user, None), now()).await?;
     tx.commit().await?;
     Ok(user)
@@ -103,57 +110,69 @@ pub async fn change_role(db: &Db, by: &Member, id: UserId, role: &str) -> Result
     let role = Role::parse(role).ok_or_else(|| MemberError::Invalid(vec![FieldError::new("role", "Choose owner, admin, member or viewer.")]))?;
     let scope = by.scope();
     let mut tx = db.begin_write().await?;
-    let before = permitted(&mut tx, by, id).await?;
-    if role == Role::Owner && by.role != Role::Owner {
+    let (actor, before) = permitted(&mut tx, by, id).await?;
+    if role == Role::Owner && actor != Role::Owner {
         return Err(MemberError::NotAllowed(OWNERS_ONLY));
     }
     if before.role == role {
         return Ok(before);
     }
     let after = store::set_role(&mut tx, &scope, id, role).await?;
+    keeps_an_owner(&mut tx, by).await?;
     webhooks::publish(&mut tx, &scope, Change::Member(EventType::MemberUpdated, &after, Some(vec!["role"])), now()).await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Removes a person: their tasks are unassigned first (a `task.updated` each), then they
-/// go (`member.removed`), in one transaction.
+/// go (`member.removed`), in one transaction. Their row stays, marked removed, so their id
+/// is never given to anybody else; they sign in nowhere, and their sessions, tokens,
+/// service connections, pending consents and unused codes end.
 pub async fn remove(db: &Db, by: &Member, id: UserId) -> Result<(), MemberError> {
     let scope = by.scope();
     let t = now();
     let mut tx = db.begin_write().await?;
-    let person = permitted(&mut tx, by, id).await?;
-    if store::develops_plugins(&mut tx, id).await? {
-        return Err(MemberError::Conflict("This person develops plugins on Plugboard: removing them would leave those plugins without a developer."));
-    }
-    let unassign = store::TaskChanges { project_id: None, title: None, status: None, assignee_id: Some(None), due_date: None };
-    let mut changes = Vec::new();
-    for task in store::assigned_tasks(&mut tx, &scope, id).await? {
-        if let Ok((_, after)) = store::update_task(&mut tx, &scope, task, &unassign).await? {
-            changes.push(after);
-        }
-    }
-    let mut events: Vec<Change<'_>> = changes.iter().map(|task| Change::Task(EventType::TaskUpdated, task, Some(vec!["assignee_id"]))).collect();
-    if !store::delete_user(&mut tx, &scope, id).await? {
+    let (_, person) = permitted(&mut tx, by, id).await?;
+    let unassigned = store::unassign_all(&mut tx, &scope, id).await?;
+    if !store::remove_user(&mut tx, &scope, id, t).await? {
         return Err(MemberError::NotFound);
     }
+    keeps_an_owner(&mut tx, by).await?;
+    let mut events: Vec<Change<'_>> = unassigned.iter().map(|task| Change::Task(EventType::TaskUpdated, task, Some(vec!["assignee_id"]))).collect();
     events.push(Change::Member(EventType::MemberRemoved, &person, None));
     webhooks::publish_all(&mut tx, &scope, &events, t).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// The person `id`, locked, if `by` may change or remove them.
-async fn permitted(conn: &mut stores::Conn, by: &Member, id: UserId) -> Result<OrgUser, MemberError> {
-    if !by.role.can_manage_plugins() {
-        return Err(MemberError::NotAllowed(MANAGERS_ONLY));
-    }
+/// The acting member's role as it stands now and the person `id`, both rows locked (in id
+/// order, so two managers acting on each other wait rather than deadlock), if the actor
+/// may change or remove them.
+async fn permitted(conn: &mut stores::Conn, by: &Member, id: UserId) -> Result<(Role, OrgUser), MemberError> {
     if id == by.id {
         return Err(MemberError::NotAllowed("You cannot change or remove yourself: ask another owner or admin."));
     }
-    let person = store::lock_user(conn, &by.scope(), id).await?.ok_or(MemberError::NotFound)?;
-    if person.role == Role::Owner && by.role != Role::Owner {
+    let scope = by.scope();
+    let (first, second) = if by.id.get() < id.get() { (by.id, id) } else { (id, by.id) };
+    let a = store::lock_user(&mut *conn, &scope, first).await?;
+    let b = store::lock_user(&mut *conn, &scope, second).await?;
+    let (me, them) = if first == by.id { (a, b) } else { (b, a) };
+    // The actor's role is read again under the lock: a demotion a moment ago counts.
+    let actor = me.map(|m| m.user.role).filter(|r| r.can_manage_plugins()).ok_or(MemberError::NotAllowed(MANAGERS_ONLY))?;
+    let person = them.ok_or(MemberError::NotFound)?;
+    if person.user.role == Role::Owner && actor != Role::Owner {
         return Err(MemberError::NotAllowed(OWNERS_ONLY));
     }
-    Ok(person)
+    if person.has_platform_role {
+        return Err(MemberError::Conflict("This person is a Plugboard developer or staff member: their plugins and reviews depend on their account, so Plugboard keeps it."));
+    }
+    Ok((actor, person.user))
+}
+
+/// Refuses a change that would leave the organisation without an owner.
+async fn keeps_an_owner(conn: &mut stores::Conn, by: &Member) -> Result<(), MemberError> {
+    if store::count_owners(conn, &by.scope()).await? == 0 {
+        return Err(MemberError::Conflict("An organisation keeps at least one owner."));
+    }
+    Ok(())
 }

@@ -44,6 +44,9 @@ async fn owners_and_admins_manage_people_and_subscribed_plugins_hear_of_it(backe
     let owner = page.people.iter().find(|p| p.email == "owner@acme.test").unwrap().id.get().to_string();
     assert_eq!(error_of(app.rpc(&admin, "change_member_role", &[("user_id", &owner), ("role", "viewer")]).await).await.0, 403);
     assert_eq!(error_of(app.rpc(&admin, "change_member_role", &[("user_id", &page.me.get().to_string()), ("role", "viewer")]).await).await.0, 403);
+    assert_eq!(error_of(app.rpc(&admin, "remove_member", &[("user_id", &owner)]).await).await.0, 403);
+    let newcomer_id = added.id.get().to_string();
+    assert_eq!(error_of(app.rpc(&admin, "change_member_role", &[("user_id", &newcomer_id), ("role", "owner")]).await).await.0, 403, "admins make no owners");
     // A member manages nobody.
     let id = added.id.get().to_string();
     assert_eq!(error_of(app.rpc(&newcomer, "remove_member", &[("user_id", &owner)]).await).await.0, 403);
@@ -66,11 +69,19 @@ async fn owners_and_admins_manage_people_and_subscribed_plugins_hear_of_it(backe
     assert_eq!(app.rpc(&admin, "remove_member", &[("user_id", &id)]).await.status(), 200);
     assert_eq!(error_of(app.rpc(&newcomer, "load_members", &[]).await).await.0, 401, "their session went with them");
     assert!(!people(&app, &admin).await.people.iter().any(|p| p.email == NEWCOMER));
+    // Removed, not deleted: the id is never given again, and they sign in nowhere.
+    let res = add(&app, &admin, "noor@acme.test", "member").await;
+    let next: OrgUser = res.json().await.unwrap();
+    assert!(next.id.get() > added.id.get(), "a removed person's id is not reused");
+    let res = app.rpc(&app.client(), "sign_in", &[("email", NEWCOMER), ("password", server::seed::DEMO_PASSWORD)]).await;
+    assert_eq!(res.status(), 401);
+    let res = crate::support::http().get(app.url(&format!("/api/v1/users/{id}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 404, "plugins no longer see them");
 
     // What the plugin heard, in order, each fitting the published schemas.
-    let got: Vec<Value> = receiver.wait_for(6).await.iter().map(|r| r.json()).collect();
+    let got: Vec<Value> = receiver.wait_for(7).await.iter().map(|r| r.json()).collect();
     let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["plugin.installed", "member.added", "member.updated", "task.updated", "task.updated", "member.removed"]);
+    assert_eq!(types, ["plugin.installed", "member.added", "member.updated", "task.updated", "task.updated", "member.removed", "member.added"]);
     assert_eq!(got[1]["data"]["user"], json!({ "id": added.id.get(), "name": "Nia Newcomer", "email": NEWCOMER, "role": "member" }));
     assert_eq!(got[1]["data"]["actor"], json!({ "type": "user", "id": page.me.get() }));
     assert_eq!((got[2]["data"]["user"]["role"].clone(), got[2]["data"]["changed"].clone()), (json!("viewer"), json!(["role"])));
@@ -94,10 +105,17 @@ async fn bad_people_are_refused_on_their_fields(backend: Backend) {
         assert!(err.field_message(field).is_some(), "{field}: {err:?}");
     }
     assert_eq!(error_of(add(&app, &owner, "admin@acme.test", "member").await).await.1.field_message("email").as_deref(), Some("Someone already has this email address."));
-    // Owners may make owners; the page shows the forms to managers only.
-    assert_eq!(add(&app, &owner, "olga@acme.test", "owner").await.status(), 200);
+    // Owners may make owners and change them; the page shows the forms to managers only.
+    let res = add(&app, &owner, "olga@acme.test", "owner").await;
+    let olga: OrgUser = res.json().await.unwrap();
     let (_, html) = app.get_html(&owner, "/members").await;
-    assert!(html.contains("data-testid=\"add-member\"") && html.contains("olga@acme.test"));
+    assert!(html.contains("data-testid=\"add-member\"") && html.contains("olga@acme.test") && html.contains(">Remove<"));
+    assert_eq!(app.rpc(&owner, "change_member_role", &[("user_id", &olga.id.get().to_string()), ("role", "admin")]).await.status(), 200);
+    // A Plugboard developer or staff member's account is kept: their plugins and reviews depend on it.
+    let developer = app.sign_in("developer@partners.test").await;
+    let staff = people(&app, &developer).await.people.into_iter().find(|p| p.email == "staff@plugboard.test").unwrap();
+    let (status, err) = error_of(app.rpc(&developer, "remove_member", &[("user_id", &staff.id.get().to_string())]).await).await;
+    assert_eq!(status, 409, "{err:?}");
     let viewer = app.sign_in("viewer@acme.test").await;
     let (status, html) = app.get_html(&viewer, "/members").await;
     assert_eq!(status, 200);

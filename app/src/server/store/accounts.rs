@@ -71,7 +71,7 @@ pub async fn set_platform_roles(conn: &mut Conn, user: UserId, staff: bool, deve
 
 /// The user with this (lower-case) email and their password's hash.
 pub async fn password_hash(db: &Db, email: &str) -> Result<Option<(UserId, String)>, super::Error> {
-    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db.pool()).await
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1 AND removed_at IS NULL").bind(email).fetch_optional(db.pool()).await
 }
 
 /// Writes (and commits) one sign-in attempt on `key`; its row id.

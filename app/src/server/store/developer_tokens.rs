@@ -62,7 +62,7 @@ pub async fn developer_of(db: &Db, token_hash: &str, now: i64) -> Result<Option<
     let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT d.id AS token_id, d.last_used_at, {USER_COLUMNS} \
          FROM developer_tokens d JOIN users u ON u.id = d.user_id JOIN tenants t ON t.id = u.tenant_id \
-         WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND u.is_developer = 1"
+         WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND u.is_developer = 1 AND u.removed_at IS NULL"
     ))
     .bind(token_hash)
     .fetch_optional(db.pool())

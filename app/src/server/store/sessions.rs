@@ -80,7 +80,7 @@ pub async fn find(db: &Db, token_hash: &str) -> Result<Option<StoredSession>, su
     let row: Option<SessionRow> = sqlx::query_as(&format!(
         "SELECT s.created_at, s.last_seen_at, {USER_COLUMNS} \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
-         WHERE s.id_hash = $1"
+         WHERE s.id_hash = $1 AND u.removed_at IS NULL"
     ))
     .bind(token_hash)
     .fetch_optional(db.pool())

@@ -227,7 +227,9 @@ pub enum Missing {
 /// until the transaction ends (a no-op write, as SQLite has no `FOR SHARE`), so that a
 /// concurrent delete waits instead of leaving a write that refers to a row now gone.
 async fn lock_tenant_row(conn: &mut AnyConnection, table: &'static str, scope: &TenantScope, id: i64) -> Result<bool, sqlx::Error> {
-    let locked = sqlx::query(&format!("UPDATE {table} SET id = id WHERE tenant_id = $1 AND id = $2"))
+    // A removed person is no longer the tenant's to assign.
+    let live = if table == "users" { " AND removed_at IS NULL" } else { "" };
+    let locked = sqlx::query(&format!("UPDATE {table} SET id = id WHERE tenant_id = $1 AND id = $2{live}"))
         .bind(scope.tenant())
         .bind(id)
         .execute(conn)
@@ -356,15 +358,39 @@ impl From<OrgUserRow> for crate::domain::OrgUser {
     }
 }
 
-/// The tenant's person `id`, their row locked (a no-op write), in the caller's transaction.
-pub async fn lock_user(conn: &mut super::Conn, scope: &TenantScope, id: UserId) -> Result<Option<crate::domain::OrgUser>, sqlx::Error> {
-    sqlx::query("UPDATE users SET role = role WHERE tenant_id = $1 AND id = $2").bind(scope.tenant()).bind(id).execute(&mut *conn).await?;
-    let row: Option<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id = $2")
-        .bind(scope.tenant())
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(Into::into))
+/// A person of the tenant as the Members page's rules need them.
+pub struct LockedUser {
+    pub user: crate::domain::OrgUser,
+    /// A Plugboard developer or staff member: their plugins or reviews would lose them.
+    pub has_platform_role: bool,
+}
+
+/// The tenant's (not removed) person `id`, their row locked (a no-op write), in the
+/// caller's transaction.
+pub async fn lock_user(conn: &mut super::Conn, scope: &TenantScope, id: UserId) -> Result<Option<LockedUser>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: OrgUserRow,
+        #[sqlx(try_from = "i64")]
+        is_developer: Flag,
+        #[sqlx(try_from = "i64")]
+        is_staff: Flag,
+    }
+    sqlx::query("UPDATE users SET role = role WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL").bind(scope.tenant()).bind(id).execute(&mut *conn).await?;
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, display_name, email, role, is_developer, is_staff FROM users WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL",
+    )
+    .bind(scope.tenant())
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| LockedUser { user: r.user.into(), has_platform_role: r.is_developer.0 || r.is_staff.0 }))
+}
+
+/// How many owners the tenant has (not removed).
+pub async fn count_owners(conn: &mut super::Conn, scope: &TenantScope) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND removed_at IS NULL").bind(scope.tenant()).fetch_one(conn).await
 }
 
 /// Gives the tenant's person `id` another role: the person after.
@@ -378,27 +404,53 @@ pub async fn set_role(conn: &mut super::Conn, scope: &TenantScope, id: UserId, r
     Ok(row.into())
 }
 
-/// The tenant's tasks assigned to person `user`, by id.
-pub async fn assigned_tasks(conn: &mut super::Conn, scope: &TenantScope, user: UserId) -> Result<Vec<TaskId>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM tasks WHERE tenant_id = $1 AND assignee_id = $2 ORDER BY id").bind(scope.tenant()).bind(user).fetch_all(conn).await
+/// Unassigns every task of the tenant assigned to person `user`, in one statement (a
+/// reassignment made meanwhile is not touched): the tasks after, by id.
+pub async fn unassign_all(conn: &mut super::Conn, scope: &TenantScope, user: UserId) -> Result<Vec<Task>, sqlx::Error> {
+    let rows: Vec<TaskRow> = sqlx::query_as(&format!(
+        "UPDATE tasks SET assignee_id = NULL, updated_at = $1, updated_by_installation = $2 WHERE tenant_id = $3 AND assignee_id = $4 RETURNING {TASK_COLUMNS}"
+    ))
+    .bind(now())
+    .bind(mark(scope))
+    .bind(scope.tenant())
+    .bind(user)
+    .fetch_all(conn)
+    .await?;
+    let mut tasks: Vec<Task> = rows.into_iter().map(Into::into).collect();
+    tasks.sort_by_key(|t| t.id.get());
+    Ok(tasks)
 }
 
-/// Whether person `user` is the developer of any plugin (removing them would orphan it).
-pub async fn develops_plugins(conn: &mut super::Conn, user: UserId) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM plugins WHERE developer_id = $1 LIMIT 1").bind(user).fetch_optional(conn).await?;
-    Ok(found.is_some())
-}
-
-/// Deletes the tenant's person `id` (their sessions, connections and tokens go with them;
-/// what they made stays, no longer theirs).
-pub async fn delete_user(conn: &mut super::Conn, scope: &TenantScope, id: UserId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2").bind(scope.tenant()).bind(id).execute(conn).await?;
-    Ok(done.rows_affected() == 1)
+/// Removes the tenant's person `id`: the row stays, marked removed (its id is never given
+/// again), and everything that lets them act ends: sessions, developer tokens, their
+/// connections to plugins' services, pending consents and unused codes. What they made
+/// stays. False when the tenant has no such person.
+pub async fn remove_user(conn: &mut super::Conn, scope: &TenantScope, id: UserId, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET removed_at = $1 WHERE tenant_id = $2 AND id = $3 AND removed_at IS NULL")
+        .bind(now)
+        .bind(scope.tenant())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for sql in [
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM service_connections WHERE user_id = $1",
+        "DELETE FROM service_connect_requests WHERE user_id = $1",
+        "DELETE FROM consent_requests WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE developer_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE oauth_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL").bind(now).bind(id).execute(&mut *conn).await?;
+    Ok(true)
 }
 
 /// Up to `limit` of the tenant's people after id `after`, by id.
 pub async fn users(db: &Db, scope: &TenantScope, after: i64, limit: i64) -> Result<Vec<crate::domain::OrgUser>, sqlx::Error> {
-    let rows: Vec<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+    let rows: Vec<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id > $2 AND removed_at IS NULL ORDER BY id LIMIT $3")
         .bind(scope.tenant())
         .bind(after)
         .bind(limit)
@@ -408,7 +460,7 @@ pub async fn users(db: &Db, scope: &TenantScope, after: i64, limit: i64) -> Resu
 }
 
 pub async fn user(db: &Db, scope: &TenantScope, id: UserId) -> Result<Option<crate::domain::OrgUser>, sqlx::Error> {
-    let row: Option<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id = $2")
+    let row: Option<OrgUserRow> = sqlx::query_as("SELECT id, display_name, email, role FROM users WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL")
         .bind(scope.tenant())
         .bind(id)
         .fetch_optional(db.pool())
