@@ -16,13 +16,13 @@ test("an owner adds a person, changes their role and removes them on the Members
   const row = page.locator('tr[data-member="pat@acme.test"]');
   await expect(row).toContainText("Pat Playwright");
   const who = "Pat Playwright (pat@acme.test)";
-  await row.getByLabel(`Role of ${who}`).selectOption("viewer");
+  await row.getByLabel(`Role of ${who}`, { exact: true }).selectOption("viewer");
   const changed = page.waitForResponse((r) => r.url().endsWith("/rpc/change_member_role") && r.status() === 200);
   await row.getByRole("button", { name: `Change the role of ${who}` }).click();
   await changed;
   await page.reload();
   await hydrated(page);
-  await expect(row.getByLabel(`Role of ${who}`)).toHaveValue("viewer");
+  await expect(row.getByLabel(`Role of ${who}`, { exact: true })).toHaveValue("viewer");
   await row.getByRole("button", { name: `Remove ${who}` }).click();
   await expect(row).toHaveCount(0);
   // Nobody changes themselves.
