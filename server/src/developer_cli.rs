@@ -3,6 +3,8 @@
 //! They open no database: everything goes through the server, which applies the console
 //! form's rules and the developer's own plugins only.
 
+use app::server::publishing::deploy::{Deployed, Outcome, Plan};
+use app::server::publishing::manifest::Manifest;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -39,22 +41,22 @@ pub async fn run(remote: &Remote, action: Action) -> Result<(), String> {
         Action::Diff => {
             let bundle = bundle_of(&remote.manifest, &text)?;
             let sha = bundle.as_ref().map(|(_, bytes)| hex::encode(Sha256::digest(bytes)));
-            let plan = api.post("/api/developer/v1/diff", &json!({ "manifest": text, "bundle_sha256": sha })).await?;
+            let plan: Plan = typed(api.post("/api/developer/v1/diff", &json!({ "manifest": text, "bundle_sha256": sha })).await?)?;
             print!("{}", describe(&plan));
             Ok(())
         }
         Action::Deploy { submit } => {
-            let deployed = api.post("/api/developer/v1/deploy", &json!({ "manifest": text })).await?;
-            let slug = deployed["slug"].as_str().unwrap_or_default().to_owned();
-            if let Some(created) = deployed.get("created").filter(|c| !c.is_null()) {
+            let deployed: Deployed = typed(api.post("/api/developer/v1/deploy", &json!({ "manifest": text })).await?)?;
+            let slug = deployed.slug;
+            if let Some(created) = &deployed.created {
                 println!("registered {slug}. Keep these secrets now: they are shown only this once.");
                 println!("{}", serde_json::to_string(created).map_err(|e| e.to_string())?);
             }
-            match (deployed["outcome"].as_str(), deployed["draft"].as_i64()) {
-                (Some("draft"), Some(n)) => println!("saved in draft version {n}: organisations keep running the live version until staff publish it"),
-                (Some("running"), _) => println!("saved: your organisation and the ones you invited run it now"),
-                (Some("unchanged"), _) => println!("nothing staff review changed"),
-                _ => {}
+            match (deployed.outcome, deployed.draft) {
+                (Outcome::Draft, Some(n)) => println!("saved in draft version {n}: organisations keep running the live version until staff publish it"),
+                (Outcome::Running, _) => println!("saved: your organisation and the ones you invited run it now"),
+                (Outcome::Unchanged, _) => println!("nothing staff review changed"),
+                (Outcome::Registered | Outcome::Draft, _) => {}
             }
             if let Some((path, bytes)) = bundle_of(&remote.manifest, &text)? {
                 api.put_js(&format!("/api/developer/v1/plugins/{slug}/bundle"), bytes).await?;
@@ -69,51 +71,51 @@ pub async fn run(remote: &Remote, action: Action) -> Result<(), String> {
     }
 }
 
-/// The client-side bundle the manifest names (relative to the manifest), read.
+/// The client-side bundle the manifest names (relative to the manifest), read. The
+/// manifest is read by the server's own rules; a file it cannot read is reported as the
+/// server would (the server checks the rest).
 fn bundle_of(manifest: &Path, text: &str) -> Result<Option<(PathBuf, Vec<u8>)>, String> {
-    let parsed: toml::Value = toml::from_str(text).map_err(|e| format!("{}: {}", manifest.display(), e.message()))?;
-    let Some(relative) = parsed.get("client_bundle").and_then(toml::Value::as_str).filter(|p| !p.is_empty()) else { return Ok(None) };
-    let path = manifest.parent().unwrap_or(Path::new(".")).join(relative);
+    let parsed = Manifest::parse(text)
+        .map_err(|problems| problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("\n"))?;
+    if parsed.client_bundle.is_empty() {
+        return Ok(None);
+    }
+    let path = manifest.parent().unwrap_or(Path::new(".")).join(&parsed.client_bundle);
     let bytes = std::fs::read(&path).map_err(|e| format!("client_bundle: cannot read {}: {e}", path.display()))?;
     Ok(Some((path, bytes)))
 }
 
 /// A plan as people read it: each change, how it reaches organisations, and why.
-pub fn describe(plan: &Value) -> String {
-    let slug = plan["slug"].as_str().unwrap_or_default();
-    let changes = plan["changes"].as_array().cloned().unwrap_or_default();
+pub fn describe(plan: &Plan) -> String {
+    let slug = &plan.slug;
     let mut out = String::new();
-    if plan["new_plugin"].as_bool() == Some(true) {
+    if plan.new_plugin {
         out.push_str(&format!("{slug}: a new plugin; deploying registers it.\n"));
-    } else if changes.is_empty() {
+    } else if plan.changes.is_empty() {
         out.push_str(&format!("{slug}: nothing would change.\n"));
     } else {
-        out.push_str(&format!("{slug}: {} change{} against what runs now\n", changes.len(), if changes.len() == 1 { "" } else { "s" }));
+        let n = plan.changes.len();
+        out.push_str(&format!("{slug}: {n} change{} against what runs now\n", if n == 1 { "" } else { "s" }));
     }
-    for change in &changes {
-        let text = |key: &str| change[key].as_str().unwrap_or_default().replace('\n', " ");
-        let (before, after) = (text("before"), text("after"));
+    for change in &plan.changes {
+        let (before, after) = (change.before.replace('\n', " "), change.after.replace('\n', " "));
         let what = match (before.is_empty(), after.is_empty()) {
             (true, _) => format!("+ {after}"),
             (_, true) => format!("- {before}"),
             _ => format!("{before:?} → {after:?}"),
         };
-        let reach: Vec<&str> = change["reach"].as_array().into_iter().flatten().filter_map(Value::as_str).map(reach_label).collect();
-        out.push_str(&format!("  {}: {what}\n    [{}] {}\n", text("field"), reach.join(", "), text("why")));
+        let reach: Vec<&str> = change.reach.iter().map(|r| r.label()).collect();
+        out.push_str(&format!("  {}: {what}\n    [{}] {}\n", change.field, reach.join(", "), change.why.replace('\n', " ")));
     }
-    if let Some(blocked) = plan["blocked"].as_str() {
+    if let Some(blocked) = &plan.blocked {
         out.push_str(&format!("Note: {blocked}\n"));
     }
     out
 }
 
-fn reach_label(reach: &str) -> &'static str {
-    match reach {
-        "live_now" => "live now",
-        "needs_review" => "needs review",
-        "needs_reconsent" => "needs re-consent by installers",
-        _ => "unknown",
-    }
+/// An answer as the type the server sent.
+fn typed<T: serde::de::DeserializeOwned>(answer: Value) -> Result<T, String> {
+    serde_json::from_value(answer).map_err(|e| format!("Plugboard answered something this CLI does not read: {e}"))
 }
 
 struct Api {

@@ -389,17 +389,16 @@ pub async fn launch_install(
     };
     let (client_id, visible) = match store_plugins::install_gate(&state.db, &slug).await {
         Ok(Some(gate)) => {
-            let tries = || async {
-                if gate.developer_id == Some(user.id) {
-                    return Ok(true);
-                }
-                crate::server::store::invites::is_admitted(&state.db, gate.id, user.scope().tenant()).await
-            };
-            let visible = gate.suspended_at.is_none()
-                && ((gate.is_published.0 && !gate.is_private.0) || match tries().await {
-                    Ok(tries) => tries,
+            let visible = if gate.suspended_at.is_some() {
+                false
+            } else if (gate.is_published.0 && !gate.is_private.0) || gate.developer_id == Some(user.id) {
+                true
+            } else {
+                match crate::server::store::invites::is_admitted(&state.db, gate.id, user.scope().tenant()).await {
+                    Ok(admitted) => admitted,
                     Err(e) => return server_error(e),
-                });
+                }
+            };
             (gate.client_id, visible)
         }
         Ok(None) => (String::new(), false),

@@ -15,10 +15,10 @@ use crate::server::store::versions::{self as store, Reviewed};
 use crate::server::store::plugins as store_plugins;
 use crate::server::vault::Vault;
 use crate::server::Db;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a change reaches the organisations that run the plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reach {
     /// Runs as soon as it is deployed.
@@ -40,7 +40,7 @@ impl Reach {
 }
 
 /// One change deploying the manifest would make.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlannedChange {
     pub field: String,
     pub before: String,
@@ -51,7 +51,7 @@ pub struct PlannedChange {
 }
 
 /// What deploying the manifest would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub slug: String,
     /// No plugin of the developer's has this slug: deploying registers it.
@@ -169,7 +169,7 @@ fn planned(change: crate::domain::FieldChange) -> PlannedChange {
 }
 
 /// What a deploy did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Deployed {
     pub slug: String,
     pub outcome: Outcome,
@@ -180,7 +180,7 @@ pub struct Deployed {
 }
 
 /// Where a deploy's change went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A new plugin, a draft.

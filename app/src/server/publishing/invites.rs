@@ -5,7 +5,7 @@
 //! a test version. Revoking the invite uninstalls it there.
 
 use super::{owned, PublishingError};
-use crate::domain::{InviteLink, InviteView, PluginSlug, TenantName};
+use crate::domain::{InviteLink, PluginSlug, TenantName};
 use crate::error::FieldError;
 use crate::server::installations::wind_up;
 use crate::server::scope::Member;
@@ -34,21 +34,6 @@ pub async fn invite(db: &Db, member: &Member, slug: &PluginSlug, organisation: &
     store::create(&mut tx, plugin, name.as_str(), &sha256_hex(&token), now()).await?;
     tx.commit().await?;
     Ok(InviteLink { organisation: name.as_str().to_owned(), url: format!("{}/invites/{token}", public_url.trim_end_matches('/')) })
-}
-
-/// The plugin's open and accepted invites, newest first, as the console lists them.
-pub async fn list(db: &Db, plugin: crate::server::store::plugins::OwnedPlugin) -> Result<Vec<InviteView>, PublishingError> {
-    Ok(store::list(db, plugin)
-        .await?
-        .into_iter()
-        .map(|r| InviteView {
-            id: r.id,
-            organisation: r.organisation,
-            created_at: r.created_at,
-            accepted: r.accepted_at.map(|at| (r.accepted_by.unwrap_or_default(), at)),
-            installed: r.installed.0,
-        })
-        .collect())
 }
 
 /// Revokes an invite; while the plugin is unpublished or private, the organisation that

@@ -177,6 +177,6 @@ pub async fn console_plugin(db: &Db, member: &Member, slug: &PluginSlug, public_
         versions: version_views::history(&standing),
         pending,
         suspension: r.suspended_at.zip(r.suspension_reason).map(|(at, reason)| Suspension { at, reason }),
-        invites: super::invites::list(db, id).await?,
+        invites: stores::invites::list(db, id).await?,
     })
 }

@@ -279,9 +279,13 @@ pub async fn revoke_grant(conn: &mut Conn, grant: i64, reuse: Option<TokenFailur
 
 /// Why the grant was revoked, when reuse detection revoked it.
 pub async fn revoked_for(conn: &mut Conn, grant: i64) -> Result<Option<TokenFailure>, super::Error> {
-    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT revoked_for FROM oauth_grants WHERE id = $1").bind(grant).fetch_optional(conn).await?;
-    let stored = stored.flatten();
-    Ok(KnownOpt::<TokenFailure>::try_from(stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))?.0)
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "Option<String>")]
+        revoked_for: KnownOpt<TokenFailure>,
+    }
+    let row: Option<Row> = sqlx::query_as("SELECT revoked_for FROM oauth_grants WHERE id = $1").bind(grant).fetch_optional(conn).await?;
+    Ok(row.and_then(|r| r.revoked_for.0))
 }
 
 /// Records a refused code or refresh token of the plugin's installation, at most one of

@@ -5,7 +5,7 @@
 
 use super::plugins::OwnedPlugin;
 use super::{Conn, Flag};
-use crate::domain::{PluginId, TenantId, UserId};
+use crate::domain::{InviteView, PluginId, TenantId, UserId};
 use crate::server::scope::TenantScope;
 use crate::server::Db;
 
@@ -65,21 +65,19 @@ pub async fn create(conn: &mut Conn, plugin: OwnedPlugin, organisation: &str, to
         .await
 }
 
-/// A live invite of the developer's plugin, as the console lists it.
-#[derive(sqlx::FromRow)]
-pub struct InviteRow {
-    pub id: i64,
-    pub organisation: String,
-    pub created_at: i64,
-    pub accepted_at: Option<i64>,
-    pub accepted_by: Option<String>,
-    #[sqlx(try_from = "i64")]
-    pub installed: Flag,
-}
-
-/// The plugin's live invites, newest first.
-pub async fn list(db: &Db, plugin: OwnedPlugin) -> Result<Vec<InviteRow>, super::Error> {
-    sqlx::query_as(
+/// The plugin's live invites, newest first, as the console lists them.
+pub async fn list(db: &Db, plugin: OwnedPlugin) -> Result<Vec<InviteView>, super::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        organisation: String,
+        created_at: i64,
+        accepted_at: Option<i64>,
+        accepted_by: Option<String>,
+        #[sqlx(try_from = "i64")]
+        installed: Flag,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT v.id, v.organisation, v.created_at, v.accepted_at, COALESCE(NULLIF(u.display_name, ''), u.email) AS accepted_by, \
                 CASE WHEN EXISTS (SELECT 1 FROM installations i WHERE i.plugin_id = v.plugin_id AND i.tenant_id = v.tenant_id \
                                   AND i.status = 'active') THEN 1 ELSE 0 END AS installed \
@@ -88,7 +86,17 @@ pub async fn list(db: &Db, plugin: OwnedPlugin) -> Result<Vec<InviteRow>, super:
     )
     .bind(plugin.id())
     .fetch_all(db.pool())
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| InviteView {
+            id: r.id,
+            organisation: r.organisation,
+            created_at: r.created_at,
+            accepted: r.accepted_at.map(|at| (r.accepted_by.unwrap_or_default(), at)),
+            installed: r.installed.0,
+        })
+        .collect())
 }
 
 /// An invite found by its token's hash, with its plugin.

@@ -227,9 +227,7 @@ pub enum Missing {
 /// until the transaction ends (a no-op write, as SQLite has no `FOR SHARE`), so that a
 /// concurrent delete waits instead of leaving a write that refers to a row now gone.
 async fn lock_tenant_row(conn: &mut AnyConnection, table: &'static str, scope: &TenantScope, id: i64) -> Result<bool, sqlx::Error> {
-    // A removed person is no longer the tenant's to assign.
-    let live = if table == "users" { " AND removed_at IS NULL" } else { "" };
-    let locked = sqlx::query(&format!("UPDATE {table} SET id = id WHERE tenant_id = $1 AND id = $2{live}"))
+    let locked = sqlx::query(&format!("UPDATE {table} SET id = id WHERE tenant_id = $1 AND id = $2"))
         .bind(scope.tenant())
         .bind(id)
         .execute(conn)
@@ -246,7 +244,8 @@ async fn lock_references(conn: &mut AnyConnection, scope: &TenantScope, project_
         }
     }
     if let Some(user) = assignee_id {
-        if !lock_tenant_row(&mut *conn, "users", scope, user.get()).await? {
+        // A removed person is no longer the tenant's to assign.
+        if lock_user(&mut *conn, scope, user).await?.is_none() {
             return Ok(Some(Missing::Assignee));
         }
     }
