@@ -8,7 +8,7 @@
 // Chromium is Debian's (CHROME_PATH, default /usr/bin/chromium), started headless here
 // with the flags this closed network needs. Signed-in pages get the session cookie of
 // owner@acme.test, signed in through the same server function the page uses. `/signin`
-// is the one page here whose code is a lazily loaded WASM chunk (`--split`).
+// is the one page here with no island (server-rendered HTML only).
 // With PLUGBOARD_LIGHTHOUSE_REPORTS=<dir>, each page's full report is written there as JSON.
 //
 // The CPU slowdown follows the host. The preset's 4x assumes a host as fast as the

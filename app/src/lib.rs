@@ -14,7 +14,7 @@ use components::layout::{Header, NotFound};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, SsrMode};
 use pages::admin::{ReviewQueuePage, StaffPluginPage};
 use pages::api_docs::ApiDocsPage;
 use pages::auth::{AuthContext, SignInPage, SignUpPage};
@@ -31,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     server::http::send_page_security_policy();
     #[cfg(feature = "ssr")]
-    let hydration = server::http::hydrate_when_idle(&options);
+    let hydration = server::http::page_script(&options);
     #[cfg(not(feature = "ssr"))]
     let hydration = ();
     view! {
@@ -61,7 +61,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Plugboard: plugins for your projects and tasks."/>
-        <Title formatter=|text: String| if text.is_empty() { "Plugboard".to_owned() } else { format!("{text} · Plugboard") }/>
+        <Title formatter=|text: String| components::layout::page_title(&text)/>
         <Router>
             <Header/>
             <main class="page">
@@ -76,61 +76,22 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/installed") view=InstalledPage ssr=SsrMode::Async/>
-                    <Route path=path!("/installed/:slug/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/invites/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/developer") view={Lazy::<DeveloperHomeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/new") view={Lazy::<NewPluginRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/plugins/:slug") view={Lazy::<DeveloperPluginRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/plugins/:slug/deliveries") view={Lazy::<DeliveriesRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/developer/plugins/:slug/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/plugins/:slug") view={Lazy::<StaffPluginRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/docs/api") view={Lazy::<ApiDocsRoute>::new()}/>
-                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
-                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
+                    <Route path=path!("/installed/:slug/settings") view=InstallationSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invites/:token") view=InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer") view=DeveloperHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/new") view=NewPluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug") view=DeveloperPluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developer/plugins/:slug/stats") view=StatsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=ReviewQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/plugins/:slug") view=StaffPluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/docs/api") view=ApiDocsPage/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/signup") view=SignUpPage/>
                 </Routes>
             </main>
         </Router>
     }
-}
-
-/// Declares a lazily loaded route for a page component: with `cargo leptos build --split`
-/// the page's code goes into its own WASM chunk, fetched the first time the page is shown
-/// (or hydrated), so a visitor of the marketplace never downloads the console's code.
-/// On the server it is an ordinary route. Every WASM build must be split: without
-/// `--split` the JS imports a module named `__wasm_split_placeholder__` and no page hydrates.
-macro_rules! lazy_page {
-    ($($route:ident => $page:ident;)*) => {$(
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_page! {
-    ProjectsRoute => ProjectsPage;
-    InviteRoute => InvitePage;
-    MembersRoute => MembersPage;
-    SettingsRoute => InstallationSettingsPage;
-    DeveloperHomeRoute => DeveloperHomePage;
-    NewPluginRoute => NewPluginPage;
-    DeveloperPluginRoute => DeveloperPluginPage;
-    DeliveriesRoute => DeliveriesPage;
-    StatsRoute => StatsPage;
-    ReviewQueueRoute => ReviewQueuePage;
-    StaffPluginRoute => StaffPluginPage;
-    ApiDocsRoute => ApiDocsPage;
-    SignInRoute => SignInPage;
-    SignUpRoute => SignUpPage;
 }

@@ -36,9 +36,12 @@ test("the page's assets exist, hashed, precompressed and cached", async ({ reque
   }
 });
 
-// `cargo leptos build --split`: the marketplace hydrates with the main WASM alone; a page
-// outside it fetches its own chunk when it is first shown, served like every other asset.
-test("pages outside the marketplace load their code as they are opened", async ({ page, request }) => {
+// Islands: pages are rendered on the server and only their islands run in the browser.
+// The marketplace hydrates with the main WASM alone; a page without an island (the API
+// guide) needs no code at all, and is opened without a page load; the Projects page's
+// island is a chunk of its own (`#[island(lazy)]`, `cargo leptos build --split`), fetched
+// when that page is opened and served like every other asset.
+test("only islands load code, each page's chunk as the page is opened", async ({ page, request }) => {
   const fetched: string[] = [];
   page.on("request", (r) => {
     const path = new URL(r.url()).pathname;
@@ -57,9 +60,15 @@ test("pages outside the marketplace load their code as they are opened", async (
   await page.getByRole("link", { name: "Plugin API" }).click();
   await expect(page).toHaveURL(/\/docs\/api$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("The plugin API");
-  await expect.poll(() => fetched.filter((url) => url.includes("api_docs_route")), { message: `fetched: ${fetched}` }).toHaveLength(1);
   expect(await isSameDocument(page), "opened without a page load").toBe(true);
-  for (const url of [...loader, ...fetched]) {
+  expect(fetched, "a page without islands fetches no code").toEqual([]);
+
+  // An island that reads data the server serialized into its page loads as a page.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+  await hydrated(page);
+  await expect.poll(() => fetched.filter((url) => url.includes("projects_workspace")), { message: `fetched: ${fetched}` }).toHaveLength(1);
+  for (const url of [...loader, ...fetched.filter((url) => url.includes("projects_workspace"))]) {
     const answer = await request.get(url, { headers: { "accept-encoding": "br, gzip" } });
     expect(answer.status(), url).toBe(200);
     expect(answer.headers()["content-encoding"], url).toBe("br");

@@ -48,6 +48,8 @@ test.describe.serial("installation settings", () => {
     await expect(row.getByTestId("finish-setup")).toHaveCount(0);
     await row.getByTestId("settings-link").click();
     await expect(page).toHaveURL(/\/installed\/channel-digest\/settings$/);
+    // The settings form is an island with the data it was rendered with: a page of its own.
+    await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Channel Digest settings");
     await expect(page.getByTestId("secret-api_key")).toContainText("Set.");
     await expect(page.getByLabel("API key (required)")).toHaveValue("");

@@ -61,13 +61,25 @@ pub fn Brand() -> impl IntoView {
     }
 }
 
+/// How every page's `<title>` reads: "Page · Plugboard".
+pub fn page_title(text: &str) -> String {
+    if text.is_empty() { "Plugboard".to_owned() } else { format!("{text} · Plugboard") }
+}
+
+/// The page's `<title>` from inside an island. An island has no `<Title>` formatter of the
+/// App's in the browser, so it brings its own: hydrating it sets the same title.
+#[component]
+pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
+    view! { <Title formatter=|text: String| page_title(&text) text/> }
+}
+
 /// What a signed-out visitor sees on a page that needs an account.
 #[component]
 pub fn SignInPrompt(message: &'static str, next: &'static str) -> impl IntoView {
     view! {
         <div class="empty-state">
             <p>{message}</p>
-            <A href=format!("/signin?next={next}") attr:class="button primary">"Sign in"</A>
+            <a href=format!("/signin?next={next}") class="button primary">"Sign in"</a>
         </div>
     }
 }
@@ -84,7 +96,7 @@ pub fn load_failure(err: crate::error::AppError, sign_in_message: &'static str, 
                 <section class="empty-state">
                     <h1>"Not found"</h1>
                     <p>{message}</p>
-                    <A href=home attr:class="button primary">"Back"</A>
+                    <a href=home class="button primary">"Back"</a>
                 </section>
             }
             .into_any()

@@ -121,26 +121,16 @@ async fn end_presented_session(state: &crate::server::AppState) -> Result<(), Ap
     Ok(())
 }
 
-/// The account actions and who is signed in, shared by the header and the pages.
+/// Who is signed in and the sign-out action, shared by the header and the pages.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
 }
 
 impl AuthContext {
     pub fn provide() -> Self {
-        let sign_in = ServerAction::<SignIn>::new();
-        let sign_up = ServerAction::<SignUp>::new();
-        let sign_out = ServerAction::<SignOut>::new();
-        // Re-read the user after any of the three actions.
-        let user = Resource::new(
-            move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
-            |_| current_user(),
-        );
-        let ctx = Self { sign_in, sign_up, sign_out, user };
+        let ctx = Self { sign_out: ServerAction::<SignOut>::new(), user: Resource::new(|| (), |_| current_user()) };
         provide_context(ctx);
         ctx
     }
@@ -162,29 +152,22 @@ fn action_error<T>(value: impl Get<Value = Option<Result<T, AppError>>> + Send +
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let auth = AuthContext::get();
-    let query = leptos_router::hooks::use_query_map();
-    // Sent as it came; the server decides where it may lead (`safe_next`).
-    let next = move || query.with(|q| q.get("next"));
-    // Pages outside this app (the consent screen, an install) need a full page load.
-    Effect::new(move |_| {
-        if let (Some(Ok(target)), Some(_)) = (auth.sign_in.value().get(), next()) {
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign(&target);
-            }
-        }
-    });
+    // Made under the router, which hands a refused plain form post's error to it.
+    let sign_in = ServerAction::<SignIn>::new();
+    // Sent as it came; the server decides where it may lead (`safe_next`), and sends the
+    // browser there.
+    let next = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("next"));
     view! {
         <Title text="Sign in"/>
         <section class="auth-card">
             <h1>"Sign in to Plugboard"</h1>
-            <ActionForm action=auth.sign_in attr:class="stacked-form">
+            <ActionForm action=sign_in attr:class="stacked-form">
                 <label for="signin-email">"Email"</label>
                 <input id="signin-email" type="email" name="email" autocomplete="username" required/>
                 <label for="signin-password">"Password"</label>
                 <input id="signin-password" type="password" name="password" autocomplete="current-password" required/>
-                {move || next().map(|n| view! { <input type="hidden" name="next" value=n/> })}
-                {action_error(auth.sign_in.value())}
+                {next.map(|n| view! { <input type="hidden" name="next" value=n/> })}
+                {action_error(sign_in.value())}
                 <button type="submit" class="button primary">"Sign in"</button>
             </ActionForm>
             <p class="muted">"New to Plugboard? " <A href="/signup">"Create an account"</A></p>
@@ -194,13 +177,13 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let auth = AuthContext::get();
+    let sign_up = ServerAction::<SignUp>::new();
     view! {
         <Title text="Create an account"/>
         <section class="auth-card">
             <h1>"Create your organisation"</h1>
             <p class="muted">"You become its owner and can install plugins for everyone in it."</p>
-            <ActionForm action=auth.sign_up attr:class="stacked-form">
+            <ActionForm action=sign_up attr:class="stacked-form">
                 <label for="signup-organisation">"Organisation"</label>
                 <input id="signup-organisation" type="text" name="organisation" autocomplete="organization" required/>
                 <label for="signup-name">"Your name"</label>
@@ -210,7 +193,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <label for="signup-password">"Password"</label>
                 <input id="signup-password" type="password" name="password" autocomplete="new-password" minlength="10" required/>
                 <p class="hint">"At least 10 characters."</p>
-                {action_error(auth.sign_up.value())}
+                {action_error(sign_up.value())}
                 <button type="submit" class="button primary">"Create account"</button>
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/signin">"Sign in"</A></p>

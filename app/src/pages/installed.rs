@@ -176,7 +176,7 @@ pub fn InstalledPage() -> impl IntoView {
                     }.into_any(),
                     Ok(o) => view! {
                         <ul class="installed-list">
-                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage uninstall disconnect answer/> }).collect_view()}
+                            {o.plugins.into_iter().map(|p| view! { <InstalledRow plugin=p can_manage=o.can_manage disconnect answer/> }).collect_view()}
                         </ul>
                     }.into_any(),
                 }
@@ -239,11 +239,9 @@ fn Connection(slug: String, installation_id: InstallationId, connection: Connect
 fn InstalledRow(
     plugin: InstalledPlugin,
     can_manage: bool,
-    uninstall: ServerAction<UninstallPlugin>,
     disconnect: ServerAction<DisconnectPlugin>,
     answer: ServerAction<AnswerUpdate>,
-) -> impl IntoView {
-    let confirming = RwSignal::new(false);
+) -> AnyView {
     let id = plugin.installation_id;
     let name = plugin.name.clone();
     let href = format!("/marketplace/{}", plugin.slug.as_str());
@@ -313,24 +311,34 @@ fn InstalledRow(
                 })}
             </div>
             <div class="installed-actions">
-                {can_manage.then(|| view! {
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button class="button" on:click=move |_| confirming.set(true)>"Uninstall"</button>
-                        }
-                    >
-                        <div class="confirm" role="alertdialog" aria-label="Confirm uninstall">
-                            <p>{format!("Uninstall {name}? It loses access to your data at once.")}</p>
-                            <button class="button danger" disabled=move || uninstall.pending().get()
-                                on:click=move |_| { uninstall.dispatch(UninstallPlugin { installation_id: id }); }>
-                                "Yes, uninstall"
-                            </button>
-                            <button class="button subtle" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </div>
-                    </Show>
-                })}
+                {can_manage.then(|| view! { <UninstallControl installation_id=id name/> }.into_any())}
             </div>
         </li>
     }
+    .into_any()
+}
+
+/// Uninstall, asked first: the plugin loses access at once. An island for the question
+/// only; the answer is a plain form post, whose redirect brings back the fresh list.
+#[island]
+fn UninstallControl(installation_id: InstallationId, name: String) -> impl IntoView {
+    use server_fn::ServerFn;
+    let confirming = RwSignal::new(false);
+    let uninstall_url = UninstallPlugin::url();
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! { <button class="button" on:click=move |_| confirming.set(true)>"Uninstall"</button> }
+        >
+            <div class="confirm" role="alertdialog" aria-label="Confirm uninstall">
+                <p>{format!("Uninstall {name}? It loses access to your data at once.")}</p>
+                <form method="post" action=uninstall_url class="inline-form">
+                    <input type="hidden" name="installation_id" value=installation_id.get()/>
+                    <button type="submit" class="button danger">"Yes, uninstall"</button>
+                </form>
+                <button class="button subtle" on:click=move |_| confirming.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+    }
+    .into_any()
 }

@@ -8,9 +8,8 @@ use crate::error::AppError;
 use crate::pages::installed::{AnswerUpdate, UpdateRequest};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
 
 /// How long typing must pause before the grid follows the search box.
@@ -74,14 +73,10 @@ pub async fn reply_to_review(review_id: i64, reply: String) -> Result<(), AppErr
 
 #[component]
 pub fn MarketplacePage() -> impl IntoView {
-    let params = use_query_map();
-    let parsed = Memo::new(move |_| {
-        params.with(|p| {
-            MarketplaceQuery::from_params(p.get_str("q"), p.get_str("category"), p.get_str("sort"), p.get_str("page"))
-        })
+    let (query, ignored) = use_query_map().with_untracked(|p| {
+        MarketplaceQuery::from_params(p.get_str("q"), p.get_str("category"), p.get_str("sort"), p.get_str("page"))
     });
-    let query = Memo::new(move |_| parsed.with(|(q, _)| q.clone()));
-    let listing = Resource::new(move || query.get(), list_plugins);
+    let listing = OnceResource::new(list_plugins(query));
 
     view! {
         <Title text="Marketplace"/>
@@ -89,68 +84,68 @@ pub fn MarketplacePage() -> impl IntoView {
             <h1>"Plugin marketplace"</h1>
             <p class="muted">"Connect your projects and tasks to the tools your team already uses."</p>
         </section>
-        <FilterBar query/>
-        {move || {
-            let ignored = parsed.with(|(_, ignored)| ignored.clone());
-            (!ignored.is_empty()).then(|| view! {
-                <p class="notice" role="status">
-                    {format!("Ignored an unknown value for {}; showing the default instead.", ignored.join(", "))}
-                </p>
-            })
-        }}
-        <Transition fallback=|| view! { <p class="loading">"Loading plugins…"</p> }>
+        {(!ignored.is_empty()).then(|| view! {
+            <p class="notice" role="status">
+                {format!("Ignored an unknown value for {}; showing the default instead.", ignored.join(", "))}
+            </p>
+        })}
+        <Suspense fallback=|| view! { <p class="loading">"Loading plugins…"</p> }>
             {move || Suspend::new(async move {
                 match listing.await {
-                    Ok(page) => view! { <PluginGrid page/> }.into_any(),
+                    Ok(page) => view! { <Catalog page/> }.into_any(),
                     Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
-/// Search, category and sort. A plain GET form, so it works before the WASM loads;
-/// once hydrated, changes update the URL and the grid without a page load.
-#[component]
-fn FilterBar(query: Memo<MarketplaceQuery>) -> impl IntoView {
-    let navigate = use_navigate();
-    let go = move |next: MarketplaceQuery, replace: bool| {
-        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+/// The filters and the grid: the marketplace's island. The server renders it with the
+/// first page; once hydrated, the search box (after a pause in typing), the category and
+/// the sort fetch the next page of cards and update the URL, without a page load.
+#[island]
+fn Catalog(page: PluginPage) -> impl IntoView {
+    let query = StoredValue::new(page.query.clone());
+    let shown = RwSignal::new(page);
+    let asked = StoredValue::new(0_u64);
+    // Fetches the grid for `next`; the last question asked is the one answered.
+    let show = move |next: MarketplaceQuery, replace: bool| {
+        query.set_value(next.clone());
+        remember_in_history(&next.href(), replace);
+        let ticket = asked.get_value() + 1;
+        asked.set_value(ticket);
+        leptos::task::spawn_local(async move {
+            let answer = list_plugins(next).await;
+            if asked.get_value() == ticket {
+                match answer {
+                    Ok(page) => shown.set(page),
+                    Err(err) => leptos::logging::error!("listing plugins failed: {err}"),
+                }
+            }
+        });
     };
     let pending_search = StoredValue::new(None::<TimeoutHandle>);
-    let on_search = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            let text = event_target_value(&ev);
-            if let Some(handle) = pending_search.get_value() {
-                handle.clear();
-            }
-            let go = go.clone();
-            let handle = set_timeout_with_handle(
-                move || go(MarketplaceQuery { q: text, page: 1, ..query.get_untracked() }, true),
-                SEARCH_DEBOUNCE,
-            )
-            .ok();
-            pending_search.set_value(handle);
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(handle) = pending_search.get_value() {
+            handle.clear();
         }
+        let search = move || show(MarketplaceQuery { q: text, page: 1, ..query.get_value() }, true);
+        pending_search.set_value(set_timeout_with_handle(search, SEARCH_DEBOUNCE).ok());
     };
-    let on_category = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            let category = Category::parse(&event_target_value(&ev));
-            go(MarketplaceQuery { category, page: 1, ..query.get_untracked() }, false);
-        }
+    let on_category = move |ev: leptos::ev::Event| {
+        let category = Category::parse(&event_target_value(&ev));
+        show(MarketplaceQuery { category, page: 1, ..query.get_value() }, false);
     };
     let on_sort = move |ev: leptos::ev::Event| {
         let sort = Sort::parse(&event_target_value(&ev)).unwrap_or_default();
-        go(MarketplaceQuery { sort, page: 1, ..query.get_untracked() }, false);
+        show(MarketplaceQuery { sort, page: 1, ..query.get_value() }, false);
     };
-    // The search box is not bound to the URL after the first render: rewriting it while
-    // someone types would eat keystrokes.
-    let initial_q = query.get_untracked().q;
+    let first = query.get_value();
 
     view! {
-        <Form method="GET" action="/marketplace" attr:class="filter-bar" attr:role="search">
+        // A plain GET form, so it works before the WASM loads (and with JavaScript off).
+        <form method="GET" action="/marketplace" class="filter-bar" role="search">
             <label class="visually-hidden" for="marketplace-search">"Search plugins"</label>
             <input
                 id="marketplace-search"
@@ -160,27 +155,39 @@ fn FilterBar(query: Memo<MarketplaceQuery>) -> impl IntoView {
                 placeholder="Search plugins"
                 autocomplete="off"
                 maxlength="200"
-                value=initial_q
+                value=first.q.clone()
                 on:input=on_search
             />
             <label class="visually-hidden" for="marketplace-category">"Category"</label>
-            <select id="marketplace-category" name="category" on:change=on_category
-                prop:value=move || query.with(|q| q.category.map(Category::as_str).unwrap_or_default().to_owned())>
-                <option value="" selected=move || query.with(|q| q.category.is_none())>"All categories"</option>
+            <select id="marketplace-category" name="category" on:change=on_category>
+                <option value="" selected=first.category.is_none()>"All categories"</option>
                 {Category::ALL.into_iter().map(|c| view! {
-                    <option value=c.as_str() selected=move || query.with(|q| q.category == Some(c))>{c.label()}</option>
+                    <option value=c.as_str() selected=first.category == Some(c)>{c.label()}</option>
                 }).collect_view()}
             </select>
             <label class="visually-hidden" for="marketplace-sort">"Sort by"</label>
-            <select id="marketplace-sort" name="sort" on:change=on_sort
-                prop:value=move || query.with(|q| q.sort.as_str().to_owned())>
+            <select id="marketplace-sort" name="sort" on:change=on_sort>
                 {Sort::ALL.into_iter().map(|s| view! {
-                    <option value=s.as_str() selected=move || query.with(|q| q.sort == s)>{s.label()}</option>
+                    <option value=s.as_str() selected=first.sort == s>{s.label()}</option>
                 }).collect_view()}
             </select>
             <button type="submit" class="button">"Search"</button>
-        </Form>
+        </form>
+        {move || view! { <PluginGrid page=shown.get()/> }}
     }
+}
+
+/// Puts the marketplace's new address in the history: typing replaces the entry, a
+/// choice adds one (Back returns to it through the page script).
+fn remember_in_history(href: &str, replace: bool) {
+    let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else {
+        return;
+    };
+    let _ = if replace {
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href))
+    } else {
+        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href))
+    };
 }
 
 #[component]
@@ -191,7 +198,7 @@ fn PluginGrid(page: PluginPage) -> impl IntoView {
             <section class="empty-state" data-testid="empty-state">
                 <h2>"No plugins match"</h2>
                 <p>"Try other words or another category."</p>
-                {has_filters.then(|| view! { <A href="/marketplace" attr:class="button">"Clear filters"</A> })}
+                {has_filters.then(|| view! { <a href="/marketplace" class="button">"Clear filters"</a> })}
             </section>
         }
         .into_any();
@@ -210,9 +217,9 @@ fn PluginGrid(page: PluginPage) -> impl IntoView {
             {page.plugins.into_iter().map(|plugin| view! { <PluginCardView plugin/> }).collect_view()}
         </div>
         <nav class="pager" aria-label="Pages">
-            {prev.map(|href| view! { <A href=href attr:class="button" attr:rel="prev">"← Previous"</A> })}
+            {prev.map(|href| view! { <a href=href class="button" rel="prev">"← Previous"</a> })}
             <span class="muted">{format!("Page {current} of {}", format_count(pages as i64))}</span>
-            {next.map(|href| view! { <A href=href attr:class="button" attr:rel="next">"Next →"</A> })}
+            {next.map(|href| view! { <a href=href class="button" rel="next">"Next →"</a> })}
         </nav>
     }
     .into_any()

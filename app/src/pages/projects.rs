@@ -173,6 +173,17 @@ const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
+    view! {
+        <Title text="Projects"/>
+        <ProjectsWorkspace/>
+    }
+}
+
+/// The host product's page is interactive throughout (edits in place, Runs polled while
+/// a plugin works, client-side plugins' frames and their bridge): one island, in a WASM
+/// chunk of its own that only this page fetches.
+#[island(lazy)]
+fn ProjectsWorkspace() -> impl IntoView {
     // A client-side plugin that changed a task has the boards read again.
     let changed = RwSignal::new(0u32);
     let edits = Edits {
@@ -213,7 +224,6 @@ pub fn ProjectsPage() -> impl IntoView {
     });
     let context = RunContext { jobs, run, edits, may_edit: false, may_delete: false };
     view! {
-        <Title text="Projects"/>
         <section class="hero">
             <h1>"Projects and tasks"</h1>
             <p class="muted">"Your organisation's work. What a plugin added or changed is marked with its name."</p>

@@ -5,12 +5,11 @@
 //! a plugin with required settings the admin lands here with `?setup=…`, and saving (or
 //! "Set up later") hands them on to the plugin with its code.
 
+use crate::components::layout::PageTitle;
 use crate::components::layout::SignInPrompt;
 use crate::domain::{SettingKind, SettingValue, SettingsPage};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::HashMap;
 
@@ -75,8 +74,15 @@ async fn save_settings_inner(
 
 #[component]
 pub fn InstallationSettingsPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
+    let slug = use_params_map().with_untracked(|p| p.get("slug").unwrap_or_default());
+    let setup = use_query_map().with_untracked(|q| q.get("setup").unwrap_or_default());
+    view! { <InstallationSettings slug setup/> }
+}
+
+/// The settings form and its answers: an island, in a WASM chunk of its own.
+#[island(lazy)]
+fn InstallationSettings(slug: String, setup: String) -> impl IntoView {
+    let setup_code = StoredValue::new(setup.clone());
     let save = ServerAction::<SaveSettings>::new();
     // Read again after a save that worked; a refused one keeps what was typed.
     let saved = RwSignal::new(0u32);
@@ -86,18 +92,18 @@ pub fn InstallationSettingsPage() -> impl IntoView {
         }
     });
     let page = Resource::new(
-        move || (params.read().get("slug").unwrap_or_default(), query.read().get("setup").unwrap_or_default(), saved.get()),
+        move || (slug.clone(), setup.clone(), saved.get()),
         |(slug, setup, _)| installation_settings(slug, setup),
     );
     view! {
-        <Title text="Plugin settings"/>
-        <p class="breadcrumbs"><A href="/installed">"Installed plugins"</A> " / Settings"</p>
+        <PageTitle text="Plugin settings"/>
+        <p class="breadcrumbs"><a href="/installed">"Installed plugins"</a> " / Settings"</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(AppError::NotSignedIn) => view! { <SignInPrompt message="Sign in to see your organisation's plugins." next="/installed"/> }.into_any(),
                     Err(e) => crate::components::layout::load_failure(e, "Sign in to see your organisation's plugins.", "/installed"),
-                    Ok(page) => view! { <SettingsScreen page save/> }.into_any(),
+                    Ok(page) => view! { <SettingsScreen page save setup=setup_code.get_value()/> }.into_any(),
                 }
             })}
         </Transition>
@@ -105,8 +111,8 @@ pub fn InstallationSettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsScreen(page: SettingsPage, save: ServerAction<SaveSettings>) -> impl IntoView {
-    let setup = page.setup.then(|| use_query_map().read_untracked().get("setup").unwrap_or_default());
+fn SettingsScreen(page: SettingsPage, save: ServerAction<SaveSettings>, setup: String) -> impl IntoView {
+    let setup = page.setup.then_some(setup);
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let slug = page.slug.as_str().to_owned();
     let heading = if setup.is_some() { format!("Set up {}", page.plugin_name) } else { format!("{} settings", page.plugin_name) };

@@ -141,22 +141,25 @@ pub fn send_page_security_policy() {
     }
 }
 
-/// The script that hydrates the page, in place of Leptos' `HydrationScripts`: it fetches
-/// the JavaScript and the WASM only once the browser is idle, and without the preload
-/// links `HydrationScripts` puts first in the head. The server-rendered page works
-/// before hydration, so the first paint never waits for, or shares a phone's bandwidth
-/// with, the WASM. It carries this answer's nonce (the CSP admits no other inline script).
-pub fn hydrate_when_idle(options: &leptos::prelude::LeptosOptions) -> impl leptos::prelude::IntoView {
+/// The page's one script (`client.js`), in place of Leptos' `HydrationScripts`: once the
+/// browser is idle it fetches the JavaScript and the WASM and hydrates the page's islands,
+/// then moves between pages without a page load. It adds none of the preload links
+/// `HydrationScripts` puts first in the head: the server-rendered page works before
+/// hydration, so the first paint never waits for, or shares a phone's bandwidth with, the
+/// WASM. It carries this answer's nonce (the CSP admits no other inline script).
+pub fn page_script(options: &leptos::prelude::LeptosOptions) -> impl leptos::prelude::IntoView {
     use leptos::prelude::*;
+    // Islands mode: only what renders inside an island is hydrated, so only its resources
+    // are serialized into the page (what `HydrationScripts islands=true` would set).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     let (js, wasm) = built_names(options);
     let pkg = &options.site_pkg_dir;
-    let script = format!(
-        "(() => {{ const hydrate = () => import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate())); \
-         if (\"requestIdleCallback\" in window) requestIdleCallback(hydrate, {{ timeout: 2000 }}); else setTimeout(hydrate, 0); }})()",
-        js = format!("/{pkg}/{js}.js"),
-        wasm = format!("/{pkg}/{wasm}.wasm"),
-    );
-    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
+    let script = include_str!("client.js")
+        .replace("__JS__", &format!("{:?}", format!("/{pkg}/{js}.js")))
+        .replace("__WASM__", &format!("{:?}", format!("/{pkg}/{wasm}.wasm")));
+    view! { <script type="module" data-page-script nonce=leptos::nonce::use_nonce()>{script}</script> }
 }
 
 /// The built JavaScript's and WASM's names (without extension), as Leptos finds them: by

@@ -1,13 +1,12 @@
 //! The plugin's webhook deliveries, paged and filtered by event type and outcome, with
 //! Redeliver, "Resend failed since …" and re-enabling a disabled endpoint.
 
+use crate::components::layout::PageTitle;
 use crate::components::format::format_time;
 use crate::components::layout::load_failure;
 use crate::domain::{DeliveryFilter, DeliveryLog, DeliveryStatus, EndpointAlert, EventType};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
 use super::{error_view, slug_from_route, ConsoleTabs};
 #[cfg(feature = "ssr")]
 use super::with_my_plugin;
@@ -74,17 +73,25 @@ pub async fn reenable_webhooks(slug: String) -> Result<(), AppError> {
 
 #[component]
 pub fn DeliveriesPage() -> impl IntoView {
-    let slug = slug_from_route();
-    let query = leptos_router::hooks::use_query_map();
+    let slug = slug_from_route().get_untracked();
+    let filter = leptos_router::hooks::use_query_map().with_untracked(filter_from_query);
+    view! { <Deliveries slug filter/> }
+}
+
+/// A plugin's delivery log: an island (in a WASM chunk of its own), for redelivery and
+/// re-sending, answered in place.
+#[island(lazy)]
+fn Deliveries(slug: String, filter: DeliveryFilter) -> impl IntoView {
+    let shown = StoredValue::new(slug.clone());
     let redeliver = ServerAction::<Redeliver>::new();
     let reenable = ServerAction::<ReenableWebhooks>::new();
     let resend = ServerAction::<ResendFailed>::new();
     let log = Resource::new(
-        move || (slug.get(), filter_from_query(&query.read()), redeliver.version().get(), reenable.version().get(), resend.version().get()),
+        move || (slug.clone(), filter.clone(), redeliver.version().get(), reenable.version().get(), resend.version().get()),
         |(slug, filter, _, _, _)| plugin_deliveries(slug, filter),
     );
     view! {
-        <Title text="Webhook deliveries"/>
+        <PageTitle text="Webhook deliveries"/>
         {move || redeliver.value().get().and_then(Result::err).map(|e| error_view(&e))}
         {move || reenable.value().get().and_then(Result::err).map(|e| error_view(&e))}
         {move || resend.value().get().map(|answer| match answer {
@@ -95,7 +102,7 @@ pub fn DeliveriesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match log.await {
                     Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
-                    Ok(log) => view! { <DeliveryLogView log slug=slug.get_untracked() redeliver reenable resend/> }.into_any(),
+                    Ok(log) => view! { <DeliveryLogView log slug=shown.get_value() redeliver reenable resend/> }.into_any(),
                 }
             })}
         </Transition>
@@ -135,7 +142,7 @@ fn DeliveryLogView(
     let filter_action = all_href.clone();
     let slug_resend = slug.clone();
     view! {
-        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {log.plugin_name.clone()}</p>
+        <p class="breadcrumbs"><a href="/developer">"Developer console"</a> " / " {log.plugin_name.clone()}</p>
         <h1>{format!("{}: webhook deliveries", log.plugin_name)}</h1>
         <ConsoleTabs slug=slug.clone() current="/deliveries"/>
         <section class="panel endpoint" data-testid="endpoint">
@@ -187,7 +194,7 @@ fn DeliveryLogView(
                 }).collect_view()}
             </select>
             <button type="submit" class="button subtle">"Filter"</button>
-            {filtered.then(|| view! { <A href=all_href>"All deliveries"</A> })}
+            {filtered.then(|| view! { <a href=all_href>"All deliveries"</a> })}
         </form>
         {log.deliveries.is_empty().then(|| view! { <p class="muted">{if filtered { "No messages match." } else { "No webhook messages yet." }}</p> })}
         <ul class="delivery-list">
@@ -229,6 +236,6 @@ fn DeliveryLogView(
                 }
             }).collect_view()}
         </ul>
-        {older.map(|href| view! { <p><A href=href attr:data-testid="older-deliveries">"Older messages"</A></p> })}
+        {older.map(|href| view! { <p><a href=href data-testid="older-deliveries">"Older messages"</a></p> })}
     }
 }

@@ -1,11 +1,10 @@
 //! The plugin form, and registering a new plugin with it (its secrets shown once).
 
+use crate::components::layout::PageTitle;
 use crate::components::layout::load_failure;
 use crate::domain::{Category, EventType, PluginForm, Scope, ShownSecrets};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
 use super::error_view;
 use super::home::load_developer_overview;
 
@@ -190,14 +189,16 @@ pub(super) fn SecretsPanel(secrets: ShownSecrets) -> impl IntoView {
     }
 }
 
-#[component]
+/// Registering a plugin: an island (in a WASM chunk of its own), for the credentials shown
+/// once.
+#[island(lazy)]
 pub fn NewPluginPage() -> impl IntoView {
     let create = ServerAction::<CreatePlugin>::new();
     let overview = Resource::new(|| (), |_| load_developer_overview());
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     view! {
-        <Title text="Register a plugin"/>
-        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / New plugin"</p>
+        <PageTitle text="Register a plugin"/>
+        <p class="breadcrumbs"><a href="/developer">"Developer console"</a> " / New plugin"</p>
         <h1>"Register a plugin"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -205,7 +206,7 @@ pub fn NewPluginPage() -> impl IntoView {
                     Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer/new"),
                     Ok(o) if !o.is_developer => view! {
                         <p class="notice">"Create your developer profile first."</p>
-                        <A href="/developer" attr:class="button primary">"Developer console"</A>
+                        <a href="/developer" class="button primary">"Developer console"</a>
                     }.into_any(),
                     Ok(o) => {
                         let initial = StoredValue::new(PluginForm { author: o.developer_name, ..PluginForm::default() });
@@ -216,7 +217,7 @@ pub fn NewPluginPage() -> impl IntoView {
                                 view! {
                                     <SecretsPanel secrets/>
                                     <p>"Your plugin is a draft. Try it, then submit it for review."</p>
-                                    <A href=href attr:class="button primary">"Open the plugin"</A>
+                                    <a href=href class="button primary">"Open the plugin"</a>
                                 }.into_any()
                             }
                             _ => ().into_any(),

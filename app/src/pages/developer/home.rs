@@ -1,13 +1,12 @@
 //! The console's home: the developer profile and the developer's plugins.
 
+use crate::components::layout::PageTitle;
 use crate::components::format::format_date;
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::{format_count, PluginIcon, Rating};
 use crate::domain::{DeveloperOverview, DeveloperPlugin, DeveloperToken};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
 use super::{error_view, StateBadge};
 
 #[server(prefix = "/rpc", endpoint = "developer_overview")]
@@ -62,7 +61,9 @@ pub async fn revoke_developer_token(token_id: i64) -> Result<(), AppError> {
     )
 }
 
-#[component]
+/// The console's home: an island (in a WASM chunk of its own), for the developer token
+/// shown once.
+#[island(lazy)]
 pub fn DeveloperHomePage() -> impl IntoView {
     let become_dev = ServerAction::<BecomeDeveloper>::new();
     let create_token = ServerAction::<CreateDeveloperToken>::new();
@@ -72,7 +73,7 @@ pub fn DeveloperHomePage() -> impl IntoView {
         |_| load_developer_overview(),
     );
     view! {
-        <Title text="Developer console"/>
+        <PageTitle text="Developer console"/>
         <section class="hero">
             <h1>"Developer console"</h1>
             <p class="muted">"Register plugins, keep their credentials, follow their webhooks and installs."</p>
@@ -108,7 +109,7 @@ fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
     view! {
         <div class="toolbar">
             <h2>"Your plugins"</h2>
-            <A href="/developer/new" attr:class="button primary">"Register a plugin"</A>
+            <a href="/developer/new" class="button primary">"Register a plugin"</a>
         </div>
         {plugins.is_empty().then(|| view! {
             <p class="empty-state muted">"No plugins yet. Register one to get its OAuth credentials."</p>
@@ -120,7 +121,7 @@ fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
                     <li class="console-row" data-dev-plugin=p.slug.clone()>
                         <PluginIcon name=p.name.clone() slug=p.slug.clone() icon_url=p.icon_url.clone()/>
                         <div class="console-main">
-                            <h3><A href=href>{p.name.clone()}</A></h3>
+                            <h3><a href=href>{p.name.clone()}</a></h3>
                             <p class="muted"><code>{p.slug.clone()}</code>{format!(" · changed {}", format_date(p.updated_at))}</p>
                         </div>
                         <StateBadge state=p.state/>
@@ -132,7 +133,7 @@ fn DeveloperPluginList(plugins: Vec<DeveloperPlugin>) -> impl IntoView {
                             view! {
                                 <div class="console-alert">
                                     <super::deliveries::EndpointAlertView alert/>
-                                    <A href=deliveries>"See the deliveries"</A>
+                                    <a href=deliveries>"See the deliveries"</a>
                                 </div>
                             }
                         })}

@@ -13,7 +13,6 @@ use crate::components::format::format_time;
 use crate::domain::{Decision, ReviewState};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 /// Runs `action` on the signed-in developer's plugin `slug`; a failure answers with its
@@ -65,7 +64,7 @@ pub(super) fn ConsoleTabs(slug: String, current: &'static str) -> impl IntoView 
         <nav class="tabs" aria-label="Plugin console">
             {tabs.into_iter().map(|(label, suffix)| {
                 let href = format!("/developer/plugins/{slug}{suffix}");
-                view! { <A href=href attr:class=if suffix == current { "tab current" } else { "tab" }>{label}</A> }
+                view! { <a href=href class=if suffix == current { "tab current" } else { "tab" }>{label}</a> }
             }).collect_view()}
             <a class="tab" href=format!("/marketplace/{slug}")>"Public page"</a>
         </nav>

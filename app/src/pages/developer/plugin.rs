@@ -1,6 +1,7 @@
 //! One plugin's console page: its settings, credentials, icon and bundle uploads, and
 //! submission for review with its decision history.
 
+use crate::components::layout::PageTitle;
 use crate::components::layout::load_failure;
 use crate::components::plugin_card::PluginIcon;
 use crate::components::versions::{VersionDiffView, VersionHistory};
@@ -8,8 +9,6 @@ use crate::components::format::format_date;
 use crate::domain::{ConsolePlugin, InviteLink, InviteView, PluginForm, ReviewState, ShownSecrets, VersionState};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use super::form::{PluginFormFields, SecretsPanel};
 use super::{error_view, slug_from_route, ConsoleTabs, DecisionHistory, StateBadge};
@@ -110,13 +109,24 @@ fn bundle_notice(query: &leptos_router::params::ParamsMap) -> Option<(bool, &'st
 
 #[component]
 pub fn DeveloperPluginPage() -> impl IntoView {
-    let slug = slug_from_route();
+    let slug = slug_from_route().get_untracked();
+    let (icon_error, bundle) = use_query_map().with_untracked(|q| {
+        (q.get("icon_error"), bundle_notice(q).map(|(is_error, text)| (is_error, text.to_owned())))
+    });
+    view! { <DeveloperPlugin slug icon_error bundle/> }
+}
+
+/// A plugin's console page: an island (in a WASM chunk of its own), for the secrets and
+/// invite links shown once and the forms that answer in place.
+#[island(lazy)]
+fn DeveloperPlugin(slug: String, icon_error: Option<String>, bundle: Option<(bool, String)>) -> impl IntoView {
+    let notices = StoredValue::new((icon_error, bundle));
     let update = ServerAction::<UpdatePlugin>::new();
     let submit = ServerAction::<SubmitPlugin>::new();
     let invite = ServerAction::<InviteOrganisation>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
     let plugin = Resource::new(
-        move || (slug.get(), update.version().get(), submit.version().get(), invite.version().get(), revoke.version().get()),
+        move || (slug.clone(), update.version().get(), submit.version().get(), invite.version().get(), revoke.version().get()),
         |(slug, ..)| load_developer_plugin(slug),
     );
     view! {
@@ -124,7 +134,10 @@ pub fn DeveloperPluginPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match plugin.await {
                     Err(e) => load_failure(e, "Sign in to use the developer console.", "/developer"),
-                    Ok(p) => view! { <ConsolePluginView plugin=p update submit invite revoke/> }.into_any(),
+                    Ok(p) => {
+                        let (icon_error, bundle) = notices.get_value();
+                        view! { <ConsolePluginView plugin=p update submit invite revoke icon_error bundle/> }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -138,13 +151,13 @@ fn ConsolePluginView(
     submit: ServerAction<SubmitPlugin>,
     invite: ServerAction<InviteOrganisation>,
     revoke: ServerAction<RevokeInvite>,
+    icon_error: Option<String>,
+    bundle: Option<(bool, String)>,
 ) -> impl IntoView {
     let slug = plugin.form.slug.clone();
     let slug_submit = slug.clone();
     let rotate = ServerAction::<RotateSecret>::new();
     let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let query = use_query_map();
-    let icon_error = move || query.with(|q| q.get("icon_error"));
     let state = plugin.state;
     let reason = plugin.review_reason.clone().filter(|_| matches!(state, ReviewState::Rejected | ReviewState::Unpublished));
     let shown = plugin.version.clone();
@@ -169,8 +182,8 @@ fn ConsolePluginView(
     let suspension = plugin.suspension.clone();
     let suspended = suspension.is_some();
     view! {
-        <Title text=format!("{} · Developer console", plugin.form.name)/>
-        <p class="breadcrumbs"><A href="/developer">"Developer console"</A> " / " {plugin.form.name.clone()}</p>
+        <PageTitle text=format!("{} · Developer console", plugin.form.name)/>
+        <p class="breadcrumbs"><a href="/developer">"Developer console"</a> " / " {plugin.form.name.clone()}</p>
         <header class="console-head">
             <h1>{plugin.form.name.clone()}</h1>
             <StateBadge state/>
@@ -238,7 +251,7 @@ fn ConsolePluginView(
                 <form method="post" enctype="multipart/form-data" action=format!("/developer/plugins/{slug}/icon") class="stacked-form">
                     <label for="icon-file">"Upload a square PNG, JPEG or WebP (at most 256 KiB), or link one below"</label>
                     <input id="icon-file" type="file" name="icon" accept="image/png,image/jpeg,image/webp" required/>
-                    {move || icon_error().map(|code| view! { <p class="form-error" role="alert" data-testid="icon-error">{icon_problem(&code)}</p> })}
+                    {icon_error.map(|code| view! { <p class="form-error" role="alert" data-testid="icon-error">{icon_problem(&code)}</p> })}
                     <button type="submit" class="button">"Upload icon"</button>
                 </form>
             </div>
@@ -257,7 +270,7 @@ fn ConsolePluginView(
             <form method="post" enctype="multipart/form-data" action=format!("/developer/plugins/{slug}/bundle") class="stacked-form">
                 <label for="bundle-file">"Upload the bundle (one .js file, at most 512 KiB)"</label>
                 <input id="bundle-file" type="file" name="bundle" accept=".js,text/javascript" required/>
-                {move || query.with(bundle_notice).map(|(is_error, text)| if is_error {
+                {bundle.map(|(is_error, text)| if is_error {
                     view! { <p class="form-error" role="alert" data-testid="bundle-notice">{text}</p> }.into_any()
                 } else {
                     view! { <p class="notice" role="status" data-testid="bundle-notice">{text}</p> }.into_any()
