@@ -68,10 +68,10 @@ pub fn App() -> impl IntoView {
                 // Async rendering: the whole page, status code included, is ready before the
                 // first byte, so it reads and works with JavaScript off.
                 <Routes fallback=NotFound>
-                    // The marketplace, a plugin's page and the installed plugins are in the main
-                    // WASM: a first visit hydrates them without waiting for a second download.
-                    // The rest (the host product's projects, the consoles, signing in, the API
-                    // guide) are lazy: `--split` puts each page's code in chunks of its own.
+                    // Islands: pages are rendered here and only their islands are hydrated in
+                    // the browser. The marketplace's is in the main WASM; the host product's
+                    // projects, a plugin's settings and the console's are `#[island(lazy)]`:
+                    // `--split` puts each in a chunk of its own.
                     <Route path=path!("/") view=|| view! { <Redirect path="/marketplace"/> }/>
                     <Route path=path!("/marketplace") view=MarketplacePage ssr=SsrMode::Async/>
                     <Route path=path!("/marketplace/:slug") view=PluginDetailPage ssr=SsrMode::Async/>

@@ -67,6 +67,7 @@ test("only islands load code, each page's chunk as the page is opened", async ({
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
   await expect(page).toHaveURL(/\/projects$/);
   await hydrated(page);
+  expect(await isSameDocument(page), "loaded as a page").toBe(false);
   await expect.poll(() => fetched.filter((url) => url.includes("projects_workspace")), { message: `fetched: ${fetched}` }).toHaveLength(1);
   for (const url of [...loader, ...fetched.filter((url) => url.includes("projects_workspace"))]) {
     const answer = await request.get(url, { headers: { "accept-encoding": "br, gzip" } });

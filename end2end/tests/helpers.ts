@@ -2,7 +2,7 @@ import { APIRequestContext, expect, Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "plugboard-demo";
 
-/** Waits until the WASM has hydrated the page (the frontend marks <body>). */
+/** Waits until the page script has hydrated the page's islands (it marks <body>, again after each page it swaps in). */
 export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }

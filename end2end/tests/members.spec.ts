@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, signIn } from "./helpers";
+import { hydrated, isSameDocument, markDocument, signIn } from "./helpers";
 
 // The host product's Members page: an owner adds a person, changes their role and removes
 // them; a viewer only reads the list.
@@ -18,10 +18,18 @@ test("an owner adds a person, changes their role and removes them on the Members
   const who = "Pat Playwright (pat@acme.test)";
   await row.getByLabel(`Role of ${who}`, { exact: true }).selectOption("viewer");
   // A plain form post, answered with a redirect back to the page, which the page script
-  // follows without a page load.
+  // follows without a page load; a double click posts it once.
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().endsWith("/rpc/change_member_role")) posts.push(r.url());
+  });
+  await markDocument(page);
   const changed = page.waitForResponse((r) => r.url().endsWith("/rpc/change_member_role") && r.status() === 302);
-  await row.getByRole("button", { name: `Change the role of ${who}` }).click();
+  await row.getByRole("button", { name: `Change the role of ${who}` }).dblclick();
   await changed;
+  await hydrated(page);
+  expect(await isSameDocument(page)).toBe(true);
+  expect(posts).toHaveLength(1);
   await page.reload();
   await hydrated(page);
   await expect(row.getByLabel(`Role of ${who}`, { exact: true })).toHaveValue("viewer");

@@ -157,11 +157,14 @@ pub fn SignInPage() -> impl IntoView {
     // Sent as it came; the server decides where it may lead (`safe_next`), and sends the
     // browser there.
     let next = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("next"));
+    let page_load = next.is_some().then_some("");
     view! {
         <Title text="Sign in"/>
         <section class="auth-card">
             <h1>"Sign in to Plugboard"</h1>
-            <ActionForm action=sign_in attr:class="stacked-form">
+            // With `next`, the browser posts it itself: the redirect may lead to another site
+            // (an install's hand-over to the plugin), which the page script cannot follow.
+            <ActionForm action=sign_in attr:class="stacked-form" attr:data-page-load=page_load>
                 <label for="signin-email">"Email"</label>
                 <input id="signin-email" type="email" name="email" autocomplete="username" required/>
                 <label for="signin-password">"Password"</label>

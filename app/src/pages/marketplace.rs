@@ -107,9 +107,15 @@ pub fn MarketplacePage() -> impl IntoView {
 fn Catalog(page: PluginPage) -> impl IntoView {
     let query = StoredValue::new(page.query.clone());
     let shown = RwSignal::new(page);
+    let failure = RwSignal::new(None::<String>);
     let asked = StoredValue::new(0_u64);
-    // Fetches the grid for `next`; the last question asked is the one answered.
+    let form = NodeRef::<leptos::html::Form>::new();
+    // Fetches the grid for `next`; the last question asked is the one answered. Nothing
+    // once the page script has moved to another page (islands are not disposed).
     let show = move |next: MarketplaceQuery, replace: bool| {
+        if !form.get_untracked().is_some_and(|form| form.is_connected()) {
+            return;
+        }
         query.set_value(next.clone());
         remember_in_history(&next.href(), replace);
         let ticket = asked.get_value() + 1;
@@ -118,8 +124,11 @@ fn Catalog(page: PluginPage) -> impl IntoView {
             let answer = list_plugins(next).await;
             if asked.get_value() == ticket {
                 match answer {
-                    Ok(page) => shown.set(page),
-                    Err(err) => leptos::logging::error!("listing plugins failed: {err}"),
+                    Ok(page) => {
+                        failure.set(None);
+                        shown.set(page);
+                    }
+                    Err(err) => failure.set(Some(err.to_string())),
                 }
             }
         });
@@ -145,7 +154,7 @@ fn Catalog(page: PluginPage) -> impl IntoView {
 
     view! {
         // A plain GET form, so it works before the WASM loads (and with JavaScript off).
-        <form method="GET" action="/marketplace" class="filter-bar" role="search">
+        <form node_ref=form method="GET" action="/marketplace" class="filter-bar" role="search">
             <label class="visually-hidden" for="marketplace-search">"Search plugins"</label>
             <input
                 id="marketplace-search"
@@ -173,6 +182,7 @@ fn Catalog(page: PluginPage) -> impl IntoView {
             </select>
             <button type="submit" class="button">"Search"</button>
         </form>
+        {move || failure.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
         {move || view! { <PluginGrid page=shown.get()/> }}
     }
 }

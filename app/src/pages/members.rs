@@ -65,15 +65,9 @@ pub fn MembersPage() -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    // The list reloads after a person is added (not after a refused Add, which would
-    // empty the form the admin typed), and after every change or removal.
-    let added = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if matches!(add.value().get(), Some(Ok(_))) {
-            added.update(|n| *n += 1);
-        }
-    });
-    let page = Resource::new(move || (added.get(), change.version().get(), remove.version().get()), |_| load_members());
+    // Rendered on the server only: each form is a plain post, whose redirect brings the
+    // page back (a refused one with its error, which these actions read from the address).
+    let page = OnceResource::new(load_members());
     let failure = move || [change.value().get().and_then(Result::err), remove.value().get().and_then(Result::err)].into_iter().flatten().next();
     view! {
         <Title text="Members"/>

@@ -1,30 +1,49 @@
-// Plugboard's page script (a template: the server fills in __JS__ and __WASM__).
+// Plugboard's page script: a template, whose JS and WASM addresses the server fills in.
 //
 // Pages are rendered on the server and work as plain HTML. Once the browser is idle this
-// script loads the WASM and hydrates the page's islands (`<leptos-island>`, Leptos'
-// `#[island]` components): the only parts with client-side behaviour. From then on it
-// moves between pages without a page load: a same-origin link or form is fetched and the
-// answer's body replaces this one, whose islands are then hydrated in turn. A form post
-// comes back through the server function's redirect (to the page it was posted from, or
-// where the server sends it), so an action's result is the server's fresh page.
+// script hydrates the page's islands (`<leptos-island>`, Leptos' `#[island]` components:
+// the only parts with client-side behaviour), loading the WASM the first time a page has
+// one. It also moves between pages without a page load: a same-origin link, a GET form or
+// a post to a server function is fetched and the answer's body replaces this one, whose
+// islands are then hydrated in turn. A server function answers a plain post with a
+// redirect (back to the page it was posted from, or where the server sends it), so an
+// action's result is the server's fresh page.
 const js = __JS__;
 const wasm = __WASM__;
+const thisScript = document.querySelector("script[data-page-script]")?.textContent;
 
-let app = null;
+let loading = null;
 let latest = 0;
+const posting = new WeakSet();
 
-/** Hydrates each island under `root`; a lazy island's chunk may have to load first. */
-function hydrateIslands(root) {
-  const pending = [];
-  for (const island of root.querySelectorAll("leptos-island")) {
-    const hydrate = app[island.dataset.component];
-    if (typeof hydrate === "function") {
-      pending.push(Promise.resolve(hydrate(island)));
-    } else {
-      console.error(`Plugboard: no WASM for the island ${island.dataset.component}`);
+/** The WASM module's exports, loaded once. */
+function app() {
+  loading ??= import(js).then(async (module) => {
+    await module.default({ module_or_path: wasm });
+    module.hydrate();
+    return module;
+  });
+  return loading;
+}
+
+/** Hydrates each island under `root` (a lazy island's chunk may have to load first). */
+async function hydrateIslands(root) {
+  const islands = [...root.querySelectorAll("leptos-island")];
+  if (islands.length > 0) {
+    const module = await app();
+    const hydrating = islands.map((island) => {
+      const hydrate = module[island.dataset.component];
+      if (typeof hydrate !== "function") {
+        return Promise.reject(new Error(`no WASM for the island ${island.dataset.component}`));
+      }
+      return Promise.resolve().then(() => hydrate(island));
+    });
+    for (const result of await Promise.allSettled(hydrating)) {
+      if (result.status === "rejected") console.error("Plugboard:", result.reason);
     }
   }
-  return Promise.all(pending);
+  // Lets end-to-end tests (and curious people) know the page is interactive.
+  document.body.setAttribute("data-hydrated", "true");
 }
 
 /** The link a click follows here, or null when the browser should follow it itself. */
@@ -39,7 +58,9 @@ function followedLink(event) {
   const url = new URL(link.href);
   if (url.origin !== location.origin) return null;
   // A jump within this page.
-  if (url.hash && url.pathname === location.pathname && url.search === location.search) return null;
+  if (url.pathname === location.pathname && url.search === location.search && (url.hash || link.getAttribute("href") === "#")) {
+    return null;
+  }
   return url;
 }
 
@@ -47,17 +68,18 @@ function followedLink(event) {
  * The request a form submission makes here, or null when the browser should submit it:
  * GET forms, and posts to a server function (`/rpc/…`, which answer a plain post with a
  * redirect to the page to show). Other posts (a file upload, Connect, which leaves for
- * the plugin's site) are the browser's.
+ * the plugin's site) and forms marked `data-page-load` are the browser's.
  */
 function submission(event) {
   if (event.defaultPrevented) return null;
   const form = event.target;
   const submitter = event.submitter;
-  const method = (submitter?.getAttribute("formmethod") || form.getAttribute("method") || "get").toUpperCase();
   // Attributes, not properties: a field named "action" would shadow `form.action`.
-  const action = new URL(submitter?.getAttribute("formaction") || form.getAttribute("action") || location.href, location.href);
-  const multipart = (form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data";
-  if (form.getAttribute("target") || "browserSubmits" in form.dataset || action.origin !== location.origin || multipart) {
+  const attribute = (name) => submitter?.getAttribute(`form${name}`) || form.getAttribute(name);
+  const method = (attribute("method") || "get").toUpperCase();
+  const action = new URL(attribute("action") || location.href, location.href);
+  const multipart = (attribute("enctype") || "").toLowerCase() === "multipart/form-data";
+  if (attribute("target") || form.hasAttribute("data-page-load") || action.origin !== location.origin || multipart) {
     return null;
   }
   const fields = new URLSearchParams(new FormData(form, submitter));
@@ -69,11 +91,6 @@ function submission(event) {
   return null;
 }
 
-/**
- * Fetches a page and puts it in place of this one; a newer navigation wins. `browser`
- * does what the browser would have done, for when this cannot: the network failed, or
- * the answer is no page of the app's (a download, the consent screen).
- */
 /** Puts back into `form` what was typed in a refused submission (`typed`, its FormData). */
 function refill(form, typed) {
   const seen = new Map();
@@ -92,98 +109,127 @@ function refill(form, typed) {
   }
 }
 
-async function navigate(request, browser, { restoring = false, form = null } = {}) {
+/**
+ * Fetches a page and puts it in place of this one; a newer navigation wins. When the
+ * answer is no page of this app's (a download, the consent screen, a plugin's site, a
+ * build newer than this one) the browser is sent there; a post is never sent twice: when
+ * it fails on the way, this page is loaded again.
+ */
+async function navigate(request, { restoring = false, form = null } = {}) {
   const mine = ++latest;
-  const from = location.href;
+  const current = () => mine === latest;
+  // Not interactive until the next page's islands are (whether it is swapped in or loaded).
+  document.body.removeAttribute("data-hydrated");
+  const from = new URL(location.href);
+  const hash = new URL(request.url).hash;
+  // What was typed, as it was sent.
+  const typed = form ? new FormData(form) : null;
+  const sameAction = (f) => f.getAttribute("action") === form?.getAttribute("action");
+  const place = form ? [...document.forms].filter(sameAction).indexOf(form) : -1;
+  const failed = () => {
+    if (!current()) return;
+    if (request.method !== "GET") location.reload();
+    else if (restoring) location.replace(request.url);
+    else location.assign(request.url);
+  };
   request.headers.set("Accept", "text/html");
   let response;
+  let html;
   try {
     response = await fetch(request);
+    html = (response.headers.get("content-type") || "").startsWith("text/html") ? await response.text() : null;
   } catch {
-    browser();
+    failed();
     return;
   }
-  const leave = () => (response.redirected ? location.assign(response.url) : browser());
-  if (!(response.headers.get("content-type") || "").startsWith("text/html")) {
-    leave();
-    return;
-  }
-  const html = await response.text();
-  if (mine !== latest) return;
-  const next = new DOMParser().parseFromString(html, "text/html");
-  if (!next.querySelector("script[data-page-script]")) {
-    leave();
+  if (!current()) return;
+  const to = new URL(response.url);
+  to.hash = hash;
+  const next = html === null || to.origin !== location.origin ? null : new DOMParser().parseFromString(html, "text/html");
+  const script = next?.querySelector("script[data-page-script]");
+  // Islands that read what the server read for them (resources serialized into the
+  // page's inline scripts, which this document cannot run under its own nonce) need the
+  // page loaded as a page; so does a page of a newer build (other WASM, other CSS).
+  const asPage =
+    !script ||
+    script.textContent !== thisScript ||
+    [...next.body.querySelectorAll("script")].some((s) => s.textContent.includes("__RESOLVED_RESOURCES["));
+  if (asPage) {
+    if (response.redirected || request.method === "GET") {
+      if (restoring || to.href === from.href) location.replace(to);
+      else location.assign(to);
+      // A download leaves this page as it was.
+      if (html === null) document.body.setAttribute("data-hydrated", "true");
+    } else {
+      failed();
+    }
     return;
   }
   // A refused post comes back to its page with `?__path=…&__err=…`, which the server
   // reads to show the error: the address keeps neither, and the form gets back what
   // was typed in it, matched by its place among the forms with its action.
-  const to = new URL(response.url);
   const refused = to.searchParams.has("__err");
-  to.searchParams.delete("__path");
-  to.searchParams.delete("__err");
-  // Islands that read what the server read for them (resources serialized into the
-  // page's inline scripts, which this document cannot run under its own nonce) need the
-  // page loaded as a page.
-  if ([...next.body.querySelectorAll("script")].some((script) => script.textContent.includes("__RESOLVED_RESOURCES["))) {
-    if (restoring) location.replace(to);
-    else location.assign(to);
-    return;
+  if (refused) {
+    to.searchParams.delete("__path");
+    to.searchParams.delete("__err");
   }
-  const sameAction = (f) => f.getAttribute("action") === form?.getAttribute("action");
-  const place = form ? [...document.forms].filter(sameAction).indexOf(form) : -1;
-  const typed = form ? new FormData(form) : null;
+  const inPlace = to.href === from.href || (request.method === "POST" && to.pathname === from.pathname);
+  if (!restoring && !inPlace) history.replaceState({ scroll: scrollY }, "");
   document.title = next.title;
   document.body.replaceChildren(...next.body.childNodes);
   if (refused && place >= 0) {
     const again = [...document.forms].filter(sameAction)[place];
     if (again) refill(again, typed);
   }
-  if (!restoring) {
-    // A form posted back to its own page reads as that page changing in place.
-    const inPlace = to.href === from || (request.method === "POST" && to.pathname === new URL(from).pathname);
-    if (inPlace) {
-      history.replaceState(null, "", to);
-    } else {
-      history.pushState(null, "", to);
-      const target = to.hash && document.getElementById(decodeURIComponent(to.hash.slice(1)));
-      if (target) target.scrollIntoView();
-      else window.scrollTo(0, 0);
-    }
+  if (restoring) {
+    scrollTo(0, history.state?.scroll ?? 0);
+  } else if (inPlace) {
+    history.replaceState(null, "", to);
+  } else {
+    history.pushState(null, "", to);
+    const target = hash && document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (target) target.scrollIntoView();
+    else scrollTo(0, 0);
   }
   await hydrateIslands(document.body);
 }
 
 function listen() {
+  history.scrollRestoration = "manual";
+  let shown = new URL(location.href);
+  const remember = () => (shown = new URL(location.href));
   document.addEventListener("click", (event) => {
     const url = followedLink(event);
     if (!url) return;
     event.preventDefault();
-    navigate(new Request(url), () => location.assign(url));
+    navigate(new Request(url)).finally(remember);
   });
   document.addEventListener("submit", (event) => {
     const request = submission(event);
     if (!request) return;
     event.preventDefault();
-    const { target: form, submitter } = event;
-    const browser = () => {
-      form.dataset.browserSubmits = "";
-      form.requestSubmit(submitter);
-    };
-    navigate(request, browser, { form });
+    const form = event.target;
+    // One post at a time per form: a double click sends it once.
+    if (request.method === "POST") {
+      if (posting.has(form)) return;
+      posting.add(form);
+    }
+    navigate(request, { form }).finally(() => {
+      posting.delete(form);
+      remember();
+    });
   });
-  addEventListener("popstate", () => navigate(new Request(location.href), () => location.reload(), { restoring: true }));
+  addEventListener("hashchange", remember);
+  addEventListener("popstate", () => {
+    // Back or Forward between fragments of the page shown is the browser's.
+    if (location.pathname === shown.pathname && location.search === shown.search && location.hash !== shown.hash) return;
+    navigate(new Request(location.href), { restoring: true }).finally(remember);
+  });
 }
 
-async function start() {
-  const module = await import(js);
-  await module.default({ module_or_path: wasm });
-  module.hydrate();
-  app = module;
-  await hydrateIslands(document.body);
+function start() {
   listen();
-  // Lets end-to-end tests (and curious people) know the page is interactive.
-  document.body.setAttribute("data-hydrated", "true");
+  hydrateIslands(document.body);
 }
 
 if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2000 });
